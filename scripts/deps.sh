@@ -1,0 +1,21 @@
+#!/usr/bin/env bash
+# scripts/deps.sh - install what building and testing kmm needs on Debian,
+# only where it is missing. Runs as root (or through sudo when available).
+# Usage: scripts/deps.sh [build|test|bench]
+set -euo pipefail
+need=(cmake gcc make pkg-config)
+case "${1:-build}" in
+  test) need+=(libcmocka-dev clang) ;;
+  bench) need+=(libjemalloc-dev libmimalloc-dev libgoogle-perftools-dev) ;;
+esac
+missing=()
+for pkg in "${need[@]}"; do
+  dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "ok installed" || missing+=("$pkg")
+done
+[ ${#missing[@]} -eq 0 ] && exit 0
+echo "deps: installing ${missing[*]}" >&2
+SUDO=""
+[ "$(id -u)" -ne 0 ] && command -v sudo >/dev/null && SUDO=sudo
+export DEBIAN_FRONTEND=noninteractive
+$SUDO apt-get update -qq
+$SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null

@@ -1,0 +1,33 @@
+#!/usr/bin/env bash
+# scripts/test.sh - the whole test suite, as CI runs it:
+#   1. Debug build (internal assertions on) and every CTest test,
+#   2. the same tests built with AddressSanitizer + UndefinedBehaviorSanitizer,
+#   3. the threaded tests built with ThreadSanitizer,
+#   4. `kmm stat` and `kmm demo` smoke runs of the Release build.
+# Installs missing Debian packages first (libcmocka-dev, cmake, clang ...).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+scripts/deps.sh test
+jobs="$(nproc)"
+run_suite() { # name, cmake args..., -- ctest args...
+  local name="$1"; shift
+  local cargs=() targs=()
+  while [ $# -gt 0 ] && [ "$1" != "--" ]; do cargs+=("$1"); shift; done
+  [ $# -gt 0 ] && shift
+  targs=("$@")
+  echo "=== $name ==="
+  cmake -S . -B "build/$name" "${cargs[@]}" >/dev/null
+  cmake --build "build/$name" -j"$jobs" >/dev/null
+  (cd "build/$name" && ctest --output-on-failure -j"$jobs" "${targs[@]}")
+}
+run_suite debug -DCMAKE_BUILD_TYPE=Debug
+run_suite sanitize -DCMAKE_BUILD_TYPE=Debug -DKMM_SANITIZE=address,undefined -- -LE static
+run_suite tsan -DCMAKE_BUILD_TYPE=RelWithDebInfo -DCMAKE_C_COMPILER=clang -DKMM_SANITIZE=thread -- -L threads
+echo "=== release smoke ==="
+cmake -S . -B build/release -DCMAKE_BUILD_TYPE=Release >/dev/null
+cmake --build build/release -j"$jobs" --target kmm >/dev/null
+for r in buddyinfo zoneinfo meminfo pagetypeinfo vmstat; do
+  build/release/kmm stat "$r" --machine "mem=8G nr_cpus=2" >/dev/null
+done
+build/release/kmm demo >/dev/null
+echo "all test stages passed"

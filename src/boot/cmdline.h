@@ -1,0 +1,76 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * boot/cmdline.h - the machine description parsed from a kernel-style
+ * command line ("mem=8G nr_cpus=4 numa=fake=2 memmap=64M$1G ...").
+ *
+ * Parsing is pure: it fills a struct kmm_machine_desc and never allocates.
+ * Whether the described layout is possible (ranges inside memory, enough
+ * memory per fake node ...) is decided later by boot/layout.c; the parser
+ * only rejects what is malformed on its face, naming the offending token.
+ * docs/machine.md lists every key.
+ */
+#ifndef KMM_BOOT_CMDLINE_H
+#define KMM_BOOT_CMDLINE_H
+
+#include "lib/compiler.h"
+#include <kmm/kmm.h>
+
+#define KMM_MAX_NUMNODES 64
+#define KMM_MAX_CPUS 256
+#define KMM_MAX_RANGES 32
+
+struct kmm_range {
+	uint64_t start;
+	uint64_t size;
+};
+
+struct kmm_machine_desc {
+	/* mem=SIZE: RAM to lay out the x86 way (holes at 640K-1M and 3G-4G). */
+	uint64_t mem_bytes;
+	/* memmap=exactmap with memmap=SIZE@START ranges: the RAM map, verbatim. */
+	bool exactmap;
+	int nr_usable;
+	struct kmm_range usable[KMM_MAX_RANGES];
+	/* memmap=SIZE$START (or SIZE!START): reserved, never handed out. */
+	int nr_reserved;
+	struct kmm_range reserved[KMM_MAX_RANGES];
+
+	unsigned int page_shift;		/* page_size=4K|16K|64K (default 4K) */
+	int nr_cpus;				/* nr_cpus=N (default 1) */
+	int numa_fake;				/* numa=fake=N; 0 = a single node */
+	int numa_remote_distance;		/* numa_distance=D (default 20; local is 10) */
+	uint64_t highmem_bytes;			/* highmem=SIZE */
+	uint64_t movablecore_bytes;		/* movablecore=SIZE */
+	long min_free_kbytes;			/* min_free_kbytes=N; -1 = computed */
+	int watermark_scale_factor;		/* watermark_scale_factor=N (default 10) */
+	int lowmem_reserve_ratio[KMM_NR_ZONES]; /* lowmem_reserve_ratio=a,b,c,d,e */
+	bool mobility_grouping;			/* page_group_by_mobility=0|1 (default 1) */
+	bool pcp;				/* pcp=0|1 (default 1) */
+	bool init_on_alloc;			/* init_on_alloc=0|1 */
+	bool init_on_free;			/* init_on_free=0|1 */
+	bool slab_freelist_random;		/* slab_freelist_random=0|1 */
+	char slab_debug[64];			/* slab_debug=FLAGS[,cache...] (slub_debug= too) */
+};
+
+/* The defaults every key starts from (4 KiB pages, one CPU, one node, no RAM). */
+void kmm_desc_defaults(struct kmm_machine_desc *desc);
+
+/*
+ * Parse `cmdline` on top of the defaults. Keys may repeat (memmap=) or
+ * override (a later mem= wins). Returns KMM_OK or KMM_EINVAL with a message
+ * in err ("unknown key 'foo=1'", "bad size in 'mem=12Q'" ...).
+ */
+int kmm_cmdline_parse(const char *cmdline, struct kmm_machine_desc *desc, char *err,
+		      size_t err_len);
+
+/*
+ * Parse a size with the kernel's memparse suffixes K, M, G, T, P, E
+ * (binary). Returns the number of characters consumed, 0 on error or
+ * overflow.
+ */
+size_t kmm_memparse(const char *s, uint64_t *out);
+
+/* Write the canonical form of desc ("mem=4G nr_cpus=2 ...") into buf. */
+void kmm_desc_format(const struct kmm_machine_desc *desc, char *buf, size_t len);
+
+#endif /* KMM_BOOT_CMDLINE_H */

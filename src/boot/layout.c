@@ -1,0 +1,389 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * boot/layout.c - turn a machine description into RAM, node and zone spans
+ * (see layout.h). Every refusal names the key that caused it.
+ */
+#include "boot/layout.h"
+#include "lib/format.h"
+
+#define SZ_1M (1ull << 20)
+#define SZ_16M (16ull << 20)
+#define SZ_3G (3ull << 30)
+#define SZ_4G (4ull << 30)
+#define DEFAULT_MEM SZ_4G
+
+static int fail(char *err, size_t len, const char *fmt, ...) KMM_PRINTF(3, 4);
+static int fail(char *err, size_t len, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (err && len) {
+		va_start(ap, fmt);
+		kmm_vsnprintf(err, len, fmt, ap);
+		va_end(ap);
+	}
+	return KMM_EINVAL;
+}
+
+/* Human size for messages: the largest exact binary unit. */
+static void fmt_size(char *buf, size_t len, uint64_t bytes)
+{
+	static const char units[] = "KMGTPE";
+	int u = -1;
+
+	while (bytes && (bytes & 1023) == 0 && u < 5) {
+		bytes >>= 10;
+		u++;
+	}
+	if (u < 0)
+		kmm_snprintf(buf, len, "%llu", (unsigned long long)bytes);
+	else
+		kmm_snprintf(buf, len, "%llu%c", (unsigned long long)bytes, units[u]);
+}
+
+/* Insert [start, end) into a sorted, merged range list. */
+static int add_range(struct kmm_layout *lay, unsigned long start, unsigned long end)
+{
+	int i, j;
+
+	if (start >= end)
+		return 0;
+	for (i = 0; i < lay->nr_ram && lay->ram[i].end < start; i++)
+		;
+	/* ranges i..j-1 touch or overlap [start, end) */
+	for (j = i; j < lay->nr_ram && lay->ram[j].start <= end; j++) {
+		start = MIN(start, lay->ram[j].start);
+		end = MAX(end, lay->ram[j].end);
+	}
+	if (j == i) {
+		if (lay->nr_ram == KMM_MAX_RAM_RANGES)
+			return -1;
+		kmm_memmove(&lay->ram[i + 1], &lay->ram[i],
+			    (size_t)(lay->nr_ram - i) * sizeof(lay->ram[0]));
+		lay->nr_ram++;
+	} else if (j > i + 1) {
+		kmm_memmove(&lay->ram[i + 1], &lay->ram[j],
+			    (size_t)(lay->nr_ram - j) * sizeof(lay->ram[0]));
+		lay->nr_ram -= j - i - 1;
+	}
+	lay->ram[i].start = start;
+	lay->ram[i].end = end;
+	return 0;
+}
+
+/* Remove [start, end) from the RAM list. Returns pages removed, or -1 if full. */
+static long sub_range(struct kmm_layout *lay, unsigned long start, unsigned long end)
+{
+	long removed = 0;
+
+	for (int i = 0; i < lay->nr_ram; i++) {
+		struct kmm_pfn_range r = lay->ram[i];
+
+		if (r.end <= start || r.start >= end)
+			continue;
+		removed += (long)(MIN(r.end, end) - MAX(r.start, start));
+		if (r.start < start && r.end > end) {
+			if (lay->nr_ram == KMM_MAX_RAM_RANGES)
+				return -1;
+			kmm_memmove(&lay->ram[i + 1], &lay->ram[i],
+				    (size_t)(lay->nr_ram - i) * sizeof(lay->ram[0]));
+			lay->nr_ram++;
+			lay->ram[i].end = start;
+			lay->ram[i + 1].start = end;
+			return removed;
+		}
+		if (r.start < start) {
+			lay->ram[i].end = start;
+		} else if (r.end > end) {
+			lay->ram[i].start = end;
+		} else {
+			kmm_memmove(&lay->ram[i], &lay->ram[i + 1],
+				    (size_t)(lay->nr_ram - i - 1) * sizeof(lay->ram[0]));
+			lay->nr_ram--;
+			i--;
+		}
+	}
+	return removed;
+}
+
+unsigned long kmm_layout_ram_pages(const struct kmm_layout *lay, unsigned long start,
+				   unsigned long end)
+{
+	unsigned long n = 0;
+
+	for (int i = 0; i < lay->nr_ram; i++) {
+		unsigned long s = MAX(start, lay->ram[i].start), e = MIN(end, lay->ram[i].end);
+
+		if (s < e)
+			n += e - s;
+	}
+	return n;
+}
+
+/* The pfn p such that RAM pages in [p, end) == want, never below floor. */
+static unsigned long top_ram_boundary(const struct kmm_layout *lay, unsigned long floor,
+				      unsigned long end, unsigned long want, bool *ok)
+{
+	*ok = true;
+	if (want == 0)
+		return end;
+	for (int i = lay->nr_ram - 1; i >= 0; i--) {
+		unsigned long s = MAX(floor, lay->ram[i].start), e = MIN(end, lay->ram[i].end);
+
+		if (s >= e)
+			continue;
+		if (e - s >= want)
+			return e - want;
+		want -= e - s;
+	}
+	*ok = false;
+	return floor;
+}
+
+/* Trim a span to the first and last RAM pfn it contains. */
+static struct kmm_pfn_range trim_to_ram(const struct kmm_layout *lay, unsigned long start,
+					unsigned long end)
+{
+	struct kmm_pfn_range r = { 0, 0 };
+	bool found = false;
+
+	for (int i = 0; i < lay->nr_ram; i++) {
+		unsigned long s = MAX(start, lay->ram[i].start), e = MIN(end, lay->ram[i].end);
+
+		if (s >= e)
+			continue;
+		if (!found)
+			r.start = s;
+		r.end = e;
+		found = true;
+	}
+	return r;
+}
+
+int kmm_layout_pfn_node(const struct kmm_layout *lay, unsigned long pfn)
+{
+	for (int n = 0; n < lay->nr_nodes; n++)
+		if (pfn < lay->node[n].end)
+			return n;
+	return lay->nr_nodes - 1;
+}
+
+unsigned long kmm_layout_next_zone_boundary(const struct kmm_layout *lay, int nid,
+					    unsigned long pfn)
+{
+	unsigned long cand[] = { lay->dma_end, lay->dma32_end, lay->max_low_pfn,
+				 lay->movable_start[nid], lay->node[nid].end };
+	unsigned long next = lay->node[nid].end;
+
+	for (size_t i = 0; i < ARRAY_SIZE(cand); i++)
+		if (cand[i] > pfn && cand[i] < next)
+			next = cand[i];
+	return next;
+}
+
+enum kmm_zone_type kmm_layout_pfn_zone(const struct kmm_layout *lay, int nid, unsigned long pfn)
+{
+	if (pfn >= lay->movable_start[nid] && pfn < lay->node[nid].end)
+		return KMM_ZONE_MOVABLE;
+	if (pfn >= lay->max_low_pfn)
+		return KMM_ZONE_HIGHMEM;
+	if (pfn < lay->dma_end)
+		return KMM_ZONE_DMA;
+	if (pfn < lay->dma32_end)
+		return KMM_ZONE_DMA32;
+	return KMM_ZONE_NORMAL;
+}
+
+static int layout_ram(const struct kmm_machine_desc *d, struct kmm_layout *lay, char *err,
+		      size_t len)
+{
+	uint64_t psize = 1ull << d->page_shift;
+	struct kmm_range raw[KMM_MAX_RANGES + 3];
+	int nraw = 0;
+
+	if (d->exactmap) {
+		if (d->nr_usable == 0)
+			return fail(
+				err, len,
+				"'memmap=exactmap' needs at least one 'memmap=SIZE@START' range");
+	} else {
+		uint64_t mem = d->mem_bytes ? d->mem_bytes : DEFAULT_MEM;
+		uint64_t low = MIN(mem, SZ_3G);
+		char sz[32];
+
+		if (mem < SZ_16M) {
+			fmt_size(sz, sizeof(sz), mem);
+			return fail(err, len,
+				    "'mem=%s' is too small (a machine needs at least 16M)", sz);
+		}
+		/* x86: page 0 is reserved, 640K-1M is the VGA/BIOS hole, 3G-4G the PCI hole. */
+		/* usable 4K..0x9f000 as on real boards: the EBDA sits just below 640K */
+		raw[nraw++] = (struct kmm_range){ psize, 0x9f000ull - psize };
+		raw[nraw++] = (struct kmm_range){ SZ_1M, low - SZ_1M };
+		if (mem > low)
+			raw[nraw++] = (struct kmm_range){ SZ_4G, mem - low };
+	}
+	for (int i = 0; i < d->nr_usable; i++)
+		raw[nraw++] = d->usable[i];
+	for (int i = 0; i < nraw; i++) {
+		uint64_t s = ALIGN_UP(raw[i].start, psize), e = raw[i].start + raw[i].size;
+
+		e = ALIGN_DOWN(e, psize);
+		if (e >> d->page_shift > 0xfffffffeull)
+			return fail(err, len,
+				    "memory ends beyond 2^32 pages; use a larger page_size= or "
+				    "less mem=");
+		if (s < e && add_range(lay, (unsigned long)(s >> d->page_shift),
+				       (unsigned long)(e >> d->page_shift)))
+			return fail(err, len, "too many memory ranges");
+	}
+	for (int i = 0; i < d->nr_reserved; i++) {
+		const struct kmm_range *r = &d->reserved[i];
+		unsigned long s = (unsigned long)(ALIGN_DOWN(r->start, psize) >> d->page_shift);
+		unsigned long e =
+			(unsigned long)(ALIGN_UP(r->start + r->size, psize) >> d->page_shift);
+		long removed = sub_range(lay, s, e);
+		char sz[32], at[32];
+
+		fmt_size(sz, sizeof(sz), r->size);
+		fmt_size(at, sizeof(at), r->start);
+		if (removed < 0)
+			return fail(err, len, "too many memory ranges after 'memmap=%s$%s'", sz,
+				    at);
+		if (removed == 0)
+			return fail(err, len, "'memmap=%s$%s' reserves a range outside memory", sz,
+				    at);
+	}
+	if (lay->nr_ram == 0)
+		return fail(err, len, "the machine has no usable memory");
+	lay->max_pfn = lay->ram[lay->nr_ram - 1].end;
+	lay->total_pages = kmm_layout_ram_pages(lay, 0, lay->max_pfn);
+	if (((uint64_t)lay->total_pages << d->page_shift) < SZ_16M)
+		return fail(err, len, "the machine has less than 16M of usable memory");
+	return KMM_OK;
+}
+
+static int layout_nodes(const struct kmm_machine_desc *d, struct kmm_layout *lay, char *err,
+			size_t len)
+{
+	int n = d->numa_fake > 0 ? d->numa_fake : 1;
+	unsigned long per = lay->total_pages / (unsigned long)n;
+	unsigned long prev = 0;
+
+	if (n > 1 && ((uint64_t)per << d->page_shift) < FAKE_NODE_MIN_SIZE)
+		return fail(
+			err, len,
+			"'numa=fake=%d': each node needs at least 32M of memory, the machine has "
+			"%lluM",
+			n,
+			(unsigned long long)(((uint64_t)lay->total_pages << d->page_shift) >> 20));
+	lay->nr_nodes = n;
+	for (int i = 0; i < n; i++) {
+		unsigned long end = lay->max_pfn;
+
+		if (i < n - 1) {
+			bool ok;
+			/* the boundary above which (n - 1 - i) shares of RAM remain */
+			end = top_ram_boundary(lay, prev, lay->max_pfn,
+					       per * (unsigned long)(n - 1 - i), &ok);
+			end = ALIGN_UP(end, NODE_ALIGN_PAGES);
+			if (!ok || end <= prev || end >= lay->max_pfn ||
+			    kmm_layout_ram_pages(lay, prev, end) == 0)
+				return fail(
+					err, len,
+					"'numa=fake=%d': the memory cannot be split into %d nodes",
+					n, n);
+		}
+		lay->node[i] = (struct kmm_pfn_range){ prev, end };
+		lay->movable_start[i] = end;
+		prev = end;
+	}
+	return KMM_OK;
+}
+
+int kmm_layout_compute(const struct kmm_machine_desc *d, struct kmm_layout *lay, char *err,
+		       size_t len)
+{
+	int ret;
+	char sz[32];
+
+	kmm_memset(lay, 0, sizeof(*lay));
+	if (err && len)
+		err[0] = '\0';
+	lay->page_shift = d->page_shift;
+	ret = layout_ram(d, lay, err, len);
+	if (ret)
+		return ret;
+	lay->dma_end = (unsigned long)(SZ_16M >> d->page_shift);
+	lay->dma32_end = (unsigned long)(SZ_4G >> d->page_shift);
+	lay->max_low_pfn = lay->max_pfn;
+	if (d->highmem_bytes) {
+		unsigned long hp = (unsigned long)(d->highmem_bytes >> d->page_shift);
+		unsigned long low_min = (unsigned long)(SZ_16M >> d->page_shift);
+		bool ok;
+
+		fmt_size(sz, sizeof(sz), d->highmem_bytes);
+		if (hp == 0)
+			return fail(err, len, "'highmem=%s' is smaller than a page", sz);
+		if (hp + low_min > lay->total_pages)
+			return fail(
+				err, len,
+				"'highmem=%s' is larger than memory allows (%lluM of RAM, lowmem "
+				"needs at least 16M)",
+				sz,
+				(unsigned long long)(((uint64_t)lay->total_pages
+						      << d->page_shift) >>
+						     20));
+		lay->max_low_pfn = top_ram_boundary(lay, 0, lay->max_pfn, hp, &ok);
+	}
+	ret = layout_nodes(d, lay, err, len);
+	if (ret)
+		return ret;
+
+	for (int n = 0; n < lay->nr_nodes; n++) {
+		unsigned long ns = lay->node[n].start, ne = lay->node[n].end;
+		unsigned long low = lay->max_low_pfn;
+		/* address ranges of DMA, DMA32, NORMAL, HIGHMEM (MOVABLE is cut from the top) */
+		unsigned long lo[KMM_ZONE_MOVABLE] = { 0, MIN(lay->dma_end, low),
+						       MIN(lay->dma32_end, low), low };
+		unsigned long hi[KMM_ZONE_MOVABLE] = { MIN(lay->dma_end, low),
+						       MIN(lay->dma32_end, low), low,
+						       lay->max_pfn };
+
+		if (d->movablecore_bytes) {
+			unsigned long want =
+				(unsigned long)(d->movablecore_bytes >> d->page_shift) /
+				(unsigned long)lay->nr_nodes;
+			unsigned long floor = ns;
+			bool ok;
+
+			/* only the node's highest populated zone gives memory to MOVABLE */
+			for (int z = KMM_ZONE_HIGHMEM; z >= 0; z--) {
+				struct kmm_pfn_range r =
+					trim_to_ram(lay, MAX(ns, lo[z]), MIN(ne, hi[z]));
+
+				if (r.start < r.end) {
+					floor = r.start;
+					break;
+				}
+			}
+			lay->movable_start[n] = top_ram_boundary(lay, floor, ne, want, &ok);
+			fmt_size(sz, sizeof(sz), d->movablecore_bytes);
+			if (!ok || want == 0 || lay->movable_start[n] == floor)
+				return fail(
+					err, len,
+					"'movablecore=%s' is more than node %d's highest zone can "
+					"give (or less than a page per node)",
+					sz, n);
+		}
+		for (int z = 0; z < KMM_ZONE_MOVABLE; z++) {
+			unsigned long s = MAX(ns, lo[z]);
+			unsigned long e = MIN(MIN(ne, hi[z]), lay->movable_start[n]);
+
+			lay->zone[n][z] =
+				s < e ? trim_to_ram(lay, s, e) : (struct kmm_pfn_range){ 0, 0 };
+		}
+		lay->zone[n][KMM_ZONE_MOVABLE] = trim_to_ram(lay, lay->movable_start[n], ne);
+	}
+	return KMM_OK;
+}

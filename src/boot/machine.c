@@ -1,0 +1,499 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * boot/machine.c - booting and tearing down a machine.
+ *
+ * Boot order (mirrors start_kernel's mm_init, compressed):
+ *   1. parse the description and compute the layout (boot/cmdline.c,
+ *      boot/layout.c) - nothing exists yet, all on the stack;
+ *   2. physical memory: a sparse memfd mapped once (or the caller's region);
+ *   3. memblock carves the machine struct, the present-section map, each
+ *      node's pg_data_t and memmap, and each zone's pageblock types out of
+ *      the machine's own RAM (top-down, node-local, lowmem, not MOVABLE);
+ *   4. the memmap ("vmemmap") is a flat pfn-indexed array: with a host that
+ *      can remap, an address-space reservation where each node's piece is
+ *      mapped from that node's memory and sections without RAM stay
+ *      unbacked (SPARSEMEM_VMEMMAP); otherwise one contiguous block;
+ *   5. every descriptor starts PG_reserved with its zone and node; RAM that
+ *      memblock did not take is freed into the buddy lists in the largest
+ *      aligned blocks that fit inside its zone (memblock_free_all);
+ *   6. watermarks, lowmem reserves and zonelists are computed.
+ */
+#include "boot/memblock.h"
+#include "log.h"
+#include "page/internal.h"
+#include "platform/platform.h"
+
+const char *const zone_names[MAX_NR_ZONES] = { "DMA", "DMA32", "Normal", "HighMem", "Movable" };
+const char *const migratetype_names[MIGRATE_TYPES] = { "Unmovable", "Movable", "Reclaimable",
+						       "HighAtomic", "Isolate" };
+#define KMM_EVENT_NAME(id, name) name,
+const char *const vm_event_names[NR_VM_EVENT_ITEMS] = { KMM_VM_EVENT_ITEMS(KMM_EVENT_NAME) };
+
+static int fail(char *err, size_t len, const char *fmt, ...) KMM_PRINTF(3, 4);
+static int fail(char *err, size_t len, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (err && len) {
+		va_start(ap, fmt);
+		kmm_vsnprintf(err, len, fmt, ap);
+		va_end(ap);
+	}
+	return KMM_ENOMEM;
+}
+
+struct boot {
+	struct kmm_layout lay;
+	struct memblock mb;
+	struct kmm_os_caps caps;
+	char *phys;
+	size_t phys_size;
+	intptr_t handle;
+	bool owns_phys;
+	struct kmm_machine *m;
+	uint8_t *section_present; /* bitmap, from memblock */
+	unsigned long nr_sections;
+};
+
+static inline unsigned long pages_for(const struct boot *b, size_t bytes)
+{
+	return (unsigned long)((bytes + (1ul << b->lay.page_shift) - 1) >> b->lay.page_shift);
+}
+
+static void *boot_alloc(struct boot *b, size_t bytes, int nid, unsigned long *pfn_out)
+{
+	unsigned long nr = pages_for(b, bytes);
+	unsigned long pfn = memblock_alloc(&b->mb, nr, 1, nid, b->lay.max_low_pfn);
+	void *p;
+
+	if (pfn == MEMBLOCK_NONE)
+		return NULL;
+	p = b->phys + (pfn << b->lay.page_shift);
+	kmm_memset(p, 0, nr << b->lay.page_shift);
+	if (pfn_out)
+		*pfn_out = pfn;
+	return p;
+}
+
+static bool section_has_ram(const struct boot *b, unsigned long sec)
+{
+	unsigned long s = sec << PFN_SECTION_SHIFT;
+
+	return kmm_layout_ram_pages(&b->lay, s, MIN(s + PAGES_PER_SECTION, b->lay.max_pfn)) != 0;
+}
+
+/* Back the memmap: one piece per node, in that node's memory. */
+static int setup_memmap(struct boot *b, char *err, size_t len)
+{
+	struct kmm_machine *m = b->m;
+	size_t psz = sizeof(struct page);
+
+	if (!b->caps.can_remap || b->caps.host_page_size > NODE_ALIGN_PAGES * psz) {
+		/* Flat memmap in one block: the caller's region cannot be remapped. */
+		unsigned long pfn;
+		size_t bytes = (size_t)b->lay.max_pfn * psz;
+
+		if (!boot_alloc(b, bytes, -1, &pfn))
+			return fail(err, len, "no room for the memmap (%zu bytes)", bytes);
+		m->vmemmap = (struct page *)(b->phys + (pfn << b->lay.page_shift));
+		m->memmap_pages = pages_for(b, bytes);
+		for (unsigned long s = 0; s < b->nr_sections; s++)
+			b->section_present[s / 8] |= (uint8_t)(1u << (s % 8));
+		return KMM_OK;
+	}
+	m->vmemmap_reserved = ALIGN_UP((size_t)b->lay.max_pfn * psz, b->caps.host_page_size);
+	m->vmemmap = kmm_os_reserve(m->vmemmap_reserved);
+	if (!m->vmemmap)
+		return fail(err, len, "cannot reserve %zu bytes of address space for the memmap",
+			    m->vmemmap_reserved);
+	for (int n = 0; n < b->lay.nr_nodes; n++) {
+		unsigned long ns = b->lay.node[n].start, ne = b->lay.node[n].end;
+		size_t total = 0, off = 0;
+		unsigned long base_pfn;
+
+		/* pieces: the part of each section with RAM that lies in this node */
+		for (unsigned long sec = ns >> PFN_SECTION_SHIFT; (sec << PFN_SECTION_SHIFT) < ne;
+		     sec++) {
+			unsigned long s = MAX(ns, sec << PFN_SECTION_SHIFT);
+			unsigned long e = MIN(ne, (sec + 1) << PFN_SECTION_SHIFT);
+
+			if (section_has_ram(b, sec))
+				total += (e - s) * psz;
+		}
+		if (total == 0)
+			continue;
+		base_pfn = memblock_alloc(&b->mb, pages_for(b, total),
+					  b->caps.host_page_size >> b->lay.page_shift ?: 1, n,
+					  b->lay.max_low_pfn);
+		if (base_pfn == MEMBLOCK_NONE)
+			return fail(err, len, "node %d has no room for its memmap (%zu bytes)", n,
+				    total);
+		m->memmap_pages += pages_for(b, total);
+		for (unsigned long sec = ns >> PFN_SECTION_SHIFT; (sec << PFN_SECTION_SHIFT) < ne;
+		     sec++) {
+			unsigned long s = MAX(ns, sec << PFN_SECTION_SHIFT);
+			unsigned long e = MIN(ne, (sec + 1) << PFN_SECTION_SHIFT);
+			size_t bytes = (e - s) * psz;
+
+			if (!section_has_ram(b, sec))
+				continue;
+			if (!kmm_os_phys_map(b->handle,
+					     ((uint64_t)base_pfn << b->lay.page_shift) + off, bytes,
+					     (char *)m->vmemmap + s * psz))
+				return fail(err, len, "cannot map the memmap of section %lu", sec);
+			b->section_present[sec / 8] |= (uint8_t)(1u << (sec % 8));
+			off += bytes;
+		}
+	}
+	return KMM_OK;
+}
+
+static bool pfn_section_present(const struct boot *b, unsigned long pfn)
+{
+	unsigned long sec = pfn >> PFN_SECTION_SHIFT;
+
+	return (b->section_present[sec / 8] >> (sec % 8)) & 1;
+}
+
+static int setup_nodes(struct boot *b, char *err, size_t len)
+{
+	struct kmm_machine *m = b->m;
+
+	for (int n = 0; n < b->lay.nr_nodes; n++) {
+		struct pglist_data *pgdat = boot_alloc(b, sizeof(*pgdat), n, NULL);
+
+		if (!pgdat)
+			return fail(err, len, "node %d has no room for its pg_data_t", n);
+		m->node_data[n] = pgdat;
+		pgdat->node_id = n;
+		pgdat->machine = m;
+		pgdat->node_start_pfn = b->lay.node[n].start;
+		pgdat->node_spanned_pages = b->lay.node[n].end - b->lay.node[n].start;
+		pgdat->node_present_pages =
+			kmm_layout_ram_pages(&b->lay, b->lay.node[n].start, b->lay.node[n].end);
+		for (int z = 0; z < MAX_NR_ZONES; z++) {
+			struct zone *zone = &pgdat->node_zones[z];
+			struct kmm_pfn_range r = b->lay.zone[n][z];
+
+			zone->zone_pgdat = pgdat;
+			zone->node = n;
+			zone->idx = (enum kmm_zone_type)z;
+			zone->name = zone_names[z];
+			kmm_spin_init(&zone->lock);
+			for (int o = 0; o < NR_PAGE_ORDERS; o++)
+				for (int t = 0; t < MIGRATE_TYPES; t++)
+					page_list_init(&zone->free_area[o].free_list[t]);
+			if (r.start >= r.end)
+				continue;
+			zone->zone_start_pfn = r.start;
+			zone->spanned_pages = r.end - r.start;
+			zone->present_pages = kmm_layout_ram_pages(&b->lay, r.start, r.end);
+			pgdat->nr_zones = z + 1;
+		}
+	}
+	return KMM_OK;
+}
+
+/* Pageblock type arrays: every pageblock starts MIGRATE_MOVABLE, as on Linux. */
+static int setup_pageblocks(struct boot *b, char *err, size_t len)
+{
+	for_each_zone_m (b->m, zone) {
+		unsigned long first, last, n;
+
+		if (!zone_is_populated(zone))
+			continue;
+		first = zone->zone_start_pfn >> pageblock_order;
+		last = (zone_end_pfn(zone) - 1) >> pageblock_order;
+		n = last - first + 1;
+		zone->pageblock_mt = boot_alloc(b, n, zone->node, NULL);
+		if (!zone->pageblock_mt)
+			return fail(err, len, "no room for the pageblock types of zone %s",
+				    zone->name);
+		kmm_memset(zone->pageblock_mt, MIGRATE_MOVABLE, n);
+	}
+	return KMM_OK;
+}
+
+/* Every descriptor of a backed section: reserved, with its zone and node. */
+static void init_memmap(struct boot *b)
+{
+	struct kmm_machine *m = b->m;
+
+	for (int n = 0; n < b->lay.nr_nodes; n++) {
+		unsigned long pfn = b->lay.node[n].start, end = b->lay.node[n].end;
+
+		while (pfn < end) {
+			unsigned long sec_end =
+				MIN(end, ALIGN_DOWN(pfn, PAGES_PER_SECTION) + PAGES_PER_SECTION);
+			struct page tmpl;
+			enum kmm_zone_type z;
+			unsigned long run_end;
+
+			if (!pfn_section_present(b, pfn)) {
+				pfn = sec_end;
+				continue;
+			}
+			/* a run of pfns with the same zone */
+			z = kmm_layout_pfn_zone(&b->lay, n, pfn);
+			run_end = MIN(sec_end, kmm_layout_next_zone_boundary(&b->lay, n, pfn));
+			kmm_memset(&tmpl, 0, sizeof(tmpl));
+			tmpl.flags = 1u << PG_reserved;
+			if (pfn >= b->lay.max_low_pfn)
+				tmpl.flags |= 1u << PG_highmem;
+			set_page_links(&tmpl, z, (unsigned int)n);
+			tmpl._refcount = 1;
+			tmpl.lru_next = KMM_NIL_PFN;
+			tmpl.lru_prev = KMM_NIL_PFN;
+			for (unsigned long p = pfn; p < run_end; p++)
+				m->vmemmap[p] = tmpl;
+			pfn = run_end;
+		}
+	}
+}
+
+/* Hand every free RAM page to the buddy allocator (memblock_free_all). */
+static void free_all_ram(struct boot *b)
+{
+	struct kmm_machine *m = b->m;
+
+	for_each_zone_m (m, zone) {
+		unsigned long zs = zone->zone_start_pfn, ze = zone_end_pfn(zone);
+
+		if (!zone_is_populated(zone))
+			continue;
+		zone->managed_pages = 0;
+		for (int r = 0; r < b->lay.nr_ram; r++) {
+			unsigned long s = MAX(zs, b->lay.ram[r].start);
+			unsigned long e = MIN(ze, b->lay.ram[r].end);
+
+			while (s < e) {
+				unsigned int order;
+				unsigned long nr;
+
+				if (memblock_is_reserved(&b->mb, s)) {
+					s++;
+					continue;
+				}
+				order = s ? MIN((unsigned int)__builtin_ctzl(s),
+						(unsigned)MAX_ORDER)
+					  : MAX_ORDER;
+				while ((s + (1ul << order) > e ||
+					memblock_reserved_in(&b->mb, s, s + (1ul << order))) &&
+				       order > 0)
+					order--;
+				nr = 1ul << order;
+				for (unsigned long p = s; p < s + nr; p++) {
+					struct page *pg = pfn_to_page(m, p);
+
+					page_clear(pg, PG_reserved);
+					set_page_count(pg, 0);
+				}
+				__free_boot_block(m, zone, s, order);
+				zone->managed_pages += nr;
+				s += nr;
+			}
+		}
+		m->totalram_pages += zone->managed_pages;
+		if (zone->idx == KMM_ZONE_HIGHMEM)
+			m->totalhigh_pages += zone->managed_pages;
+	}
+}
+
+static void setup_cpus(struct kmm_machine *m)
+{
+	m->nr_cpus = m->desc.nr_cpus;
+	/* CPUs are spread over nodes in contiguous blocks, as sockets are. */
+	for (int c = 0; c < m->nr_cpus; c++)
+		m->cpu_to_node[c] = (uint8_t)((long)c * m->nr_nodes / m->nr_cpus);
+	for (int i = 0; i < m->nr_nodes; i++)
+		for (int j = 0; j < m->nr_nodes; j++)
+			m->node_distance[i][j] =
+				(uint8_t)(i == j ? 10 : m->desc.numa_remote_distance);
+}
+
+static void teardown(struct boot *b)
+{
+	if (b->m && b->m->vmemmap_reserved)
+		kmm_os_unmap(b->m->vmemmap, b->m->vmemmap_reserved);
+	if (b->owns_phys) {
+		if (b->phys)
+			kmm_os_unmap(b->phys, b->phys_size);
+		kmm_os_phys_destroy(b->handle);
+	}
+}
+
+static int machine_boot(const char *cmdline, void *mem, size_t size, kmm_machine **out, char *err,
+			size_t len)
+{
+	struct kmm_machine_desc desc;
+	struct boot b;
+	struct kmm_machine *m;
+	int ret;
+
+	if (err && len)
+		err[0] = '\0';
+	if (!out)
+		return KMM_EINVAL;
+	*out = NULL;
+	kmm_memset(&b, 0, sizeof(b));
+	kmm_desc_defaults(&desc);
+	ret = kmm_cmdline_parse(cmdline && *cmdline ? cmdline : KMM_DEFAULT_CMDLINE, &desc, err,
+				len);
+	if (ret)
+		return ret;
+	if (!desc.exactmap && desc.mem_bytes == 0)
+		desc.mem_bytes = 4ull << 30; /* the default machine's memory size */
+	ret = kmm_layout_compute(&desc, &b.lay, err, len);
+	if (ret)
+		return ret;
+	kmm_os_caps(&b.caps);
+	b.phys_size = (size_t)b.lay.max_pfn << b.lay.page_shift;
+	b.handle = -1;
+	if (mem) {
+		if ((uintptr_t)mem & ((1ul << b.lay.page_shift) - 1)) {
+			fail(err, len, "the memory region is not page aligned");
+			return KMM_EINVAL;
+		}
+		if (size < b.phys_size) {
+			fail(err, len,
+			     "the memory region (%zu bytes) is smaller than the layout needs (%zu "
+			     "bytes)",
+			     size, b.phys_size);
+			return KMM_EINVAL;
+		}
+		b.phys = mem;
+		b.caps.can_remap = 0;
+	} else {
+		ret = kmm_os_phys_create(b.phys_size, &b.handle);
+		if (ret)
+			return fail(err, len,
+				    "cannot create %zu bytes of physical memory (error %d)",
+				    b.phys_size, -ret);
+		b.owns_phys = true;
+		b.phys = kmm_os_phys_map(b.handle, 0, b.phys_size, NULL);
+		if (!b.phys) {
+			teardown(&b);
+			return fail(err, len, "cannot map %zu bytes of physical memory",
+				    b.phys_size);
+		}
+	}
+	memblock_init(&b.mb, &b.lay);
+
+	/* The machine struct itself lives in the machine's memory, on node 0. */
+	m = boot_alloc(&b, sizeof(*m), 0, NULL);
+	if (!m) {
+		teardown(&b);
+		return fail(err, len, "no room for the machine structure");
+	}
+	b.m = m;
+	m->magic = KMM_MACHINE_MAGIC;
+	m->desc = desc;
+	m->layout = b.lay;
+	m->page_shift = b.lay.page_shift;
+	m->page_size = 1ul << b.lay.page_shift;
+	m->max_pfn = b.lay.max_pfn;
+	m->max_low_pfn = b.lay.max_low_pfn;
+	m->phys = b.phys;
+	m->phys_size = b.phys_size;
+	m->phys_handle = b.handle;
+	m->owns_phys = b.owns_phys;
+	m->nr_nodes = b.lay.nr_nodes;
+	kmm_spin_init(&m->log_lock);
+	kmm_desc_format(&desc, m->cmdline, sizeof(m->cmdline));
+
+	b.nr_sections = (b.lay.max_pfn + PAGES_PER_SECTION - 1) >> PFN_SECTION_SHIFT;
+	b.section_present = boot_alloc(&b, (b.nr_sections + 7) / 8, 0, NULL);
+	if (!b.section_present) {
+		teardown(&b);
+		return fail(err, len, "no room for the section map");
+	}
+	ret = setup_memmap(&b, err, len);
+	if (!ret)
+		ret = setup_nodes(&b, err, len);
+	if (!ret)
+		ret = setup_pageblocks(&b, err, len);
+	if (ret) {
+		teardown(&b);
+		return ret;
+	}
+	m->section_present = b.section_present;
+	setup_cpus(m);
+	init_memmap(&b);
+	free_all_ram(&b);
+	m->boot_pages = b.mb.reserved_pages;
+	setup_per_zone_wmarks(m);
+	setup_per_zone_lowmem_reserve(m);
+	build_all_zonelists(m);
+	*out = m;
+	return KMM_OK;
+}
+
+int kmm_machine_create(const char *cmdline, kmm_machine **out, char *err, size_t err_len)
+{
+	return machine_boot(cmdline, NULL, 0, out, err, err_len);
+}
+
+int kmm_machine_create_on(const char *cmdline, void *mem, size_t size, kmm_machine **out, char *err,
+			  size_t err_len)
+{
+	if (!mem) {
+		if (err && err_len)
+			kmm_snprintf(err, err_len, "no memory region given");
+		return KMM_EINVAL;
+	}
+	return machine_boot(cmdline, mem, size, out, err, err_len);
+}
+
+void kmm_machine_destroy(kmm_machine *m)
+{
+	struct boot b;
+
+	if (!m)
+		return;
+	kmm_memset(&b, 0, sizeof(b));
+	b.phys = m->phys;
+	b.phys_size = m->phys_size;
+	b.handle = m->phys_handle;
+	b.owns_phys = m->owns_phys;
+	m->magic = 0;
+	if (m->vmemmap_reserved)
+		kmm_os_unmap(m->vmemmap, m->vmemmap_reserved);
+	/* m lives inside phys: nothing of it may be touched after this. */
+	if (b.owns_phys) {
+		kmm_os_unmap(b.phys, b.phys_size);
+		kmm_os_phys_destroy(b.handle);
+	}
+}
+
+void kmm_set_log(kmm_machine *m, kmm_sink_fn sink, void *ctx)
+{
+	kmm_spin_lock(&m->log_lock);
+	m->log_sink = sink;
+	m->log_ctx = ctx;
+	kmm_spin_unlock(&m->log_lock);
+}
+
+const char *kmm_machine_cmdline(const kmm_machine *m)
+{
+	return m->cmdline;
+}
+
+unsigned long kmm_page_size(const kmm_machine *m)
+{
+	return m->page_size;
+}
+
+int kmm_nr_nodes(const kmm_machine *m)
+{
+	return m->nr_nodes;
+}
+
+int kmm_nr_cpus(const kmm_machine *m)
+{
+	return m->nr_cpus;
+}
+
+unsigned long kmm_max_pfn(const kmm_machine *m)
+{
+	return m->max_pfn;
+}

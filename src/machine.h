@@ -1,0 +1,159 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * machine.h - struct kmm_machine, the one state struct of a machine.
+ *
+ * Everything a machine owns hangs off this struct, and the struct itself,
+ * like every other piece of metadata (node data, memmap, pageblock types,
+ * per-CPU structures), is carved out of the machine's own physical memory
+ * by the boot allocator (boot/memblock.c). Nothing comes from malloc.
+ *
+ * Address spaces:
+ *   phys      the whole physical memory, mapped once: pfn p lives at
+ *             phys + (p << page_shift). Used internally for every page.
+ *   direct    the kernel's direct map: the same mapping, but only lowmem
+ *             (pfn < max_low_pfn) is reachable through page_address().
+ *   vmemmap   struct page array indexed by pfn, [0, max_pfn).
+ */
+#ifndef KMM_MACHINE_H
+#define KMM_MACHINE_H
+
+#include "boot/cmdline.h"
+#include "boot/layout.h"
+#include "lib/format.h"
+#include "lib/lock.h"
+#include "page/mmzone.h"
+#include "page/vmstat.h"
+
+/* What upper layers add to /proc/meminfo (slab layer). */
+struct kmm_meminfo_extra {
+	unsigned long slab_reclaimable_pages;
+	unsigned long slab_unreclaimable_pages;
+};
+
+struct kmm_machine {
+	uint32_t magic;
+	struct kmm_machine_desc desc;
+	char cmdline[4096];
+
+	unsigned int page_shift;
+	unsigned long page_size;
+	unsigned long max_pfn;	   /* pfns are [0, max_pfn) */
+	unsigned long max_low_pfn; /* first pfn that is not in the direct map */
+
+	char *phys;
+	size_t phys_size;
+	intptr_t phys_handle; /* host handle when kmm created the memory, else -1 */
+	bool owns_phys;
+
+	struct page *vmemmap;
+	size_t vmemmap_reserved; /* bytes of address space reserved for it, or 0 */
+
+	struct kmm_layout layout;
+	/* Bit s set: section s (PAGES_PER_SECTION pfns) has a backed memmap. */
+	const uint8_t *section_present;
+
+	int nr_nodes;
+	struct pglist_data *node_data[KMM_MAX_NUMNODES];
+	uint8_t node_distance[KMM_MAX_NUMNODES][KMM_MAX_NUMNODES];
+	int nr_cpus;
+	uint8_t cpu_to_node[KMM_MAX_CPUS];
+
+	/* Boot-time accounting, for meminfo and zoneinfo. */
+	unsigned long memmap_pages;   /* frames spent on the memmap */
+	unsigned long boot_pages;     /* all frames taken by the boot allocator */
+	unsigned long totalram_pages; /* sum of managed pages */
+	unsigned long totalhigh_pages;
+
+	/* Machine-wide vm events (vmstat.h). */
+	unsigned long events[NR_VM_EVENT_ITEMS];
+
+	/*
+	 * Hooks the upper layers install (NULL until they exist): direct
+	 * reclaim returns the pages it freed; drain returns per-CPU pages to
+	 * the buddy lists; kswapd is woken when a zone falls below low.
+	 */
+	unsigned long (*reclaim_hook)(struct kmm_machine *m, gfp_t gfp, unsigned int order);
+	void (*drain_hook)(struct kmm_machine *m);
+	void (*kswapd_hook)(struct kmm_machine *m, unsigned int order, int highest_zoneidx);
+
+	/* Report printers the upper layers install. */
+	void (*pageset_printer)(struct kmm_machine *m, struct zone *zone, struct kmm_out *o);
+	void (*meminfo_extra)(struct kmm_machine *m, struct kmm_meminfo_extra *extra);
+
+	/* Consistency checkers of the upper layers (pcp, slab ...), run by kmm_check. */
+	int (*check_hooks[4])(struct kmm_machine *m);
+
+	kmm_sink_fn log_sink;
+	void *log_ctx;
+	kmm_spinlock log_lock;
+	bool reports_fatal;
+	uint64_t warn_window_ns; /* warn_alloc rate limit, under log_lock */
+	unsigned int warn_count;
+};
+
+#define KMM_MACHINE_MAGIC 0x6b6d6d21u /* "kmm!" */
+
+static inline struct page *pfn_to_page(const struct kmm_machine *m, unsigned long pfn)
+{
+	return m->vmemmap + pfn;
+}
+
+static inline unsigned long page_to_pfn(const struct kmm_machine *m, const struct page *p)
+{
+	return (unsigned long)(p - m->vmemmap);
+}
+
+static inline bool pfn_in_machine(const struct kmm_machine *m, unsigned long pfn)
+{
+	return pfn < m->max_pfn;
+}
+
+/* True when p points at a descriptor of this machine (a valid struct page address). */
+static inline bool page_in_machine(const struct kmm_machine *m, const struct page *p)
+{
+	uintptr_t off = (uintptr_t)p - (uintptr_t)m->vmemmap;
+
+	return (uintptr_t)p >= (uintptr_t)m->vmemmap && off / sizeof(struct page) < m->max_pfn &&
+	       off % sizeof(struct page) == 0;
+}
+
+/* Does pfn have a descriptor one may read (Linux's pfn_valid)? */
+static inline bool pfn_valid(const struct kmm_machine *m, unsigned long pfn)
+{
+	unsigned long sec = pfn >> PFN_SECTION_SHIFT;
+
+	return pfn < m->max_pfn && ((m->section_present[sec / 8] >> (sec % 8)) & 1);
+}
+
+static inline void *pfn_to_phys_virt(const struct kmm_machine *m, unsigned long pfn)
+{
+	return m->phys + (pfn << m->page_shift);
+}
+
+static inline void *page_to_virt_raw(const struct kmm_machine *m, const struct page *p)
+{
+	return pfn_to_phys_virt(m, page_to_pfn(m, p));
+}
+
+static inline struct zone *page_zone(const struct kmm_machine *m, const struct page *p)
+{
+	return &m->node_data[page_nid(p)]->node_zones[page_zonenum(p)];
+}
+
+static inline struct pglist_data *NODE_DATA(const struct kmm_machine *m, int nid)
+{
+	return m->node_data[nid];
+}
+
+#define for_each_online_node_m(m, nid) for ((nid) = 0; (nid) < (m)->nr_nodes; (nid)++)
+
+/* Iterate every zone of every node, populated or not. */
+#define for_each_zone_m(m, zone)                                          \
+	for (int __n = 0; __n < (m)->nr_nodes; __n++)                     \
+		for (struct zone *zone = (m)->node_data[__n]->node_zones; \
+		     zone < (m)->node_data[__n]->node_zones + MAX_NR_ZONES; zone++)
+
+/* Logging (page/report.c): through the machine's sink, one call per line. */
+void kmm_log(struct kmm_machine *m, const char *fmt, ...) KMM_PRINTF(2, 3);
+
+#endif /* KMM_MACHINE_H */

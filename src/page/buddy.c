@@ -1,0 +1,386 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * page/buddy.c - the binary buddy system of one zone.
+ *
+ * Free memory of a zone is kept as blocks of 2^order pages (order 0..10),
+ * each aligned to its size, on free_area[order].free_list[migratetype].
+ * The buddy of the block at pfn is the block at pfn ^ (1 << order): the
+ * two halves of the aligned block of the next order.
+ *
+ *  - Allocation (__rmqueue_smallest) takes the first block of the smallest
+ *    order that is large enough and splits it (expand): the upper half goes
+ *    back to the list of the next lower order, until the block has the size
+ *    asked for. Pages come from the head of the list (the hot end).
+ *  - Free (__free_one_page) merges the block with its buddy while the buddy
+ *    is a free block (PG_buddy) of the same order in the same zone, then
+ *    puts the result on the list of its order: at the tail when the next
+ *    larger buddy is free too, so it gets a chance to merge further.
+ *
+ * Anti-fragmentation: each pageblock (2^pageblock_order pages) has a
+ * migratetype. A request that finds nothing of its own type steals from
+ * another type (__rmqueue_fallback), preferring the largest block, and
+ * claims the whole pageblock when the request is unmovable or reclaimable
+ * or large, converting the block's type once at least half of it is free or
+ * compatible - Linux's rules, so unmovable pages cluster in few blocks.
+ *
+ * Everything here runs with zone->lock held. Counters: NR_FREE_PAGES moves
+ * with every block that enters or leaves the free lists through
+ * __free_one_page and __rmqueue (not with moves between lists).
+ */
+#include "page/internal.h"
+
+static const int fallbacks[MIGRATE_PCPTYPES][MIGRATE_PCPTYPES - 1] = {
+	[MIGRATE_UNMOVABLE] = { MIGRATE_RECLAIMABLE, MIGRATE_MOVABLE },
+	[MIGRATE_MOVABLE] = { MIGRATE_RECLAIMABLE, MIGRATE_UNMOVABLE },
+	[MIGRATE_RECLAIMABLE] = { MIGRATE_UNMOVABLE, MIGRATE_MOVABLE },
+};
+
+static inline void add_to_free_list(struct kmm_machine *m, struct zone *zone, unsigned long pfn,
+				    unsigned int order, int mt, bool tail)
+{
+	struct page *page = pfn_to_page(m, pfn);
+	struct free_area *area = &zone->free_area[order];
+
+	page->flags |= 1u << PG_buddy;
+	page->private = order;
+	page->u.buddy_mt = (uint8_t)mt;
+	if (tail)
+		page_list_add_tail(m->vmemmap, &area->free_list[mt], (uint32_t)pfn);
+	else
+		page_list_add(m->vmemmap, &area->free_list[mt], (uint32_t)pfn);
+	area->nr_free++;
+}
+
+static inline void del_from_free_list(struct kmm_machine *m, struct zone *zone, unsigned long pfn,
+				      unsigned int order)
+{
+	struct page *page = pfn_to_page(m, pfn);
+	struct free_area *area = &zone->free_area[order];
+
+	page_list_del(m->vmemmap, &area->free_list[page->u.buddy_mt], (uint32_t)pfn);
+	page->flags &= ~(1u << PG_buddy);
+	page->private = 0;
+	page->u.raw = 0;
+	area->nr_free--;
+}
+
+static inline void move_to_free_list(struct kmm_machine *m, struct zone *zone, unsigned long pfn,
+				     unsigned int order, int mt)
+{
+	struct page *page = pfn_to_page(m, pfn);
+	struct free_area *area = &zone->free_area[order];
+
+	page_list_del(m->vmemmap, &area->free_list[page->u.buddy_mt], (uint32_t)pfn);
+	page->u.buddy_mt = (uint8_t)mt;
+	page_list_add_tail(m->vmemmap, &area->free_list[mt], (uint32_t)pfn);
+}
+
+/* Is the page at buddy_pfn a free block of exactly `order` in this zone? */
+static inline bool page_is_buddy(const struct kmm_machine *m, const struct zone *zone,
+				 unsigned long buddy_pfn, unsigned int order)
+{
+	const struct page *buddy;
+
+	if (!zone_spans_pfn(zone, buddy_pfn))
+		return false;
+	buddy = pfn_to_page(m, buddy_pfn);
+	return page_test(buddy, PG_buddy) && buddy_order(buddy) == order &&
+	       page_zonenum(buddy) == (unsigned int)zone->idx &&
+	       page_nid(buddy) == (unsigned int)zone->node;
+}
+
+static inline bool migratetype_is_mergeable(int mt)
+{
+	return mt < MIGRATE_PCPTYPES;
+}
+
+void __free_one_page(struct kmm_machine *m, struct zone *zone, unsigned long pfn,
+		     unsigned int order, int mt)
+{
+	bool to_tail = false;
+
+	zone->vm_stat[NR_FREE_PAGES] += 1l << order;
+	while (order < MAX_ORDER) {
+		unsigned long buddy_pfn = pfn ^ (1ul << order);
+
+		if (!page_is_buddy(m, zone, buddy_pfn, order))
+			break;
+		/* Above a pageblock, do not merge isolated or highatomic blocks into others. */
+		if (unlikely(order >= pageblock_order)) {
+			int buddy_mt = get_pageblock_migratetype(zone, buddy_pfn);
+
+			if (mt != buddy_mt &&
+			    (!migratetype_is_mergeable(mt) || !migratetype_is_mergeable(buddy_mt)))
+				break;
+		}
+		del_from_free_list(m, zone, buddy_pfn, order);
+		pfn &= buddy_pfn;
+		order++;
+	}
+	/* If the next larger buddy is free, the block may merge soon: keep it cold. */
+	if (order < MAX_ORDER - 1) {
+		unsigned long higher = (pfn & ~((2ul << order) - 1)) ^ (2ul << order);
+
+		to_tail =
+			zone_spans_pfn(zone, higher) && page_test(pfn_to_page(m, higher), PG_buddy);
+	}
+	add_to_free_list(m, zone, pfn, order, mt, to_tail);
+}
+
+void __free_boot_block(struct kmm_machine *m, struct zone *zone, unsigned long pfn,
+		       unsigned int order)
+{
+	zone->vm_stat[NR_FREE_PAGES] += 1l << order;
+	add_to_free_list(m, zone, pfn, order, get_pageblock_migratetype(zone, pfn), true);
+}
+
+/*
+ * Split a block of order `high` at pfn down to order `low`: the upper halves
+ * go back on the lists of their orders (Linux's expand()).
+ */
+static inline void expand(struct kmm_machine *m, struct zone *zone, unsigned long pfn,
+			  unsigned int low, unsigned int high, int mt)
+{
+	unsigned long size = 1ul << high;
+
+	while (high > low) {
+		high--;
+		size >>= 1;
+		add_to_free_list(m, zone, pfn + size, high, mt, false);
+	}
+}
+
+unsigned long __rmqueue_smallest(struct kmm_machine *m, struct zone *zone, unsigned int order,
+				 int mt)
+{
+	for (unsigned int cur = order; cur < NR_PAGE_ORDERS; cur++) {
+		struct page_list *list = &zone->free_area[cur].free_list[mt];
+		unsigned long pfn = list->head;
+
+		if (pfn == KMM_NIL_PFN)
+			continue;
+		del_from_free_list(m, zone, pfn, cur);
+		expand(m, zone, pfn, order, cur, mt);
+		return pfn;
+	}
+	return KMM_NIL_PFN;
+}
+
+unsigned long move_freepages_block(struct kmm_machine *m, struct zone *zone, unsigned long pfn,
+				   int mt, unsigned long *num_movable)
+{
+	unsigned long start = ALIGN_DOWN(pfn, pageblock_nr_pages);
+	unsigned long end = start + pageblock_nr_pages;
+	unsigned long moved = 0;
+
+	if (num_movable)
+		*num_movable = 0;
+	start = MAX(start, zone->zone_start_pfn);
+	end = MIN(end, zone_end_pfn(zone));
+	for (pfn = start; pfn < end;) {
+		struct page *page = pfn_to_page(m, pfn);
+		unsigned int order;
+
+		if (!page_test(page, PG_buddy)) {
+			int ao = page_alloc_order(page);
+
+			if (ao >= 0 && page_alloc_mt(page) == MIGRATE_MOVABLE && num_movable)
+				*num_movable += 1ul << ao;
+			pfn += ao > 0 ? 1ul << ao : 1;
+			continue;
+		}
+		order = buddy_order(page);
+		move_to_free_list(m, zone, pfn, order, mt);
+		pfn += 1ul << order;
+		moved += 1ul << order;
+	}
+	return moved;
+}
+
+static bool can_steal_fallback(const struct kmm_machine *m, unsigned int order, int start_mt)
+{
+	if (order >= pageblock_order)
+		return true;
+	return order >= pageblock_order / 2 || start_mt == MIGRATE_RECLAIMABLE ||
+	       start_mt == MIGRATE_UNMOVABLE || !m->desc.mobility_grouping;
+}
+
+/* First fallback type with a free block of this order, or -1 (find_suitable_fallback). */
+static int find_suitable_fallback(const struct kmm_machine *m, const struct free_area *area,
+				  unsigned int order, int mt, bool *can_steal)
+{
+	*can_steal = false;
+	if (area->nr_free == 0)
+		return -1;
+	for (int i = 0; i < MIGRATE_PCPTYPES - 1; i++) {
+		int fmt = fallbacks[mt][i];
+
+		if (page_list_empty(&area->free_list[fmt]))
+			continue;
+		*can_steal = can_steal_fallback(m, order, mt);
+		return fmt;
+	}
+	return -1;
+}
+
+/*
+ * Take the free block at pfn (order `order`, another migratetype) for
+ * start_mt: claim its whole pageblock when allowed and worthwhile
+ * (steal_suitable_fallback).
+ */
+static void steal_suitable_fallback(struct kmm_machine *m, struct zone *zone, unsigned long pfn,
+				    unsigned int order, int start_mt, bool whole_block)
+{
+	int old_mt = get_pageblock_migratetype(zone, pfn);
+	unsigned long free_pages, movable_pages, alike_pages;
+
+	if (old_mt == MIGRATE_HIGHATOMIC)
+		goto single_page;
+	if (order >= pageblock_order) {
+		/* The block covers whole pageblocks: they all change type. */
+		for (unsigned long p = pfn; p < pfn + (1ul << order); p += pageblock_nr_pages)
+			set_pageblock_migratetype(zone, p, start_mt);
+		count_vm_event(m, PGBLOCK_CLAIMED);
+		goto single_page;
+	}
+	if (!whole_block)
+		goto single_page;
+	free_pages = move_freepages_block(m, zone, pfn, start_mt, &movable_pages);
+	if (start_mt == MIGRATE_MOVABLE)
+		alike_pages = movable_pages;
+	else if (old_mt == MIGRATE_MOVABLE)
+		alike_pages = pageblock_nr_pages - (free_pages + movable_pages);
+	else
+		alike_pages = 0;
+	if (free_pages == 0)
+		goto single_page;
+	if (free_pages + alike_pages >= (1ul << (pageblock_order - 1)) ||
+	    !m->desc.mobility_grouping) {
+		set_pageblock_migratetype(zone, pfn, start_mt);
+		count_vm_event(m, PGBLOCK_CLAIMED);
+	}
+	return;
+single_page:
+	move_to_free_list(m, zone, pfn, order, start_mt);
+}
+
+/*
+ * Nothing of start_mt is free: steal from another type (__rmqueue_fallback).
+ * The largest block is taken, so the pageblock it came from can be claimed
+ * whole and later unmovable allocations do not scatter over many blocks.
+ */
+static bool __rmqueue_fallback(struct kmm_machine *m, struct zone *zone, unsigned int order,
+			       int start_mt)
+{
+	bool can_steal;
+	int fmt = -1;
+	int cur;
+
+	for (cur = MAX_ORDER; cur >= (int)order; cur--) {
+		fmt = find_suitable_fallback(m, &zone->free_area[cur], (unsigned int)cur, start_mt,
+					     &can_steal);
+		if (fmt < 0)
+			continue;
+		/* A movable request that cannot claim the block takes the smallest one. */
+		if (!can_steal && start_mt == MIGRATE_MOVABLE && cur > (int)order)
+			goto find_smallest;
+		goto do_steal;
+	}
+	return false;
+
+find_smallest:
+	for (cur = (int)order; cur < NR_PAGE_ORDERS; cur++) {
+		fmt = find_suitable_fallback(m, &zone->free_area[cur], (unsigned int)cur, start_mt,
+					     &can_steal);
+		if (fmt >= 0)
+			break;
+	}
+	if (fmt < 0)
+		return false;
+do_steal:
+	count_vm_event(m, PGSTEAL_FALLBACK);
+	steal_suitable_fallback(m, zone, zone->free_area[cur].free_list[fmt].head,
+				(unsigned int)cur, start_mt, can_steal);
+	return true;
+}
+
+unsigned long __rmqueue(struct kmm_machine *m, struct zone *zone, unsigned int order, int mt,
+			unsigned int alloc_flags)
+{
+	unsigned long pfn;
+
+retry:
+	pfn = __rmqueue_smallest(m, zone, order, mt);
+	if (unlikely(pfn == KMM_NIL_PFN)) {
+		if (mt < MIGRATE_PCPTYPES && __rmqueue_fallback(m, zone, order, mt))
+			goto retry;
+		return KMM_NIL_PFN;
+	}
+	return pfn;
+}
+
+/*
+ * After a high-order atomic allocation succeeds, set its pageblock aside as
+ * MIGRATE_HIGHATOMIC so later atomic requests of high order find memory.
+ * At most about 1% of the zone is reserved this way (Linux's limit).
+ */
+void reserve_highatomic_pageblock(struct kmm_machine *m, struct page *page, struct zone *zone)
+{
+	unsigned long pfn = page_to_pfn(m, page);
+	unsigned long max_managed = zone->managed_pages / 100 + pageblock_nr_pages;
+	int mt;
+
+	if (zone->nr_reserved_highatomic >= max_managed)
+		return;
+	kmm_spin_lock(&zone->lock);
+	if (zone->nr_reserved_highatomic >= max_managed)
+		goto out;
+	mt = get_pageblock_migratetype(zone, pfn);
+	if (mt < MIGRATE_PCPTYPES) {
+		zone->nr_reserved_highatomic += pageblock_nr_pages;
+		set_pageblock_migratetype(zone, pfn, MIGRATE_HIGHATOMIC);
+		move_freepages_block(m, zone, pfn, MIGRATE_HIGHATOMIC, NULL);
+		count_vm_event(m, PGALLOC_HIGHATOMIC);
+	}
+out:
+	kmm_spin_unlock(&zone->lock);
+}
+
+/*
+ * Give HighAtomic pageblocks back to ordinary use when an allocation is
+ * about to fail (unreserve_highatomic_pageblock). With force, the whole
+ * reserve of each zone may go; otherwise one pageblock per zone is kept.
+ */
+bool unreserve_highatomic_pageblock(struct kmm_machine *m, int nid, bool force)
+{
+	bool done = false;
+	struct pglist_data *pgdat = m->node_data[nid];
+
+	for (int z = 0; z < MAX_NR_ZONES; z++) {
+		struct zone *zone = &pgdat->node_zones[z];
+
+		if (!force && zone->nr_reserved_highatomic <= pageblock_nr_pages)
+			continue;
+		if (zone->nr_reserved_highatomic == 0)
+			continue;
+		kmm_spin_lock(&zone->lock);
+		for (unsigned int o = 0; o < NR_PAGE_ORDERS && !done; o++) {
+			struct page_list *l = &zone->free_area[o].free_list[MIGRATE_HIGHATOMIC];
+			unsigned long pfn = l->head;
+
+			if (pfn == KMM_NIL_PFN)
+				continue;
+			if (get_pageblock_migratetype(zone, pfn) == MIGRATE_HIGHATOMIC) {
+				zone->nr_reserved_highatomic -=
+					MIN(pageblock_nr_pages, zone->nr_reserved_highatomic);
+				set_pageblock_migratetype(zone, pfn, MIGRATE_MOVABLE);
+			}
+			move_freepages_block(m, zone, pfn, MIGRATE_MOVABLE, NULL);
+			done = true;
+		}
+		kmm_spin_unlock(&zone->lock);
+		if (done)
+			break;
+	}
+	return done;
+}

@@ -1,0 +1,102 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * page/internal.h - cross-file interface of the page allocator layer,
+ * grouped by the file that owns each function (as Linux's mm/internal.h).
+ */
+#ifndef KMM_PAGE_INTERNAL_H
+#define KMM_PAGE_INTERNAL_H
+
+#include "machine.h"
+#include "page/page_list.h"
+
+#define pageblock_order 9
+#define pageblock_nr_pages (1ul << pageblock_order)
+
+/* alloc_flags: how hard an allocation may dig (Linux's ALLOC_*). */
+#define ALLOC_WMARK_MIN WMARK_MIN
+#define ALLOC_WMARK_LOW WMARK_LOW
+#define ALLOC_WMARK_HIGH WMARK_HIGH
+#define ALLOC_NO_WATERMARKS 0x04
+#define ALLOC_WMARK_MASK (ALLOC_NO_WATERMARKS - 1)
+#define ALLOC_OOM 0x08
+#define ALLOC_NON_BLOCK 0x10   /* caller cannot reclaim: dips further into reserves */
+#define ALLOC_MIN_RESERVE 0x20 /* __GFP_HIGH: may use half of min */
+#define ALLOC_CPUSET 0x40
+#define ALLOC_HIGHATOMIC 0x200 /* may use the HighAtomic reserve */
+#define ALLOC_KSWAPD 0x800
+#define ALLOC_RESERVES (ALLOC_NON_BLOCK | ALLOC_MIN_RESERVE | ALLOC_HIGHATOMIC | ALLOC_OOM)
+
+/* ---- buddy.c: free areas, split and merge, migratetype fallback ---------- */
+
+static inline unsigned int pageblock_index(const struct zone *z, unsigned long pfn)
+{
+	return (unsigned int)((pfn >> pageblock_order) - (z->zone_start_pfn >> pageblock_order));
+}
+
+static inline int get_pageblock_migratetype(const struct zone *z, unsigned long pfn)
+{
+	return z->pageblock_mt[pageblock_index(z, pfn)];
+}
+
+static inline void set_pageblock_migratetype(struct zone *z, unsigned long pfn, int mt)
+{
+	z->pageblock_mt[pageblock_index(z, pfn)] = (uint8_t)mt;
+}
+
+/* Free a block of 2^order pages at pfn into zone, merging buddies. zone->lock held. */
+void __free_one_page(struct kmm_machine *m, struct zone *zone, unsigned long pfn,
+		     unsigned int order, int mt);
+/* Take a block of 2^order pages of migratetype mt (with fallback). zone->lock held.
+ * Returns the pfn or KMM_NIL_PFN. */
+unsigned long __rmqueue(struct kmm_machine *m, struct zone *zone, unsigned int order, int mt,
+			unsigned int alloc_flags);
+unsigned long __rmqueue_smallest(struct kmm_machine *m, struct zone *zone, unsigned int order,
+				 int mt);
+/* Boot: put a whole aligned block on the free lists without merging. zone->lock held. */
+void __free_boot_block(struct kmm_machine *m, struct zone *zone, unsigned long pfn,
+		       unsigned int order);
+/* Move every free block of the pageblock holding pfn to mt's lists; pages moved. */
+unsigned long move_freepages_block(struct kmm_machine *m, struct zone *zone, unsigned long pfn,
+				   int mt, unsigned long *num_movable);
+void reserve_highatomic_pageblock(struct kmm_machine *m, struct page *page, struct zone *zone);
+bool unreserve_highatomic_pageblock(struct kmm_machine *m, int nid, bool force);
+
+/* ---- gfp.c: gfp semantics ------------------------------------------------ */
+
+#define ZONE_BAD (-1)
+/* The highest zone gfp may use, or ZONE_BAD for an invalid modifier combination. */
+int gfp_zone(gfp_t gfp);
+/* The migratetype for gfp, or -1 when MOVABLE and RECLAIMABLE are both set. */
+int gfp_migratetype(const struct kmm_machine *m, gfp_t gfp);
+/* "GFP_KERNEL|__GFP_ZERO" (the kernel's %pGg); returns the length. */
+size_t kmm_format_gfp(char *buf, size_t len, gfp_t gfp);
+
+/* ---- watermark.c: min_free_kbytes, watermarks, lowmem reserves ----------- */
+
+void setup_per_zone_wmarks(struct kmm_machine *m);
+void setup_per_zone_lowmem_reserve(struct kmm_machine *m);
+unsigned long calculate_totalreserve_pages(const struct kmm_machine *m);
+long calculate_min_free_kbytes(const struct kmm_machine *m);
+bool __zone_watermark_ok(const struct zone *z, unsigned int order, unsigned long mark,
+			 int highest_zoneidx, unsigned int alloc_flags, long free_pages);
+
+/* ---- zonelist.c ---------------------------------------------------------- */
+
+void build_all_zonelists(struct kmm_machine *m);
+
+/* ---- page_alloc.c -------------------------------------------------------- */
+
+struct page *__alloc_pages(struct kmm_machine *m, gfp_t gfp, unsigned int order, int preferred_nid,
+			   const uint64_t *nodemask);
+/* Free a block whose refcount has dropped to zero. */
+void __free_pages_ok(struct kmm_machine *m, struct page *page, unsigned int order);
+int numa_node_id_m(struct kmm_machine *m);
+
+/* ---- report.c: bad pages and allocation failures -------------------------- */
+
+void bad_page(struct kmm_machine *m, const struct page *page, const char *reason);
+void warn_alloc(struct kmm_machine *m, gfp_t gfp, unsigned int order, const uint64_t *nodemask,
+		const char *fmt, ...) KMM_PRINTF(5, 6);
+void kmm_report_bad_call(struct kmm_machine *m, const char *fmt, ...) KMM_PRINTF(2, 3);
+
+#endif /* KMM_PAGE_INTERNAL_H */

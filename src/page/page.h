@@ -1,0 +1,172 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * page/page.h - struct page, the descriptor of one page frame.
+ *
+ * 32 bytes per frame (Linux spends 64), so the memmap costs 0.78 % of RAM:
+ *
+ *   flags      PG_* bits (low 16), zone index (3 bits), node id (6 bits)
+ *   _refcount  references; 0 while the page is free
+ *   lru        list links as pfns (32 bits each, KMM_NIL_PFN terminates):
+ *              a free block's place on its free list, a pcp page's place
+ *              on a per-CPU list, a slab's place on a cache's slab list
+ *   private    PG_buddy: the free block's order; PG_tail: the head's pfn;
+ *              PG_slab head: the owning kmem_cache
+ *   u          eight bytes the owning layer interprets: the free list's
+ *              migratetype for PG_buddy, the compound order in the first
+ *              tail page, the slab freelist and counters for a slab head
+ *
+ * The memmap is a flat array indexed by pfn ("vmemmap"), so pfn_to_page and
+ * page_to_pfn are pointer arithmetic and list links are 32-bit indices.
+ * That bounds a machine to 2^32 - 1 frames (16 TiB with 4 KiB pages).
+ *
+ * Invariants (checked by kmm_check):
+ *  - a page with PG_buddy heads a free block: refcount 0, private = order,
+ *    pfn aligned to 2^order, the whole block inside one zone, and it is on
+ *    free_area[order].free_list[u.buddy_mt] of its zone;
+ *  - pages inside a free block other than its head carry no PG_buddy;
+ *  - PG_reserved pages (holes, memmap= reservations, boot allocations) are
+ *    never on a free list.
+ */
+#ifndef KMM_PAGE_PAGE_H
+#define KMM_PAGE_PAGE_H
+
+#include "lib/compiler.h"
+
+#define KMM_NIL_PFN 0xffffffffu
+
+struct page {
+	uint32_t flags;
+	int32_t _refcount;
+	uint32_t lru_next;
+	uint32_t lru_prev;
+	uintptr_t private;
+	union {
+		uint64_t raw;
+		struct {
+			uint8_t buddy_mt;	/* PG_buddy: which free list */
+			uint8_t compound_order; /* first tail page of a compound page */
+			uint8_t pcp_order;	/* PG_pcp: order of the cached block */
+			uint8_t pcp_cold;	/* reserved for the pcp layer */
+			uint32_t pcp_cpu;	/* PG_pcp: owning CPU */
+		};
+		struct {
+			uint32_t freelist; /* offset of the first free object, or ~0 */
+			uint16_t inuse;
+			uint16_t objects;
+		} slab;
+	} u;
+};
+
+_Static_assert(sizeof(struct page) == 32, "struct page must stay 32 bytes");
+
+/* Page flags (the low 16 bits of page->flags). */
+enum pageflags {
+	PG_reserved,   /* never handed out: hole, reservation or boot memory */
+	PG_buddy,      /* head of a free block in the buddy lists */
+	PG_head,       /* head of a compound page */
+	PG_tail,       /* tail of a compound page; private = head pfn */
+	PG_slab,       /* owned by the slab allocator */
+	PG_pcp,	       /* cached on a per-CPU page list */
+	PG_highmem,    /* not in the direct map */
+	PG_vmalloc,    /* backs a vmalloc area */
+	PG_guard,      /* debug guard page */
+	PG_hwpoison,   /* reported bad: never reused */
+	PG_owner_priv, /* free for the owning layer */
+	NR_PAGEFLAGS
+};
+
+#define PAGE_FLAGS_MASK 0xffffu
+#define PAGE_ZONE_SHIFT 16
+#define PAGE_ZONE_MASK 0x7u
+#define PAGE_NODE_SHIFT 19
+#define PAGE_NODE_MASK 0x3fu
+/* An allocated block's head remembers its order (+1) and migratetype, so a
+ * free with the wrong order is caught and anti-fragmentation can tell which
+ * allocated pages are movable. */
+#define PAGE_ORDER_SHIFT 25
+#define PAGE_ORDER_MASK 0xfu
+#define PAGE_MT_SHIFT 29
+#define PAGE_MT_MASK 0x3u
+
+static inline bool page_test(const struct page *p, enum pageflags f)
+{
+	return (p->flags >> f) & 1u;
+}
+
+static inline void page_set(struct page *p, enum pageflags f)
+{
+	p->flags |= 1u << f;
+}
+
+static inline void page_clear(struct page *p, enum pageflags f)
+{
+	p->flags &= ~(1u << f);
+}
+
+static inline unsigned int page_zonenum(const struct page *p)
+{
+	return (p->flags >> PAGE_ZONE_SHIFT) & PAGE_ZONE_MASK;
+}
+
+static inline unsigned int page_nid(const struct page *p)
+{
+	return (p->flags >> PAGE_NODE_SHIFT) & PAGE_NODE_MASK;
+}
+
+static inline void set_page_links(struct page *p, unsigned int zone, unsigned int nid)
+{
+	p->flags =
+		(p->flags & PAGE_FLAGS_MASK) | (zone << PAGE_ZONE_SHIFT) | (nid << PAGE_NODE_SHIFT);
+}
+
+static inline int page_ref_count(const struct page *p)
+{
+	return __atomic_load_n(&p->_refcount, __ATOMIC_RELAXED);
+}
+
+static inline void set_page_count(struct page *p, int v)
+{
+	__atomic_store_n(&p->_refcount, v, __ATOMIC_RELAXED);
+}
+
+static inline void page_ref_inc(struct page *p)
+{
+	__atomic_add_fetch(&p->_refcount, 1, __ATOMIC_RELAXED);
+}
+
+/* Returns the new count. */
+static inline int page_ref_dec_return(struct page *p)
+{
+	return __atomic_sub_fetch(&p->_refcount, 1, __ATOMIC_ACQ_REL);
+}
+
+static inline void set_page_alloc_info(struct page *p, unsigned int order, unsigned int mt)
+{
+	p->flags = (p->flags &
+		    ~((PAGE_ORDER_MASK << PAGE_ORDER_SHIFT) | (PAGE_MT_MASK << PAGE_MT_SHIFT))) |
+		   ((order + 1) << PAGE_ORDER_SHIFT) | ((mt & PAGE_MT_MASK) << PAGE_MT_SHIFT);
+}
+
+static inline void clear_page_alloc_info(struct page *p)
+{
+	p->flags &= ~((PAGE_ORDER_MASK << PAGE_ORDER_SHIFT) | (PAGE_MT_MASK << PAGE_MT_SHIFT));
+}
+
+/* -1 when the page is not the head of a block handed out by the page allocator. */
+static inline int page_alloc_order(const struct page *p)
+{
+	return (int)((p->flags >> PAGE_ORDER_SHIFT) & PAGE_ORDER_MASK) - 1;
+}
+
+static inline unsigned int page_alloc_mt(const struct page *p)
+{
+	return (p->flags >> PAGE_MT_SHIFT) & PAGE_MT_MASK;
+}
+
+/* Buddy bookkeeping: order of a free block lives in private. */
+static inline unsigned int buddy_order(const struct page *p)
+{
+	return (unsigned int)p->private;
+}
+
+#endif /* KMM_PAGE_PAGE_H */

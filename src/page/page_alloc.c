@@ -1,0 +1,581 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * page/page_alloc.c - the zoned page frame allocator: which zone and node
+ * serve a request, under which watermark, and what happens on failure.
+ *
+ * alloc path (__alloc_pages):
+ *   1. The gfp mask is checked (unknown bits, invalid zone modifiers,
+ *      MOVABLE|RECLAIMABLE together) and the order bounded by MAX_ORDER.
+ *   2. Fast path: walk the preferred node's zonelist (local zones highest
+ *      first, then other nodes by distance), skipping zones above
+ *      gfp_zone(gfp) and nodes outside the nodemask, and take from the
+ *      first zone whose free pages stay above its low watermark plus the
+ *      lowmem reserve (get_page_from_freelist, rmqueue).
+ *   3. Slow path: wake kswapd (counted; reclaim is a later layer), retry at
+ *      the min watermark with the caller's reserve rights (__GFP_HIGH: half
+ *      of min; cannot block: three eighths; __GFP_MEMALLOC: no watermark),
+ *      then, if the caller may block, direct reclaim (counted, drains the
+ *      per-CPU lists, runs the machine's reclaim hook), and retry as
+ *      __GFP_NORETRY / __GFP_RETRY_MAYFAIL / __GFP_NOFAIL say.
+ *   4. Failure prints the kernel's "page allocation failure" warning unless
+ *      __GFP_NOWARN and returns NULL.
+ *
+ * free path (kmm_free_pages): the descriptor is validated first (inside
+ * this machine, a block head, allocated, freed with the order it was
+ * allocated with); a bad one is reported and nothing changes. The
+ * reference is dropped and at zero the block returns to the buddy lists
+ * of its zone (__free_one_page), on its pageblock's migratetype.
+ *
+ * Lock order: zone->lock is a leaf; nothing logs while holding it (log.h).
+ */
+#include "page/internal.h"
+#include "platform/platform.h"
+#include "smp/cpu.h"
+
+#define MAX_RECLAIM_RETRIES 16
+
+struct alloc_context {
+	struct zone *const *zonelist;
+	const uint64_t *nodemask;
+	int highest_zoneidx;
+	int migratetype;
+	int preferred_nid;
+};
+
+int numa_node_id_m(struct kmm_machine *m)
+{
+	return cpu_to_node_m(m, kmm_this_cpu(m));
+}
+
+static inline bool node_allowed(const uint64_t *nodemask, int nid)
+{
+	return !nodemask || (*nodemask >> nid) & 1;
+}
+
+static void prep_compound_page(struct kmm_machine *m, struct page *page, unsigned int order)
+{
+	unsigned long head_pfn = page_to_pfn(m, page);
+	unsigned long nr = 1ul << order;
+
+	page_set(page, PG_head);
+	for (unsigned long i = 1; i < nr; i++) {
+		struct page *p = page + i;
+
+		p->flags |= 1u << PG_tail;
+		p->private = head_pfn;
+	}
+	page[1].u.compound_order = (uint8_t)order;
+}
+
+static void clear_pages(struct kmm_machine *m, struct page *page, unsigned int order)
+{
+	kmm_memset(page_to_virt_raw(m, page), 0, m->page_size << order);
+}
+
+static inline void prep_new_page(struct kmm_machine *m, struct page *page, unsigned int order,
+				 gfp_t gfp, int mt)
+{
+	set_page_count(page, 1);
+	set_page_alloc_info(page, order, (unsigned int)mt);
+	if ((gfp & __GFP_ZERO) || m->desc.init_on_alloc)
+		clear_pages(m, page, order);
+	if ((gfp & __GFP_COMP) && order > 0)
+		prep_compound_page(m, page, order);
+}
+
+/* Take a block from one zone (rmqueue / rmqueue_buddy). */
+static struct page *rmqueue(struct kmm_machine *m, struct zone *zone, unsigned int order, int mt,
+			    unsigned int alloc_flags, int preferred_nid)
+{
+	unsigned long pfn = KMM_NIL_PFN;
+	int local = numa_node_id_m(m);
+
+	kmm_spin_lock(&zone->lock);
+	if ((alloc_flags & ALLOC_HIGHATOMIC) && order > 0)
+		pfn = __rmqueue_smallest(m, zone, order, MIGRATE_HIGHATOMIC);
+	if (pfn == KMM_NIL_PFN)
+		pfn = __rmqueue(m, zone, order, mt, alloc_flags);
+	if (pfn == KMM_NIL_PFN && (alloc_flags & (ALLOC_OOM | ALLOC_NO_WATERMARKS)))
+		pfn = __rmqueue_smallest(m, zone, order, MIGRATE_HIGHATOMIC);
+	if (pfn == KMM_NIL_PFN) {
+		kmm_spin_unlock(&zone->lock);
+		return NULL;
+	}
+	zone->vm_stat[NR_FREE_PAGES] -= 1l << order;
+	zone->pgalloc += 1ul << order;
+	if (zone->node == preferred_nid) {
+		zone->vm_stat[NUMA_HIT]++;
+	} else {
+		zone->vm_stat[NUMA_MISS]++;
+	}
+	zone->vm_stat[zone->node == local ? NUMA_LOCAL : NUMA_OTHER]++;
+	kmm_spin_unlock(&zone->lock);
+	if (zone->node != preferred_nid) {
+		struct zone *pz = &m->node_data[preferred_nid]->node_zones[zone->idx];
+
+		__atomic_add_fetch(&pz->vm_stat[NUMA_FOREIGN], 1, __ATOMIC_RELAXED);
+	}
+	return pfn_to_page(m, pfn);
+}
+
+static struct page *get_page_from_freelist(struct kmm_machine *m, gfp_t gfp, unsigned int order,
+					   unsigned int alloc_flags, const struct alloc_context *ac)
+{
+	for (struct zone *const *zp = ac->zonelist; *zp; zp++) {
+		struct zone *zone = *zp;
+		struct page *page;
+
+		if ((int)zone->idx > ac->highest_zoneidx || !node_allowed(ac->nodemask, zone->node))
+			continue;
+		if (!(alloc_flags & ALLOC_NO_WATERMARKS)) {
+			unsigned long mark = zone->_watermark[alloc_flags & ALLOC_WMARK_MASK] +
+					     zone->watermark_boost;
+
+			if (!__zone_watermark_ok(zone, order, mark, ac->highest_zoneidx,
+						 alloc_flags,
+						 READ_ONCE(zone->vm_stat[NR_FREE_PAGES])))
+				continue;
+		}
+		page = rmqueue(m, zone, order, ac->migratetype, alloc_flags, ac->preferred_nid);
+		if (page) {
+			prep_new_page(m, page, order, gfp, ac->migratetype);
+			if (unlikely((alloc_flags & ALLOC_HIGHATOMIC) && order > 0))
+				reserve_highatomic_pageblock(m, page, zone);
+			return page;
+		}
+	}
+	return NULL;
+}
+
+/* Reserve rights of a slow-path allocation (gfp_to_alloc_flags). */
+static unsigned int gfp_to_alloc_flags(gfp_t gfp, unsigned int order)
+{
+	unsigned int alloc_flags = ALLOC_WMARK_MIN | ALLOC_CPUSET;
+
+	if (gfp & __GFP_HIGH)
+		alloc_flags |= ALLOC_MIN_RESERVE;
+	if (gfp & __GFP_KSWAPD_RECLAIM)
+		alloc_flags |= ALLOC_KSWAPD;
+	if (!(gfp & __GFP_DIRECT_RECLAIM)) {
+		if (!(gfp & __GFP_NOMEMALLOC)) {
+			alloc_flags |= ALLOC_NON_BLOCK;
+			if (order > 0)
+				alloc_flags |= ALLOC_HIGHATOMIC;
+		}
+		alloc_flags &= ~ALLOC_CPUSET;
+	}
+	return alloc_flags;
+}
+
+static unsigned int gfp_pfmemalloc_flags(gfp_t gfp)
+{
+	if (gfp & __GFP_NOMEMALLOC)
+		return 0;
+	if (gfp & __GFP_MEMALLOC)
+		return ALLOC_NO_WATERMARKS;
+	return 0;
+}
+
+/* Direct reclaim: counted, then the pcp drain and the machine's reclaim hook. */
+static struct page *alloc_pages_direct_reclaim(struct kmm_machine *m, gfp_t gfp, unsigned int order,
+					       unsigned int alloc_flags,
+					       const struct alloc_context *ac,
+					       unsigned long *progress)
+{
+	struct page *page;
+
+	count_vm_event(m, ALLOCSTALL);
+	*progress = 0;
+	if (m->reclaim_hook)
+		*progress = m->reclaim_hook(m, gfp, order);
+	page = get_page_from_freelist(m, gfp, order, alloc_flags, ac);
+	if (!page && m->drain_hook) {
+		m->drain_hook(m);
+		page = get_page_from_freelist(m, gfp, order, alloc_flags, ac);
+	}
+	if (!page && unreserve_highatomic_pageblock(m, ac->preferred_nid, false))
+		page = get_page_from_freelist(m, gfp, order, alloc_flags, ac);
+	return page;
+}
+
+static struct page *alloc_pages_slowpath(struct kmm_machine *m, gfp_t gfp, unsigned int order,
+					 const struct alloc_context *ac)
+{
+	bool can_direct_reclaim = gfp & __GFP_DIRECT_RECLAIM;
+	bool costly = order > PAGE_ALLOC_COSTLY_ORDER;
+	unsigned int alloc_flags = gfp_to_alloc_flags(gfp, order);
+	unsigned int reserve_flags;
+	unsigned long progress = 0;
+	int no_progress_loops = 0;
+	uint64_t start_ns = 0, last_warn_ns = 0;
+	struct page *page;
+
+	count_vm_event(m, PGALLOC_SLOWPATH);
+	if (alloc_flags & ALLOC_KSWAPD) {
+		count_vm_event(m, KSWAPD_WAKE);
+		if (m->kswapd_hook)
+			m->kswapd_hook(m, order, ac->highest_zoneidx);
+	}
+	page = get_page_from_freelist(m, gfp, order, alloc_flags, ac);
+	if (page)
+		return page;
+retry:
+	reserve_flags = gfp_pfmemalloc_flags(gfp);
+	if (reserve_flags) {
+		page = get_page_from_freelist(m, gfp, order,
+					      reserve_flags | (alloc_flags & ALLOC_KSWAPD), ac);
+		if (page)
+			return page;
+	}
+	if (!can_direct_reclaim)
+		goto nopage;
+	page = alloc_pages_direct_reclaim(m, gfp, order, alloc_flags, ac, &progress);
+	if (page)
+		return page;
+	if (gfp & __GFP_NORETRY)
+		goto nopage;
+	if (costly && !(gfp & (__GFP_RETRY_MAYFAIL | __GFP_NOFAIL)))
+		goto nopage;
+	if (progress) {
+		no_progress_loops = 0;
+		goto retry;
+	}
+	if (++no_progress_loops <= MAX_RECLAIM_RETRIES && m->reclaim_hook)
+		goto retry;
+nopage:
+	if (gfp & __GFP_NOFAIL) {
+		/* Must not fail: dip into the reserves, then wait for memory to be freed. */
+		uint64_t now = kmm_os_now_ns();
+
+		if (!start_ns)
+			start_ns = last_warn_ns = now;
+		page = get_page_from_freelist(m, gfp, order, ALLOC_WMARK_MIN | ALLOC_MIN_RESERVE,
+					      ac);
+		if (page)
+			return page;
+		if (now - last_warn_ns >= 10000000000ull) {
+			warn_alloc(m, gfp & ~__GFP_NOWARN, order, ac->nodemask,
+				   "page allocation stalls for %llums, order:%u",
+				   (unsigned long long)((now - start_ns) / 1000000), order);
+			last_warn_ns = now;
+		}
+		kmm_os_yield();
+		if (can_direct_reclaim)
+			goto retry;
+		goto nopage;
+	}
+	count_vm_event(m, PGALLOC_FAIL);
+	warn_alloc(m, gfp, order, ac->nodemask, "page allocation failure: order:%u", order);
+	return NULL;
+}
+
+struct page *__alloc_pages(struct kmm_machine *m, gfp_t gfp, unsigned int order, int preferred_nid,
+			   const uint64_t *nodemask)
+{
+	struct alloc_context ac;
+	struct page *page;
+	int zidx, mt;
+
+	if (unlikely(order > MAX_ORDER)) {
+		if (!(gfp & __GFP_NOWARN))
+			kmm_report_bad_call(
+				m, "alloc_pages: order %u is above MAX_ORDER (%d): refused", order,
+				MAX_ORDER);
+		return NULL;
+	}
+	zidx = gfp_zone(gfp);
+	mt = gfp_migratetype(m, gfp);
+	if (unlikely(zidx == ZONE_BAD || mt < 0 || (gfp & ~__GFP_BITS_MASK))) {
+		char name[256];
+
+		kmm_format_gfp(name, sizeof(name), gfp);
+		kmm_report_bad_call(m, "alloc_pages: invalid gfp mask 0x%x(%s): %s", gfp, name,
+				    zidx == ZONE_BAD ? "conflicting zone modifiers"
+				    : mt < 0 ? "__GFP_MOVABLE and __GFP_RECLAIMABLE together"
+					     : "unknown bits");
+		return NULL;
+	}
+	if (preferred_nid < 0 || preferred_nid >= m->nr_nodes) {
+		if (preferred_nid != -1) {
+			kmm_report_bad_call(m,
+					    "alloc_pages_node: node %d does not exist (nodes 0-%d)",
+					    preferred_nid, m->nr_nodes - 1);
+			return NULL;
+		}
+		preferred_nid = numa_node_id_m(m);
+	}
+	if (nodemask) {
+		uint64_t valid = m->nr_nodes >= 64 ? ~0ull : (1ull << m->nr_nodes) - 1;
+
+		if ((*nodemask & valid) == 0) {
+			kmm_report_bad_call(m,
+					    "alloc_pages: nodemask %#llx has no node with memory",
+					    (unsigned long long)*nodemask);
+			return NULL;
+		}
+	}
+	ac.zonelist = m->node_data[preferred_nid]
+			      ->node_zonelists[(gfp & __GFP_THISNODE) ? ZONELIST_NOFALLBACK
+								      : ZONELIST_FALLBACK]
+			      .zones;
+	ac.nodemask = nodemask;
+	ac.highest_zoneidx = zidx;
+	ac.migratetype = mt;
+	ac.preferred_nid = preferred_nid;
+
+	page = get_page_from_freelist(m, gfp, order, ALLOC_WMARK_LOW, &ac);
+	if (likely(page))
+		return page;
+	return alloc_pages_slowpath(m, gfp, order, &ac);
+}
+
+/* Undo compound state before a block goes back to the buddy lists. */
+static bool free_pages_prepare(struct kmm_machine *m, struct page *page, unsigned int order)
+{
+	unsigned long head_pfn = page_to_pfn(m, page);
+	bool bad = false;
+
+	if (page_test(page, PG_head)) {
+		for (unsigned long i = 1; i < (1ul << order); i++) {
+			struct page *p = page + i;
+
+			if (!page_test(p, PG_tail) || p->private != head_pfn) {
+				if (!bad)
+					bad_page(m, p, "corrupted compound tail");
+				bad = true;
+			}
+			page_clear(p, PG_tail);
+			p->private = 0;
+		}
+		page[1].u.raw = 0;
+		page_clear(page, PG_head);
+	}
+	clear_page_alloc_info(page);
+	page->private = 0;
+	page->u.raw = 0;
+	if (m->desc.init_on_free)
+		clear_pages(m, page, order);
+	return !bad;
+}
+
+void __free_pages_ok(struct kmm_machine *m, struct page *page, unsigned int order)
+{
+	unsigned long pfn = page_to_pfn(m, page);
+	struct zone *zone = page_zone(m, page);
+
+	free_pages_prepare(m, page, order);
+	kmm_spin_lock(&zone->lock);
+	__free_one_page(m, zone, pfn, order, get_pageblock_migratetype(zone, pfn));
+	zone->pgfree += 1ul << order;
+	kmm_spin_unlock(&zone->lock);
+}
+
+/*
+ * Is `page` something __free_pages(page, order) may be called on? Reports
+ * the reason and returns false if not (the checks of free_page_is_bad and
+ * the kernel's VM_BUG_ONs, turned into reports).
+ */
+static bool free_page_is_valid(struct kmm_machine *m, const struct page *page, unsigned int order,
+			       const char *caller)
+{
+	int alloc_order;
+
+	if (unlikely(!page_in_machine(m, page))) {
+		kmm_report_bad_call(m, "%s: %p is not a page descriptor of this machine", caller,
+				    (const void *)page);
+		return false;
+	}
+	if (unlikely(order > MAX_ORDER)) {
+		bad_page(m, page, "freed with an order above MAX_ORDER");
+		return false;
+	}
+	if (unlikely(page->flags & ((1u << PG_buddy) | (1u << PG_pcp)))) {
+		bad_page(m, page, "double free (page is already free)");
+		return false;
+	}
+	if (unlikely(page_test(page, PG_tail))) {
+		bad_page(m, page, "freeing a tail page of a compound page");
+		return false;
+	}
+	if (unlikely(page_test(page, PG_reserved))) {
+		bad_page(m, page, "freeing a reserved page");
+		return false;
+	}
+	if (unlikely(page_test(page, PG_slab))) {
+		bad_page(m, page, "freeing a slab page with __free_pages");
+		return false;
+	}
+	if (unlikely(page_ref_count(page) <= 0)) {
+		bad_page(m, page, "double free (refcount is already zero)");
+		return false;
+	}
+	alloc_order = page_alloc_order(page);
+	if (unlikely(alloc_order < 0)) {
+		bad_page(m, page, "freeing a page that is not the head of an allocated block");
+		return false;
+	}
+	if (unlikely((unsigned int)alloc_order != order)) {
+		char why[96];
+
+		kmm_snprintf(why, sizeof(why), "freed with order %u, allocated with order %d",
+			     order, alloc_order);
+		bad_page(m, page, why);
+		return false;
+	}
+	return true;
+}
+
+static void put_block(struct kmm_machine *m, struct page *page, unsigned int order)
+{
+	int ref = page_ref_dec_return(page);
+
+	if (likely(ref == 0)) {
+		__free_pages_ok(m, page, order);
+	} else if (unlikely(ref < 0)) {
+		/* Lost a race with another free of the same block: undo and report. */
+		page_ref_inc(page);
+		bad_page(m, page, "double free (concurrent)");
+	}
+}
+
+/* ---- public page API ------------------------------------------------------ */
+
+struct page *kmm_alloc_pages(kmm_machine *m, gfp_t gfp, unsigned int order)
+{
+	return __alloc_pages(m, gfp, order, -1, NULL);
+}
+
+struct page *kmm_alloc_pages_node(kmm_machine *m, int nid, gfp_t gfp, unsigned int order)
+{
+	return __alloc_pages(m, gfp, order, nid, NULL);
+}
+
+struct page *kmm_alloc_pages_nodemask(kmm_machine *m, gfp_t gfp, unsigned int order, int nid,
+				      const uint64_t *nodemask)
+{
+	return __alloc_pages(m, gfp, order, nid, nodemask);
+}
+
+void kmm_free_pages(kmm_machine *m, struct page *page, unsigned int order)
+{
+	if (unlikely(!page)) {
+		kmm_report_bad_call(m, "__free_pages: NULL page");
+		return;
+	}
+	if (!free_page_is_valid(m, page, order, "__free_pages"))
+		return;
+	put_block(m, page, order);
+}
+
+unsigned long kmm_get_free_pages(kmm_machine *m, gfp_t gfp, unsigned int order)
+{
+	/* As the modern kernel does, a highmem request is quietly served from lowmem. */
+	struct page *page = __alloc_pages(m, gfp & ~__GFP_HIGHMEM, order, -1, NULL);
+
+	return page ? (unsigned long)page_to_virt_raw(m, page) : 0;
+}
+
+void kmm_free_pages_addr(kmm_machine *m, unsigned long addr, unsigned int order)
+{
+	struct page *page;
+
+	if (addr == 0)
+		return;
+	page = kmm_virt_to_page(m, (const void *)addr);
+	if (!page || (addr & (m->page_size - 1))) {
+		kmm_report_bad_call(m, "free_pages: %#lx is not a page address of this machine",
+				    addr);
+		return;
+	}
+	if (!free_page_is_valid(m, page, order, "free_pages"))
+		return;
+	put_block(m, page, order);
+}
+
+void kmm_get_page(kmm_machine *m, struct page *page)
+{
+	if (unlikely(!page_in_machine(m, page) || page_ref_count(page) <= 0 ||
+		     page_test(page, PG_buddy))) {
+		if (page_in_machine(m, page))
+			bad_page(m, page, "get_page on a free page");
+		else
+			kmm_report_bad_call(m, "get_page: %p is not a page of this machine",
+					    (void *)page);
+		return;
+	}
+	page_ref_inc(kmm_compound_head(m, page) == page ? page : kmm_compound_head(m, page));
+}
+
+void kmm_put_page(kmm_machine *m, struct page *page)
+{
+	struct page *head;
+
+	if (unlikely(!page_in_machine(m, page))) {
+		kmm_report_bad_call(m, "put_page: %p is not a page of this machine", (void *)page);
+		return;
+	}
+	head = kmm_compound_head(m, page);
+	if (!free_page_is_valid(m, head, kmm_compound_order(m, head), "put_page"))
+		return;
+	put_block(m, head, kmm_compound_order(m, head));
+}
+
+int kmm_page_ref_count(const kmm_machine *m, const struct page *page)
+{
+	if (!page_in_machine(m, page))
+		return -1;
+	return page_ref_count(page);
+}
+
+unsigned long kmm_page_to_pfn(const kmm_machine *m, const struct page *page)
+{
+	return page_to_pfn(m, page);
+}
+
+struct page *kmm_pfn_to_page(const kmm_machine *m, unsigned long pfn)
+{
+	return pfn < m->max_pfn ? pfn_to_page(m, pfn) : NULL;
+}
+
+void *kmm_page_address(const kmm_machine *m, const struct page *page)
+{
+	unsigned long pfn;
+
+	if (!page_in_machine(m, page))
+		return NULL;
+	pfn = page_to_pfn(m, page);
+	return pfn < m->max_low_pfn ? pfn_to_phys_virt(m, pfn) : NULL;
+}
+
+struct page *kmm_virt_to_page(const kmm_machine *m, const void *addr)
+{
+	uintptr_t off = (uintptr_t)addr - (uintptr_t)m->phys;
+
+	if ((uintptr_t)addr < (uintptr_t)m->phys || (off >> m->page_shift) >= m->max_low_pfn)
+		return NULL;
+	return pfn_to_page(m, off >> m->page_shift);
+}
+
+int kmm_page_zonenum(const kmm_machine *m, const struct page *page)
+{
+	return page_in_machine(m, page) ? (int)page_zonenum(page) : -1;
+}
+
+int kmm_page_to_nid(const kmm_machine *m, const struct page *page)
+{
+	return page_in_machine(m, page) ? (int)page_nid(page) : -1;
+}
+
+struct page *kmm_compound_head(const kmm_machine *m, const struct page *page)
+{
+	if (page_test(page, PG_tail))
+		return pfn_to_page(m, page->private);
+	return (struct page *)page;
+}
+
+unsigned int kmm_compound_order(const kmm_machine *m, const struct page *page)
+{
+	const struct page *head = kmm_compound_head(m, page);
+
+	return page_test(head, PG_head) ? head[1].u.compound_order : 0;
+}

@@ -1,0 +1,67 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * platform/platform.h - the whole contract between the kmm core and its host.
+ *
+ * The core (everything under src/ except src/platform/ and src/linux/) is
+ * compiled -ffreestanding and calls nothing but these functions (plus the
+ * four that GCC requires of any freestanding environment: memcpy, memmove,
+ * memset, memcmp). A host supplies exactly one implementation file:
+ * posix.c for Linux user space; a kernel or firmware supplies its own.
+ *
+ * Physical memory is an object the host can map: on POSIX a memfd whose
+ * untouched pages cost nothing. A host that cannot remap (a kernel handing
+ * kmm one region) says so with caps.can_remap = 0 and the core then uses
+ * the caller's region as both physical memory and direct map.
+ *
+ * None of these functions may allocate through kmm or call back into it.
+ */
+#ifndef KMM_PLATFORM_H
+#define KMM_PLATFORM_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+struct kmm_os_caps {
+	int can_remap; /* map the same physical range at a second address */
+	unsigned long host_page_size;
+};
+
+void kmm_os_caps(struct kmm_os_caps *caps);
+
+/* Physical memory: create a sparse object of `size` bytes; 0 or -errno. */
+int kmm_os_phys_create(uint64_t size, intptr_t *handle);
+void kmm_os_phys_destroy(intptr_t handle);
+
+/*
+ * Map [offset, offset + size) of physical memory, read-write, shared.
+ * `at` == NULL lets the host choose; otherwise the mapping replaces
+ * whatever is at `at` (which must lie inside a reservation). NULL on error.
+ */
+void *kmm_os_phys_map(intptr_t handle, uint64_t offset, size_t size, void *at);
+
+/* Reserve address space with no access; NULL on error. */
+void *kmm_os_reserve(size_t size);
+/* Give back a reservation or mapping. */
+void kmm_os_unmap(void *addr, size_t size);
+/* Tell the host the contents of [addr, addr+size) are no longer needed. */
+void kmm_os_discard(void *addr, size_t size);
+
+/* Default log sink: the host's standard error, or console. */
+void kmm_os_log(const char *text, size_t len);
+
+/* Name of the running task ("comm"), NUL-terminated, for warnings. */
+void kmm_os_task_name(char *buf, size_t len);
+
+/* A hint of the host CPU this thread runs on (any non-negative number). */
+unsigned int kmm_os_cpu_hint(void);
+
+/* Let another thread run (spin-lock back-off). */
+void kmm_os_yield(void);
+
+/* Monotonic nanoseconds. */
+uint64_t kmm_os_now_ns(void);
+
+/* Stop the program: used only when a report is configured to be fatal. */
+__attribute__((noreturn)) void kmm_os_abort(void);
+
+#endif /* KMM_PLATFORM_H */

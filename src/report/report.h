@@ -1,0 +1,21 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * report/report.h - the /proc-format reports. Each report is one file
+ * that prints through a struct kmm_out; report.c dispatches by name.
+ * Reports take zone locks only to read consistent snapshots of a zone.
+ */
+#ifndef KMM_REPORT_REPORT_H
+#define KMM_REPORT_REPORT_H
+
+#include "page/internal.h"
+
+void report_buddyinfo(struct kmm_machine *m, struct kmm_out *o);
+void report_zoneinfo(struct kmm_machine *m, struct kmm_out *o);
+void report_meminfo(struct kmm_machine *m, struct kmm_out *o);
+void report_pagetypeinfo(struct kmm_machine *m, struct kmm_out *o);
+void report_vmstat(struct kmm_machine *m, struct kmm_out *o);
+
+/* Snapshot of one zone's per-order free block counts (under its lock). */
+void zone_free_blocks(struct zone *zone, unsigned long counts[NR_PAGE_ORDERS]);
+
+#endif /* KMM_REPORT_REPORT_H */

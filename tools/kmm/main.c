@@ -1,0 +1,54 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * tools/kmm/main.c - the `kmm` command: dispatch to its subcommands.
+ *
+ *   kmm demo  [--machine "..."]          a guided tour of the buddy allocator
+ *   kmm stat  REPORT [--machine "..."]   a /proc report of a freshly booted machine
+ *   kmm bench SUITE [--json] ...         benchmarks (bench/)
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include "bench.h"
+#include "tool.h"
+
+static void usage(FILE *f)
+{
+	fprintf(f,
+		"usage: kmm COMMAND [ARGS]\n"
+		"\n"
+		"commands:\n"
+		"  demo [--machine \"...\"]             boot a machine and walk through the buddy\n"
+		"                                     allocator, zones and their reports\n"
+		"  stat REPORT [--machine \"...\"]      print a /proc report of a freshly booted\n"
+		"                                     machine: buddyinfo, zoneinfo, meminfo,\n"
+		"                                     pagetypeinfo, vmstat\n"
+		"  bench SUITE [--json] [--machine \"...\"] [--threads N] [--seconds S]\n"
+		"                                     run a benchmark suite (kmm bench list)\n"
+		"  help                               this text\n"
+		"\n"
+		"--machine takes a kernel-command-line-style machine description, e.g.\n"
+		"  \"mem=8G nr_cpus=4 numa=fake=2 memmap=64M$1G\"  (default: \"%s\")\n",
+		KMM_DEFAULT_CMDLINE);
+}
+
+int main(int argc, char **argv)
+{
+	if (argc < 2) {
+		usage(stderr);
+		return 2;
+	}
+	if (!strcmp(argv[1], "demo"))
+		return kmm_demo_main(argc - 1, argv + 1);
+	if (!strcmp(argv[1], "stat"))
+		return kmm_stat_main(argc - 1, argv + 1);
+	if (!strcmp(argv[1], "bench"))
+		return kmm_bench_main(argc - 1, argv + 1);
+	if (!strcmp(argv[1], "help") || !strcmp(argv[1], "--help") || !strcmp(argv[1], "-h")) {
+		usage(stdout);
+		return 0;
+	}
+	fprintf(stderr, "kmm: unknown command '%s'\n\n", argv[1]);
+	usage(stderr);
+	return 2;
+}
