@@ -18,6 +18,7 @@
  *      aligned blocks that fit inside its zone (memblock_free_all);
  *   6. watermarks, lowmem reserves and zonelists are computed.
  */
+#include "boot/late_init.h"
 #include "boot/memblock.h"
 #include "log.h"
 #include "page/internal.h"
@@ -424,6 +425,11 @@ static int machine_boot(const char *cmdline, void *mem, size_t size, kmm_machine
 	setup_per_zone_wmarks(m);
 	setup_per_zone_lowmem_reserve(m);
 	build_all_zonelists(m);
+	ret = kmm_late_init(m, err, len);
+	if (ret) {
+		kmm_machine_destroy(m);
+		return ret;
+	}
 	*out = m;
 	return KMM_OK;
 }
