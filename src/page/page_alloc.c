@@ -405,13 +405,17 @@ static bool free_page_is_valid(struct kmm_machine *m, const struct page *page, u
 		bad_page(m, page, "freeing a slab page with __free_pages");
 		return false;
 	}
-	if (unlikely(page_ref_count(page) <= 0)) {
-		bad_page(m, page, "double free (refcount is already zero)");
-		return false;
-	}
 	alloc_order = page_alloc_order(page);
 	if (unlikely(alloc_order < 0)) {
-		bad_page(m, page, "freeing a page that is not the head of an allocated block");
+		bad_page(m, page,
+			 page_ref_count(page) <= 0
+				 ? "page is not allocated (double free, or not the head of an "
+				   "allocated block)"
+				 : "freeing a page that is not the head of an allocated block");
+		return false;
+	}
+	if (unlikely(page_ref_count(page) <= 0)) {
+		bad_page(m, page, "double free (refcount is already zero)");
 		return false;
 	}
 	if (unlikely((unsigned int)alloc_order != order)) {
@@ -494,16 +498,18 @@ void kmm_free_pages_addr(kmm_machine *m, unsigned long addr, unsigned int order)
 
 void kmm_get_page(kmm_machine *m, struct page *page)
 {
-	if (unlikely(!page_in_machine(m, page) || page_ref_count(page) <= 0 ||
-		     page_test(page, PG_buddy))) {
-		if (page_in_machine(m, page))
-			bad_page(m, page, "get_page on a free page");
-		else
-			kmm_report_bad_call(m, "get_page: %p is not a page of this machine",
-					    (void *)page);
+	struct page *head;
+
+	if (unlikely(!page_in_machine(m, page))) {
+		kmm_report_bad_call(m, "get_page: %p is not a page of this machine", (void *)page);
 		return;
 	}
-	page_ref_inc(kmm_compound_head(m, page) == page ? page : kmm_compound_head(m, page));
+	head = kmm_compound_head(m, page);
+	if (unlikely(page_ref_count(head) <= 0 || page_test(head, PG_buddy))) {
+		bad_page(m, page, "get_page on a free page");
+		return;
+	}
+	page_ref_inc(head);
 }
 
 void kmm_put_page(kmm_machine *m, struct page *page)
