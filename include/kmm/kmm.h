@@ -166,6 +166,8 @@ enum kmm_report {
 	KMM_REPORT_MEMINFO,
 	KMM_REPORT_PAGETYPEINFO,
 	KMM_REPORT_VMSTAT,
+	KMM_REPORT_UNUSABLE_INDEX, /* debugfs extfrag/unusable_index */
+	KMM_REPORT_EXTFRAG_INDEX,  /* debugfs extfrag/extfrag_index */
 	KMM_NR_REPORTS
 };
 
@@ -173,11 +175,24 @@ enum kmm_report {
 KMM_API int kmm_report(kmm_machine *m, enum kmm_report which, kmm_sink_fn sink, void *ctx);
 /* Look a report up by its /proc name ("buddyinfo"); -1 when unknown. */
 KMM_API int kmm_report_by_name(const char *name);
+/* The /proc name of a report; NULL when `which` is out of range. */
+KMM_API const char *kmm_report_name(int which);
 
 /* Free pages in one zone of one node, and the per-order block counts. */
 KMM_API unsigned long kmm_zone_free_pages(kmm_machine *m, int nid, enum kmm_zone_type zone);
 KMM_API int kmm_zone_free_blocks(kmm_machine *m, int nid, enum kmm_zone_type zone,
 				 unsigned long counts[KMM_NR_ORDERS]);
+/*
+ * Fragmentation of a zone for a request of `order`, in thousandths, as
+ * Linux computes them: the unusable free space index (0 = every free page
+ * is in a block of that order or larger, 1000 = none is) and the
+ * fragmentation index (-1000 when a suitable block exists; towards 1000 the
+ * failure is due to fragmentation, towards 0 to lack of memory).
+ */
+KMM_API int kmm_zone_unusable_index(kmm_machine *m, int nid, enum kmm_zone_type zone,
+				    unsigned int order);
+KMM_API int kmm_zone_fragmentation_index(kmm_machine *m, int nid, enum kmm_zone_type zone,
+					 unsigned int order);
 /* Managed pages of a zone (0 when the zone is not populated). */
 KMM_API unsigned long kmm_zone_managed_pages(kmm_machine *m, int nid, enum kmm_zone_type zone);
 

@@ -14,6 +14,8 @@ static const struct {
 	[KMM_REPORT_MEMINFO] = { "meminfo", report_meminfo },
 	[KMM_REPORT_PAGETYPEINFO] = { "pagetypeinfo", report_pagetypeinfo },
 	[KMM_REPORT_VMSTAT] = { "vmstat", report_vmstat },
+	[KMM_REPORT_UNUSABLE_INDEX] = { "unusable_index", report_unusable_index },
+	[KMM_REPORT_EXTFRAG_INDEX] = { "extfrag_index", report_extfrag_index },
 };
 
 int kmm_report(kmm_machine *m, enum kmm_report which, kmm_sink_fn sink, void *ctx)
@@ -34,6 +36,11 @@ int kmm_report_by_name(const char *name)
 		if (reports[i].name && kmm_strcmp(reports[i].name, name) == 0)
 			return i;
 	return -1;
+}
+
+const char *kmm_report_name(int which)
+{
+	return which >= 0 && which < KMM_NR_REPORTS ? reports[which].name : NULL;
 }
 
 void zone_free_blocks(struct zone *zone, unsigned long counts[NR_PAGE_ORDERS])

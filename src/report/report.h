@@ -14,6 +14,8 @@ void report_zoneinfo(struct kmm_machine *m, struct kmm_out *o);
 void report_meminfo(struct kmm_machine *m, struct kmm_out *o);
 void report_pagetypeinfo(struct kmm_machine *m, struct kmm_out *o);
 void report_vmstat(struct kmm_machine *m, struct kmm_out *o);
+void report_unusable_index(struct kmm_machine *m, struct kmm_out *o);
+void report_extfrag_index(struct kmm_machine *m, struct kmm_out *o);
 
 /* Snapshot of one zone's per-order free block counts (under its lock). */
 void zone_free_blocks(struct zone *zone, unsigned long counts[NR_PAGE_ORDERS]);

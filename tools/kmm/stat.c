@@ -7,6 +7,12 @@
 
 #include "tool.h"
 
+static void list_reports(FILE *f)
+{
+	for (int i = 0; kmm_report_name(i); i++)
+		fprintf(f, "%s%s", i ? "|" : "", kmm_report_name(i));
+}
+
 int kmm_stat_main(int argc, char **argv)
 {
 	const char *report = NULL, *cmdline;
