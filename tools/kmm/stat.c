@@ -34,16 +34,16 @@ int kmm_stat_main(int argc, char **argv)
 		report = argv[i];
 	}
 	if (bad || !report) {
-		fprintf(stderr, "usage: kmm stat buddyinfo|zoneinfo|meminfo|pagetypeinfo|vmstat "
-				"[--machine \"...\"]\n");
+		fprintf(stderr, "usage: kmm stat ");
+		list_reports(stderr);
+		fprintf(stderr, " [--machine \"...\"]\n");
 		return 2;
 	}
 	which = kmm_report_by_name(report);
 	if (which < 0) {
-		fprintf(stderr,
-			"kmm stat: unknown report '%s' (buddyinfo, zoneinfo, meminfo, "
-			"pagetypeinfo, vmstat)\n",
-			report);
+		fprintf(stderr, "kmm stat: unknown report '%s' (", report);
+		list_reports(stderr);
+		fprintf(stderr, ")\n");
 		return 2;
 	}
 	m = tool_boot(cmdline);
