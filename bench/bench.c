@@ -38,6 +38,7 @@ static void bench_usage(FILE *f)
 	for (i = 0; bench_suites[i]; i++)
 		fprintf(f, "  %-12s %s\n", bench_suites[i]->name, bench_suites[i]->desc);
 	fprintf(f, "  %-12s %s\n", "all", "every suite above, in this order");
+	fprintf(f, "  %-12s %s\n", "list", "print the suites and exit");
 }
 
 /* The value of option argv[*i] ("--opt=V" or "--opt V"); NULL when missing. */
@@ -182,6 +183,11 @@ int kmm_bench_main(int argc, char **argv)
 	if (!suite) {
 		bench_usage(stderr);
 		return 2;
+	}
+	if (!strcmp(suite, "list")) {
+		for (i = 0; bench_suites[i]; i++)
+			printf("%-12s %s\n", bench_suites[i]->name, bench_suites[i]->desc);
+		return 0;
 	}
 	if (strcmp(suite, "all")) {
 		for (i = 0; bench_suites[i] && !one; i++)
