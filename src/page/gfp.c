@@ -1,44 +1,10 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * page/gfp.c - what a gfp mask means: the highest zone it may use
- * (gfp_zone), its migratetype (gfp_migratetype) and its printed name (the
- * kernel's %pGg, used by allocation-failure warnings and traces).
+ * page/gfp.c - the printed name of a gfp mask (the kernel's %pGg, used by
+ * allocation-failure warnings and traces). gfp_zone and gfp_migratetype,
+ * on every allocation's path, are inline in page/internal.h.
  */
 #include "page/internal.h"
-
-int gfp_zone(gfp_t gfp)
-{
-	gfp_t z = gfp & (__GFP_DMA | __GFP_DMA32 | __GFP_HIGHMEM);
-	bool movable = gfp & __GFP_MOVABLE;
-
-	switch (z) {
-	case 0:
-		return KMM_ZONE_NORMAL;
-	case __GFP_DMA:
-		return KMM_ZONE_DMA;
-	case __GFP_DMA32:
-		return KMM_ZONE_DMA32;
-	case __GFP_HIGHMEM:
-		return movable ? KMM_ZONE_MOVABLE : KMM_ZONE_HIGHMEM;
-	default:
-		return ZONE_BAD; /* DMA|DMA32, DMA|HIGHMEM, DMA32|HIGHMEM */
-	}
-}
-
-int gfp_migratetype(const struct kmm_machine *m, gfp_t gfp)
-{
-	gfp_t mob = gfp & (__GFP_MOVABLE | __GFP_RECLAIMABLE);
-
-	if (mob == (__GFP_MOVABLE | __GFP_RECLAIMABLE))
-		return -1;
-	if (!m->desc.mobility_grouping)
-		return MIGRATE_UNMOVABLE;
-	if (mob == __GFP_MOVABLE)
-		return MIGRATE_MOVABLE;
-	if (mob == __GFP_RECLAIMABLE)
-		return MIGRATE_RECLAIMABLE;
-	return MIGRATE_UNMOVABLE;
-}
 
 #define GFP_TRANSHUGE_LIGHT \
 	((GFP_HIGHUSER_MOVABLE | __GFP_COMP | __GFP_NOMEMALLOC | __GFP_NOWARN) & ~__GFP_RECLAIM)

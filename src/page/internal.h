@@ -64,10 +64,41 @@ bool unreserve_highatomic_pageblock(struct kmm_machine *m, int nid, bool force);
 /* ---- gfp.c: gfp semantics ------------------------------------------------ */
 
 #define ZONE_BAD (-1)
-/* The highest zone gfp may use, or ZONE_BAD for an invalid modifier combination. */
-int gfp_zone(gfp_t gfp);
+
+/*
+ * The highest zone gfp may use, or ZONE_BAD for an invalid combination
+ * (DMA|DMA32, DMA|HIGHMEM, DMA32|HIGHMEM). MOVABLE alone means NORMAL,
+ * MOVABLE|HIGHMEM means MOVABLE, MOVABLE with DMA or DMA32 keeps those.
+ */
+static inline int gfp_zone(gfp_t gfp)
+{
+	switch (gfp & (__GFP_DMA | __GFP_DMA32 | __GFP_HIGHMEM)) {
+	case 0:
+		return KMM_ZONE_NORMAL;
+	case __GFP_DMA:
+		return KMM_ZONE_DMA;
+	case __GFP_DMA32:
+		return KMM_ZONE_DMA32;
+	case __GFP_HIGHMEM:
+		return (gfp & __GFP_MOVABLE) ? KMM_ZONE_MOVABLE : KMM_ZONE_HIGHMEM;
+	default:
+		return ZONE_BAD;
+	}
+}
+
 /* The migratetype for gfp, or -1 when MOVABLE and RECLAIMABLE are both set. */
-int gfp_migratetype(const struct kmm_machine *m, gfp_t gfp);
+static inline int gfp_migratetype(const struct kmm_machine *m, gfp_t gfp)
+{
+	gfp_t mob = gfp & (__GFP_MOVABLE | __GFP_RECLAIMABLE);
+
+	if (unlikely(mob == (__GFP_MOVABLE | __GFP_RECLAIMABLE)))
+		return -1;
+	if (unlikely(!m->desc.mobility_grouping))
+		return MIGRATE_UNMOVABLE;
+	return mob == __GFP_MOVABLE ? MIGRATE_MOVABLE
+	       : mob		    ? MIGRATE_RECLAIMABLE
+				    : MIGRATE_UNMOVABLE;
+}
 /* "GFP_KERNEL|__GFP_ZERO" (the kernel's %pGg); returns the length. */
 size_t kmm_format_gfp(char *buf, size_t len, gfp_t gfp);
 
