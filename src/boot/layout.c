@@ -369,7 +369,7 @@ int kmm_layout_compute(const struct kmm_machine_desc *d, struct kmm_layout *lay,
 			}
 			lay->movable_start[n] = top_ram_boundary(lay, floor, ne, want, &ok);
 			fmt_size(sz, sizeof(sz), d->movablecore_bytes);
-			if (!ok || want == 0 || lay->movable_start[n] == floor)
+			if (!ok || want == 0)
 				return fail(
 					err, len,
 					"'movablecore=%s' is more than node %d's highest zone can "

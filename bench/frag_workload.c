@@ -1,0 +1,129 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * bench/frag_workload.c - the fragmentation workload (see frag_workload.h).
+ *
+ * Phases: (1) for STEPS steps, allocate or free at random while keeping
+ * the machine about 80 % full: 1 in 16 allocations is a long-lived
+ * unmovable page (GFP_KERNEL, never freed during the run), the rest are
+ * short-lived movable (GFP_HIGHUSER_MOVABLE) or reclaimable
+ * (__GFP_RECLAIMABLE) blocks of order 0..3, freed at random; (2) free
+ * every short-lived block; (3) count free order-9 blocks in the buddy
+ * lists, then allocate order-9 blocks (__GFP_MEMALLOC, no warning) until
+ * none is left and give them back.
+ */
+#include "frag_workload.h"
+
+#include <stdbool.h>
+#include <stdlib.h>
+
+struct held {
+	struct page *page;
+	unsigned int order;
+};
+
+struct frag_held {
+	struct page *page;
+};
+
+static uint64_t rnd(uint64_t *s)
+{
+	uint64_t x = *s;
+
+	x ^= x >> 12;
+	x ^= x << 25;
+	x ^= x >> 27;
+	*s = x;
+	return x * 0x2545F4914F6CDD1Dull;
+}
+
+static unsigned long free_pages(kmm_machine *m)
+{
+	unsigned long n = 0;
+
+	for (int nid = 0; nid < kmm_nr_nodes(m); nid++)
+		for (int z = 0; z < KMM_NR_ZONES; z++)
+			n += kmm_zone_free_pages(m, nid, (enum kmm_zone_type)z);
+	return n;
+}
+
+int frag_workload_run(kmm_machine *m, uint64_t seed, struct frag_result *res)
+{
+	unsigned long total = free_pages(m);
+	size_t cap = total / 4 + 16, nr = 0, long_cap = total / 8 + 16;
+	struct held *shorts = calloc(cap, sizeof(*shorts));
+	struct held *big = calloc(total / 512 + 16, sizeof(*big));
+	unsigned long used = 0, target = total * 8 / 10;
+	size_t nbig = 0, nr_long = 0;
+	const long steps = (long)total * 2;
+	struct frag_held *long_lived = calloc(long_cap, sizeof(*long_lived));
+
+	res->held = NULL;
+	res->long_lived_pages = 0;
+	if (!shorts || !big || !long_lived) {
+		free(shorts);
+		free(big);
+		free(long_lived);
+		return -1;
+	}
+	for (long step = 0; step < steps; step++) {
+		uint64_t r = rnd(&seed);
+
+		if (used < target && (r & 3) != 0) {
+			bool is_long = (r >> 8) % 16 == 0;
+			unsigned int order = is_long ? 0 : (unsigned int)((r >> 16) % 4);
+			gfp_t gfp = is_long		 ? GFP_KERNEL
+				    : (r >> 24) % 4 == 0 ? GFP_KERNEL | __GFP_RECLAIMABLE
+							 : GFP_HIGHUSER_MOVABLE;
+			struct page *p;
+
+			if (is_long ? nr_long == long_cap : nr == cap)
+				continue;
+			p = kmm_alloc_pages(m, gfp | __GFP_NOWARN | __GFP_NORETRY, order);
+			if (!p)
+				continue;
+			if (is_long)
+				long_lived[nr_long++].page = p;
+			else
+				shorts[nr++] = (struct held){ p, order };
+			used += 1ul << order;
+		} else if (nr > 0) {
+			size_t i = (size_t)((r >> 32) % nr);
+
+			kmm_free_pages(m, shorts[i].page, shorts[i].order);
+			used -= 1ul << shorts[i].order;
+			shorts[i] = shorts[--nr];
+		}
+	}
+	while (nr > 0) {
+		nr--;
+		kmm_free_pages(m, shorts[nr].page, shorts[nr].order);
+	}
+	res->held = long_lived;
+	res->long_lived_pages = nr_long;
+	res->order9_free_blocks = 0;
+	for (int nid = 0; nid < kmm_nr_nodes(m); nid++)
+		for (int z = 0; z < KMM_NR_ZONES; z++) {
+			unsigned long c[KMM_NR_ORDERS];
+
+			kmm_zone_free_blocks(m, nid, (enum kmm_zone_type)z, c);
+			res->order9_free_blocks += c[9] + 2 * c[10];
+		}
+	while ((big[nbig].page = kmm_alloc_pages(
+			m, GFP_HIGHUSER_MOVABLE | __GFP_MEMALLOC | __GFP_NOWARN | __GFP_NORETRY,
+			9)) != NULL)
+		nbig++;
+	res->order9_allocatable = nbig;
+	while (nbig > 0)
+		kmm_free_pages(m, big[--nbig].page, 9);
+	free(shorts);
+	free(big);
+	return 0;
+}
+
+void frag_workload_release(kmm_machine *m, struct frag_result *res)
+{
+	while (res->long_lived_pages > 0)
+		kmm_free_pages(m, res->held[--res->long_lived_pages].page, 0);
+	free(res->held);
+	res->held = NULL;
+}

@@ -1,0 +1,34 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * bench/frag_workload.h - a seeded mixed workload that fragments memory:
+ * long-lived unmovable allocations interleaved with short-lived movable
+ * and reclaimable ones, as a kernel's slab and page cache interleave. Run
+ * once with mobility grouping and once without (page_group_by_mobility=0)
+ * to see what grouping buys. Shared by `kmm bench zones` and the tests.
+ */
+#ifndef KMM_FRAG_WORKLOAD_H
+#define KMM_FRAG_WORKLOAD_H
+
+#include <stdint.h>
+
+#include <kmm/kmm.h>
+
+struct frag_held;
+
+struct frag_result {
+	struct frag_held *held;		  /* the long-lived pages, until frag_workload_release */
+	unsigned long long_lived_pages;	  /* unmovable pages still held at the end */
+	unsigned long order9_free_blocks; /* order-9 blocks free afterwards (order 10 counts 2) */
+	unsigned long order9_allocatable; /* order-9 blocks actually allocated afterwards */
+};
+
+/*
+ * Run the workload on m (which should be freshly booted with pcp=0), then
+ * release every short-lived allocation and count what order-9 allocations
+ * remain possible. The long-lived allocations stay held until
+ * frag_workload_release().
+ */
+int frag_workload_run(kmm_machine *m, uint64_t seed, struct frag_result *res);
+void frag_workload_release(kmm_machine *m, struct frag_result *res);
+
+#endif /* KMM_FRAG_WORKLOAD_H */
