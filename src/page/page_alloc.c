@@ -88,7 +88,7 @@ static struct page *rmqueue(struct kmm_machine *m, struct zone *zone, unsigned i
 			    unsigned int alloc_flags, int preferred_nid)
 {
 	unsigned long pfn = KMM_NIL_PFN;
-	int local = numa_node_id_m(m);
+	int local = m->nr_nodes > 1 ? numa_node_id_m(m) : 0;
 
 	kmm_spin_lock(&zone->lock);
 	if ((alloc_flags & ALLOC_HIGHATOMIC) && order > 0)
@@ -302,7 +302,7 @@ struct page *__alloc_pages(struct kmm_machine *m, gfp_t gfp, unsigned int order,
 					    preferred_nid, m->nr_nodes - 1);
 			return NULL;
 		}
-		preferred_nid = numa_node_id_m(m);
+		preferred_nid = m->nr_nodes > 1 ? numa_node_id_m(m) : 0;
 	}
 	if (nodemask) {
 		uint64_t valid = m->nr_nodes >= 64 ? ~0ull : (1ull << m->nr_nodes) - 1;
@@ -429,8 +429,42 @@ static bool free_page_is_valid(struct kmm_machine *m, const struct page *page, u
 	return true;
 }
 
+/*
+ * The caller holds the only reference to a plain (non-compound) block: the
+ * reference is claimed under the zone lock instead of with an atomic, which
+ * halves the atomics of a free. No one may take a reference to a page they
+ * hold none of, so a count of 1 cannot rise under us; two racing frees of
+ * the same block serialize on the lock and the second finds the block no
+ * longer allocated and reports it.
+ */
+static void free_sole_reference(struct kmm_machine *m, struct page *page, unsigned int order)
+{
+	unsigned long pfn = page_to_pfn(m, page);
+	struct zone *zone = page_zone(m, page);
+
+	kmm_spin_lock(&zone->lock);
+	if (unlikely(page_ref_count(page) != 1 || page_alloc_order(page) != (int)order)) {
+		kmm_spin_unlock(&zone->lock);
+		bad_page(m, page, "double free (concurrent)");
+		return;
+	}
+	set_page_count(page, 0);
+	clear_page_alloc_info(page);
+	page->private = 0;
+	page->u.raw = 0;
+	__free_one_page(m, zone, pfn, order, get_pageblock_migratetype(zone, pfn));
+	zone->pgfree += 1ul << order;
+	kmm_spin_unlock(&zone->lock);
+}
+
 static void put_block(struct kmm_machine *m, struct page *page, unsigned int order)
 {
+	if (likely(page_ref_count(page) == 1 && !page_test(page, PG_head) &&
+		   !m->desc.init_on_free)) {
+		free_sole_reference(m, page, order);
+		return;
+	}
+
 	int ref = page_ref_dec_return(page);
 
 	if (likely(ref == 0)) {
