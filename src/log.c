@@ -28,17 +28,12 @@ void kmm_log_end(struct kmm_machine *m, struct kmm_out *o)
 void kmm_log(struct kmm_machine *m, const char *fmt, ...)
 {
 	struct kmm_out o;
-	char line[512];
 	va_list ap;
-	int n;
 
-	va_start(ap, fmt);
-	n = kmm_vsnprintf(line, sizeof(line), fmt, ap);
-	va_end(ap);
-	if (n < 0)
-		return;
 	kmm_log_begin(m, &o);
-	kmm_out_write(&o, line, MIN((size_t)n, sizeof(line) - 1));
+	va_start(ap, fmt);
+	kmm_out_vprintf(&o, fmt, ap);
+	va_end(ap);
 	kmm_log_end(m, &o);
 }
 

@@ -12,18 +12,8 @@
 #define SZ_4G (4ull << 30)
 #define DEFAULT_MEM SZ_4G
 
-static int fail(char *err, size_t len, const char *fmt, ...) KMM_PRINTF(3, 4);
-static int fail(char *err, size_t len, const char *fmt, ...)
-{
-	va_list ap;
-
-	if (err && len) {
-		va_start(ap, fmt);
-		kmm_vsnprintf(err, len, fmt, ap);
-		va_end(ap);
-	}
-	return KMM_EINVAL;
-}
+/* Refuse the layout with a message; every caller returns this. */
+#define fail(err, len, ...) (kmm_set_error((err), (len), __VA_ARGS__), KMM_EINVAL)
 
 /* Human size for messages: the largest exact binary unit. */
 static void fmt_size(char *buf, size_t len, uint64_t bytes)
@@ -41,33 +31,31 @@ static void fmt_size(char *buf, size_t len, uint64_t bytes)
 		kmm_snprintf(buf, len, "%llu%c", (unsigned long long)bytes, units[u]);
 }
 
-/* Insert [start, end) into a sorted, merged range list. */
-static int add_range(struct kmm_layout *lay, unsigned long start, unsigned long end)
+int kmm_ranges_add(struct kmm_pfn_range *r, int *nr, int max, unsigned long start,
+		   unsigned long end)
 {
 	int i, j;
 
 	if (start >= end)
 		return 0;
-	for (i = 0; i < lay->nr_ram && lay->ram[i].end < start; i++)
+	for (i = 0; i < *nr && r[i].end < start; i++)
 		;
 	/* ranges i..j-1 touch or overlap [start, end) */
-	for (j = i; j < lay->nr_ram && lay->ram[j].start <= end; j++) {
-		start = MIN(start, lay->ram[j].start);
-		end = MAX(end, lay->ram[j].end);
+	for (j = i; j < *nr && r[j].start <= end; j++) {
+		start = MIN(start, r[j].start);
+		end = MAX(end, r[j].end);
 	}
 	if (j == i) {
-		if (lay->nr_ram == KMM_MAX_RAM_RANGES)
+		if (*nr == max)
 			return -1;
-		kmm_memmove(&lay->ram[i + 1], &lay->ram[i],
-			    (size_t)(lay->nr_ram - i) * sizeof(lay->ram[0]));
-		lay->nr_ram++;
+		kmm_memmove(&r[i + 1], &r[i], (size_t)(*nr - i) * sizeof(r[0]));
+		(*nr)++;
 	} else if (j > i + 1) {
-		kmm_memmove(&lay->ram[i + 1], &lay->ram[j],
-			    (size_t)(lay->nr_ram - j) * sizeof(lay->ram[0]));
-		lay->nr_ram -= j - i - 1;
+		kmm_memmove(&r[i + 1], &r[j], (size_t)(*nr - j) * sizeof(r[0]));
+		*nr -= j - i - 1;
 	}
-	lay->ram[i].start = start;
-	lay->ram[i].end = end;
+	r[i].start = start;
+	r[i].end = end;
 	return 0;
 }
 
@@ -233,8 +221,9 @@ static int layout_ram(const struct kmm_machine_desc *d, struct kmm_layout *lay, 
 			return fail(err, len,
 				    "memory ends beyond 2^32 pages; use a larger page_size= or "
 				    "less mem=");
-		if (s < e && add_range(lay, (unsigned long)(s >> d->page_shift),
-				       (unsigned long)(e >> d->page_shift)))
+		if (s < e && kmm_ranges_add(lay->ram, &lay->nr_ram, KMM_MAX_RAM_RANGES,
+					    (unsigned long)(s >> d->page_shift),
+					    (unsigned long)(e >> d->page_shift)))
 			return fail(err, len, "too many memory ranges");
 	}
 	for (int i = 0; i < d->nr_reserved; i++) {

@@ -57,6 +57,11 @@ struct kmm_layout {
 	unsigned long dma_end, dma32_end;
 };
 
+/* Insert [start, end) into a sorted list of disjoint ranges, merging what it
+ * touches. -1 when the list (max entries) is full. */
+int kmm_ranges_add(struct kmm_pfn_range *r, int *nr, int max, unsigned long start,
+		   unsigned long end);
+
 int kmm_layout_compute(const struct kmm_machine_desc *desc, struct kmm_layout *lay, char *err,
 		       size_t err_len);
 

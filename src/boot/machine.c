@@ -30,18 +30,8 @@ const char *const migratetype_names[MIGRATE_TYPES] = { "Unmovable", "Movable", "
 #define KMM_EVENT_NAME(id, name) name,
 const char *const vm_event_names[NR_VM_EVENT_ITEMS] = { KMM_VM_EVENT_ITEMS(KMM_EVENT_NAME) };
 
-static int fail(char *err, size_t len, const char *fmt, ...) KMM_PRINTF(3, 4);
-static int fail(char *err, size_t len, const char *fmt, ...)
-{
-	va_list ap;
-
-	if (err && len) {
-		va_start(ap, fmt);
-		kmm_vsnprintf(err, len, fmt, ap);
-		va_end(ap);
-	}
-	return KMM_ENOMEM;
-}
+/* Give up booting for lack of room: a message, and KMM_ENOMEM. */
+#define fail(err, len, ...) (kmm_set_error((err), (len), __VA_ARGS__), KMM_ENOMEM)
 
 struct boot {
 	struct kmm_layout lay;
@@ -352,14 +342,14 @@ static int machine_boot(const char *cmdline, void *mem, size_t size, kmm_machine
 	b.handle = -1;
 	if (mem) {
 		if ((uintptr_t)mem & ((1ul << b.lay.page_shift) - 1)) {
-			fail(err, len, "the memory region is not page aligned");
+			kmm_set_error(err, len, "the memory region is not page aligned");
 			return KMM_EINVAL;
 		}
 		if (size < b.phys_size) {
-			fail(err, len,
-			     "the memory region (%zu bytes) is smaller than the layout needs (%zu "
-			     "bytes)",
-			     size, b.phys_size);
+			kmm_set_error(err, len,
+				      "the memory region (%zu bytes) is smaller than the layout "
+				      "needs (%zu bytes)",
+				      size, b.phys_size);
 			return KMM_EINVAL;
 		}
 		b.phys = mem;

@@ -12,30 +12,11 @@ void memblock_init(struct memblock *mb, const struct kmm_layout *lay)
 
 int memblock_reserve(struct memblock *mb, unsigned long start, unsigned long end)
 {
-	int i, j;
-
-	if (start >= end)
-		return 0;
-	for (i = 0; i < mb->nr_reserved && mb->reserved[i].end < start; i++)
-		;
-	for (j = i; j < mb->nr_reserved && mb->reserved[j].start <= end; j++) {
-		mb->reserved_pages -= mb->reserved[j].end - mb->reserved[j].start;
-		start = MIN(start, mb->reserved[j].start);
-		end = MAX(end, mb->reserved[j].end);
-	}
-	if (j == i) {
-		if (mb->nr_reserved == MEMBLOCK_MAX_RESERVED)
-			return KMM_ENOMEM;
-		kmm_memmove(&mb->reserved[i + 1], &mb->reserved[i],
-			    (size_t)(mb->nr_reserved - i) * sizeof(mb->reserved[0]));
-		mb->nr_reserved++;
-	} else if (j > i + 1) {
-		kmm_memmove(&mb->reserved[i + 1], &mb->reserved[j],
-			    (size_t)(mb->nr_reserved - j) * sizeof(mb->reserved[0]));
-		mb->nr_reserved -= j - i - 1;
-	}
-	mb->reserved[i] = (struct kmm_pfn_range){ start, end };
-	mb->reserved_pages += end - start;
+	if (kmm_ranges_add(mb->reserved, &mb->nr_reserved, MEMBLOCK_MAX_RESERVED, start, end))
+		return KMM_ENOMEM;
+	mb->reserved_pages = 0;
+	for (int i = 0; i < mb->nr_reserved; i++)
+		mb->reserved_pages += mb->reserved[i].end - mb->reserved[i].start;
 	return 0;
 }
 

@@ -236,6 +236,17 @@ int kmm_snprintf(char *buf, size_t size, const char *fmt, ...)
 	return n;
 }
 
+void kmm_set_error(char *err, size_t len, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (!err || len == 0)
+		return;
+	va_start(ap, fmt);
+	kmm_vsnprintf(err, len, fmt, ap);
+	va_end(ap);
+}
+
 void kmm_out_flush(struct kmm_out *o)
 {
 	if (o->len > 0 && o->sink)
@@ -258,18 +269,23 @@ void kmm_out_write(struct kmm_out *o, const char *text, size_t len)
 	}
 }
 
-void kmm_out_printf(struct kmm_out *o, const char *fmt, ...)
+void kmm_out_vprintf(struct kmm_out *o, const char *fmt, va_list ap)
 {
 	char line[512];
-	va_list ap;
-	int n;
+	int n = kmm_vsnprintf(line, sizeof(line), fmt, ap);
 
-	va_start(ap, fmt);
-	n = kmm_vsnprintf(line, sizeof(line), fmt, ap);
-	va_end(ap);
 	if (n < 0)
 		return;
 	if ((size_t)n >= sizeof(line))
 		n = sizeof(line) - 1;
 	kmm_out_write(o, line, (size_t)n);
+}
+
+void kmm_out_printf(struct kmm_out *o, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	kmm_out_vprintf(o, fmt, ap);
+	va_end(ap);
 }

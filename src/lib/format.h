@@ -21,6 +21,8 @@
 
 int kmm_vsnprintf(char *buf, size_t size, const char *fmt, va_list ap);
 int kmm_snprintf(char *buf, size_t size, const char *fmt, ...) KMM_PRINTF(3, 4);
+/* Write an error message into a caller's buffer (either may be NULL/0). */
+void kmm_set_error(char *err, size_t len, const char *fmt, ...) KMM_PRINTF(3, 4);
 
 struct kmm_out {
 	kmm_sink_fn sink;
@@ -39,5 +41,6 @@ static inline void kmm_out_init(struct kmm_out *o, kmm_sink_fn sink, void *ctx)
 void kmm_out_flush(struct kmm_out *o);
 void kmm_out_write(struct kmm_out *o, const char *text, size_t len);
 void kmm_out_printf(struct kmm_out *o, const char *fmt, ...) KMM_PRINTF(2, 3);
+void kmm_out_vprintf(struct kmm_out *o, const char *fmt, va_list ap);
 
 #endif /* KMM_LIB_FORMAT_H */

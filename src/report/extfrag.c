@@ -54,37 +54,33 @@ static int fragmentation_index(unsigned int order, const struct contig_page_info
 	       (int)((1000 + info->free_pages * 1000ull / requested) / info->free_blocks_total);
 }
 
-static struct zone *lookup(kmm_machine *m, int nid, enum kmm_zone_type z)
+/* The free block statistics of one zone for `order`; false for a bad zone/order. */
+static bool zone_contig_info(kmm_machine *m, int nid, enum kmm_zone_type z, unsigned int order,
+			     struct contig_page_info *info)
 {
-	if (nid < 0 || nid >= m->nr_nodes || (unsigned int)z >= MAX_NR_ZONES)
-		return NULL;
-	return &m->node_data[nid]->node_zones[z];
+	unsigned long counts[NR_PAGE_ORDERS];
+
+	if (nid < 0 || nid >= m->nr_nodes || (unsigned int)z >= MAX_NR_ZONES || order > MAX_ORDER)
+		return false;
+	zone_free_blocks(&m->node_data[nid]->node_zones[z], counts);
+	fill_contig_page_info(counts, order, info);
+	return true;
 }
 
 int kmm_zone_unusable_index(kmm_machine *m, int nid, enum kmm_zone_type z, unsigned int order)
 {
-	struct zone *zone = lookup(m, nid, z);
-	unsigned long counts[NR_PAGE_ORDERS];
 	struct contig_page_info info;
 
-	if (!zone || order > MAX_ORDER)
-		return KMM_EINVAL;
-	zone_free_blocks(zone, counts);
-	fill_contig_page_info(counts, order, &info);
-	return unusable_free_index(order, &info);
+	return zone_contig_info(m, nid, z, order, &info) ? unusable_free_index(order, &info)
+							 : KMM_EINVAL;
 }
 
 int kmm_zone_fragmentation_index(kmm_machine *m, int nid, enum kmm_zone_type z, unsigned int order)
 {
-	struct zone *zone = lookup(m, nid, z);
-	unsigned long counts[NR_PAGE_ORDERS];
 	struct contig_page_info info;
 
-	if (!zone || order > MAX_ORDER)
-		return KMM_EINVAL;
-	zone_free_blocks(zone, counts);
-	fill_contig_page_info(counts, order, &info);
-	return fragmentation_index(order, &info);
+	return zone_contig_info(m, nid, z, order, &info) ? fragmentation_index(order, &info)
+							 : KMM_EINVAL;
 }
 
 static void print_index(struct kmm_machine *m, struct kmm_out *o, bool extfrag)
