@@ -6,7 +6,8 @@
  * of the block written between the two so the work cannot be dropped):
  *
  *   alloc_free_order{0,3,9}  kmm: kmm_alloc_pages(GFP_KERNEL) + kmm_free_pages
- *                            on a machine in steady state (below);
+ *                            on a machine in steady state (below), booted
+ *                            with pcp=0: the buddy path alone;
  *                            glibc, jemalloc, mimalloc, tcmalloc: malloc + free
  *                            of the same byte size; mmap: mmap + munmap of it
  *                            (MAP_PRIVATE | MAP_ANONYMOUS).
@@ -233,8 +234,12 @@ static int pages_steady(struct bench *b)
 	kmm_machine *m;
 	unsigned int i;
 	int rc = 0, problems;
+	char cmdline[512];
 
-	if (bench_boot(o->machine, &m))
+	/* the buddy path alone: the per-CPU lists are measured by `kmm bench smp` */
+	snprintf(cmdline, sizeof(cmdline), "%s pcp=0",
+		 o->machine ? o->machine : KMM_DEFAULT_CMDLINE);
+	if (bench_boot(cmdline, &m))
 		return -1;
 	bench_set_machine(b, kmm_machine_cmdline(m));
 	pages_struct_page_figure(b, m);
