@@ -10,7 +10,9 @@
 #include "kmm_test.h"
 
 #include <math.h>
+#include <pthread.h>
 #include <stdlib.h>
+#include <unistd.h>
 #include <string.h>
 
 #include "frag_workload.h"
@@ -441,6 +443,62 @@ static void test_highatomic_reserve(void **state)
 	kmm_machine_destroy(m);
 }
 
+struct freer {
+	kmm_machine *m;
+	struct page **held;
+	int n;
+};
+
+static void *free_later(void *arg)
+{
+	struct freer *f = arg;
+
+	usleep(50000);
+	while (f->n-- > 0)
+		kmm_free_pages(f->m, f->held[f->n], 0);
+	return NULL;
+}
+
+/*
+ * The retry loop: costly orders give up at once without __GFP_RETRY_MAYFAIL,
+ * __GFP_NORETRY gives up after one reclaim attempt, and __GFP_NOFAIL never
+ * fails: it waits until another thread frees memory.
+ */
+static void test_retry_modifiers(void **state)
+{
+	kmm_machine *m = test_boot(SMALL, &log_);
+	struct page **held = calloc(20000, sizeof(*held));
+	struct freer f;
+	pthread_t t;
+	struct page *p;
+	unsigned long stalls;
+	int n;
+
+	(void)state;
+	n = take_all(m, GFP_KERNEL | __GFP_MEMALLOC, held, 0, 20000);
+	assert_int_equal(test_free_pages(m), 0);
+	stalls = m->events[ALLOCSTALL];
+	assert_null(kmm_alloc_pages(m, GFP_KERNEL | __GFP_NOWARN, 4));
+	assert_null(kmm_alloc_pages(m, GFP_KERNEL | __GFP_RETRY_MAYFAIL | __GFP_NOWARN, 4));
+	assert_null(kmm_alloc_pages(m, GFP_KERNEL | __GFP_NORETRY | __GFP_NOWARN, 0));
+	assert_int_equal(m->events[ALLOCSTALL], stalls + 3);
+	/* an atomic request cannot reclaim: no stall counted */
+	assert_null(kmm_alloc_pages(m, GFP_ATOMIC | __GFP_NOWARN, 0));
+	assert_int_equal(m->events[ALLOCSTALL], stalls + 3);
+
+	f = (struct freer){ m, held, n };
+	assert_int_equal(pthread_create(&t, NULL, free_later, &f), 0);
+	p = kmm_alloc_pages(m, GFP_KERNEL | __GFP_NOFAIL, 0);
+	assert_non_null(p);
+	/* it had to wait: it stalled (reclaimed) more than once */
+	assert_true(m->events[ALLOCSTALL] > stalls + 4);
+	pthread_join(t, NULL);
+	kmm_free_pages(m, p, 0);
+	assert_consistent(m, &log_);
+	free(held);
+	kmm_machine_destroy(m);
+}
+
 /* ---- anti-fragmentation ----------------------------------------------------------- */
 
 static int block_type(kmm_machine *m, struct page *p)
@@ -583,6 +641,7 @@ int main(void)
 		cmocka_unit_test(test_reserve_rights),
 		cmocka_unit_test(test_lowmem_reserve_protects_dma),
 		cmocka_unit_test(test_highatomic_reserve),
+		cmocka_unit_test(test_retry_modifiers),
 		cmocka_unit_test(test_migratetype_fallback_and_claiming),
 		cmocka_unit_test(test_movable_fallback_does_not_claim),
 		cmocka_unit_test(test_grouping_reduces_fragmentation),
