@@ -24,6 +24,8 @@
 #include "page/mmzone.h"
 #include "page/vmstat.h"
 
+struct kmm_slab;
+
 /* What upper layers add to /proc/meminfo (slab layer). */
 struct kmm_meminfo_extra {
 	unsigned long slab_reclaimable_pages;
@@ -58,6 +60,14 @@ struct kmm_machine {
 	int nr_cpus;
 	uint8_t cpu_to_node[KMM_MAX_CPUS];
 
+	/* SMP (smp/cpu.c): how a thread finds its CPU and takes per-CPU locks. */
+	int smp_mode;		     /* enum kmm_smp_mode */
+	long rseq_offset;	     /* thread pointer + rseq_offset: the thread's struct rseq; 0 none */
+	struct cpu_state *cpu_state; /* per-CPU pointer: each CPU's get_cpu lock (smp/preempt.c) */
+	/* Per-CPU areas (percpu/): CPU c's copy of per-CPU object x is at x + c * pcpu_unit_bytes. */
+	unsigned long pcpu_unit_bytes;
+	struct pcpu_state *pcpu;
+
 	/* Boot-time accounting, for meminfo and zoneinfo. */
 	unsigned long memmap_pages;   /* frames spent on the memmap */
 	unsigned long boot_pages;     /* all frames taken by the boot allocator */
@@ -74,11 +84,16 @@ struct kmm_machine {
 	 */
 	unsigned long (*reclaim_hook)(struct kmm_machine *m, gfp_t gfp, unsigned int order);
 	void (*drain_hook)(struct kmm_machine *m);
+	/* Fold per-CPU counters into the zones before a report reads them (page/pcp.c). */
+	void (*vmstat_fold)(struct kmm_machine *m);
 	void (*kswapd_hook)(struct kmm_machine *m, unsigned int order, int highest_zoneidx);
 
 	/* Report printers the upper layers install. */
 	void (*pageset_printer)(struct kmm_machine *m, struct zone *zone, struct kmm_out *o);
 	void (*meminfo_extra)(struct kmm_machine *m, struct kmm_meminfo_extra *extra);
+
+	/* The slab allocator's state (slab/slab.h); NULL until kmem_cache_init. */
+	struct kmm_slab *slab;
 
 	/* Consistency checkers of the upper layers (pcp, slab ...), run by kmm_check. */
 	int (*check_hooks[4])(struct kmm_machine *m);

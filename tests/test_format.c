@@ -35,7 +35,12 @@ static void test_matches_libc(void **state)
 	SAME("[%.5d] [%8.3d] [%-8.3d] [%.0d]", 42, 7, 7, 0);
 	SAME("%c%c%%", 'o', 'k');
 	SAME("%2d.%03d %d.%03d", -1, 0, 0, 17);
-	SAME("%hhu %hu %hd", 300, 70000, -2);
+	{
+		volatile unsigned int big = 300, bigger = 70000;
+		volatile int neg = -2;
+
+		SAME("%hhu %hu %hd", (unsigned char)big, (unsigned short)bigger, (short)neg);
+	}
 	SAME("%s", "");
 }
 

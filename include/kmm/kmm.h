@@ -168,6 +168,7 @@ enum kmm_report {
 	KMM_REPORT_VMSTAT,
 	KMM_REPORT_UNUSABLE_INDEX, /* debugfs extfrag/unusable_index */
 	KMM_REPORT_EXTFRAG_INDEX,  /* debugfs extfrag/extfrag_index */
+	KMM_REPORT_SLABINFO,	   /* /proc/slabinfo */
 	KMM_NR_REPORTS
 };
 

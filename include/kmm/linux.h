@@ -210,4 +210,7 @@ static inline int node_distance(int from, int to)
 }
 #endif
 
+#include <kmm/percpu.h>
+#include <kmm/slab.h>
+
 #endif /* KMM_LINUX_H */

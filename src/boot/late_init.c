@@ -6,8 +6,12 @@
  * adds exactly one line to the table.
  */
 #include "boot/late_init.h"
+#include "slab/slab.h"
+#include "smp/cpu.h"
 
 static int (*const late_inits[])(struct kmm_machine *m) = {
+	smp_init, /* per-CPU areas, get_cpu locks, per-CPU page lists (smp/cpu.c) */
+	kmem_cache_init, /* the slab allocator and the kmalloc caches (slab/cache.c) */
 	NULL,
 };
 

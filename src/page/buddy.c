@@ -41,14 +41,14 @@ static inline void add_to_free_list(struct kmm_machine *m, struct zone *zone, un
 	struct page *page = pfn_to_page(m, pfn);
 	struct free_area *area = &zone->free_area[order];
 
-	page->flags |= 1u << PG_buddy;
 	page->private = order;
 	page->u.buddy_mt = (uint8_t)mt;
+	page_set(page, PG_buddy);
 	if (tail)
 		page_list_add_tail(m->vmemmap, &area->free_list[mt], (uint32_t)pfn);
 	else
 		page_list_add(m->vmemmap, &area->free_list[mt], (uint32_t)pfn);
-	area->nr_free++;
+	WRITE_ONCE(area->nr_free, area->nr_free + 1); /* read unlocked by the watermark check */
 }
 
 static inline void del_from_free_list(struct kmm_machine *m, struct zone *zone, unsigned long pfn,
@@ -58,10 +58,10 @@ static inline void del_from_free_list(struct kmm_machine *m, struct zone *zone, 
 	struct free_area *area = &zone->free_area[order];
 
 	page_list_del(m->vmemmap, &area->free_list[page->u.buddy_mt], (uint32_t)pfn);
-	page->flags &= ~(1u << PG_buddy);
+	page_clear(page, PG_buddy);
 	page->private = 0;
 	page->u.raw = 0;
-	area->nr_free--;
+	WRITE_ONCE(area->nr_free, area->nr_free - 1);
 }
 
 static inline void move_to_free_list(struct kmm_machine *m, struct zone *zone, unsigned long pfn,
@@ -99,7 +99,7 @@ void __free_one_page(struct kmm_machine *m, struct zone *zone, unsigned long pfn
 {
 	bool to_tail = false;
 
-	zone->vm_stat[NR_FREE_PAGES] += 1l << order;
+	__mod_zone_free_pages(zone, 1l << order);
 	while (order < MAX_ORDER) {
 		unsigned long buddy_pfn = pfn ^ (1ul << order);
 
@@ -130,7 +130,7 @@ void __free_one_page(struct kmm_machine *m, struct zone *zone, unsigned long pfn
 void __free_boot_block(struct kmm_machine *m, struct zone *zone, unsigned long pfn,
 		       unsigned int order)
 {
-	zone->vm_stat[NR_FREE_PAGES] += 1l << order;
+	__mod_zone_free_pages(zone, 1l << order);
 	add_to_free_list(m, zone, pfn, order, get_pageblock_migratetype(zone, pfn), true);
 }
 
@@ -330,14 +330,15 @@ void reserve_highatomic_pageblock(struct kmm_machine *m, struct page *page, stru
 	unsigned long max_managed = zone->managed_pages / 100 + pageblock_nr_pages;
 	int mt;
 
-	if (zone->nr_reserved_highatomic >= max_managed)
+	if (READ_ONCE(zone->nr_reserved_highatomic) >= max_managed)
 		return;
 	kmm_spin_lock(&zone->lock);
 	if (zone->nr_reserved_highatomic >= max_managed)
 		goto out;
 	mt = get_pageblock_migratetype(zone, pfn);
 	if (mt < MIGRATE_PCPTYPES) {
-		zone->nr_reserved_highatomic += pageblock_nr_pages;
+		WRITE_ONCE(zone->nr_reserved_highatomic,
+			   zone->nr_reserved_highatomic + pageblock_nr_pages);
 		set_pageblock_migratetype(zone, pfn, MIGRATE_HIGHATOMIC);
 		move_freepages_block(m, zone, pfn, MIGRATE_HIGHATOMIC, NULL);
 		count_vm_event(m, PGALLOC_HIGHATOMIC);
@@ -359,9 +360,11 @@ bool unreserve_highatomic_pageblock(struct kmm_machine *m, int nid, bool force)
 	for (int z = 0; z < MAX_NR_ZONES; z++) {
 		struct zone *zone = &pgdat->node_zones[z];
 
-		if (!force && zone->nr_reserved_highatomic <= pageblock_nr_pages)
+		unsigned long reserved = READ_ONCE(zone->nr_reserved_highatomic);
+
+		if (!force && reserved <= pageblock_nr_pages)
 			continue;
-		if (zone->nr_reserved_highatomic == 0)
+		if (reserved == 0)
 			continue;
 		kmm_spin_lock(&zone->lock);
 		for (unsigned int o = 0; o < NR_PAGE_ORDERS && !done; o++) {
@@ -371,8 +374,10 @@ bool unreserve_highatomic_pageblock(struct kmm_machine *m, int nid, bool force)
 			if (pfn == KMM_NIL_PFN)
 				continue;
 			if (get_pageblock_migratetype(zone, pfn) == MIGRATE_HIGHATOMIC) {
-				zone->nr_reserved_highatomic -=
-					MIN(pageblock_nr_pages, zone->nr_reserved_highatomic);
+				WRITE_ONCE(zone->nr_reserved_highatomic,
+					   zone->nr_reserved_highatomic -
+						   MIN(pageblock_nr_pages,
+						       zone->nr_reserved_highatomic));
 				set_pageblock_migratetype(zone, pfn, MIGRATE_MOVABLE);
 			}
 			move_freepages_block(m, zone, pfn, MIGRATE_MOVABLE, NULL);

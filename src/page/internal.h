@@ -33,14 +33,24 @@ static inline unsigned int pageblock_index(const struct zone *z, unsigned long p
 	return (unsigned int)((pfn >> pageblock_order) - (z->zone_start_pfn >> pageblock_order));
 }
 
+/* Read without zone->lock on the free path (as Linux reads pageblock flags); set under it. */
 static inline int get_pageblock_migratetype(const struct zone *z, unsigned long pfn)
 {
-	return z->pageblock_mt[pageblock_index(z, pfn)];
+	return READ_ONCE(z->pageblock_mt[pageblock_index(z, pfn)]);
 }
 
 static inline void set_pageblock_migratetype(struct zone *z, unsigned long pfn, int mt)
 {
-	z->pageblock_mt[pageblock_index(z, pfn)] = (uint8_t)mt;
+	WRITE_ONCE(z->pageblock_mt[pageblock_index(z, pfn)], (uint8_t)mt);
+}
+
+/*
+ * NR_FREE_PAGES changes under zone->lock and is read without it (the
+ * watermark check, reports): a relaxed store keeps those reads race-free.
+ */
+static inline void __mod_zone_free_pages(struct zone *zone, long delta)
+{
+	WRITE_ONCE(zone->vm_stat[NR_FREE_PAGES], zone->vm_stat[NR_FREE_PAGES] + delta);
 }
 
 /* Free a block of 2^order pages at pfn into zone, merging buddies. zone->lock held. */

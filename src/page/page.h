@@ -50,10 +50,11 @@ struct page {
 			uint32_t pcp_cpu;	/* PG_pcp: owning CPU */
 		};
 		struct {
-			uint32_t freelist; /* offset of the first free object, or ~0 */
-			uint16_t inuse;
-			uint16_t objects;
-		} slab;
+			uint16_t freelist; /* index of the first free object, or 0xffff */
+			uint16_t inuse;	   /* objects not on the freelist */
+			uint16_t objects;  /* objects in the slab */
+			uint16_t colour;   /* byte offset of object 0 (colouring) */
+		} slab;			   /* PG_slab head: see slab/slab.h */
 	} u;
 };
 
@@ -88,29 +89,47 @@ enum pageflags {
 #define PAGE_MT_SHIFT 29
 #define PAGE_MT_MASK 0x3u
 
+/*
+ * flags is read without a lock by threads that do not own the page (the
+ * buddy allocator looks at a neighbour's PG_buddy while its owner frees
+ * it), so it is accessed with relaxed atomic loads and stores - plain moves
+ * on x86 and arm64, and no data race in the C sense. Updates are not atomic
+ * read-modify-writes: only the page's owner changes its flags (for a free
+ * block: whoever holds the lock of the list it is on).
+ */
+static inline uint32_t page_flags(const struct page *p)
+{
+	return __atomic_load_n(&p->flags, __ATOMIC_RELAXED);
+}
+
+static inline void page_flags_store(struct page *p, uint32_t flags)
+{
+	__atomic_store_n(&p->flags, flags, __ATOMIC_RELAXED);
+}
+
 static inline bool page_test(const struct page *p, enum pageflags f)
 {
-	return (p->flags >> f) & 1u;
+	return (page_flags(p) >> f) & 1u;
 }
 
 static inline void page_set(struct page *p, enum pageflags f)
 {
-	p->flags |= 1u << f;
+	page_flags_store(p, page_flags(p) | 1u << f);
 }
 
 static inline void page_clear(struct page *p, enum pageflags f)
 {
-	p->flags &= ~(1u << f);
+	page_flags_store(p, page_flags(p) & ~(1u << f));
 }
 
 static inline unsigned int page_zonenum(const struct page *p)
 {
-	return (p->flags >> PAGE_ZONE_SHIFT) & PAGE_ZONE_MASK;
+	return (page_flags(p) >> PAGE_ZONE_SHIFT) & PAGE_ZONE_MASK;
 }
 
 static inline unsigned int page_nid(const struct page *p)
 {
-	return (p->flags >> PAGE_NODE_SHIFT) & PAGE_NODE_MASK;
+	return (page_flags(p) >> PAGE_NODE_SHIFT) & PAGE_NODE_MASK;
 }
 
 static inline void set_page_links(struct page *p, unsigned int zone, unsigned int nid)
@@ -142,25 +161,27 @@ static inline int page_ref_dec_return(struct page *p)
 
 static inline void set_page_alloc_info(struct page *p, unsigned int order, unsigned int mt)
 {
-	p->flags = (p->flags &
-		    ~((PAGE_ORDER_MASK << PAGE_ORDER_SHIFT) | (PAGE_MT_MASK << PAGE_MT_SHIFT))) |
-		   ((order + 1) << PAGE_ORDER_SHIFT) | ((mt & PAGE_MT_MASK) << PAGE_MT_SHIFT);
+	page_flags_store(p, (page_flags(p) & ~((PAGE_ORDER_MASK << PAGE_ORDER_SHIFT) |
+					       (PAGE_MT_MASK << PAGE_MT_SHIFT))) |
+				    ((order + 1) << PAGE_ORDER_SHIFT) |
+				    ((mt & PAGE_MT_MASK) << PAGE_MT_SHIFT));
 }
 
 static inline void clear_page_alloc_info(struct page *p)
 {
-	p->flags &= ~((PAGE_ORDER_MASK << PAGE_ORDER_SHIFT) | (PAGE_MT_MASK << PAGE_MT_SHIFT));
+	page_flags_store(p, page_flags(p) & ~((PAGE_ORDER_MASK << PAGE_ORDER_SHIFT) |
+					      (PAGE_MT_MASK << PAGE_MT_SHIFT)));
 }
 
 /* -1 when the page is not the head of a block handed out by the page allocator. */
 static inline int page_alloc_order(const struct page *p)
 {
-	return (int)((p->flags >> PAGE_ORDER_SHIFT) & PAGE_ORDER_MASK) - 1;
+	return (int)((page_flags(p) >> PAGE_ORDER_SHIFT) & PAGE_ORDER_MASK) - 1;
 }
 
 static inline unsigned int page_alloc_mt(const struct page *p)
 {
-	return (p->flags >> PAGE_MT_SHIFT) & PAGE_MT_MASK;
+	return (page_flags(p) >> PAGE_MT_SHIFT) & PAGE_MT_MASK;
 }
 
 /* Buddy bookkeeping: order of a free block lives in private. */

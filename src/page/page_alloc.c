@@ -10,7 +10,9 @@
  *      first, then other nodes by distance), skipping zones above
  *      gfp_zone(gfp) and nodes outside the nodemask, and take from the
  *      first zone whose free pages stay above its low watermark plus the
- *      lowmem reserve (get_page_from_freelist, rmqueue).
+ *      lowmem reserve (get_page_from_freelist, rmqueue). Orders up to
+ *      PAGE_ALLOC_COSTLY_ORDER come from this CPU's page lists (page/pcp.c)
+ *      when the machine has them, the rest from the buddy lists.
  *   3. Slow path: wake kswapd (counted; reclaim is a later layer), retry at
  *      the min watermark with the caller's reserve rights (__GFP_HIGH: half
  *      of min; cannot block: three eighths; __GFP_MEMALLOC: no watermark),
@@ -23,14 +25,19 @@
  * free path (kmm_free_pages): the descriptor is validated first (inside
  * this machine, a block head, allocated, freed with the order it was
  * allocated with); a bad one is reported and nothing changes. The
- * reference is dropped and at zero the block returns to the buddy lists
- * of its zone (__free_one_page), on its pageblock's migratetype.
+ * reference is dropped and at zero the block returns to this CPU's page
+ * list of its zone (orders up to PAGE_ALLOC_COSTLY_ORDER, hot end, or cold
+ * end for free_cold_page) or to the buddy lists (__free_one_page), on its
+ * pageblock's migratetype.
  *
- * Lock order: zone->lock is a leaf; nothing logs while holding it (log.h).
+ * Lock order: pcp lock -> zone->lock; zone->lock is a leaf; nothing logs
+ * while holding either (log.h).
  */
 #include "page/internal.h"
+#include "page/pcp.h"
 #include "platform/platform.h"
 #include "smp/cpu.h"
+#include <kmm/percpu.h>
 
 #define MAX_RECLAIM_RETRIES 16
 
@@ -61,7 +68,7 @@ static void prep_compound_page(struct kmm_machine *m, struct page *page, unsigne
 	for (unsigned long i = 1; i < nr; i++) {
 		struct page *p = page + i;
 
-		p->flags |= 1u << PG_tail;
+		page_set(p, PG_tail);
 		p->private = head_pfn;
 	}
 	page[1].u.compound_order = (uint8_t)order;
@@ -83,9 +90,9 @@ static inline void prep_new_page(struct kmm_machine *m, struct page *page, unsig
 		prep_compound_page(m, page, order);
 }
 
-/* Take a block from one zone (rmqueue / rmqueue_buddy). */
-static struct page *rmqueue(struct kmm_machine *m, struct zone *zone, unsigned int order, int mt,
-			    unsigned int alloc_flags, int preferred_nid)
+/* Take a block from the buddy lists of one zone (rmqueue_buddy). */
+static struct page *rmqueue_buddy(struct kmm_machine *m, struct zone *zone, unsigned int order,
+				  int mt, unsigned int alloc_flags, int preferred_nid)
 {
 	unsigned long pfn = KMM_NIL_PFN;
 	int local = m->nr_nodes > 1 ? numa_node_id_m(m) : 0;
@@ -101,14 +108,17 @@ static struct page *rmqueue(struct kmm_machine *m, struct zone *zone, unsigned i
 		kmm_spin_unlock(&zone->lock);
 		return NULL;
 	}
-	zone->vm_stat[NR_FREE_PAGES] -= 1l << order;
-	zone->pgalloc += 1ul << order;
-	if (zone->node == preferred_nid) {
-		zone->vm_stat[NUMA_HIT]++;
-	} else {
-		zone->vm_stat[NUMA_MISS]++;
-	}
-	zone->vm_stat[zone->node == local ? NUMA_LOCAL : NUMA_OTHER]++;
+	/* counters are read by reports without the lock: relaxed stores */
+	__mod_zone_free_pages(zone, -(1l << order));
+	WRITE_ONCE(zone->pgalloc, zone->pgalloc + (1ul << order));
+	if (zone->node == preferred_nid)
+		WRITE_ONCE(zone->vm_stat[NUMA_HIT], zone->vm_stat[NUMA_HIT] + 1);
+	else
+		WRITE_ONCE(zone->vm_stat[NUMA_MISS], zone->vm_stat[NUMA_MISS] + 1);
+	if (zone->node == local)
+		WRITE_ONCE(zone->vm_stat[NUMA_LOCAL], zone->vm_stat[NUMA_LOCAL] + 1);
+	else
+		WRITE_ONCE(zone->vm_stat[NUMA_OTHER], zone->vm_stat[NUMA_OTHER] + 1);
 	kmm_spin_unlock(&zone->lock);
 	if (zone->node != preferred_nid) {
 		struct zone *pz = &m->node_data[preferred_nid]->node_zones[zone->idx];
@@ -116,6 +126,42 @@ static struct page *rmqueue(struct kmm_machine *m, struct zone *zone, unsigned i
 		__atomic_add_fetch(&pz->vm_stat[NUMA_FOREIGN], 1, __ATOMIC_RELAXED);
 	}
 	return pfn_to_page(m, pfn);
+}
+
+/*
+ * Take a block from one zone (rmqueue): orders up to PAGE_ALLOC_COSTLY_ORDER
+ * from this CPU's page lists (page/pcp.c), the rest - and anything the lists
+ * cannot give (busy, or nothing to refill from) - from the buddy lists.
+ */
+static inline struct page *rmqueue(struct kmm_machine *m, struct zone *zone, unsigned int order,
+				   gfp_t gfp, int mt, unsigned int alloc_flags, int preferred_nid)
+{
+	if (likely(pcp_allowed_order(order)) && likely(zone->pcp)) {
+		struct page *page = rmqueue_pcplist(m, zone, order, mt, alloc_flags,
+						    gfp & __GFP_COLD, preferred_nid);
+
+		if (likely(page))
+			return page;
+	}
+	return rmqueue_buddy(m, zone, order, mt, alloc_flags, preferred_nid);
+}
+
+/*
+ * The watermark check of the fast path (Linux's zone_watermark_fast): an
+ * order-0 request without reserve rights that leaves the zone clearly
+ * above the mark is decided inline; everything else takes the full check.
+ */
+static inline bool zone_watermark_fast(const struct zone *z, unsigned int order,
+				       unsigned long mark, int highest_zoneidx,
+				       unsigned int alloc_flags)
+{
+	long free_pages = READ_ONCE(z->vm_stat[NR_FREE_PAGES]);
+
+	if (likely(order == 0 && !(alloc_flags & ALLOC_RESERVES)) &&
+	    free_pages - (long)READ_ONCE(z->nr_reserved_highatomic) >
+		    (long)mark + z->lowmem_reserve[highest_zoneidx])
+		return true;
+	return __zone_watermark_ok(z, order, mark, highest_zoneidx, alloc_flags, free_pages);
 }
 
 static struct page *get_page_from_freelist(struct kmm_machine *m, gfp_t gfp, unsigned int order,
@@ -131,12 +177,12 @@ static struct page *get_page_from_freelist(struct kmm_machine *m, gfp_t gfp, uns
 			unsigned long mark = zone->_watermark[alloc_flags & ALLOC_WMARK_MASK] +
 					     zone->watermark_boost;
 
-			if (!__zone_watermark_ok(zone, order, mark, ac->highest_zoneidx,
-						 alloc_flags,
-						 READ_ONCE(zone->vm_stat[NR_FREE_PAGES])))
+			if (!zone_watermark_fast(zone, order, mark, ac->highest_zoneidx,
+						 alloc_flags))
 				continue;
 		}
-		page = rmqueue(m, zone, order, ac->migratetype, alloc_flags, ac->preferred_nid);
+		page = rmqueue(m, zone, order, gfp, ac->migratetype, alloc_flags,
+			       ac->preferred_nid);
 		if (page) {
 			prep_new_page(m, page, order, gfp, ac->migratetype);
 			if (unlikely((alloc_flags & ALLOC_HIGHATOMIC) && order > 0))
@@ -366,7 +412,7 @@ void __free_pages_ok(struct kmm_machine *m, struct page *page, unsigned int orde
 	free_pages_prepare(m, page, order);
 	kmm_spin_lock(&zone->lock);
 	__free_one_page(m, zone, pfn, order, get_pageblock_migratetype(zone, pfn));
-	zone->pgfree += 1ul << order;
+	WRITE_ONCE(zone->pgfree, zone->pgfree + (1ul << order));
 	kmm_spin_unlock(&zone->lock);
 }
 
@@ -453,12 +499,38 @@ static void free_sole_reference(struct kmm_machine *m, struct page *page, unsign
 	page->private = 0;
 	page->u.raw = 0;
 	__free_one_page(m, zone, pfn, order, get_pageblock_migratetype(zone, pfn));
-	zone->pgfree += 1ul << order;
+	WRITE_ONCE(zone->pgfree, zone->pgfree + (1ul << order));
 	kmm_spin_unlock(&zone->lock);
 }
 
-static void put_block(struct kmm_machine *m, struct page *page, unsigned int order)
+/*
+ * Drop the reference to a block of a zone with per-CPU lists; at zero it
+ * goes to this CPU's list (free_unref_page). The reference is dropped with
+ * an atomic: the per-CPU lock does not serialize two racing frees of one
+ * block made from different CPUs, the page's count does.
+ */
+static void put_block_pcp(struct kmm_machine *m, struct zone *zone, struct page *page,
+			  unsigned int order, bool cold)
 {
+	int ref = page_ref_dec_return(page);
+
+	if (likely(ref == 0)) {
+		free_pages_prepare(m, page, order);
+		free_unref_page(m, zone, page, order, cold);
+	} else if (unlikely(ref < 0)) {
+		page_ref_inc(page);
+		bad_page(m, page, "double free (concurrent)");
+	}
+}
+
+static void put_block(struct kmm_machine *m, struct page *page, unsigned int order, bool cold)
+{
+	struct zone *zone = page_zone(m, page);
+
+	if (likely(pcp_allowed_order(order)) && likely(zone->pcp)) {
+		put_block_pcp(m, zone, page, order, cold);
+		return;
+	}
 	if (likely(page_ref_count(page) == 1 && !page_test(page, PG_head) &&
 		   !m->desc.init_on_free)) {
 		free_sole_reference(m, page, order);
@@ -502,7 +574,29 @@ void kmm_free_pages(kmm_machine *m, struct page *page, unsigned int order)
 	}
 	if (!free_page_is_valid(m, page, order, "__free_pages"))
 		return;
-	put_block(m, page, order);
+	put_block(m, page, order, false);
+}
+
+/* __free_page, to the hot or the cold end of this CPU's list (2.6's free_hot_cold_page). */
+static void free_hot_cold_page(kmm_machine *m, struct page *page, bool cold, const char *caller)
+{
+	if (unlikely(!page)) {
+		kmm_report_bad_call(m, "%s: NULL page", caller);
+		return;
+	}
+	if (!free_page_is_valid(m, page, 0, caller))
+		return;
+	put_block(m, page, 0, cold);
+}
+
+void kmm_free_hot_page(kmm_machine *m, struct page *page)
+{
+	free_hot_cold_page(m, page, false, "free_hot_page");
+}
+
+void kmm_free_cold_page(kmm_machine *m, struct page *page)
+{
+	free_hot_cold_page(m, page, true, "free_cold_page");
 }
 
 unsigned long kmm_get_free_pages(kmm_machine *m, gfp_t gfp, unsigned int order)
@@ -527,7 +621,7 @@ void kmm_free_pages_addr(kmm_machine *m, unsigned long addr, unsigned int order)
 	}
 	if (!free_page_is_valid(m, page, order, "free_pages"))
 		return;
-	put_block(m, page, order);
+	put_block(m, page, order, false);
 }
 
 void kmm_get_page(kmm_machine *m, struct page *page)
@@ -557,7 +651,7 @@ void kmm_put_page(kmm_machine *m, struct page *page)
 	head = kmm_compound_head(m, page);
 	if (!free_page_is_valid(m, head, kmm_compound_order(m, head), "put_page"))
 		return;
-	put_block(m, head, kmm_compound_order(m, head));
+	put_block(m, head, kmm_compound_order(m, head), false);
 }
 
 int kmm_page_ref_count(const kmm_machine *m, const struct page *page)

@@ -18,9 +18,13 @@ static inline void page_list_init(struct page_list *l)
 	l->tail = KMM_NIL_PFN;
 }
 
+/*
+ * May be called without the list's lock (the watermark check peeks at the
+ * buddy lists): the head is read and written with relaxed atomics.
+ */
 static inline bool page_list_empty(const struct page_list *l)
 {
-	return l->head == KMM_NIL_PFN;
+	return READ_ONCE(l->head) == KMM_NIL_PFN;
 }
 
 /* Insert at the head (the hot end). */
@@ -34,7 +38,7 @@ static inline void page_list_add(struct page *map, struct page_list *l, uint32_t
 		map[l->head].lru_prev = pfn;
 	else
 		l->tail = pfn;
-	l->head = pfn;
+	WRITE_ONCE(l->head, pfn);
 }
 
 /* Insert at the tail (the cold end). */
@@ -47,7 +51,7 @@ static inline void page_list_add_tail(struct page *map, struct page_list *l, uin
 	if (l->tail != KMM_NIL_PFN)
 		map[l->tail].lru_next = pfn;
 	else
-		l->head = pfn;
+		WRITE_ONCE(l->head, pfn);
 	l->tail = pfn;
 }
 
@@ -58,7 +62,7 @@ static inline void page_list_del(struct page *map, struct page_list *l, uint32_t
 	if (p->lru_prev != KMM_NIL_PFN)
 		map[p->lru_prev].lru_next = p->lru_next;
 	else
-		l->head = p->lru_next;
+		WRITE_ONCE(l->head, p->lru_next);
 	if (p->lru_next != KMM_NIL_PFN)
 		map[p->lru_next].lru_prev = p->lru_prev;
 	else

@@ -132,7 +132,7 @@ bool __zone_watermark_ok(const struct zone *z, unsigned int order, unsigned long
 	/* Pages a caller cannot use: the rest of its own block, and the highatomic reserve. */
 	free_pages -= (1l << order) - 1;
 	if (likely(!(alloc_flags & ALLOC_RESERVES)))
-		free_pages -= (long)z->nr_reserved_highatomic;
+		free_pages -= (long)READ_ONCE(z->nr_reserved_highatomic);
 	if (unlikely(alloc_flags & ALLOC_RESERVES)) {
 		if (alloc_flags & ALLOC_MIN_RESERVE) {
 			min -= min / 2;
@@ -149,7 +149,7 @@ bool __zone_watermark_ok(const struct zone *z, unsigned int order, unsigned long
 	for (unsigned int o = order; o < NR_PAGE_ORDERS; o++) {
 		const struct free_area *area = &z->free_area[o];
 
-		if (area->nr_free == 0)
+		if (READ_ONCE(area->nr_free) == 0)
 			continue;
 		for (int mt = 0; mt < MIGRATE_PCPTYPES; mt++)
 			if (!page_list_empty(&area->free_list[mt]))

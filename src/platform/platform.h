@@ -58,6 +58,37 @@ unsigned int kmm_os_cpu_hint(void);
 /* Let another thread run (spin-lock back-off). */
 void kmm_os_yield(void);
 
+/*
+ * SMP support (smp/cpu.c). A host that registers restartable sequences
+ * (rseq) for its threads says where each thread's struct rseq lies: at the
+ * thread pointer plus rseq_offset (the same offset for every thread, as
+ * glibc's __rseq_offset). rseq_size is 0 when there is no usable rseq area
+ * (none registered, an architecture kmm has no rseq code for, or the user
+ * set KMM_RSEQ=0 in the environment), and then the core locks its per-CPU
+ * structures with compare-and-swap instead. rseq_fence is 1 when
+ * kmm_os_rseq_fence works. host_cpus bounds the host's CPU numbers.
+ */
+struct kmm_os_smp {
+	int host_cpus;
+	long rseq_offset;
+	unsigned int rseq_size;
+	int rseq_fence;
+};
+
+void kmm_os_smp_caps(struct kmm_os_smp *smp);
+
+/*
+ * Restart every rseq critical section that threads of this process are
+ * running on host CPU `cpu` (-1: on any CPU), and order memory as a full
+ * barrier on that CPU (membarrier MEMBARRIER_CMD_PRIVATE_EXPEDITED_RSEQ).
+ * 0 or -errno.
+ */
+int kmm_os_rseq_fence(int cpu);
+
+/* Per-thread words the core owns: zero when a thread starts, never freed. */
+#define KMM_OS_THREAD_WORDS 16
+uintptr_t *kmm_os_thread_words(void);
+
 /* Monotonic nanoseconds. */
 uint64_t kmm_os_now_ns(void);
 

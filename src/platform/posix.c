@@ -6,6 +6,12 @@
  * where memfd_create is missing) mapped MAP_SHARED | MAP_NORESERVE, so a
  * 64 GiB machine costs only the frames it touches. Everything else is a thin
  * wrapper over the system call of the same purpose.
+ *
+ * SMP: the rseq area is glibc's (__rseq_offset / __rseq_size, weak, so an
+ * older libc simply has none); KMM_RSEQ=0 in the environment hides it. The
+ * rseq fence is membarrier(MEMBARRIER_CMD_PRIVATE_EXPEDITED_RSEQ), after a
+ * one-time registration (redone in a forked child). The core's per-thread
+ * words are a __thread array.
  */
 #define _GNU_SOURCE
 #include "platform/platform.h"
@@ -16,6 +22,7 @@
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/prctl.h>
+#include <sys/syscall.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -110,6 +117,92 @@ unsigned int kmm_os_cpu_hint(void)
 void kmm_os_yield(void)
 {
 	sched_yield();
+}
+
+/*
+ * glibc 2.35 and later register an rseq area for every thread and publish
+ * where it is; the weak references leave these 0 with an older libc.
+ */
+extern const ptrdiff_t __rseq_offset __attribute__((weak));
+extern const unsigned int __rseq_size __attribute__((weak));
+
+#ifndef MEMBARRIER_CMD_PRIVATE_EXPEDITED_RSEQ
+#define MEMBARRIER_CMD_PRIVATE_EXPEDITED_RSEQ (1 << 7)
+#define MEMBARRIER_CMD_REGISTER_PRIVATE_EXPEDITED_RSEQ (1 << 8)
+#endif
+#ifndef MEMBARRIER_CMD_FLAG_CPU
+#define MEMBARRIER_CMD_FLAG_CPU (1 << 0)
+#endif
+
+static int posix_membarrier(int cmd, unsigned int flags, int cpu)
+{
+#ifdef SYS_membarrier
+	return (int)syscall(SYS_membarrier, cmd, flags, cpu);
+#else
+	(void)cmd;
+	(void)flags;
+	(void)cpu;
+	errno = ENOSYS;
+	return -1;
+#endif
+}
+
+/* Register this process for rseq fences once; 1 when they work. */
+static int rseq_fence_state; /* 0 unknown, 1 works, -1 does not */
+
+static int posix_rseq_fence_register(void)
+{
+	int state = __atomic_load_n(&rseq_fence_state, __ATOMIC_ACQUIRE);
+
+	if (state)
+		return state > 0;
+	state = posix_membarrier(MEMBARRIER_CMD_REGISTER_PRIVATE_EXPEDITED_RSEQ, 0, 0) == 0 ? 1 : -1;
+	__atomic_store_n(&rseq_fence_state, state, __ATOMIC_RELEASE);
+	return state > 0;
+}
+
+void kmm_os_smp_caps(struct kmm_os_smp *smp)
+{
+	const char *env = getenv("KMM_RSEQ");
+	long n = sysconf(_SC_NPROCESSORS_CONF);
+
+	memset(smp, 0, sizeof(*smp));
+	smp->host_cpus = n > 0 ? (int)n : 1;
+#if defined(__x86_64__)
+	if (&__rseq_size && &__rseq_offset && __rseq_size >= 20 && !(env && !strcmp(env, "0"))) {
+		smp->rseq_offset = (long)__rseq_offset;
+		smp->rseq_size = __rseq_size;
+		smp->rseq_fence = posix_rseq_fence_register();
+	}
+#else
+	(void)env;
+#endif
+}
+
+int kmm_os_rseq_fence(int cpu)
+{
+	int ret;
+
+	if (cpu >= 0) {
+		ret = posix_membarrier(MEMBARRIER_CMD_PRIVATE_EXPEDITED_RSEQ,
+				       MEMBARRIER_CMD_FLAG_CPU, cpu);
+		if (ret == 0)
+			return 0;
+		if (errno == EPERM) /* a forked child: register again */
+			posix_membarrier(MEMBARRIER_CMD_REGISTER_PRIVATE_EXPEDITED_RSEQ, 0, 0);
+	}
+	ret = posix_membarrier(MEMBARRIER_CMD_PRIVATE_EXPEDITED_RSEQ, 0, 0);
+	if (ret != 0 && errno == EPERM &&
+	    posix_membarrier(MEMBARRIER_CMD_REGISTER_PRIVATE_EXPEDITED_RSEQ, 0, 0) == 0)
+		ret = posix_membarrier(MEMBARRIER_CMD_PRIVATE_EXPEDITED_RSEQ, 0, 0);
+	return ret == 0 ? 0 : -errno;
+}
+
+static __thread uintptr_t thread_words[KMM_OS_THREAD_WORDS];
+
+uintptr_t *kmm_os_thread_words(void)
+{
+	return thread_words;
 }
 
 uint64_t kmm_os_now_ns(void)

@@ -16,6 +16,7 @@ static const struct {
 	[KMM_REPORT_VMSTAT] = { "vmstat", report_vmstat },
 	[KMM_REPORT_UNUSABLE_INDEX] = { "unusable_index", report_unusable_index },
 	[KMM_REPORT_EXTFRAG_INDEX] = { "extfrag_index", report_extfrag_index },
+	[KMM_REPORT_SLABINFO] = { "slabinfo", report_slabinfo },
 };
 
 int kmm_report(kmm_machine *m, enum kmm_report which, kmm_sink_fn sink, void *ctx)

@@ -14,6 +14,7 @@ void report_zoneinfo(struct kmm_machine *m, struct kmm_out *o);
 void report_meminfo(struct kmm_machine *m, struct kmm_out *o);
 void report_pagetypeinfo(struct kmm_machine *m, struct kmm_out *o);
 void report_vmstat(struct kmm_machine *m, struct kmm_out *o);
+void report_slabinfo(struct kmm_machine *m, struct kmm_out *o);
 void report_unusable_index(struct kmm_machine *m, struct kmm_out *o);
 void report_extfrag_index(struct kmm_machine *m, struct kmm_out *o);
 

@@ -1,8 +1,125 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * smp/cpu.c - the public CPU and node queries (see cpu.h).
+ * smp/cpu.c - the CPU model at boot and the slow paths of per-CPU locks.
+ *
+ * smp_init (one entry of the late-init table) chooses the mode (cpu.h),
+ * then brings up, in order, the per-CPU allocator (percpu/alloc.c), the
+ * get_cpu locks (smp/preempt.c) and the per-CPU page lists (page/pcp.c),
+ * and installs their hooks.
+ *
+ * rseq mode needs: an rseq area the core has code for (x86_64, not under
+ * ThreadSanitizer), working rseq fences, a CPU number in this thread's
+ * area, and every host CPU number below nr_cpus, so that machine CPU c is
+ * host CPU c and only threads on host CPU c take CPU c's locks locally.
+ * Otherwise the machine runs in CAS mode. Either way the host CPU number
+ * is read from the rseq area when there is one (cheaper than a call).
  */
-#include "smp/cpu.h"
+#include "page/internal.h"
+#include "page/pcp.h"
+#include "percpu/percpu.h"
+#include "smp/cpu_lock.h"
+
+#define CPU_LOCK_SPINS_BEFORE_YIELD 64
+
+static void smp_choose_mode(struct kmm_machine *m)
+{
+	struct kmm_os_smp smp;
+
+	kmm_os_smp_caps(&smp);
+	m->smp_mode = KMM_SMP_CAS;
+	m->rseq_offset = 0;
+	if (!KMM_HAVE_RSEQ || smp.rseq_size < 20 || smp.rseq_offset == 0)
+		return;
+	/* The kernel writes -1 (uninitialised) or -2 (failed) when it keeps no CPU number. */
+	if (rseq_cpu_id(smp.rseq_offset) >= 0x80000000u)
+		return;
+	m->rseq_offset = smp.rseq_offset;
+	if (smp.rseq_fence && smp.host_cpus <= m->nr_cpus)
+		m->smp_mode = KMM_SMP_RSEQ;
+}
+
+/* The allocation events of every zone, saved around the boot-time allocations. */
+struct zone_events {
+	unsigned long pgalloc;
+	long numa[NUMA_OTHER - NUMA_HIT + 1];
+};
+
+static void save_events(struct kmm_machine *m, struct zone_events *ev)
+{
+	for_each_zone_m (m, zone) {
+		ev->pgalloc = zone->pgalloc;
+		for (int i = NUMA_HIT; i <= NUMA_OTHER; i++)
+			ev->numa[i - NUMA_HIT] = zone->vm_stat[i];
+		ev++;
+	}
+}
+
+static void restore_events(struct kmm_machine *m, const struct zone_events *ev)
+{
+	for_each_zone_m (m, zone) {
+		zone->pgalloc = ev->pgalloc;
+		for (int i = NUMA_HIT; i <= NUMA_OTHER; i++)
+			zone->vm_stat[i] = ev->numa[i - NUMA_HIT];
+		ev++;
+	}
+}
+
+/*
+ * Linux takes the first per-CPU chunk (with the boot page sets in it) from
+ * memblock, before the buddy allocator counts anything; kmm takes it from
+ * the buddy allocator, and so leaves those allocations out of the counters
+ * (pgalloc, numa_*): a freshly booted machine shows no allocation events.
+ */
+int smp_init(struct kmm_machine *m)
+{
+	struct zone_events ev[KMM_MAX_NUMNODES * MAX_NR_ZONES];
+	int ret;
+
+	smp_choose_mode(m);
+	save_events(m, ev);
+	ret = percpu_init(m);
+	if (!ret)
+		ret = preempt_init(m);
+	if (!ret)
+		ret = pcp_init(m);
+	restore_events(m, ev);
+	return ret;
+}
+
+void cpu_lock_backoff(unsigned int spins)
+{
+	if (spins < CPU_LOCK_SPINS_BEFORE_YIELD)
+		cpu_relax();
+	else
+		kmm_os_yield();
+}
+
+void cpu_lock_remote(struct kmm_machine *m, kmm_cpu_lock *l, int cpu)
+{
+	/* A tag no other thread uses: the address of this thread's words. */
+	uintptr_t tag =
+		m->smp_mode == KMM_SMP_RSEQ ? (uintptr_t)kmm_os_thread_words() | 2 : CPU_LOCK_LOCAL;
+
+	for (unsigned int spins = 0;; spins++) {
+		uintptr_t expected = 0;
+
+		if (__atomic_load_n(&l->owner, __ATOMIC_RELAXED) == 0 &&
+		    __atomic_compare_exchange_n(&l->owner, &expected, tag, false, __ATOMIC_ACQUIRE,
+						__ATOMIC_RELAXED)) {
+			if (m->smp_mode != KMM_SMP_RSEQ)
+				return;
+			/* Sequences running on cpu either committed (visible now) or restart. */
+			if (kmm_os_rseq_fence(cpu) != 0)
+				kmm_os_abort(); /* checked at boot; the lock would not exclude */
+			if (__atomic_load_n(&l->owner, __ATOMIC_ACQUIRE) == tag)
+				return;
+			/* a local owner committed over our tag: it holds the lock */
+		}
+		cpu_lock_backoff(spins);
+	}
+}
+
+/* ---- public queries --------------------------------------------------------- */
 
 int kmm_cpu_to_node(const kmm_machine *m, int cpu)
 {
@@ -13,10 +130,12 @@ int kmm_cpu_to_node(const kmm_machine *m, int cpu)
 
 int kmm_numa_node_id(kmm_machine *m)
 {
-	return m->cpu_to_node[kmm_this_cpu(m)];
+	return m->cpu_to_node[kmm_smp_processor_id(m)];
 }
 
 int kmm_smp_processor_id(kmm_machine *m)
 {
-	return kmm_this_cpu(m);
+	int cpu = preempt_held_cpu(m);
+
+	return cpu >= 0 ? cpu : kmm_this_cpu(m);
 }

@@ -4,6 +4,7 @@
  *
  *   kmm demo  [--machine "..."]          a guided tour of the buddy allocator
  *   kmm stat  REPORT [--machine "..."]   a /proc report of a freshly booted machine
+ *   kmm slabtop [--machine "..."] ...    the slab caches sorted by memory
  *   kmm bench SUITE [--json] ...         benchmarks (bench/)
  */
 #include <stdio.h>
@@ -22,6 +23,8 @@ static void usage(FILE *f)
 		"                                     allocator, zones and their reports\n"
 		"  stat REPORT [--machine \"...\"]      print a /proc report of a freshly booted\n"
 		"                                     machine (kmm stat lists the reports)\n"
+		"  slabtop [--machine \"...\"] [--sort KEY] [--alloc N]\n"
+		"                                     the slab caches by memory, as slabtop -o\n"
 		"  bench SUITE [--json] [--machine \"...\"] [--threads N] [--seconds S]\n"
 		"                                     run a benchmark suite (kmm bench list)\n"
 		"  help                               this text\n"
@@ -41,6 +44,8 @@ int main(int argc, char **argv)
 		return kmm_demo_main(argc - 1, argv + 1);
 	if (!strcmp(argv[1], "stat"))
 		return kmm_stat_main(argc - 1, argv + 1);
+	if (!strcmp(argv[1], "slabtop"))
+		return kmm_slabtop_main(argc - 1, argv + 1);
 	if (!strcmp(argv[1], "bench"))
 		return kmm_bench_main(argc - 1, argv + 1);
 	if (!strcmp(argv[1], "help") || !strcmp(argv[1], "--help") || !strcmp(argv[1], "-h")) {

@@ -11,6 +11,7 @@
 
 int kmm_demo_main(int argc, char **argv);
 int kmm_stat_main(int argc, char **argv);
+int kmm_slabtop_main(int argc, char **argv);
 
 /* A sink writing to a FILE * (ctx). */
 void tool_file_sink(void *ctx, const char *text, size_t len);

@@ -1,0 +1,334 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * kmm/slab.h - the slab allocator and the kmalloc family.
+ *
+ * Two layers, as everywhere in kmm:
+ *  - the instance API: kmm_-prefixed functions that name the machine they
+ *    act on (kmm_kmem_cache_create(m, ...), kmm_kmalloc(m, ...));
+ *  - the kernel's names (kmem_cache_create, kmalloc, kfree, ...), bound to
+ *    the default machine. They are defined when this header is reached
+ *    through <kmm/linux.h>, which includes it.
+ *
+ * Semantics are the kernel's (mm/slab_common.c, mm/slub.c): kmalloc(0)
+ * returns ZERO_SIZE_PTR, kfree(NULL) and kfree(ZERO_SIZE_PTR) do nothing,
+ * kmalloc_array/kcalloc return NULL when n * size overflows, requests above
+ * the largest kmalloc cache (2 pages) go to the page allocator as compound
+ * pages up to order KMM_MAX_ORDER, larger ones fail with a warning, and
+ * kmem_cache_alloc_bulk is all-or-nothing. Misuse (double free, a pointer
+ * that is not an object, red zone or poison damage ...) is reported through
+ * the machine's log in SLUB's format and leaves the allocator consistent.
+ * docs/slab.md describes the design and every departure from Linux.
+ */
+#ifndef KMM_SLAB_H
+#define KMM_SLAB_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include <kmm/kmm.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+struct kmem_cache;
+typedef unsigned int slab_flags_t;
+
+/* Cache flags, with the kernel's values (include/linux/slab.h). */
+#define SLAB_CONSISTENCY_CHECKS 0x00000100u	 /* slab_debug=F: sanity checks on alloc/free */
+#define SLAB_RED_ZONE 0x00000400u		 /* slab_debug=Z: red zones around objects */
+#define SLAB_POISON 0x00000800u			 /* slab_debug=P: poison free objects */
+#define SLAB_KMALLOC 0x00001000u		 /* a kmalloc cache */
+#define SLAB_HWCACHE_ALIGN 0x00002000u		 /* align objects to cache lines */
+#define SLAB_CACHE_DMA 0x00004000u		 /* pages from ZONE_DMA */
+#define SLAB_CACHE_DMA32 0x00008000u		 /* pages from ZONE_DMA32 */
+#define SLAB_STORE_USER 0x00010000u		 /* slab_debug=U: record alloc/free call sites */
+#define SLAB_RECLAIM_ACCOUNT 0x00020000u	 /* reclaimable: SReclaimable, Reclaimable pages */
+#define SLAB_PANIC 0x00040000u			 /* abort if the cache cannot be created */
+#define SLAB_TYPESAFE_BY_RCU 0x00080000u	 /* free slab pages only after a grace period */
+#define SLAB_MEM_SPREAD 0x00100000u		 /* accepted, no effect */
+#define SLAB_TRACE 0x00200000u			 /* slab_debug=T: log every alloc and free */
+#define SLAB_NOLEAKTRACE 0x00800000u		 /* accepted, no effect */
+#define SLAB_NO_MERGE 0x01000000u		 /* accepted: kmm never merges caches */
+#define SLAB_ACCOUNT 0x04000000u		 /* accepted, no effect (no memcg) */
+#define SLAB_DEBUG_FREE SLAB_CONSISTENCY_CHECKS	 /* the old name */
+#define SLAB_DESTROY_BY_RCU SLAB_TYPESAFE_BY_RCU /* the old name */
+
+/* kmalloc(0) returns this; it may be passed to kfree and ksize. */
+#define ZERO_SIZE_PTR ((void *)16)
+#define ZERO_OR_NULL_PTR(x) ((unsigned long)(x) <= (unsigned long)ZERO_SIZE_PTR)
+
+/* ---- caches (instance API) -------------------------------------------------- */
+
+/*
+ * Create a cache of objects of `size` bytes aligned to `align` (0: the
+ * natural minimum; a power of two otherwise). The name is copied (at most
+ * 47 bytes are kept). ctor, if given, runs on each object when its slab is
+ * populated, not on each allocation. NULL on failure (SLAB_PANIC aborts).
+ */
+KMM_API struct kmem_cache *kmm_kmem_cache_create(kmm_machine *m, const char *name,
+						 unsigned int size, unsigned int align,
+						 slab_flags_t flags, void (*ctor)(void *));
+/*
+ * Destroy a cache. Objects still allocated are reported (with their call
+ * sites under slab_debug=U) and the cache is kept, with its pages, so
+ * they stay valid; a later destroy after they are freed succeeds.
+ */
+KMM_API void kmm_kmem_cache_destroy(kmm_machine *m, struct kmem_cache *s);
+KMM_API void *kmm_kmem_cache_alloc(kmm_machine *m, struct kmem_cache *s, gfp_t gfp);
+/* From node `nid` (-1: the current CPU's node). */
+KMM_API void *kmm_kmem_cache_alloc_node(kmm_machine *m, struct kmem_cache *s, gfp_t gfp, int nid);
+KMM_API void kmm_kmem_cache_free(kmm_machine *m, struct kmem_cache *s, void *obj);
+/* All or nothing: returns nr with p[0..nr) filled, or 0 with nothing allocated. */
+KMM_API int kmm_kmem_cache_alloc_bulk(kmm_machine *m, struct kmem_cache *s, gfp_t gfp, size_t nr,
+				      void **p);
+/* s may be NULL: each object is returned to the cache it came from. */
+KMM_API void kmm_kmem_cache_free_bulk(kmm_machine *m, struct kmem_cache *s, size_t nr, void **p);
+/*
+ * Flush the per-CPU object caches and give every empty slab back to the
+ * page allocator. Returns the number of pages freed. Empty slabs of a
+ * SLAB_TYPESAFE_BY_RCU cache wait for kmm_slab_synchronize_rcu().
+ */
+KMM_API unsigned long kmm_kmem_cache_shrink(kmm_machine *m, struct kmem_cache *s);
+/* The object size the cache was created with. */
+KMM_API unsigned int kmm_kmem_cache_size(const struct kmem_cache *s);
+KMM_API const char *kmm_kmem_cache_name(const struct kmem_cache *s);
+
+/* ---- kmalloc (instance API) ------------------------------------------------- */
+
+KMM_API void *kmm_kmalloc(kmm_machine *m, size_t size, gfp_t gfp);
+KMM_API void *kmm_kmalloc_node(kmm_machine *m, size_t size, gfp_t gfp, int nid);
+/* NULL when n * size overflows. */
+KMM_API void *kmm_kmalloc_array(kmm_machine *m, size_t n, size_t size, gfp_t gfp);
+KMM_API void *kmm_krealloc(kmm_machine *m, const void *p, size_t new_size, gfp_t gfp);
+KMM_API void kmm_kfree(kmm_machine *m, const void *p);
+/* Zero the whole allocation (ksize bytes), then free it. */
+KMM_API void kmm_kfree_sensitive(kmm_machine *m, const void *p);
+/* The usable size of an allocation (0 for NULL and ZERO_SIZE_PTR). */
+KMM_API size_t kmm_ksize(kmm_machine *m, const void *p);
+KMM_API void *kmm_kmemdup(kmm_machine *m, const void *src, size_t len, gfp_t gfp);
+KMM_API void *kmm_kmemdup_nul(kmm_machine *m, const char *s, size_t len, gfp_t gfp);
+KMM_API char *kmm_kstrdup(kmm_machine *m, const char *s, gfp_t gfp);
+KMM_API char *kmm_kstrndup(kmm_machine *m, const char *s, size_t max, gfp_t gfp);
+/* The largest kmalloc (PAGE_SIZE << KMM_MAX_ORDER) and the largest kmalloc cache. */
+KMM_API size_t kmm_kmalloc_max_size(const kmm_machine *m);
+KMM_API size_t kmm_kmalloc_max_cache_size(const kmm_machine *m);
+
+/* ---- the slab layer as a whole ---------------------------------------------- */
+
+/*
+ * What the shrinker does under memory pressure: flush every per-CPU object
+ * cache and free every empty slab of every cache. Returns the pages freed.
+ */
+KMM_API unsigned long kmm_slab_shrink_all(kmm_machine *m);
+/*
+ * Declare an RCU grace period over: every reader that could still hold a
+ * pointer into an object freed before this call has finished. Empty slabs
+ * of SLAB_TYPESAFE_BY_RCU caches held back until now are freed. Returns
+ * the pages freed. kmm has no RCU read side, so the caller, who knows its
+ * readers, says when a grace period has elapsed (docs/slab.md).
+ */
+KMM_API unsigned long kmm_slab_synchronize_rcu(kmm_machine *m);
+/* Make every report (slab misuse, bad pages) abort the program (1) or not (0). */
+KMM_API void kmm_slab_set_reports_fatal(kmm_machine *m, int fatal);
+
+/* One cache as /proc/slabinfo shows it. */
+struct kmm_slab_info {
+	char name[48];
+	unsigned long active_objs; /* objects allocated (per-CPU cached ones count) */
+	unsigned long num_objs;	   /* objects in all slabs */
+	unsigned int objsize;	   /* bytes per object including metadata (stride) */
+	unsigned int object_size;  /* bytes the cache was created for */
+	unsigned int objperslab;
+	unsigned int pagesperslab;
+	unsigned int limit;	    /* per-CPU object cache size */
+	unsigned int batchcount;    /* objects moved per refill/flush */
+	unsigned long active_slabs; /* slabs with at least one object in use */
+	unsigned long num_slabs;
+	unsigned int flags; /* SLAB_* */
+};
+
+/*
+ * Fill out[0..max) with the caches, newest first (the order of
+ * /proc/slabinfo). Returns the number of caches, which may exceed max.
+ */
+KMM_API int kmm_slab_info(kmm_machine *m, struct kmm_slab_info *out, int max);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* KMM_SLAB_H */
+
+/*
+ * The kernel's names, bound to the default machine: defined once
+ * <kmm/linux.h> has been seen (it includes this header near its end).
+ */
+#if defined(KMM_LINUX_H) && !defined(KMM_SLAB_LINUX_H)
+#define KMM_SLAB_LINUX_H
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#define KMALLOC_MAX_SIZE (kmm_kmalloc_max_size(__kmm_m))
+#define KMALLOC_MAX_CACHE_SIZE (kmm_kmalloc_max_cache_size(__kmm_m))
+
+/* KMEM_CACHE(struct foo, flags): a cache named after and sized for the struct. */
+#define KMEM_CACHE(__struct, __flags)                                                    \
+	kmem_cache_create(#__struct, sizeof(struct __struct), _Alignof(struct __struct), \
+			  (__flags), NULL)
+
+static inline struct kmem_cache *kmem_cache_create(const char *name, unsigned int size,
+						   unsigned int align, slab_flags_t flags,
+						   void (*ctor)(void *))
+{
+	return kmm_kmem_cache_create(__kmm_m, name, size, align, flags, ctor);
+}
+
+static inline void kmem_cache_destroy(struct kmem_cache *s)
+{
+	kmm_kmem_cache_destroy(__kmm_m, s);
+}
+
+static inline void *kmem_cache_alloc(struct kmem_cache *s, gfp_t flags)
+{
+	return kmm_kmem_cache_alloc(__kmm_m, s, flags);
+}
+
+static inline void *kmem_cache_zalloc(struct kmem_cache *s, gfp_t flags)
+{
+	return kmm_kmem_cache_alloc(__kmm_m, s, flags | __GFP_ZERO);
+}
+
+static inline void *kmem_cache_alloc_node(struct kmem_cache *s, gfp_t flags, int node)
+{
+	return kmm_kmem_cache_alloc_node(__kmm_m, s, flags, node);
+}
+
+static inline void kmem_cache_free(struct kmem_cache *s, void *obj)
+{
+	kmm_kmem_cache_free(__kmm_m, s, obj);
+}
+
+static inline int kmem_cache_alloc_bulk(struct kmem_cache *s, gfp_t flags, size_t size, void **p)
+{
+	return kmm_kmem_cache_alloc_bulk(__kmm_m, s, flags, size, p);
+}
+
+static inline void kmem_cache_free_bulk(struct kmem_cache *s, size_t size, void **p)
+{
+	kmm_kmem_cache_free_bulk(__kmm_m, s, size, p);
+}
+
+static inline int kmem_cache_shrink(struct kmem_cache *s)
+{
+	kmm_kmem_cache_shrink(__kmm_m, s);
+	return 0;
+}
+
+static inline unsigned int kmem_cache_size(struct kmem_cache *s)
+{
+	return kmm_kmem_cache_size(s);
+}
+
+static inline void *kmalloc(size_t size, gfp_t flags)
+{
+	return kmm_kmalloc(__kmm_m, size, flags);
+}
+
+static inline void *kzalloc(size_t size, gfp_t flags)
+{
+	return kmm_kmalloc(__kmm_m, size, flags | __GFP_ZERO);
+}
+
+static inline void *kmalloc_node(size_t size, gfp_t flags, int node)
+{
+	return kmm_kmalloc_node(__kmm_m, size, flags, node);
+}
+
+static inline void *kzalloc_node(size_t size, gfp_t flags, int node)
+{
+	return kmm_kmalloc_node(__kmm_m, size, flags | __GFP_ZERO, node);
+}
+
+static inline void *kmalloc_array(size_t n, size_t size, gfp_t flags)
+{
+	return kmm_kmalloc_array(__kmm_m, n, size, flags);
+}
+
+static inline void *kcalloc(size_t n, size_t size, gfp_t flags)
+{
+	return kmm_kmalloc_array(__kmm_m, n, size, flags | __GFP_ZERO);
+}
+
+static inline void *kmalloc_array_node(size_t n, size_t size, gfp_t flags, int node)
+{
+	size_t bytes;
+
+	if (__builtin_mul_overflow(n, size, &bytes))
+		return NULL;
+	return kmm_kmalloc_node(__kmm_m, bytes, flags, node);
+}
+
+static inline void *kcalloc_node(size_t n, size_t size, gfp_t flags, int node)
+{
+	return kmalloc_array_node(n, size, flags | __GFP_ZERO, node);
+}
+
+static inline void *krealloc(const void *p, size_t new_size, gfp_t flags)
+{
+	return kmm_krealloc(__kmm_m, p, new_size, flags);
+}
+
+static inline void *krealloc_array(void *p, size_t new_n, size_t new_size, gfp_t flags)
+{
+	size_t bytes;
+
+	if (__builtin_mul_overflow(new_n, new_size, &bytes))
+		return NULL;
+	return kmm_krealloc(__kmm_m, p, bytes, flags);
+}
+
+static inline void kfree(const void *p)
+{
+	kmm_kfree(__kmm_m, p);
+}
+
+static inline void kfree_sensitive(const void *p)
+{
+	kmm_kfree_sensitive(__kmm_m, p);
+}
+
+#define kzfree(p) kfree_sensitive(p)
+
+static inline size_t ksize(const void *p)
+{
+	return kmm_ksize(__kmm_m, p);
+}
+
+static inline void *kmemdup(const void *src, size_t len, gfp_t gfp)
+{
+	return kmm_kmemdup(__kmm_m, src, len, gfp);
+}
+
+static inline void *kmemdup_nul(const char *s, size_t len, gfp_t gfp)
+{
+	return kmm_kmemdup_nul(__kmm_m, s, len, gfp);
+}
+
+static inline char *kstrdup(const char *s, gfp_t gfp)
+{
+	return kmm_kstrdup(__kmm_m, s, gfp);
+}
+
+static inline char *kstrndup(const char *s, size_t max, gfp_t gfp)
+{
+	return kmm_kstrndup(__kmm_m, s, max, gfp);
+}
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* KMM_LINUX_H && !KMM_SLAB_LINUX_H */

@@ -1,0 +1,411 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * slab/slabs.c - slabs and the per-node slab lists.
+ *
+ * A slab is made (new_slab) outside every lock: pages come from the page
+ * allocator as one compound block of 2^s->order pages (with the cache's
+ * zone and migratetype flags: SLAB_CACHE_DMA -> GFP_DMA,
+ * SLAB_RECLAIM_ACCOUNT -> __GFP_RECLAIMABLE), the head page is marked
+ * PG_slab and points at its cache, the first object is placed at the next
+ * colour offset of the node (SLAB's colouring: successive slabs shift
+ * their objects by colour_off bytes, cycling through s->colour steps, so
+ * objects at the same index of different slabs fall on different cache
+ * lines), debug patterns are laid out, the constructor runs on every
+ * object, and the objects are linked into the slab's freelist in address
+ * order or, with slab_freelist_random=1, in a shuffled order.
+ *
+ * Everything else here runs under the node's list_lock: popping objects off
+ * a slab's freelist (each decoded pointer is validated: a corrupt chain is
+ * cut at the last good object and the objects beyond it are written off as
+ * in use, so the counts stay exact), pushing them back, and keeping each
+ * slab on the list its inuse count says (partial, full, free). Empty slabs
+ * beyond the node's free_limit are handed back to the caller on a private
+ * list and given to the page allocator after unlock (discard_slab); below
+ * the limit they stay for reuse, the hysteresis that keeps an alloc/free
+ * cycle from taking and returning pages each time. SLAB_TYPESAFE_BY_RCU
+ * caches never give a slab back directly: shrinking moves empty ones to
+ * the rcu list, which kmm_slab_synchronize_rcu empties.
+ */
+#include "slab/slab.h"
+
+#define SHUFFLE_MAX 1024
+
+/* gfp bits a slab's page allocation takes from the caller. */
+#define SLAB_GFP_DROP \
+	(GFP_ZONEMASK | __GFP_RECLAIMABLE | __GFP_ZERO | __GFP_COMP | __GFP_NO_GROW | __GFP_COLD)
+
+static unsigned int next_colour(struct kmem_cache *s, int nid)
+{
+	unsigned int c;
+
+	if (s->colour <= 1)
+		return 0;
+	c = __atomic_fetch_add(&get_node(s, nid)->colour_next, 1, __ATOMIC_RELAXED);
+	return (c % s->colour) * s->colour_off;
+}
+
+/* Link the objects into the freelist in the order given (NULL: address order). */
+static void link_freelist(struct kmem_cache *s, struct page *page, const uint16_t *order)
+{
+	unsigned int n = s->objects;
+	void *prev = NULL;
+
+	for (unsigned int k = n; k-- > 0;) {
+		unsigned int idx = order ? order[k] : k;
+		void *obj = slab_object(s, page, idx);
+
+		set_freepointer(s, obj, prev);
+		prev = obj;
+	}
+	page->u.slab.freelist = (uint16_t)(order ? order[0] : 0);
+}
+
+static unsigned int gcd(unsigned int a, unsigned int b)
+{
+	while (b) {
+		unsigned int t = a % b;
+
+		a = b;
+		b = t;
+	}
+	return a;
+}
+
+/*
+ * Slabs with more objects than SHUFFLE_MAX (tiny objects on 64K pages):
+ * a random start and a random stride coprime with the object count, a
+ * cheaper permutation than a full shuffle. n > 1.
+ */
+static void link_freelist_strided(struct kmem_cache *s, struct page *page)
+{
+	unsigned int n = s->objects, start, stride;
+	uint64_t r = slab_random(s->m);
+	void *prev = NULL;
+
+	start = (unsigned int)(r % n);
+	stride = 1 + (unsigned int)((r >> 32) % (n - 1));
+	while (gcd(stride, n) != 1)
+		stride = stride % (n - 1) + 1;
+	for (unsigned int k = n; k-- > 0;) {
+		unsigned int idx = (unsigned int)((start + (uint64_t)k * stride) % n);
+		void *obj = slab_object(s, page, idx);
+
+		set_freepointer(s, obj, prev);
+		prev = obj;
+	}
+	page->u.slab.freelist = (uint16_t)start;
+}
+
+struct page *new_slab(struct kmem_cache *s, gfp_t gfp, int nid)
+{
+	struct kmm_machine *m = s->m;
+	struct page *page;
+
+	if (unlikely(gfp & (__GFP_DMA32 | __GFP_HIGHMEM | ~__GFP_BITS_MASK))) {
+		/* kmalloc_fix_flags: what slab pages cannot honour is dropped */
+		char name[128];
+
+		kmm_format_gfp(name, sizeof(name), gfp);
+		kmm_log(m, "Unexpected gfp: %#x (%s). Fixing up to gfp: %#x. Fix your code!\n", gfp,
+			name, gfp & ~(__GFP_DMA32 | __GFP_HIGHMEM | ~__GFP_BITS_MASK));
+		gfp &= ~(__GFP_DMA32 | __GFP_HIGHMEM | ~__GFP_BITS_MASK);
+	}
+	gfp = (gfp & ~SLAB_GFP_DROP) | s->allocflags;
+	page = __alloc_pages(m, gfp, s->order, nid, NULL);
+	if (!page)
+		return NULL;
+	page_set(page, PG_slab);
+	page->private = (uintptr_t)s;
+	page->u.raw = 0;
+	page->u.slab.objects = (uint16_t)s->objects;
+	page->u.slab.inuse = 0;
+	page->u.slab.colour = (uint16_t)next_colour(s, (int)page_nid(page));
+	page->lru_next = KMM_NIL_PFN;
+	page->lru_prev = KMM_NIL_PFN;
+
+	if (s->debug)
+		setup_slab_debug(s, page);
+	if (s->ctor)
+		for (unsigned int i = 0; i < s->objects; i++)
+			s->ctor(slab_object(s, page, i));
+	if (m->desc.slab_freelist_random && s->objects > 1) {
+		if (s->objects <= SHUFFLE_MAX) {
+			uint16_t order[SHUFFLE_MAX];
+
+			for (unsigned int i = 0; i < s->objects; i++)
+				order[i] = (uint16_t)i;
+			slab_shuffle(m, order, s->objects);
+			link_freelist(s, page, order);
+		} else {
+			link_freelist_strided(s, page);
+		}
+	} else {
+		link_freelist(s, page, NULL);
+	}
+	__atomic_add_fetch(&s->stat[SLAB_STAT_GROW], 1, __ATOMIC_RELAXED);
+	slab_account_pages(s, 1l << s->order);
+	return page;
+}
+
+void discard_slab(struct kmem_cache *s, struct page *page)
+{
+	page_clear(page, PG_slab);
+	page->private = 0;
+	page->u.raw = 0;
+	__atomic_add_fetch(&s->stat[SLAB_STAT_SHRINK], 1, __ATOMIC_RELAXED);
+	slab_account_pages(s, -(1l << s->order));
+	kmm_free_pages(s->m, page, s->order);
+}
+
+unsigned long discard_slab_list(struct kmem_cache *s, struct page_list *list)
+{
+	struct page *map = s->m->vmemmap;
+	unsigned long pages = 0;
+	uint32_t pfn = list->head;
+
+	while (pfn != KMM_NIL_PFN) {
+		uint32_t next = map[pfn].lru_next;
+
+		discard_slab(s, &map[pfn]);
+		pages += 1ul << s->order;
+		pfn = next;
+	}
+	page_list_init(list);
+	return pages;
+}
+
+void *slab_pop(struct kmem_cache *s, struct page *page, bool *corrupt)
+{
+	unsigned int idx = page->u.slab.freelist;
+	void *obj, *next;
+
+	if (idx == SLAB_NIL)
+		return NULL;
+	obj = slab_object(s, page, idx);
+	next = get_freepointer(s, obj);
+	page->u.slab.inuse++;
+	if (!next) {
+		page->u.slab.freelist = SLAB_NIL;
+	} else {
+		int ni = slab_obj_index(s, page, next);
+
+		if (ni < 0) {
+			/* cut the chain: the free objects beyond are written off as in use */
+			*corrupt = true;
+			page->u.slab.freelist = SLAB_NIL;
+			page->u.slab.inuse = page->u.slab.objects;
+		} else {
+			page->u.slab.freelist = (uint16_t)ni;
+		}
+	}
+	return obj;
+}
+
+void slab_push(struct kmem_cache *s, struct page *page, void *obj)
+{
+	unsigned int head = page->u.slab.freelist;
+
+	set_freepointer(s, obj, head == SLAB_NIL ? NULL : slab_object(s, page, head));
+	page->u.slab.freelist = (uint16_t)slab_obj_index(s, page, obj);
+	page->u.slab.inuse--;
+}
+
+struct page_list *slab_list_for(struct kmem_cache *s, struct kmem_cache_node *n,
+				const struct page *page)
+{
+	(void)s;
+	if (page->u.slab.inuse == 0)
+		return &n->free;
+	if (page->u.slab.inuse >= page->u.slab.objects)
+		return &n->full;
+	return &n->partial;
+}
+
+static unsigned long *list_counter(struct kmem_cache_node *n, const struct page_list *l)
+{
+	if (l == &n->free)
+		return &n->nr_free;
+	if (l == &n->full)
+		return &n->nr_full;
+	return &n->nr_partial;
+}
+
+void node_list_add(struct kmem_cache *s, struct kmem_cache_node *n, struct page *page)
+{
+	struct page_list *l = slab_list_for(s, n, page);
+
+	page_list_add(s->m->vmemmap, l, (uint32_t)page_to_pfn(s->m, page));
+	(*list_counter(n, l))++;
+}
+
+void node_list_del(struct kmem_cache *s, struct kmem_cache_node *n, struct page *page)
+{
+	struct page_list *l = slab_list_for(s, n, page);
+
+	page_list_del(s->m->vmemmap, l, (uint32_t)page_to_pfn(s->m, page));
+	(*list_counter(n, l))--;
+}
+
+static unsigned long node_objects(const struct kmem_cache *s, const struct kmem_cache_node *n)
+{
+	return (n->nr_partial + n->nr_full + n->nr_free + n->nr_rcu) * s->objects;
+}
+
+/* The slab to take objects from next: partial, then free, then rcu-pending. */
+static struct page *node_pick(struct kmem_cache *s, struct kmem_cache_node *n)
+{
+	struct page *map = s->m->vmemmap;
+
+	if (!page_list_empty(&n->partial))
+		return &map[n->partial.head];
+	if (!page_list_empty(&n->free))
+		return &map[n->free.head];
+	if (!page_list_empty(&n->rcu)) {
+		/* type-stable memory may be reused by its own cache at any time */
+		uint32_t pfn = n->rcu.head;
+
+		page_list_del(map, &n->rcu, pfn);
+		n->nr_rcu--;
+		page_list_add(map, &n->free, pfn);
+		n->nr_free++;
+		return &map[pfn];
+	}
+	return NULL;
+}
+
+unsigned int node_take(struct kmem_cache *s, struct kmem_cache_node *n, void **out,
+		       unsigned int max, struct slab_report *rep)
+{
+	unsigned int got = 0;
+
+	while (got < max) {
+		struct page *page = node_pick(s, n);
+
+		if (!page)
+			break;
+		node_list_del(s, n, page);
+		while (got < max && page->u.slab.freelist != SLAB_NIL) {
+			unsigned int before = page->u.slab.inuse;
+			bool corrupt = false;
+			void *obj = slab_pop(s, page, &corrupt);
+
+			out[got++] = obj;
+			n->free_objects -= page->u.slab.inuse - before;
+			if (unlikely(corrupt) && rep && rep->kind == SLAB_REPORT_NONE) {
+				rep->kind = SLAB_REPORT_FREECHAIN;
+				rep->page = page;
+				rep->object = obj;
+				rep->lost = page->u.slab.inuse - before - 1;
+			}
+		}
+		node_list_add(s, n, page);
+	}
+	if (node_objects(s, n) - n->free_objects > n->peak_inuse)
+		n->peak_inuse = node_objects(s, n) - n->free_objects;
+	return got;
+}
+
+/*
+ * The hysteresis: a node keeps as many free objects as it has had in use
+ * at its peak since the last shrink (at least SLAB's free_limit), so a
+ * cache that cycles through the same working set keeps its slabs; beyond
+ * that, the coldest empty slabs go back at once. (list_lock held)
+ */
+void node_trim(struct kmem_cache *s, struct kmem_cache_node *n, struct page_list *release)
+{
+	struct page *map = s->m->vmemmap;
+	unsigned long keep = MAX(n->free_limit, n->peak_inuse);
+
+	if (s->flags & SLAB_TYPESAFE_BY_RCU)
+		return;
+	while (n->free_objects > keep && n->nr_free > 0) {
+		uint32_t pfn = n->free.tail;
+
+		page_list_del(map, &n->free, pfn);
+		n->nr_free--;
+		n->free_objects -= s->objects;
+		page_list_add_tail(map, release, pfn);
+	}
+}
+
+unsigned int node_put(struct kmem_cache *s, void **objs, unsigned int nr, struct page_list *release,
+		      void **dfree)
+{
+	struct kmm_machine *m = s->m;
+	struct kmem_cache_node *n = NULL;
+	unsigned int bad = 0;
+
+	for (unsigned int i = 0; i < nr; i++) {
+		struct page *page = virt_to_head_page_m(m, objs[i]);
+		struct kmem_cache_node *pn = get_node(s, (int)page_nid(page));
+
+		if (pn != n) {
+			if (n) {
+				node_trim(s, n, release);
+				kmm_spin_unlock(&n->list_lock);
+			}
+			n = pn;
+			kmm_spin_lock(&n->list_lock);
+		}
+		/* SLUB's naive double-free check, plus the count that cannot go below 0 */
+		if (unlikely(page->u.slab.inuse == 0 ||
+			     (page->u.slab.freelist != SLAB_NIL &&
+			      slab_object(s, page, page->u.slab.freelist) == objs[i]))) {
+			if (!bad++ && dfree)
+				*dfree = objs[i];
+			continue;
+		}
+		node_list_del(s, n, page);
+		slab_push(s, page, objs[i]);
+		n->free_objects++;
+		node_list_add(s, n, page);
+	}
+	if (n) {
+		node_trim(s, n, release);
+		kmm_spin_unlock(&n->list_lock);
+	}
+	return bad;
+}
+
+void *node_add_new_slab(struct kmem_cache *s, struct page *page)
+{
+	struct kmem_cache_node *n = get_node(s, (int)page_nid(page));
+	bool corrupt = false;
+	void *obj;
+
+	kmm_spin_lock(&n->list_lock);
+	obj = slab_pop(s, page, &corrupt);
+	n->free_objects += s->objects - 1;
+	node_list_add(s, n, page);
+	if (node_objects(s, n) - n->free_objects > n->peak_inuse)
+		n->peak_inuse = node_objects(s, n) - n->free_objects;
+	kmm_spin_unlock(&n->list_lock);
+	return obj;
+}
+
+void node_release_empty(struct kmem_cache *s, struct page_list *release)
+{
+	struct kmm_machine *m = s->m;
+	struct page *map = m->vmemmap;
+
+	for (int nid = 0; nid < m->nr_nodes; nid++) {
+		struct kmem_cache_node *n = get_node(s, nid);
+
+		kmm_spin_lock(&n->list_lock);
+		n->peak_inuse = node_objects(s, n) - n->free_objects;
+		while (!page_list_empty(&n->free)) {
+			uint32_t pfn = n->free.head;
+
+			page_list_del(map, &n->free, pfn);
+			n->nr_free--;
+			if (s->flags & SLAB_TYPESAFE_BY_RCU) {
+				page_list_add(map, &n->rcu, pfn);
+				n->nr_rcu++;
+			} else {
+				n->free_objects -= s->objects;
+				page_list_add_tail(map, release, pfn);
+			}
+		}
+		kmm_spin_unlock(&n->list_lock);
+	}
+}
