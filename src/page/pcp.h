@@ -18,6 +18,8 @@
 
 #define NR_PCP_ORDERS (PAGE_ALLOC_COSTLY_ORDER + 1)
 #define NR_PCP_LISTS (MIGRATE_PCPTYPES * NR_PCP_ORDERS)
+/* zone_batchsize never exceeds 63 (1 MiB of 4 KiB pages, / 4, rounded to 2^n - 1). */
+#define PCP_MAX_BATCH 64
 
 struct per_cpu_pages {
 	kmm_cpu_lock lock; /* everything below but high, batch, stat_threshold */

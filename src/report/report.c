@@ -25,6 +25,9 @@ int kmm_report(kmm_machine *m, enum kmm_report which, kmm_sink_fn sink, void *ct
 
 	if ((unsigned int)which >= KMM_NR_REPORTS || !reports[which].print || !sink)
 		return KMM_EINVAL;
+	/* per-CPU counter deltas are folded into the zones first, as /proc does */
+	if (m->vmstat_fold)
+		m->vmstat_fold(m);
 	kmm_out_init(&o, sink, ctx);
 	reports[which].print(m, &o);
 	kmm_out_flush(&o);
