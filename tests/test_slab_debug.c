@@ -11,7 +11,7 @@
  *   pointer, objects still live at kmem_cache_destroy;
  * plus slab_debug= parsing (global, per cache, globs, '-', unknown letters),
  * user tracking (U), tracing (T), the taint after a first report, kmm_check
- * finding damage on its own, and reports made fatal.
+ * finding damage on its own, reports made fatal, and SLAB_PANIC.
  */
 #include "kmm_test.h"
 
@@ -517,6 +517,29 @@ static void test_reports_fatal(void **state)
 	assert_int_equal(WTERMSIG(status), SIGABRT);
 }
 
+/* SLAB_PANIC: a cache that cannot be created stops the program. */
+static void test_slab_panic(void **state)
+{
+	kmm_machine *m = test_boot("mem=64M nr_cpus=1", &log_);
+	pid_t pid;
+	int status;
+
+	(void)state;
+	/* without SLAB_PANIC the failure is returned */
+	assert_null(kmm_kmem_cache_create(m, "bad", 0, 0, 0, NULL));
+	fflush(NULL);
+	pid = fork();
+	assert_true(pid >= 0);
+	if (pid == 0) {
+		kmm_kmem_cache_create(m, "bad", 0, 0, SLAB_PANIC, NULL);
+		_exit(0);
+	}
+	assert_int_equal(waitpid(pid, &status, 0), pid);
+	assert_true(WIFSIGNALED(status));
+	assert_int_equal(WTERMSIG(status), SIGABRT);
+	kmm_machine_destroy(m);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -536,6 +559,7 @@ int main(void)
 		cmocka_unit_test(test_slab_debug_option),
 		cmocka_unit_test(test_debug_layout),
 		cmocka_unit_test(test_reports_fatal),
+		cmocka_unit_test(test_slab_panic),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

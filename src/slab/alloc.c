@@ -49,11 +49,12 @@ static void *take_any_node(struct kmem_cache *s, int except)
 	return NULL;
 }
 
-void *slab_grow_alloc(struct kmem_cache *s, gfp_t gfp, int nid)
+struct page *slab_grow(struct kmem_cache *s, gfp_t gfp, int nid, void **obj)
 {
 	struct kmm_machine *m = s->m;
 	struct page *page = NULL;
 
+	*obj = NULL;
 	if (gfp & __GFP_NO_GROW)
 		return NULL;
 	if (m->nr_nodes > 1) {
@@ -62,16 +63,66 @@ void *slab_grow_alloc(struct kmem_cache *s, gfp_t gfp, int nid)
 
 		page = new_slab(s, exact, nid);
 		if (!page && !(gfp & __GFP_THISNODE)) {
-			void *obj = take_any_node(s, nid);
-
-			if (obj)
-				return obj;
+			*obj = take_any_node(s, nid);
+			if (*obj)
+				return NULL;
 		}
 	}
 	if (!page)
 		page = new_slab(s, gfp, nid);
-	if (!page)
-		return NULL;
+	return page;
+}
+
+void *slab_grow_alloc(struct kmem_cache *s, gfp_t gfp, int nid)
+{
+	void *obj;
+	struct page *page = slab_grow(s, gfp, nid, &obj);
+
+	if (obj || !page)
+		return obj;
+	return node_add_new_slab(s, page);
+}
+
+/*
+ * The CPU's array was empty and so were the node's lists: grow a slab and,
+ * before anyone else can see it, fill this CPU's array from it. The CPU
+ * that grows a slab thus takes its first objects itself; were the first
+ * object returned and the rest left on the lists, another CPU's refill
+ * would take the next ones, and the two CPUs' most-used objects would
+ * share cache lines (false sharing with objects below 64 bytes).
+ */
+static void *grow_into_array(struct kmm_machine *m, struct kmem_cache *s, gfp_t gfp, int nid)
+{
+	struct page *page;
+	void *obj;
+	int cpu;
+
+	page = slab_grow(s, gfp, nid, &obj);
+	if (obj || !page)
+		return obj;
+	cpu = smp_local_cpu(m);
+	if (cpu >= 0 && m->cpu_to_node[cpu] == (int)page_nid(page)) {
+		struct slab_array *ac = cpu_array(s, m->slab->array_shift, cpu);
+
+		if (array_trylock(m, ac, cpu)) {
+			if (!ac->avail) {
+				unsigned int got =
+					node_add_new_slab_take(s, page, ac->entry, ac->batchcount);
+
+				for (unsigned int i = 0, j = got - 1; i < j; i++, j--) {
+					void *t = ac->entry[i];
+
+					ac->entry[i] = ac->entry[j];
+					ac->entry[j] = t;
+				}
+				ac->avail = (uint16_t)(got - 1);
+				obj = ac->entry[got - 1];
+				array_unlock(ac);
+				return obj;
+			}
+			array_unlock(ac);
+		}
+	}
 	return node_add_new_slab(s, page);
 }
 
@@ -114,19 +165,27 @@ void *slab_alloc_slow(struct kmm_machine *m, struct kmem_cache *s, gfp_t gfp, in
 		struct slab_array *ac = cpu_array(s, m->slab->array_shift, cpu);
 
 		if (array_trylock(m, ac, cpu)) {
+			bool empty = false;
+
 			if (ac->avail || array_refill(s, ac, m->cpu_to_node[cpu], &rep))
 				obj = ac->entry[--ac->avail];
+			else
+				empty = true;
 			array_unlock(ac);
 			if (rep.kind)
 				slab_report_emit(m, s, &rep);
+			if (empty)
+				obj = grow_into_array(m, s, gfp, m->cpu_to_node[cpu]);
+			if (obj || empty)
+				goto out;
 		} else {
 			__atomic_add_fetch(&s->stat[SLAB_STAT_CONTENDED], 1, __ATOMIC_RELAXED);
 		}
 	}
 	if (nid < 0)
 		nid = local;
-	if (!obj)
-		obj = alloc_single(m, s, gfp, nid);
+	obj = alloc_single(m, s, gfp, nid);
+out:
 	if (obj && ((gfp & __GFP_ZERO) || s->init_on_alloc))
 		kmm_memset(obj, 0, s->object_size);
 	return obj;

@@ -16,12 +16,14 @@
  * Why arrays rather than SLUB's per-CPU freelist: the common alloc and free
  * touch only the array (a pop or a push), never the object, so the free
  * pointer can stay obfuscated and validated without costing the fast path,
- * and a thread's view needs only the array's lock to be consistent. That
- * lock is needed because a kmm "CPU" is only a placement hint: threads can
- * outnumber CPUs and be preempted or migrated anywhere. The fast paths
- * (slab.h) take it with one trylock; when another thread holds it they do
- * not wait but go to the node lists under list_lock (counted as
- * "contended"). Measured cost and the alternatives are in docs/slab.md.
+ * and a pop or a push is short enough to be one restartable sequence
+ * (percpu_rseq.h). A kmm "CPU" is only a placement: threads can outnumber
+ * CPUs and be preempted or migrated anywhere, so each array has a lock
+ * (smp/cpu_lock.h). Everything here holds it; the fast-path sequences give
+ * up when it is held, and in CAS mode the fast paths take it with one
+ * compare-and-swap. A caller that finds it busy does not wait but goes to
+ * the node lists under list_lock (counted as "contended"). Measured costs
+ * and the alternatives are in docs/slab.md.
  *
  * Refill moves up to batchcount objects from the node's slabs into an empty
  * array under list_lock (the first object taken ends on top, so objects

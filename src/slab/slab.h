@@ -19,11 +19,14 @@
  * Three levels, as in the classic slab allocator (mm/slab.c):
  *  1. per-CPU object caches (struct slab_array, one per CPU and cache, like
  *     SLAB's array_cache and Linux 6.18's sheaves): a stack of object
- *     pointers. The common alloc pops, the common free pushes. Each array
- *     has its own spinlock, taken with one trylock: a thread that was
- *     migrated or preempted may share a CPU's array with another thread, so
- *     the lock is what makes the array safe; when it is contended the caller
- *     falls back to the node lists instead of waiting.
+ *     pointers. The common alloc pops, the common free pushes, each as one
+ *     restartable sequence (slab/percpu_rseq.h) in rseq mode, or under the
+ *     array's lock (smp/cpu_lock.h, one CAS) otherwise. A thread can be
+ *     migrated or preempted at any moment and threads may outnumber CPUs:
+ *     the kernel aborts an interrupted sequence, the lock excludes the
+ *     others, and everything longer than one pop or push (refill, flush,
+ *     bulk, drains) holds the lock, which the sequences respect. When the
+ *     lock is busy the caller goes to the node lists instead of waiting.
  *  2. per-node slab lists (struct kmem_cache_node) under list_lock:
  *     partial (some objects free), full (none free), free (all free) and
  *     rcu (empty slabs of a SLAB_TYPESAFE_BY_RCU cache waiting for a grace
@@ -113,8 +116,7 @@ struct kmem_cache_node {
 } __attribute__((aligned(64)));
 
 enum slab_stat {
-	SLAB_STAT_ALLOC_FAST, /* served by the per-CPU array */
-	SLAB_STAT_ALLOC_SLOW, /* served from the node lists */
+	SLAB_STAT_ALLOC_SLOW, /* allocations that missed the per-CPU fast path */
 	SLAB_STAT_CONTENDED,  /* the CPU's array was locked by another thread */
 	SLAB_STAT_GROW,	      /* slabs allocated */
 	SLAB_STAT_SHRINK,     /* slabs given back */
@@ -372,6 +374,9 @@ unsigned int node_put(struct kmem_cache *s, void **objs, unsigned int nr, struct
 		      void **dfree);
 /* Add a new slab to its node and take one object from it for the caller. */
 void *node_add_new_slab(struct kmem_cache *s, struct page *page);
+/* Same, taking up to max objects (in freelist order) into out[]; returns how many. */
+unsigned int node_add_new_slab_take(struct kmem_cache *s, struct page *page, void **out,
+				    unsigned int max);
 /* Move every empty slab of s off its node lists into *release (TYPESAFE: to rcu). */
 void node_release_empty(struct kmem_cache *s, struct page_list *release);
 /* Give back empty slabs beyond what the node keeps (list_lock held). */
@@ -397,7 +402,13 @@ void drain_arrays(struct kmem_cache *s, bool wait);
 
 void *slab_alloc_slow(struct kmm_machine *m, struct kmem_cache *s, gfp_t gfp, int nid,
 		      uintptr_t caller);
-/* Grow s by a slab (node nid first, then SLAB's fallback) and return one of its objects. */
+/*
+ * Grow s by a slab for node nid (that node only first, then SLAB's
+ * fallback: an object from another node's lists, in *obj, or a slab from
+ * any node). The new slab is on no list yet. NULL when neither.
+ */
+struct page *slab_grow(struct kmem_cache *s, gfp_t gfp, int nid, void **obj);
+/* slab_grow, then one object for the caller. */
 void *slab_grow_alloc(struct kmem_cache *s, gfp_t gfp, int nid);
 void slab_free_slow(struct kmm_machine *m, struct kmem_cache *s, struct page *page, void *obj,
 		    uintptr_t caller);

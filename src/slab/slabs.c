@@ -367,19 +367,31 @@ unsigned int node_put(struct kmem_cache *s, void **objs, unsigned int nr, struct
 	return bad;
 }
 
-void *node_add_new_slab(struct kmem_cache *s, struct page *page)
+unsigned int node_add_new_slab_take(struct kmem_cache *s, struct page *page, void **out,
+				    unsigned int max)
 {
 	struct kmem_cache_node *n = get_node(s, (int)page_nid(page));
-	bool corrupt = false;
-	void *obj;
+	unsigned int got = 0;
 
 	kmm_spin_lock(&n->list_lock);
-	obj = slab_pop(s, page, &corrupt);
-	n->free_objects += s->objects - 1;
+	while (got < max && page->u.slab.freelist != SLAB_NIL) {
+		bool corrupt = false; /* a slab nobody has seen cannot be corrupt */
+
+		out[got++] = slab_pop(s, page, &corrupt);
+	}
+	n->free_objects += s->objects - got;
 	node_list_add(s, n, page);
 	if (node_objects(s, n) - n->free_objects > n->peak_inuse)
 		n->peak_inuse = node_objects(s, n) - n->free_objects;
 	kmm_spin_unlock(&n->list_lock);
+	return got;
+}
+
+void *node_add_new_slab(struct kmem_cache *s, struct page *page)
+{
+	void *obj = NULL;
+
+	node_add_new_slab_take(s, page, &obj, 1);
 	return obj;
 }
 
