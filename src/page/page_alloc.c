@@ -151,9 +151,8 @@ static inline struct page *rmqueue(struct kmm_machine *m, struct zone *zone, uns
  * order-0 request without reserve rights that leaves the zone clearly
  * above the mark is decided inline; everything else takes the full check.
  */
-static inline bool zone_watermark_fast(const struct zone *z, unsigned int order,
-				       unsigned long mark, int highest_zoneidx,
-				       unsigned int alloc_flags)
+static inline bool zone_watermark_fast(const struct zone *z, unsigned int order, unsigned long mark,
+				       int highest_zoneidx, unsigned int alloc_flags)
 {
 	long free_pages = READ_ONCE(z->vm_stat[NR_FREE_PAGES]);
 
@@ -252,7 +251,7 @@ static struct page *alloc_pages_slowpath(struct kmm_machine *m, gfp_t gfp, unsig
 	unsigned int alloc_flags = gfp_to_alloc_flags(gfp, order);
 	unsigned int reserve_flags;
 	unsigned long progress = 0;
-	int no_progress_loops = 0;
+	int reclaim_rounds = 0;
 	uint64_t start_ns = 0, last_warn_ns = 0;
 	struct page *page;
 
@@ -282,11 +281,13 @@ retry:
 		goto nopage;
 	if (costly && !(gfp & (__GFP_RETRY_MAYFAIL | __GFP_NOFAIL)))
 		goto nopage;
-	if (progress) {
-		no_progress_loops = 0;
-		goto retry;
-	}
-	if (++no_progress_loops <= MAX_RECLAIM_RETRIES && m->reclaim_hook)
+	/*
+	 * Linux also retries without progress while the zones' reclaimable
+	 * pages could still meet the watermark; kmm has no estimate of those,
+	 * so it retries only while reclaim frees something, at most
+	 * MAX_RECLAIM_RETRIES times.
+	 */
+	if (progress && ++reclaim_rounds <= MAX_RECLAIM_RETRIES)
 		goto retry;
 nopage:
 	if (gfp & __GFP_NOFAIL) {

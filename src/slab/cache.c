@@ -575,12 +575,12 @@ static int __kmem_cache_init(struct kmm_machine *m, int nid)
 		}
 	}
 	/*
-	 * The shrinker is slab_reclaim (kmm_slab_shrink_all without waiting).
-	 * It is not installed as m->reclaim_hook: any hook there makes the
-	 * page allocator retry a failing allocation MAX_RECLAIM_RETRIES times
-	 * without progress (page_alloc.c), which the zone tests' stall counts
-	 * forbid. The reclaim layer calls it from its own hook.
+	 * The shrinker (slab_reclaim: kmm_slab_shrink_all without waiting) is
+	 * direct reclaim until a reclaim layer installs a hook of its own,
+	 * which will then call it among its shrinkers.
 	 */
+	if (!m->reclaim_hook)
+		m->reclaim_hook = slab_reclaim;
 	return KMM_OK;
 }
 
