@@ -7,6 +7,8 @@
 #include <stdio.h>
 #include <string.h>
 
+static DEFINE_PER_CPU(long, hits);
+
 int main(void)
 {
 	struct page *page = alloc_pages(GFP_KERNEL, 2);
@@ -27,5 +29,31 @@ int main(void)
 	if (!addr || ((char *)addr)[100] != 0)
 		return 3;
 	free_page(addr);
+
+	/* slab caches and kmalloc */
+	{
+		struct kmem_cache *cache =
+			kmem_cache_create("example", 600, 0, SLAB_HWCACHE_ALIGN, NULL);
+		void *obj = cache ? kmem_cache_alloc(cache, GFP_KERNEL) : NULL;
+		char *buf = kmalloc(100, GFP_KERNEL);
+
+		if (!obj || !buf || ksize(buf) != 128)
+			return 4;
+		kmem_cache_free(cache, obj);
+		kmem_cache_destroy(cache);
+		kfree(buf);
+	}
+
+	/* per-CPU variables */
+	{
+		long sum = 0;
+		int cpu;
+
+		this_cpu_inc(hits);
+		for_each_possible_cpu (cpu)
+			sum += per_cpu(hits, cpu);
+		if (sum != 1)
+			return 5;
+	}
 	return 0;
 }
