@@ -26,6 +26,8 @@
  * Which CPU a thread owns is kept in per-thread words (kmm_os_thread_words):
  * KMM_CPU_HOLDS triples {machine, cpu, depth}.
  */
+#include <kmm/percpu.h> /* the public declarations: exported, not hidden */
+
 #include "page/internal.h"
 #include "percpu/percpu.h"
 #include "smp/cpu_lock.h"
