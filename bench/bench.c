@@ -26,14 +26,15 @@ static void bench_usage(FILE *f)
 {
 	int i;
 
-	fprintf(f, "usage: kmm bench SUITE [--json] [--machine \"CMDLINE\"] [--threads N] "
-		   "[--seconds S] [--reps N]\n\n"
-		   "  --json         print exactly one JSON object on stdout\n"
-		   "  --machine      the machine to measure (default: \"%s\")\n"
-		   "  --threads N    threads per measurement, for suites that run threads\n"
-		   "  --seconds S    time of one repetition of one implementation (default %.1f)\n"
-		   "  --reps N       repetitions per implementation (default and minimum %d)\n\n"
-		   "suites:\n",
+	fprintf(f,
+		"usage: kmm bench SUITE [--json] [--machine \"CMDLINE\"] [--threads N] "
+		"[--seconds S] [--reps N]\n\n"
+		"  --json         print exactly one JSON object on stdout\n"
+		"  --machine      the machine to measure (default: \"%s\")\n"
+		"  --threads N    threads per measurement, for suites that run threads\n"
+		"  --seconds S    time of one repetition of one implementation (default %.1f)\n"
+		"  --reps N       repetitions per implementation (default and minimum %d)\n\n"
+		"suites:\n",
 		KMM_DEFAULT_CMDLINE, BENCH_DEFAULT_SECONDS, BENCH_MIN_REPS);
 	for (i = 0; bench_suites[i]; i++)
 		fprintf(f, "  %-12s %s\n", bench_suites[i]->name, bench_suites[i]->desc);
@@ -135,10 +136,10 @@ static int bench_parse(int argc, char **argv, struct bench_opts *o, const char *
 			return -1;
 		}
 		continue;
-missing:
+	missing:
 		fprintf(stderr, "kmm bench: option '%s' needs a value\n", a);
 		return -1;
-bad:
+	bad:
 		fprintf(stderr, "kmm bench: bad value '%s' for '%s'\n", v, a);
 		return -1;
 	}

@@ -258,8 +258,9 @@ static int pages_steady(struct bench *b)
 		rc = -1;
 	}
 	kmm_machine_destroy(m);
-	bench_note(b, "kmm steady state: %d blocks of orders 0..%d (fixed seed) stay allocated "
-		      "during timing, with holes between them on the low-order free lists",
+	bench_note(b,
+		   "kmm steady state: %d blocks of orders 0..%d (fixed seed) stay allocated "
+		   "during timing, with holes between them on the low-order free lists",
 		   PAGES_WARM_ALLOCS / 2, PAGES_WARM_MAX_ORDER);
 	return rc;
 }
@@ -373,8 +374,9 @@ static int pages_split(struct bench *b)
 	free(drain.page);
 	kmm_machine_destroy(k.m);
 
-	bench_note(b, "alloc_free_order0_split: fresh machine%s, %zu stray low-order pages held; "
-		      "each alloc splits an order-10 block: %s",
+	bench_note(b,
+		   "alloc_free_order0_split: fresh machine%s, %zu stray low-order pages held; "
+		   "each alloc splits an order-10 block: %s",
 		   pcp_off ? " with pcp=0" : " (pcp lists on)", held,
 		   split_before && split_after ? "verified" : "NOT verified");
 	return rc;

@@ -61,10 +61,11 @@ struct kmm_machine {
 	uint8_t cpu_to_node[KMM_MAX_CPUS];
 
 	/* SMP (smp/cpu.c): how a thread finds its CPU and takes per-CPU locks. */
-	int smp_mode;		     /* enum kmm_smp_mode */
-	long rseq_offset;	     /* thread pointer + rseq_offset: the thread's struct rseq; 0 none */
+	int smp_mode;	  /* enum kmm_smp_mode */
+	long rseq_offset; /* thread pointer + rseq_offset: the thread's struct rseq; 0 none */
 	struct cpu_state *cpu_state; /* per-CPU pointer: each CPU's get_cpu lock (smp/preempt.c) */
-	/* Per-CPU areas (percpu/): CPU c's copy of per-CPU object x is at x + c * pcpu_unit_bytes. */
+	/* Per-CPU areas (percpu/): CPU c's copy of per-CPU object x is at x + c * pcpu_unit_bytes.
+	 */
 	unsigned long pcpu_unit_bytes;
 	struct pcpu_state *pcpu;
 

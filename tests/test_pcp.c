@@ -27,24 +27,7 @@
 #include <kmm/percpu.h>
 
 static struct test_log log_;
-static cpu_set_t saved_affinity;
-
 /* ---- helpers -------------------------------------------------------------------- */
-
-static void pin_to_cpu0(void)
-{
-	cpu_set_t set;
-
-	sched_getaffinity(0, sizeof(saved_affinity), &saved_affinity);
-	CPU_ZERO(&set);
-	CPU_SET(0, &set);
-	assert_int_equal(sched_setaffinity(0, sizeof(set), &set), 0);
-}
-
-static void unpin(void)
-{
-	sched_setaffinity(0, sizeof(saved_affinity), &saved_affinity);
-}
 
 /*
  * Boot, and return the pages that boot-time users (the slab allocator's
@@ -179,7 +162,7 @@ static void refill_takes_one_batch(bool cas)
 	long free0;
 	int batch, n = 0;
 
-	pin_to_cpu0();
+	test_pin_cpu(0);
 	m = boot_mode("mem=4G nr_cpus=2", cas);
 	normal = Z(m, 0, KMM_ZONE_NORMAL);
 	batch = pcp_info(m, 0, KMM_ZONE_NORMAL, 0).batch;
@@ -216,7 +199,7 @@ static void refill_takes_one_batch(bool cas)
 	assert_int_equal(normal->vm_stat[NR_FREE_PAGES], free0);
 	assert_consistent(m, &log_);
 	kmm_machine_destroy(m);
-	unpin();
+	test_unpin();
 }
 
 static void test_refill_takes_one_batch(void **state)
@@ -239,7 +222,7 @@ static void free_returns_batch_at_high(bool cas)
 	int high, batch, nr, model = 0, returns = 0;
 	long free_before;
 
-	pin_to_cpu0();
+	test_pin_cpu(0);
 	m = boot_mode("mem=4G nr_cpus=2", cas);
 	normal = Z(m, 0, KMM_ZONE_NORMAL);
 	high = pcp_info(m, 0, KMM_ZONE_NORMAL, 0).high;
@@ -274,7 +257,7 @@ static void free_returns_batch_at_high(bool cas)
 	free(held);
 	assert_consistent(m, &log_);
 	kmm_machine_destroy(m);
-	unpin();
+	test_unpin();
 }
 
 static void test_free_returns_batch_at_high(void **state)
@@ -292,7 +275,7 @@ static void hot_and_cold_ends(bool cas)
 	struct page *a, *b, *c, *p;
 	unsigned long last;
 
-	pin_to_cpu0();
+	test_pin_cpu(0);
 	m = boot_mode("mem=4G nr_cpus=2", cas);
 	a = kmm_alloc_pages(m, MOVABLE, 0);
 	b = kmm_alloc_pages(m, MOVABLE, 0);
@@ -335,7 +318,7 @@ static void hot_and_cold_ends(bool cas)
 	kmm_free_pages(m, c, 0);
 	assert_consistent(m, &log_);
 	kmm_machine_destroy(m);
-	unpin();
+	test_unpin();
 }
 
 static void test_hot_and_cold_ends(void **state)
@@ -423,7 +406,7 @@ static void test_drain_local_and_zone(void **state)
 	struct page *a, *b;
 
 	(void)state;
-	pin_to_cpu0();
+	test_pin_cpu(0);
 	m = boot_quiet("mem=4G nr_cpus=2");
 	a = kmm_alloc_pages(m, GFP_DMA32, 0);
 	b = kmm_alloc_pages(m, MOVABLE, 0);
@@ -443,7 +426,7 @@ static void test_drain_local_and_zone(void **state)
 	assert_int_equal(pcp_info(m, 0, KMM_ZONE_NORMAL, 0).count, 0);
 	assert_consistent(m, &log_);
 	kmm_machine_destroy(m);
-	unpin();
+	test_unpin();
 }
 
 /*
@@ -518,7 +501,7 @@ static void test_zoneinfo_pagesets(void **state)
 	char *zi, *sec, expect[512];
 
 	(void)state;
-	pin_to_cpu0();
+	test_pin_cpu(0);
 	m = boot_quiet("mem=4G nr_cpus=2");
 	p = kmm_alloc_pages(m, MOVABLE, 0);
 	zi = test_report(m, KMM_REPORT_ZONEINFO);
@@ -565,7 +548,7 @@ static void test_zoneinfo_pagesets(void **state)
 	free(zi);
 	kmm_free_pages(m, p, 0);
 	kmm_machine_destroy(m);
-	unpin();
+	test_unpin();
 }
 
 static unsigned long vmstat_value(kmm_machine *m, const char *name)
@@ -681,7 +664,7 @@ static void test_check_sees_damage(void **state)
 	struct page *p, *q;
 
 	(void)state;
-	pin_to_cpu0();
+	test_pin_cpu(0);
 	m = boot_quiet("mem=1G nr_cpus=2");
 	p = kmm_alloc_pages(m, MOVABLE, 0);
 	q = kmm_alloc_pages(m, MOVABLE, 0);
@@ -701,7 +684,7 @@ static void test_check_sees_damage(void **state)
 	assert_consistent(m, &log_);
 	kmm_free_pages(m, p, 0);
 	kmm_machine_destroy(m);
-	unpin();
+	test_unpin();
 }
 
 /* ---- threads ------------------------------------------------------------------------ */

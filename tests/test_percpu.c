@@ -47,25 +47,6 @@ static void shutdown_default(kmm_machine *m)
 	kmm_machine_destroy(m);
 }
 
-static void pin(int cpu)
-{
-	cpu_set_t set;
-
-	CPU_ZERO(&set);
-	CPU_SET(cpu, &set);
-	assert_int_equal(sched_setaffinity(0, sizeof(set), &set), 0);
-}
-
-static void unpin(void)
-{
-	cpu_set_t set;
-
-	CPU_ZERO(&set);
-	for (int i = 0; i < CPU_SETSIZE; i++)
-		CPU_SET(i, &set);
-	sched_setaffinity(0, sizeof(set), &set);
-}
-
 /* ---- dynamic --------------------------------------------------------------------- */
 
 static void test_alloc_percpu(void **state)
@@ -249,14 +230,14 @@ static void test_get_cpu_nests_and_stays(void **state)
 	int cpu, inner;
 
 	(void)state;
-	pin(0);
+	test_pin_cpu(0);
 	cpu = get_cpu();
 	assert_int_equal(cpu, 0);
 	assert_int_equal(smp_processor_id(), 0);
 	inner = get_cpu();
 	assert_int_equal(inner, cpu);
 	/* moved to host CPU 1: the thread keeps owning CPU 0 */
-	pin(1);
+	test_pin_cpu(1);
 	assert_int_equal(smp_processor_id(), 0);
 	assert_ptr_equal(this_cpu_ptr(&pcpu_counter), &per_cpu(pcpu_counter, 0));
 	this_cpu_write(pcpu_counter, 40);
@@ -275,7 +256,7 @@ static void test_get_cpu_nests_and_stays(void **state)
 	get_cpu_var(pcpu_stats).events = 9;
 	put_cpu_var(pcpu_stats);
 	assert_int_equal(per_cpu(pcpu_stats, 1).events, 9);
-	unpin();
+	test_unpin();
 	shutdown_default(m);
 }
 

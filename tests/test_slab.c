@@ -24,22 +24,6 @@
 #include <kmm/slab.h>
 
 static struct test_log log_;
-static cpu_set_t saved_affinity;
-
-static void pin_to_cpu0(void)
-{
-	cpu_set_t set;
-
-	sched_getaffinity(0, sizeof(saved_affinity), &saved_affinity);
-	CPU_ZERO(&set);
-	CPU_SET(0, &set);
-	sched_setaffinity(0, sizeof(set), &set);
-}
-
-static void unpin(void)
-{
-	sched_setaffinity(0, sizeof(saved_affinity), &saved_affinity);
-}
 
 static struct kmm_slab_info cache_info(kmm_machine *m, const char *name)
 {
@@ -277,7 +261,7 @@ static void test_ctor(void **state)
 	int per_slab;
 
 	(void)state;
-	pin_to_cpu0();
+	test_pin_cpu(0);
 	ctor_calls = 0;
 	per_slab = (int)s->objects;
 	/* the constructor runs for every object when the slab is populated */
@@ -300,7 +284,7 @@ static void test_ctor(void **state)
 	assert_int_equal(ctor_calls, 2 * per_slab);
 	/* a constructor keeps the free pointer outside the object */
 	assert_true(s->offset >= s->object_size);
-	unpin();
+	test_unpin();
 	assert_consistent(m, &log_);
 	kmm_machine_destroy(m);
 }
@@ -423,7 +407,7 @@ static void test_hysteresis(void **state)
 
 	(void)state;
 	/* on one CPU: objects parked in another CPU's array would need more slabs */
-	pin_to_cpu0();
+	test_pin_cpu(0);
 	for (int i = 0; i < 400; i++)
 		p[i] = kmm_kmem_cache_alloc(m, s, GFP_KERNEL);
 	for (int i = 0; i < 400; i++)
@@ -448,7 +432,7 @@ static void test_hysteresis(void **state)
 	for (int i = 0; i < 400; i++)
 		kmm_kmem_cache_free(m, s, p[i]);
 	assert_true(s->node[0].free_objects <= 400 + s->objects);
-	unpin();
+	test_unpin();
 	assert_consistent(m, &log_);
 	kmm_machine_destroy(m);
 }
@@ -655,7 +639,7 @@ static void test_freelist_random(void **state)
 	void *p[42];
 
 	(void)state;
-	pin_to_cpu0();
+	test_pin_cpu(0);
 	/* default: a fresh slab hands its objects out in address order */
 	m = test_boot("mem=256M nr_cpus=1", &log_);
 	s = kmm_kmem_cache_create(m, "order", 96, 0, 0, NULL);
@@ -678,7 +662,7 @@ static void test_freelist_random(void **state)
 	}
 	assert_consistent(m, &log_);
 	kmm_machine_destroy(m);
-	unpin();
+	test_unpin();
 }
 
 static void test_init_on_alloc_free(void **state)
@@ -688,7 +672,7 @@ static void test_init_on_alloc_free(void **state)
 	unsigned char *p, *q;
 
 	(void)state;
-	pin_to_cpu0();
+	test_pin_cpu(0);
 	m = test_boot("mem=256M nr_cpus=1 init_on_alloc=1", &log_);
 	s = kmm_kmem_cache_create(m, "init", 128, 0, 0, NULL);
 	p = kmm_kmem_cache_alloc(m, s, GFP_KERNEL);
@@ -724,7 +708,7 @@ static void test_init_on_alloc_free(void **state)
 	}
 	assert_consistent(m, &log_);
 	kmm_machine_destroy(m);
-	unpin();
+	test_unpin();
 }
 
 /* ---- reports ------------------------------------------------------------------------------ */

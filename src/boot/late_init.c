@@ -10,7 +10,7 @@
 #include "smp/cpu.h"
 
 static int (*const late_inits[])(struct kmm_machine *m) = {
-	smp_init, /* per-CPU areas, get_cpu locks, per-CPU page lists (smp/cpu.c) */
+	smp_init,	 /* per-CPU areas, get_cpu locks, per-CPU page lists (smp/cpu.c) */
 	kmem_cache_init, /* the slab allocator and the kmalloc caches (slab/cache.c) */
 	NULL,
 };
@@ -25,8 +25,8 @@ int kmm_late_init(struct kmm_machine *m, char *err, size_t len)
 		ret = late_inits[i](m);
 		if (ret) {
 			if (err && len)
-				kmm_snprintf(err, len, "a memory-management layer failed to start (%d)",
-					     ret);
+				kmm_snprintf(err, len,
+					     "a memory-management layer failed to start (%d)", ret);
 			return ret;
 		}
 	}

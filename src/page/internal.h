@@ -135,6 +135,9 @@ int numa_node_id_m(struct kmm_machine *m);
 
 /* ---- report.c: bad pages and allocation failures -------------------------- */
 
+/* Printed names of the PG_* flags ("buddy", "slab" ...). */
+extern const char *const pageflag_names[NR_PAGEFLAGS];
+
 void bad_page(struct kmm_machine *m, const struct page *page, const char *reason);
 void warn_alloc(struct kmm_machine *m, gfp_t gfp, unsigned int order, const uint64_t *nodemask,
 		const char *fmt, ...) KMM_PRINTF(5, 6);

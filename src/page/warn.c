@@ -18,7 +18,7 @@
 #define WARN_RATELIMIT_BURST 10
 #define WARN_RATELIMIT_NS 5000000000ull
 
-static const char *const pageflag_names[NR_PAGEFLAGS] = {
+const char *const pageflag_names[NR_PAGEFLAGS] = {
 	[PG_reserved] = "reserved",
 	[PG_buddy] = "buddy",
 	[PG_head] = "head",

@@ -156,7 +156,8 @@ static int posix_rseq_fence_register(void)
 
 	if (state)
 		return state > 0;
-	state = posix_membarrier(MEMBARRIER_CMD_REGISTER_PRIVATE_EXPEDITED_RSEQ, 0, 0) == 0 ? 1 : -1;
+	state = posix_membarrier(MEMBARRIER_CMD_REGISTER_PRIVATE_EXPEDITED_RSEQ, 0, 0) == 0 ? 1
+											    : -1;
 	__atomic_store_n(&rseq_fence_state, state, __ATOMIC_RELEASE);
 	return state > 0;
 }

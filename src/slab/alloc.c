@@ -25,25 +25,32 @@
 #define RET_IP ((uintptr_t)__builtin_return_address(0))
 #define BULK_CHUNK 64
 
+/* One object from node n's lists, or NULL; a problem found is reported after unlock. */
+static void *take_one(struct kmem_cache *s, struct kmem_cache_node *n)
+{
+	struct slab_report rep = { .kind = SLAB_REPORT_NONE };
+	unsigned int got;
+	void *obj;
+
+	kmm_spin_lock(&n->list_lock);
+	got = node_take(s, n, &obj, 1, &rep);
+	kmm_spin_unlock(&n->list_lock);
+	if (rep.kind)
+		slab_report_emit(s->m, s, &rep);
+	return got ? obj : NULL;
+}
+
 /* Take one object from another node's lists (SLAB's fallback_alloc). */
 static void *take_any_node(struct kmem_cache *s, int except)
 {
-	struct kmm_machine *m = s->m;
-
-	for (int nid = 0; nid < m->nr_nodes; nid++) {
+	for (int nid = 0; nid < s->m->nr_nodes; nid++) {
 		struct kmem_cache_node *n = get_node(s, nid);
-		struct slab_report rep = { .kind = SLAB_REPORT_NONE };
 		void *obj;
-		unsigned int got;
 
 		if (nid == except || !READ_ONCE(n->free_objects))
 			continue;
-		kmm_spin_lock(&n->list_lock);
-		got = node_take(s, n, &obj, 1, &rep);
-		kmm_spin_unlock(&n->list_lock);
-		if (rep.kind)
-			slab_report_emit(m, s, &rep);
-		if (got)
+		obj = take_one(s, n);
+		if (obj)
 			return obj;
 	}
 	return NULL;
@@ -127,21 +134,11 @@ static void *grow_into_array(struct kmm_machine *m, struct kmem_cache *s, gfp_t 
 }
 
 /* One object straight from node nid's lists, growing if they are empty. */
-static void *alloc_single(struct kmm_machine *m, struct kmem_cache *s, gfp_t gfp, int nid)
+static void *alloc_single(struct kmem_cache *s, gfp_t gfp, int nid)
 {
-	struct kmem_cache_node *n = get_node(s, nid);
-	struct slab_report rep = { .kind = SLAB_REPORT_NONE };
-	unsigned int got;
-	void *obj;
+	void *obj = take_one(s, get_node(s, nid));
 
-	kmm_spin_lock(&n->list_lock);
-	got = node_take(s, n, &obj, 1, &rep);
-	kmm_spin_unlock(&n->list_lock);
-	if (rep.kind)
-		slab_report_emit(m, s, &rep);
-	if (got)
-		return obj;
-	return slab_grow_alloc(s, gfp, nid);
+	return obj ? obj : slab_grow_alloc(s, gfp, nid);
 }
 
 void *slab_alloc_slow(struct kmm_machine *m, struct kmem_cache *s, gfp_t gfp, int nid,
@@ -184,7 +181,7 @@ void *slab_alloc_slow(struct kmm_machine *m, struct kmem_cache *s, gfp_t gfp, in
 	}
 	if (nid < 0)
 		nid = local;
-	obj = alloc_single(m, s, gfp, nid);
+	obj = alloc_single(s, gfp, nid);
 out:
 	if (obj && ((gfp & __GFP_ZERO) || s->init_on_alloc))
 		kmm_memset(obj, 0, s->object_size);

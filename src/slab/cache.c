@@ -388,6 +388,23 @@ unsigned long slab_reclaim(struct kmm_machine *m, gfp_t gfp, unsigned int order)
 	return shrink_all(m, false);
 }
 
+/*
+ * Move every slab waiting out a grace period on node n to `release` (the
+ * caller frees them after dropping the lock). n->list_lock held.
+ */
+static void __take_rcu_slabs(struct kmm_machine *m, struct kmem_cache *s, struct kmem_cache_node *n,
+			     struct page_list *release)
+{
+	while (!page_list_empty(&n->rcu)) {
+		uint32_t pfn = n->rcu.head;
+
+		page_list_del(m->vmemmap, &n->rcu, pfn);
+		n->nr_rcu--;
+		n->free_objects -= s->objects;
+		page_list_add_tail(m->vmemmap, release, pfn);
+	}
+}
+
 unsigned long kmm_slab_synchronize_rcu(kmm_machine *m)
 {
 	struct kmm_slab *ss = m->slab;
@@ -406,14 +423,7 @@ unsigned long kmm_slab_synchronize_rcu(kmm_machine *m)
 			struct kmem_cache_node *n = get_node(s, nid);
 
 			kmm_spin_lock(&n->list_lock);
-			while (!page_list_empty(&n->rcu)) {
-				uint32_t pfn = n->rcu.head;
-
-				page_list_del(m->vmemmap, &n->rcu, pfn);
-				n->nr_rcu--;
-				n->free_objects -= s->objects;
-				page_list_add_tail(m->vmemmap, &release, pfn);
-			}
+			__take_rcu_slabs(m, s, n, &release);
 			kmm_spin_unlock(&n->list_lock);
 		}
 		pages += discard_slab_list(s, &release);
@@ -450,14 +460,7 @@ void kmm_kmem_cache_destroy(kmm_machine *m, struct kmem_cache *s)
 
 		page_list_init(&release);
 		kmm_spin_lock(&n->list_lock);
-		while (!page_list_empty(&n->rcu)) {
-			uint32_t pfn = n->rcu.head;
-
-			page_list_del(m->vmemmap, &n->rcu, pfn);
-			n->nr_rcu--;
-			n->free_objects -= s->objects;
-			page_list_add_tail(m->vmemmap, &release, pfn);
-		}
+		__take_rcu_slabs(m, s, n, &release);
 		live += n->nr_partial + n->nr_full;
 		kmm_spin_unlock(&n->list_lock);
 		discard_slab_list(s, &release);

@@ -210,20 +210,6 @@ void setup_slab_debug(struct kmem_cache *s, struct page *page)
 
 /* ---- report output ---------------------------------------------------------------- */
 
-static const char *const slab_page_flag_names[NR_PAGEFLAGS] = {
-	[PG_reserved] = "reserved",
-	[PG_buddy] = "buddy",
-	[PG_head] = "head",
-	[PG_tail] = "tail",
-	[PG_slab] = "slab",
-	[PG_pcp] = "pcp",
-	[PG_highmem] = "highmem",
-	[PG_vmalloc] = "vmalloc",
-	[PG_guard] = "guard",
-	[PG_hwpoison] = "hwpoison",
-	[PG_owner_priv] = "owner_priv",
-};
-
 static void report_begin(struct kmm_machine *m, struct kmm_out *o, const char *name,
 			 const char *reason)
 {
@@ -313,7 +299,7 @@ static void print_page_info(struct kmm_out *o, struct kmem_cache *s, const struc
 		if (flags & (1u << f))
 			len += (size_t)kmm_snprintf(names + len,
 						    sizeof(names) - MIN(len, sizeof(names)), "%s%s",
-						    len ? "|" : "", slab_page_flag_names[f]);
+						    len ? "|" : "", pageflag_names[f]);
 	kmm_out_printf(o, "INFO: Slab %p objects=%u used=%u fp=%p flags=%#x(%s)\n",
 		       (const void *)page, page->u.slab.objects,
 		       __atomic_load_n(&page->u.slab.inuse, __ATOMIC_RELAXED),

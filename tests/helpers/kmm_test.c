@@ -2,7 +2,10 @@
 /*
  * tests/helpers/kmm_test.c - shared test helpers (see kmm_test.h).
  */
+#define _GNU_SOURCE
 #include "kmm_test.h"
+
+#include <sched.h>
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -129,4 +132,26 @@ unsigned long test_free_pages(kmm_machine *m)
 		for (int z = 0; z < KMM_NR_ZONES; z++)
 			n += kmm_zone_free_pages(m, nid, (enum kmm_zone_type)z);
 	return n;
+}
+
+static cpu_set_t saved_affinity;
+static bool pinned;
+
+void test_pin_cpu(int cpu)
+{
+	cpu_set_t set;
+
+	if (!pinned)
+		assert_int_equal(sched_getaffinity(0, sizeof(saved_affinity), &saved_affinity), 0);
+	pinned = true;
+	CPU_ZERO(&set);
+	CPU_SET(cpu, &set);
+	assert_int_equal(sched_setaffinity(0, sizeof(set), &set), 0);
+}
+
+void test_unpin(void)
+{
+	if (pinned)
+		sched_setaffinity(0, sizeof(saved_affinity), &saved_affinity);
+	pinned = false;
 }

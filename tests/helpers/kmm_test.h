@@ -46,6 +46,14 @@ bool test_snapshot_equal(const struct free_snapshot *a, const struct free_snapsh
 /* A report as a string (malloc'd by the test, freed by the caller). */
 char *test_report(kmm_machine *m, enum kmm_report which);
 
+/*
+ * Pin the calling thread to one host CPU (so "this CPU" cannot change under
+ * a test that counts per-CPU objects); test_unpin restores the affinity it
+ * had before the first pin.
+ */
+void test_pin_cpu(int cpu);
+void test_unpin(void);
+
 /* Total free pages in all zones. */
 unsigned long test_free_pages(kmm_machine *m);
 
