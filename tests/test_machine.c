@@ -31,6 +31,12 @@ static void test_default_machine(void **state)
 	assert_true(kmm_zone_managed_pages(m, 0, KMM_ZONE_DMA32) > 700000);
 	assert_true(kmm_zone_managed_pages(m, 0, KMM_ZONE_NORMAL) > 250000);
 	assert_int_equal(kmm_zone_managed_pages(m, 0, KMM_ZONE_HIGHMEM), 0);
+	/* the PCI hole (3G-4G) is whole sections without RAM: no descriptors */
+	assert_false(kmm_pfn_valid(m, (3ul << 30) >> 12));
+	assert_null(kmm_pfn_to_page(m, ((3ul << 30) >> 12) + 12345));
+	assert_true(kmm_pfn_valid(m, ((3ul << 30) >> 12) - 1));
+	assert_true(kmm_pfn_valid(m, (4ul << 30) >> 12));
+	assert_false(kmm_pfn_valid(m, kmm_max_pfn(m)));
 	assert_consistent(m, &log_);
 	kmm_machine_destroy(m);
 }

@@ -124,7 +124,9 @@ KMM_API int kmm_page_ref_count(const kmm_machine *m, const struct page *page);
 /* ---- descriptors and addresses ------------------------------------------ */
 
 KMM_API unsigned long kmm_page_to_pfn(const kmm_machine *m, const struct page *page);
-/* NULL when pfn is outside the machine. */
+/* Does pfn have a page descriptor (inside the machine, in a section with RAM)? */
+KMM_API int kmm_pfn_valid(const kmm_machine *m, unsigned long pfn);
+/* NULL when !kmm_pfn_valid(m, pfn). */
 KMM_API struct page *kmm_pfn_to_page(const kmm_machine *m, unsigned long pfn);
 /* The direct-map address of a lowmem page; NULL for highmem pages. */
 KMM_API void *kmm_page_address(const kmm_machine *m, const struct page *page);

@@ -113,7 +113,7 @@ static inline struct page *pfn_to_page(unsigned long pfn)
 
 static inline int pfn_valid(unsigned long pfn)
 {
-	return pfn < kmm_max_pfn(__kmm_m);
+	return kmm_pfn_valid(__kmm_m, pfn);
 }
 
 static inline void *page_address(const struct page *page)

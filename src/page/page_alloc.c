@@ -667,9 +667,14 @@ unsigned long kmm_page_to_pfn(const kmm_machine *m, const struct page *page)
 	return page_to_pfn(m, page);
 }
 
+int kmm_pfn_valid(const kmm_machine *m, unsigned long pfn)
+{
+	return pfn_valid(m, pfn);
+}
+
 struct page *kmm_pfn_to_page(const kmm_machine *m, unsigned long pfn)
 {
-	return pfn < m->max_pfn ? pfn_to_page(m, pfn) : NULL;
+	return pfn_valid(m, pfn) ? pfn_to_page(m, pfn) : NULL;
 }
 
 void *kmm_page_address(const kmm_machine *m, const struct page *page)
