@@ -49,6 +49,42 @@ static void show_changes(kmm_machine *m, const struct snap *a, const struct snap
 		printf("    (no change)\n");
 }
 
+/*
+ * Explain where an allocation of `order` came from, from the change in one
+ * zone's free block counts: the largest order whose count fell is the block
+ * __rmqueue_smallest took; expand() left one block at each order below it.
+ */
+static void explain_take(const struct snap *a, const struct snap *b, int nid, int zone,
+			 unsigned int order)
+{
+	int taken = -1;
+
+	for (int o = KMM_NR_ORDERS - 1; o >= (int)order; o--)
+		if (b->c[nid][zone][o] < a->c[nid][zone][o]) {
+			taken = o;
+			break;
+		}
+	if (taken < 0) {
+		printf("(the free lists show no block taken)\n");
+	} else if (taken == (int)order) {
+		printf("A free block of order %u was on the list: it was taken as it was, no "
+		       "split.\n",
+		       order);
+	} else {
+		char range[32];
+
+		if (taken - 1 == (int)order)
+			snprintf(range, sizeof(range), "order %u", order);
+		else
+			snprintf(range, sizeof(range), "orders %u..%d", order, taken - 1);
+		printf("No free block of %s existed, so __rmqueue_smallest took the smallest\n"
+		       "larger one, of order %d, and expand() split it: the upper half of each\n"
+		       "split went back one order down, leaving one new free block at each of\n"
+		       "%s, and the lowest 2^%u page(s) for us.\n",
+		       range, taken, range, order);
+	}
+}
+
 static void section(const char *title)
 {
 	printf("\n== %s ==\n\n", title);
@@ -64,6 +100,7 @@ int kmm_demo_main(int argc, char **argv)
 	struct snap boot, s0, s1;
 	struct page *p0, *p3, *pdma, *p9, *dma_blocks[8];
 	int bad, ndma = 0;
+	char tour[600];
 	const char *cmdline = tool_machine_arg(argc, argv, &bad);
 	kmm_machine *m;
 	unsigned long kb;
@@ -72,7 +109,9 @@ int kmm_demo_main(int argc, char **argv)
 		fprintf(stderr, "usage: kmm demo [--machine \"...\"]\n");
 		return 2;
 	}
-	m = tool_boot(cmdline);
+	/* the tour shows the buddy allocator alone; the per-CPU lists come last */
+	snprintf(tour, sizeof(tour), "%s pcp=0", cmdline ? cmdline : KMM_DEFAULT_CMDLINE);
+	m = tool_boot(tour);
 	if (!m)
 		return 1;
 	kmm_set_log(m, tool_file_sink, stdout);
@@ -81,6 +120,8 @@ int kmm_demo_main(int argc, char **argv)
 	section("The machine");
 	printf("Booted \"%s\": %d node(s), %d CPU(s), %lu KiB pages.\n", kmm_machine_cmdline(m),
 	       kmm_nr_nodes(m), kmm_nr_cpus(m), kb);
+	printf("(pcp=0: the per-CPU page lists are off for the tour, so every step below\n"
+	       "is the buddy allocator alone; the last section turns them on.)\n\n");
 	printf("Physical memory is a sparse memfd: frames cost host memory only once touched.\n"
 	       "The memmap (one 32-byte struct page per frame), node and zone structures were\n"
 	       "carved out of the machine's own RAM by the boot allocator, so each zone's\n"
@@ -102,24 +143,23 @@ int kmm_demo_main(int argc, char **argv)
 	       "the edges of holes (640K-1M, the PCI hole) and of boot allocations.\n");
 	take(m, &boot);
 
-	section("alloc_pages(GFP_KERNEL, 0): one page");
+	section("alloc_pages(GFP_DMA32, 0): one page");
 	s0 = boot;
-	p0 = kmm_alloc_pages(m, GFP_KERNEL, 0);
+	p0 = kmm_alloc_pages(m, GFP_DMA32, 0);
 	take(m, &s1);
 	show_changes(m, &s0, &s1);
-	printf("\nGFP_KERNEL may use ZONE_NORMAL and below; the zonelist tries Normal first.\n"
-	       "No block of order 0..9 was free, so __rmqueue_smallest took an order-10 block\n"
-	       "and expand() split it: the upper half of each split went back one order\n"
-	       "down, leaving one new free block at every order 0..9 and one page for us\n"
-	       "(pfn %#lx).\n",
-	       kmm_page_to_pfn(m, p0));
+	printf("\nGFP_DMA32 may use ZONE_DMA32 and below; the zonelist tries DMA32 first\n"
+	       "(page at pfn %#lx, zone %s).\n",
+	       kmm_page_to_pfn(m, p0), zname[kmm_page_zonenum(m, p0)]);
+	explain_take(&s0, &s1, kmm_page_to_nid(m, p0), kmm_page_zonenum(m, p0), 0);
 
-	section("alloc_pages(GFP_KERNEL, 3): eight pages");
+	section("alloc_pages(GFP_DMA32, 3): eight pages");
 	s0 = s1;
-	p3 = kmm_alloc_pages(m, GFP_KERNEL, 3);
+	p3 = kmm_alloc_pages(m, GFP_DMA32, 3);
 	take(m, &s1);
 	show_changes(m, &s0, &s1);
-	printf("\nThe order-3 block left over by the first split is used as it is: no split.\n");
+	printf("\n");
+	explain_take(&s0, &s1, kmm_page_to_nid(m, p3), kmm_page_zonenum(m, p3), 3);
 
 	section("alloc_pages(GFP_DMA, 2) and alloc_pages(GFP_HIGHUSER_MOVABLE, 9)");
 	s0 = s1;
@@ -182,6 +222,50 @@ int kmm_demo_main(int argc, char **argv)
 	printf("\nThe second free was refused and reported; nothing changed. kmm_check() walks\n"
 	       "every free list and the memmap: it finds %d problems.\n",
 	       kmm_check(m));
+	kmm_machine_destroy(m);
+
+	section("Per-CPU page lists (pcp)");
+	m = tool_boot(cmdline);
+	if (!m)
+		return 1;
+	kmm_set_log(m, tool_file_sink, stdout);
+	take(m, &s0);
+	p0 = kmm_alloc_pages(m, GFP_KERNEL, 0);
+	take(m, &s1);
+	show_changes(m, &s0, &s1);
+	printf("\nOn \"%s\" order-0..3 requests go through the current CPU's\n"
+	       "page list. It was empty, so one zone-lock hold moved a whole batch of\n"
+	       "pages from the buddy lists to it (rmqueue_bulk) and handed us one: the\n"
+	       "rest sit on the CPU's list, counted in zoneinfo's pagesets, not in\n"
+	       "buddyinfo. Freeing puts the page back on that list (no zone lock), until\n"
+	       "the list passes `high` and a batch goes back to the buddy lists:\n\n",
+	       kmm_machine_cmdline(m));
+	kmm_free_pages(m, p0, 0);
+	{
+		FILE *tmp = tmpfile();
+		char line[256];
+		int show = 0, lines = 0;
+
+		if (tmp) {
+			kmm_report(m, KMM_REPORT_ZONEINFO, tool_file_sink, tmp);
+			rewind(tmp);
+			while (fgets(line, sizeof(line), tmp) && lines < 12) {
+				if (show && strstr(line, "Node"))
+					break; /* the next zone */
+				if (strstr(line, "zone   Normal"))
+					show = 1;
+				if (show &&
+				    (strstr(line, "zone   Normal") || strstr(line, "pagesets") ||
+				     strstr(line, "cpu:") || strstr(line, "count:") ||
+				     strstr(line, "high:") || strstr(line, "batch:"))) {
+					fputs(line, stdout);
+					lines++;
+				}
+			}
+			fclose(tmp);
+		}
+	}
+	printf("\nkmm_check() with the lists full: %d problems.\n", kmm_check(m));
 	kmm_machine_destroy(m);
 	return 0;
 }
