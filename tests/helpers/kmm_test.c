@@ -137,13 +137,23 @@ unsigned long test_free_pages(kmm_machine *m)
 static cpu_set_t saved_affinity;
 static bool pinned;
 
-void test_pin_cpu(int cpu)
+/* Pin to the index-th host CPU this process may run on (wrapping around). */
+void test_pin_cpu(int index)
 {
 	cpu_set_t set;
+	int allowed, cpu = -1;
 
 	if (!pinned)
 		assert_int_equal(sched_getaffinity(0, sizeof(saved_affinity), &saved_affinity), 0);
 	pinned = true;
+	allowed = CPU_COUNT(&saved_affinity);
+	assert_true(allowed > 0);
+	index %= allowed;
+	for (int c = 0; c < CPU_SETSIZE; c++)
+		if (CPU_ISSET(c, &saved_affinity) && index-- == 0) {
+			cpu = c;
+			break;
+		}
 	CPU_ZERO(&set);
 	CPU_SET(cpu, &set);
 	assert_int_equal(sched_setaffinity(0, sizeof(set), &set), 0);

@@ -47,11 +47,11 @@ bool test_snapshot_equal(const struct free_snapshot *a, const struct free_snapsh
 char *test_report(kmm_machine *m, enum kmm_report which);
 
 /*
- * Pin the calling thread to one host CPU (so "this CPU" cannot change under
- * a test that counts per-CPU objects); test_unpin restores the affinity it
- * had before the first pin.
+ * Pin the calling thread to one host CPU, the index-th it is allowed to run
+ * on (so "this CPU" cannot change under a test that counts per-CPU objects);
+ * test_unpin restores the affinity it had before the first pin.
  */
-void test_pin_cpu(int cpu);
+void test_pin_cpu(int index);
 void test_unpin(void);
 
 /* Total free pages in all zones. */
