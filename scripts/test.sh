@@ -3,7 +3,8 @@
 #   1. Debug build (internal assertions on) and every CTest test,
 #   2. the same tests built with AddressSanitizer + UndefinedBehaviorSanitizer,
 #   3. the threaded tests built with ThreadSanitizer,
-#   4. `kmm stat` and `kmm demo` smoke runs of the Release build.
+#   4. smoke runs of the Release build: every `kmm stat` report, `kmm demo`,
+#      `kmm slabtop`, and every `kmm bench` suite with --json (valid JSON).
 # Installs missing Debian packages first (libcmocka-dev, cmake, clang ...).
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -30,4 +31,15 @@ for r in buddyinfo zoneinfo meminfo pagetypeinfo vmstat; do
   build/release/kmm stat "$r" --machine "mem=8G nr_cpus=2" >/dev/null
 done
 build/release/kmm demo >/dev/null
+build/release/kmm slabtop >/dev/null
+# every benchmark suite runs and prints exactly one JSON object (timings are not checked here)
+for suite in pages zones smp slab; do
+  out="build/release/bench-$suite.json"
+  build/release/kmm bench "$suite" --json --seconds 0.01 >"$out" 2>/dev/null
+  if command -v python3 >/dev/null; then
+    python3 -c 'import json, sys; d = json.load(open(sys.argv[1])); assert d["suite"] == sys.argv[2] and d["results"]' "$out" "$suite"
+  else
+    [ "$(head -c 1 "$out")" = "{" ] && grep -q '"results"' "$out"
+  fi
+done
 echo "all test stages passed"
