@@ -27,7 +27,7 @@ run_suite tsan -DCMAKE_BUILD_TYPE=RelWithDebInfo -DCMAKE_C_COMPILER=clang -DKMM_
 echo "=== release smoke ==="
 cmake -S . -B build/release -DCMAKE_BUILD_TYPE=Release >/dev/null
 cmake --build build/release -j"$jobs" --target kmm >/dev/null
-for r in buddyinfo zoneinfo meminfo pagetypeinfo vmstat; do
+for r in buddyinfo zoneinfo meminfo pagetypeinfo vmstat unusable_index extfrag_index slabinfo; do
   build/release/kmm stat "$r" --machine "mem=8G nr_cpus=2" >/dev/null
 done
 build/release/kmm demo >/dev/null
