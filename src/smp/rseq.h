@@ -54,6 +54,37 @@ enum rseq_trylock_result {
 
 #if KMM_HAVE_RSEQ
 
+/*
+ * The assembly every sequence shares. KMM_RSEQ_START emits the sequence's
+ * descriptor (struct rseq_cs: version 0, flags 0, start 1f, length to the
+ * commit label 2f, abort handler 4f) into __rseq_cs, registers it in
+ * __rseq_cs_ptr_array, announces it in this thread's rseq area and opens the
+ * sequence at label 1; it needs the rseq offset as operand [off] and
+ * clobbers rax. KMM_RSEQ_ABORT opens the abort handler (label 4) in
+ * __rseq_failure, after the signature the kernel checks (ud1
+ * 0x53053053(%rip), %edi); the caller writes the handler's body and closes
+ * the section.
+ */
+#define KMM_RSEQ_START                                 \
+	".pushsection __rseq_cs, \"aw\"\n\t"           \
+	".balign 32\n\t"                               \
+	"3:\n\t"                                       \
+	".long 0, 0\n\t"                               \
+	".quad 1f, (2f - 1f), 4f\n\t"                  \
+	".popsection\n\t"                              \
+	".pushsection __rseq_cs_ptr_array, \"aw\"\n\t" \
+	".quad 3b\n\t"                                 \
+	".popsection\n\t"                              \
+	"leaq 3b(%%rip), %%rax\n\t"                    \
+	"movq %%rax, %%fs:8(%[off])\n\t"               \
+	"1:\n\t"
+
+#define KMM_RSEQ_ABORT                            \
+	".pushsection __rseq_failure, \"ax\"\n\t" \
+	".byte 0x0f, 0xb9, 0x3d\n\t"              \
+	".long 0x53053053\n\t"                    \
+	"4:\n\t"
+
 /* The CPU number the kernel keeps in this thread's rseq area. */
 static inline uint32_t rseq_cpu_id(long rseq_offset)
 {
@@ -66,39 +97,18 @@ static inline uint32_t rseq_cpu_id(long rseq_offset)
 /* On CPU `cpu`: if *word == 0, *word = 1, as one restartable sequence. */
 static inline enum rseq_trylock_result rseq_trylock(uintptr_t *word, uint32_t cpu, long rseq_offset)
 {
-	__asm__ __volatile__ goto(
-		/* the descriptor: version 0, flags 0, start, length to the commit, abort */
-		".pushsection __rseq_cs, \"aw\"\n\t"
-		".balign 32\n\t"
-		"3:\n\t"
-		".long 0, 0\n\t"
-		".quad 1f, (2f - 1f), 4f\n\t"
-		".popsection\n\t"
-		".pushsection __rseq_cs_ptr_array, \"aw\"\n\t"
-		".quad 3b\n\t"
-		".popsection\n\t"
-		/* announce it */
-		"leaq 3b(%%rip), %%rax\n\t"
-		"movq %%rax, %%fs:8(%[off])\n\t"
-		"1:\n\t"
-		"cmpl %[cpu], %%fs:4(%[off])\n\t"
-		"jnz 4f\n\t"
-		"cmpq $0, %[word]\n\t"
-		"jnz %l[busy]\n\t"
-		/* commit */
-		"movq $1, %[word]\n\t"
-		"2:\n\t"
-		/* the abort handler, after the signature (ud1 0x53053053(%%rip), %%edi) */
-		".pushsection __rseq_failure, \"ax\"\n\t"
-		".byte 0x0f, 0xb9, 0x3d\n\t"
-		".long 0x53053053\n\t"
-		"4:\n\t"
-		"jmp %l[moved]\n\t"
-		".popsection\n\t"
-		:
-		: [cpu] "r"(cpu), [off] "r"(rseq_offset), [word] "m"(*word)
-		: "memory", "cc", "rax"
-		: busy, moved);
+	__asm__ __volatile__ goto(KMM_RSEQ_START "cmpl %[cpu], %%fs:4(%[off])\n\t"
+						 "jnz 4f\n\t"
+						 "cmpq $0, %[word]\n\t"
+						 "jnz %l[busy]\n\t"
+						 /* commit */
+						 "movq $1, %[word]\n\t"
+						 "2:\n\t" KMM_RSEQ_ABORT "jmp %l[moved]\n\t"
+						 ".popsection\n\t"
+				  :
+				  : [cpu] "r"(cpu), [off] "r"(rseq_offset), [word] "m"(*word)
+				  : "memory", "cc", "rax"
+				  : busy, moved);
 	return RSEQ_TAKEN;
 busy:
 	return RSEQ_BUSY;
