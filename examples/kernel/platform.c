@@ -1,0 +1,142 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * examples/kernel/platform.c - the kmm platform contract
+ * (src/platform/platform.h) for a one-CPU kernel without a scheduler.
+ *
+ * Physical memory is the RAM itself: main.c maps all of it at the direct-map
+ * base and boots the machine over it with kmm_machine_create_on, so the
+ * memory-object calls (phys_create, phys_map, reserve) are never needed and
+ * refuse; caps.can_remap = 0 tells the core so. The log is the serial port;
+ * time is the TSC, calibrated at boot against the PIT's 1.193182 MHz clock;
+ * there is one CPU, no rseq, one thread (the per-thread words are a static
+ * array), and "yield" or "abort" mean pause and a failed exit.
+ */
+#include <stddef.h>
+#include <stdint.h>
+
+#include "arch.h"
+#include "platform/platform.h"
+
+#define ENOSYS 38
+
+static uint64_t tsc_per_us = 1000; /* until time_init: assume 1 GHz */
+static uint64_t tsc_at_boot;
+
+void time_init(void)
+{
+	/* PIT channel 2, gated by port 0x61 bit 0, counts 11932 ticks = 10 ms. */
+	uint16_t count = 11932;
+	uint64_t t0, t1;
+
+	outb(0x61, (uint8_t)((inb(0x61) & ~0x02) | 0x01));
+	outb(0x43, 0xb0); /* channel 2, lobyte/hibyte, mode 0 */
+	outb(0x42, (uint8_t)count);
+	outb(0x42, (uint8_t)(count >> 8));
+	t0 = rdtsc();
+	while (!(inb(0x61) & 0x20))
+		cpu_pause();
+	t1 = rdtsc();
+	if (t1 > t0 + 10000)
+		tsc_per_us = (t1 - t0) / 10000;
+	tsc_at_boot = t0;
+}
+
+void kmm_os_caps(struct kmm_os_caps *caps)
+{
+	caps->can_remap = 0;
+	caps->host_page_size = 4096;
+}
+
+int kmm_os_phys_create(uint64_t size, intptr_t *handle)
+{
+	(void)size;
+	*handle = -1;
+	return -ENOSYS;
+}
+
+void kmm_os_phys_destroy(intptr_t handle)
+{
+	(void)handle;
+}
+
+void *kmm_os_phys_map(intptr_t handle, uint64_t offset, size_t size, void *at)
+{
+	(void)handle, (void)offset, (void)size, (void)at;
+	return NULL;
+}
+
+void *kmm_os_reserve(size_t size)
+{
+	(void)size;
+	return NULL;
+}
+
+void kmm_os_unmap(void *addr, size_t size)
+{
+	(void)addr, (void)size;
+}
+
+void kmm_os_discard(void *addr, size_t size)
+{
+	(void)addr, (void)size; /* RAM stays RAM: nothing to give back to */
+}
+
+void kmm_os_log(const char *text, size_t len)
+{
+	serial_write(text, len);
+}
+
+void kmm_os_task_name(char *buf, size_t len)
+{
+	static const char name[] = "swapper/0";
+
+	for (size_t i = 0; i < len; i++) {
+		buf[i] = i < sizeof(name) - 1 ? name[i] : '\0';
+		if (!buf[i])
+			break;
+	}
+	if (len)
+		buf[len - 1] = '\0';
+}
+
+unsigned int kmm_os_cpu_hint(void)
+{
+	return 0;
+}
+
+void kmm_os_yield(void)
+{
+	cpu_pause();
+}
+
+void kmm_os_smp_caps(struct kmm_os_smp *smp)
+{
+	smp->host_cpus = 1;
+	smp->rseq_offset = 0;
+	smp->rseq_size = 0;
+	smp->rseq_fence = 0;
+}
+
+int kmm_os_rseq_fence(int cpu)
+{
+	(void)cpu;
+	return -ENOSYS;
+}
+
+uintptr_t *kmm_os_thread_words(void)
+{
+	static uintptr_t words[KMM_OS_THREAD_WORDS];
+
+	return words;
+}
+
+uint64_t kmm_os_now_ns(void)
+{
+	return (rdtsc() - tsc_at_boot) * 1000 / tsc_per_us;
+}
+
+void kmm_os_abort(void)
+{
+	kprintf("Kernel panic - not syncing: kmm report configured as fatal\n");
+	kernel_exit(1);
+}
