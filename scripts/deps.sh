@@ -5,7 +5,7 @@
 set -euo pipefail
 need=(cmake gcc make pkg-config)
 case "${1:-build}" in
-  test) need+=(libcmocka-dev clang) ;;
+  test) need+=(libcmocka-dev clang qemu-system-x86) ;;
   bench) need+=(libjemalloc-dev libmimalloc-dev libgoogle-perftools-dev) ;;
 esac
 missing=()
