@@ -92,11 +92,14 @@ static int setup_memmap(struct boot *b, char *err, size_t len)
 			b->section_present[s / 8] |= (uint8_t)(1u << (s % 8));
 		return KMM_OK;
 	}
-	m->vmemmap_reserved = ALIGN_UP((size_t)b->lay.max_pfn * psz, b->caps.host_page_size);
-	m->vmemmap = kmm_os_reserve(m->vmemmap_reserved);
+	/* vmemmap_reserved says what teardown must give back: set it only once held. */
+	size_t reserve = ALIGN_UP((size_t)b->lay.max_pfn * psz, b->caps.host_page_size);
+
+	m->vmemmap = kmm_os_reserve(reserve);
 	if (!m->vmemmap)
 		return fail(err, len, "cannot reserve %zu bytes of address space for the memmap",
-			    m->vmemmap_reserved);
+			    reserve);
+	m->vmemmap_reserved = reserve;
 	for (int n = 0; n < b->lay.nr_nodes; n++) {
 		unsigned long ns = b->lay.node[n].start, ne = b->lay.node[n].end;
 		size_t total = 0, off = 0;
