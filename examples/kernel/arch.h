@@ -59,8 +59,41 @@ void serial_write(const char *s, unsigned long len);
 void kprintf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 __attribute__((noreturn)) void kernel_exit(int failed);
 
-/* Time (platform.c): TSC ticks per microsecond, calibrated against the PIT. */
+/* Time (platform.c): the TSC, calibrated against the PIT. */
 void time_init(void);
+void udelay(unsigned long us);
+
+static inline void wrmsr(uint32_t msr, uint64_t v)
+{
+	__asm__ volatile("wrmsr" : : "c"(msr), "a"((uint32_t)v), "d"((uint32_t)(v >> 32)));
+}
+
+/*
+ * Per-CPU data (smp.c): GS points at each CPU's struct cpu_local, so the
+ * CPU number and the platform's per-thread words are one %gs load away.
+ */
+#define KERNEL_MAX_CPUS 8
+#define CPU_LOCAL_WORDS 16
+struct cpu_local {
+	unsigned long cpu;
+	uintptr_t words[CPU_LOCAL_WORDS];
+};
+
+static inline unsigned long this_cpu(void)
+{
+	unsigned long cpu;
+
+	__asm__ volatile("mov %%gs:0, %0" : "=r"(cpu));
+	return cpu;
+}
+
+struct cpu_local *cpu_local_of(unsigned long cpu);
+void smp_init_bsp(void);
+/* Wake the other CPUs; returns how many CPUs run (1 when alone). */
+int smp_start_aps(void);
+/* Start work(cpu) on every other CPU; smp_wait_aps waits until all finished. */
+void smp_run_on_aps(void (*work)(unsigned long cpu));
+void smp_wait_aps(int nr_aps);
 
 /* Exceptions (trap.c). */
 void trap_init(void);

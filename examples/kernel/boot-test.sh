@@ -1,9 +1,11 @@
 #!/bin/sh
 # SPDX-License-Identifier: MIT
-# examples/kernel/boot-test.sh KERNEL.bin MEMORY [APPEND]
+# examples/kernel/boot-test.sh KERNEL.bin MEMORY CPUS [APPEND]
 #
-# Boots the kmm kernel headless under QEMU (TCG, one CPU, -m MEMORY) and
+# Boots the kmm kernel headless under QEMU (TCG, -m MEMORY -smp CPUS) and
 # checks its serial output from the outside:
+#   - every CPU came up ("smp: Brought up 1 node, CPUS CPUs") and the
+#     concurrent allocation run on all of them found no bad cookie;
 #   - the kernel reached "all checks passed" and left QEMU through the
 #     isa-debug-exit device with the success code (QEMU exit status 1);
 #   - the firmware's usable RAM (the BIOS-e820 lines) adds up to the memory
@@ -15,16 +17,16 @@
 #   - kmm_check found no problem.
 # Exit 0 when all hold; otherwise the serial log is printed.
 set -u
-kernel="$1" mem="$2" append="${3:-}"
+kernel="$1" mem="$2" cpus="$3" append="${4:-}"
 qemu="${QEMU:-qemu-system-x86_64}"
 log="$(mktemp)"
 trap 'rm -f "$log"' EXIT
-timeout "${BOOT_TIMEOUT:-240}" "$qemu" -kernel "$kernel" -m "$mem" -smp 1 -nographic \
+timeout "${BOOT_TIMEOUT:-240}" "$qemu" -kernel "$kernel" -m "$mem" -smp "$cpus" -nographic \
 	-serial stdio -monitor none -no-reboot -display none \
 	-device isa-debug-exit,iobase=0xf4,iosize=0x04 ${append:+-append "$append"} \
 	</dev/null >"$log" 2>&1
 status=$?
-tr -d '\r' <"$log" | awk -v status="$status" -v mem="$mem" '
+tr -d '\r' <"$log" | awk -v status="$status" -v mem="$mem" -v cpus="$cpus" '
 function hex(s,   i, c, v) {
 	sub(/^0x/, "", s); v = 0
 	for (i = 1; i <= length(s); i++) {
@@ -68,6 +70,8 @@ BEGIN {
 }
 /^Node [0-9]+, zone / && NF == 4 { zone = $4; next }
 /^ +present / && zone != "" { got[zone] += $2; seen[zone] = 1; next }
+/^smp: Brought up 1 node, [0-9]+ CPUs?$/ { up = $6 + 0 }
+/^kmm-kernel: [0-9]+ CPUs at once: .* 0 bad cookies, 0 failures$/ { smp_ok = $2 + 0 }
 /^kmm_check: 0 problems$/ { check_ok = 1 }
 /^kmm-kernel: all checks passed$/ { passed = 1 }
 /^FAIL: |^Kernel panic|^BUG: / { print "kernel: " $0; bad = 1 }
@@ -75,6 +79,10 @@ END {
 	ok = 1
 	if (status != 1) { print "QEMU exit status " status " (1 means the kernel passed)"; ok = 0 }
 	if (!passed || !check_ok || bad) { print "the kernel did not report success"; ok = 0 }
+	if (up != cpus || smp_ok != cpus) {
+		printf "%d CPUs came up and %d ran the concurrent test; -smp %d\n", up, smp_ok, cpus
+		ok = 0
+	}
 	total = size(mem)
 	if (usable > total || usable < total - 2 * 1048576) {
 		printf "usable E820 RAM %d bytes does not match -m %s\n", usable, mem; ok = 0
@@ -95,4 +103,4 @@ if [ $rc -ne 0 ]; then
 	tr -d '\r' <"$log" | tail -n 80
 	exit 1
 fi
-echo "kmm kernel booted on -m $mem: all checks passed"
+echo "kmm kernel booted on -m $mem -smp $cpus: all checks passed"

@@ -35,6 +35,7 @@ mb_header:
 	.align 4096
 	.globl boot_pml4
 boot_pml4:	.skip 4096
+	.globl boot_pdpt
 boot_pdpt:	.skip 4096
 boot_pd:	.skip 4096
 	.align 16
@@ -113,6 +114,98 @@ start64:
 2:	cli
 	hlt
 	jmp	2b
+
+
+/*
+ * The application processors' way in. smp.c copies ap_trampoline to
+ * physical 0x8000 (AP_TRAMPOLINE) and wakes the other CPUs with INIT and
+ * STARTUP IPIs; each starts there in 16-bit real mode, loads the small GDT
+ * below, enters protected mode, then long mode with the boot CPU's page
+ * tables, and jumps to ap_start64 in the kernel image, which takes the next
+ * stack of ap_stacks (an atomic counter hands out CPU numbers 1, 2, ...)
+ * and calls ap_main(cpu). Addresses inside the copy are computed relative
+ * to AP_TRAMPOLINE because it does not run where it was linked.
+ */
+#define AP_TRAMPOLINE 0x8000
+#define TRAMP(sym) ((sym) - ap_trampoline + AP_TRAMPOLINE)
+#define AP_STACK_SIZE 65536
+
+	.code16
+	.globl ap_trampoline, ap_trampoline_end
+	.align 16
+ap_trampoline:
+	cli
+	cld
+	xorw	%ax, %ax
+	movw	%ax, %ds
+	lgdtl	TRAMP(ap_gdt_ptr)
+	movl	%cr0, %eax
+	orl	$1, %eax
+	movl	%eax, %cr0
+	ljmpl	$0x18, $TRAMP(ap_pm32)
+
+	.code32
+ap_pm32:
+	movw	$0x10, %ax
+	movw	%ax, %ds
+	movw	%ax, %es
+	movw	%ax, %ss
+	movl	%cr4, %eax
+	orl	$((1 << 5) | (1 << 9) | (1 << 10)), %eax
+	movl	%eax, %cr4
+	movl	$boot_pml4, %eax
+	movl	%eax, %cr3
+	movl	$0xc0000080, %ecx
+	rdmsr
+	orl	$(1 << 8), %eax
+	wrmsr
+	movl	%cr0, %eax
+	andl	$~(1 << 2), %eax
+	orl	$((1 << 31) | (1 << 1) | 1), %eax
+	movl	%eax, %cr0
+	ljmp	$0x08, $ap_start64
+
+	.align 8
+ap_gdt:
+	.quad 0
+	.quad 0x00af9a000000ffff	/* 0x08: 64-bit code */
+	.quad 0x00cf92000000ffff	/* 0x10: data */
+	.quad 0x00cf9a000000ffff	/* 0x18: 32-bit code */
+ap_gdt_end:
+ap_gdt_ptr:
+	.word ap_gdt_end - ap_gdt - 1
+	.long TRAMP(ap_gdt)
+ap_trampoline_end:
+
+	.code64
+ap_start64:
+	movw	$0x10, %ax
+	movw	%ax, %ds
+	movw	%ax, %es
+	movw	%ax, %ss
+	movl	$1, %edi
+	lock xaddl %edi, ap_next_cpu(%rip)	/* edi = this CPU's number */
+	cmpl	$8, %edi			/* no stack for a ninth CPU */
+	jae	4f
+	movl	%edi, %eax
+	incl	%eax
+	imull	$AP_STACK_SIZE, %eax
+	leaq	ap_stacks(%rip), %rsp
+	addq	%rax, %rsp
+	xorl	%ebp, %ebp
+	call	ap_main
+4:	cli
+	hlt
+	jmp	4b
+
+	.section .data
+	.align 4
+ap_next_cpu:	.long 1
+	.section .bss
+	.align 16
+	.globl ap_stacks
+ap_stacks:	.skip AP_STACK_SIZE * 8	/* CPUs 1..7; slot 0 unused */
+	.section .text
 
 /*
  * Exception stubs: vector numbers 0..31. Vectors that push an error code

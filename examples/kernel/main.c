@@ -69,6 +69,7 @@ static char boot_cmdline[512];
 static char machine_cmdline[4096];
 static size_t cmdline_len;
 static int failures;
+static int nr_cpus = 1;
 
 #define CHECK(cond, ...)                                          \
 	do {                                                      \
@@ -207,13 +208,22 @@ static uint64_t build_machine(void)
 		if (e > top)
 			top = e;
 	}
-	/* Page 0 (real-mode IVT and BIOS data) and this kernel stay out of kmm's hands. */
+	/* Page 0 (real-mode IVT and BIOS data), the AP trampoline and this kernel
+	 * stay out of kmm's hands. */
 	kprintf("kmm-kernel: reserved [mem 0x%016lx-0x%016lx] (page 0)\n", 0ul, 4095ul);
 	cmdline_range(0, 4096, "$");
+	kprintf("kmm-kernel: reserved [mem 0x%016lx-0x%016lx] (AP trampoline)\n", 0x8000ul,
+		0x8fffl);
+	cmdline_range(0x8000, 0x9000, "$");
 	kprintf("kmm-kernel: reserved [mem 0x%016lx-0x%016lx] (kernel image)\n",
 		(unsigned long)img_start, (unsigned long)(img_end - 1));
 	cmdline_range(img_start, img_end, "$");
-	cmdline_put(" nr_cpus=1");
+	cmdline_put(" nr_cpus=");
+	{
+		char c[2] = {(char)('0' + nr_cpus), 0};
+
+		cmdline_put(c);
+	}
 	if (boot_cmdline[0]) {
 		cmdline_put(" ");
 		cmdline_put(boot_cmdline);
@@ -383,6 +393,131 @@ static void test_percpu(kmm_machine *m)
 	kprintf("kmm-kernel: per-CPU memory: dynamic and DEFINE_PER_CPU copies counted right\n");
 }
 
+/*
+ * All CPUs at once: each allocates and frees pages of orders 0-2 and kmalloc
+ * objects, checking a cookie in each before it frees it, and hands some
+ * objects to the others through a shared exchange, so that objects are
+ * freed on another CPU than the one that allocated them.
+ */
+#define SMP_ITERATIONS 20000
+#define SMP_SLOTS 32
+#define SMP_EXCHANGE 64
+#define COOKIE 0x6b6d6d5f736d7021ul
+
+static kmm_machine *smp_machine;
+static void *smp_exchange[SMP_EXCHANGE];
+static struct {
+	unsigned long allocs, frees, remote_frees, bad, failed;
+} __attribute__((aligned(64))) smp_stats[KERNEL_MAX_CPUS];
+
+static uint64_t smp_rand(uint64_t *s)
+{
+	*s ^= *s << 13;
+	*s ^= *s >> 7;
+	*s ^= *s << 17;
+	return *s;
+}
+
+static void smp_free_obj(unsigned long cpu, uint64_t *obj, bool remote)
+{
+	if (obj[0] != ((uint64_t)(uintptr_t)obj ^ COOKIE))
+		smp_stats[cpu].bad++;
+	kmm_kfree(smp_machine, obj);
+	smp_stats[cpu].frees++;
+	smp_stats[cpu].remote_frees += remote;
+}
+
+static void smp_worker(unsigned long cpu)
+{
+	kmm_machine *m = smp_machine;
+	struct page *pages[SMP_SLOTS] = {0};
+	unsigned orders[SMP_SLOTS];
+	uint64_t *objs[SMP_SLOTS] = {0};
+	uint64_t seed = cpu * 0x9e3779b97f4a7c15ul + 1;
+
+	for (int i = 0; i < SMP_ITERATIONS; i++) {
+		uint64_t r = smp_rand(&seed);
+		unsigned slot = r % SMP_SLOTS;
+
+		if (pages[slot]) {
+			uint64_t *w = kmm_page_address(m, pages[slot]);
+
+			if (w[0] != ((uint64_t)(uintptr_t)w ^ cpu))
+				smp_stats[cpu].bad++;
+			kmm_free_pages(m, pages[slot], orders[slot]);
+			pages[slot] = NULL;
+			smp_stats[cpu].frees++;
+		} else {
+			orders[slot] = (unsigned)(r >> 8) % 3;
+			pages[slot] = kmm_alloc_pages(m, GFP_KERNEL, orders[slot]);
+			if (pages[slot]) {
+				uint64_t *w = kmm_page_address(m, pages[slot]);
+
+				w[0] = (uint64_t)(uintptr_t)w ^ cpu;
+				smp_stats[cpu].allocs++;
+			} else {
+				smp_stats[cpu].failed++;
+			}
+		}
+		slot = (r >> 16) % SMP_SLOTS;
+		if (objs[slot]) {
+			/* Half the time hand it over; free whatever the exchange gives back. */
+			if ((r >> 24) & 1) {
+				uint64_t *got = __atomic_exchange_n(
+					&smp_exchange[(r >> 32) % SMP_EXCHANGE], objs[slot],
+					__ATOMIC_ACQ_REL);
+
+				if (got)
+					smp_free_obj(cpu, got, true);
+			} else {
+				smp_free_obj(cpu, objs[slot], false);
+			}
+			objs[slot] = NULL;
+		} else {
+			objs[slot] = kmm_kmalloc(m, 8 + (r >> 40) % 2048, GFP_KERNEL);
+			if (objs[slot]) {
+				objs[slot][0] = (uint64_t)(uintptr_t)objs[slot] ^ COOKIE;
+				smp_stats[cpu].allocs++;
+			} else {
+				smp_stats[cpu].failed++;
+			}
+		}
+	}
+	for (int s = 0; s < SMP_SLOTS; s++) {
+		if (pages[s]) {
+			kmm_free_pages(m, pages[s], orders[s]);
+			smp_stats[cpu].frees++;
+		}
+		if (objs[s])
+			smp_free_obj(cpu, objs[s], false);
+	}
+}
+
+static void test_smp(kmm_machine *m)
+{
+	unsigned long allocs = 0, frees = 0, remote = 0, bad = 0, failed = 0;
+
+	smp_machine = m;
+	smp_run_on_aps(smp_worker);
+	smp_worker(0);
+	smp_wait_aps(nr_cpus - 1);
+	for (int e = 0; e < SMP_EXCHANGE; e++)
+		if (smp_exchange[e])
+			smp_free_obj(0, smp_exchange[e], true);
+	for (int c = 0; c < nr_cpus; c++) {
+		allocs += smp_stats[c].allocs;
+		frees += smp_stats[c].frees;
+		remote += smp_stats[c].remote_frees;
+		bad += smp_stats[c].bad;
+		failed += smp_stats[c].failed;
+	}
+	kprintf("kmm-kernel: %d CPUs at once: %lu allocations, %lu frees (%lu of objects another "
+		"CPU may have allocated), %lu bad cookies, %lu failures\n",
+		nr_cpus, allocs, frees, remote, bad, failed);
+	CHECK(allocs == frees && bad == 0 && failed == 0, "concurrent allocation");
+	CHECK(kmm_check(m) == 0, "kmm_check after the concurrent run");
+}
+
 void kmain(uint32_t magic, uint32_t info);
 
 void kmain(uint32_t magic, uint32_t info)
@@ -393,11 +528,14 @@ void kmain(uint32_t magic, uint32_t info)
 	unsigned long boot_free;
 	int ret;
 
+	smp_init_bsp();
 	serial_init();
 	trap_init();
 	time_init();
 	kprintf("kmm-kernel: Linux 6.18's memory manager, booting on bare x86_64\n");
 	read_multiboot(magic, info);
+	nr_cpus = smp_start_aps();
+	kprintf("smp: Brought up 1 node, %d CPU%s\n", nr_cpus, nr_cpus > 1 ? "s" : "");
 	if (boot_cmdline[0])
 		kprintf("Kernel command line: %s\n", boot_cmdline);
 	top = build_machine();
@@ -421,6 +559,7 @@ void kmain(uint32_t magic, uint32_t info)
 	test_exhaustion(m);
 	test_slab(m);
 	test_percpu(m);
+	test_smp(m);
 
 	kprintf("--- /proc/buddyinfo ---\n");
 	kmm_report(m, KMM_REPORT_BUDDYINFO, serial_sink, NULL);

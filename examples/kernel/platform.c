@@ -8,8 +8,9 @@
  * memory-object calls (phys_create, phys_map, reserve) are never needed and
  * refuse; caps.can_remap = 0 tells the core so. The log is the serial port;
  * time is the TSC, calibrated at boot against the PIT's 1.193182 MHz clock;
- * there is one CPU, no rseq, one thread (the per-thread words are a static
- * array), and "yield" or "abort" mean pause and a failed exit.
+ * each CPU runs one thread of control (so the per-thread words are per-CPU,
+ * reached through GS), there is no rseq (no preemption: interrupts are off),
+ * and "yield" or "abort" mean pause and a failed exit.
  */
 #include <stddef.h>
 #include <stdint.h>
@@ -39,6 +40,14 @@ void time_init(void)
 	if (t1 > t0 + 10000)
 		tsc_per_us = (t1 - t0) / 10000;
 	tsc_at_boot = t0;
+}
+
+void udelay(unsigned long us)
+{
+	uint64_t end = rdtsc() + us * tsc_per_us;
+
+	while (rdtsc() < end)
+		cpu_pause();
 }
 
 void kmm_os_caps(struct kmm_os_caps *caps)
@@ -101,7 +110,7 @@ void kmm_os_task_name(char *buf, size_t len)
 
 unsigned int kmm_os_cpu_hint(void)
 {
-	return 0;
+	return (unsigned int)this_cpu();
 }
 
 void kmm_os_yield(void)
@@ -111,7 +120,7 @@ void kmm_os_yield(void)
 
 void kmm_os_smp_caps(struct kmm_os_smp *smp)
 {
-	smp->host_cpus = 1;
+	smp->host_cpus = KERNEL_MAX_CPUS;
 	smp->rseq_offset = 0;
 	smp->rseq_size = 0;
 	smp->rseq_fence = 0;
@@ -123,11 +132,12 @@ int kmm_os_rseq_fence(int cpu)
 	return -ENOSYS;
 }
 
+/* One thread of control per CPU, so per-thread is per-CPU. */
+_Static_assert(CPU_LOCAL_WORDS >= KMM_OS_THREAD_WORDS, "cpu_local words");
+
 uintptr_t *kmm_os_thread_words(void)
 {
-	static uintptr_t words[KMM_OS_THREAD_WORDS];
-
-	return words;
+	return cpu_local_of(this_cpu())->words;
 }
 
 uint64_t kmm_os_now_ns(void)
