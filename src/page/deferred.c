@@ -110,6 +110,11 @@ unsigned long memmap_free_range(struct kmm_machine *m, struct zone *zone, unsign
 				page_clear(pg, PG_reserved);
 				set_page_count(pg, 0);
 			}
+			/*
+			 * No merging needed: a block is the largest aligned one that fits,
+			 * and ranges freed apart meet at section boundaries (2^15 pages),
+			 * above the largest order, or at a hole or reservation.
+			 */
 			__free_boot_block(m, zone, s, order);
 			freed += nr;
 			s += nr;
@@ -212,9 +217,6 @@ static bool deferred_grow(struct kmm_machine *m, struct zone *zone, unsigned lon
 		__atomic_store_n(&pgdat->first_deferred_pfn, pfn < end ? pfn : NO_DEFERRED,
 				 __ATOMIC_RELEASE);
 	}
-	if (pfn >= end && zone->deferred_pages)
-		kmm_log(m, "kmm: deferred init of node %d %s left %lu pages uncounted\n",
-			zone->node, zone->name, zone->deferred_pages);
 	kmm_spin_unlock(&pgdat->deferred_lock);
 	return true;
 }
@@ -262,58 +264,87 @@ unsigned long kmm_deferred_pages(kmm_machine *m)
 	return n;
 }
 
+/* What deferred_check found in one node, reported after its locks are released. */
+struct deferred_findings {
+	int zone_count_bad; /* zone index whose deferred_pages is wrong, or -1 */
+	unsigned long counted, want;
+	bool boundary_bad;
+	uint32_t listed_pfn; /* a deferred pfn found on a free list, or KMM_NIL_PFN */
+};
+
+static void check_node(struct kmm_machine *m, struct pglist_data *pgdat, unsigned long *fdp_out,
+		       struct deferred_findings *f)
+{
+	struct zone *top = node_top_zone(pgdat);
+	unsigned long fdp;
+
+	f->zone_count_bad = -1;
+	f->boundary_bad = false;
+	f->listed_pfn = KMM_NIL_PFN;
+	kmm_spin_lock(&pgdat->deferred_lock);
+	fdp = *fdp_out = pgdat->first_deferred_pfn;
+	for (int z = 0; z < MAX_NR_ZONES; z++) {
+		struct zone *zone = &pgdat->node_zones[z];
+		unsigned long want;
+
+		if (!zone_is_populated(zone))
+			continue;
+		want = zone == top && fdp != NO_DEFERRED ? free_ram_pages(m, fdp, zone_end_pfn(zone))
+						       : 0;
+		if (zone->deferred_pages != want && f->zone_count_bad < 0) {
+			f->zone_count_bad = z;
+			f->counted = zone->deferred_pages;
+			f->want = want;
+		}
+	}
+	if (fdp != NO_DEFERRED && top) {
+		f->boundary_bad = fdp < top->zone_start_pfn || fdp >= zone_end_pfn(top) ||
+				  fdp % PAGES_PER_SECTION;
+		/* Nothing deferred may be on a free list. */
+		kmm_spin_lock(&top->lock);
+		for (int o = 0; o < NR_PAGE_ORDERS && f->listed_pfn == KMM_NIL_PFN; o++)
+			for (int t = 0; t < MIGRATE_TYPES; t++) {
+				uint32_t pfn;
+
+				page_list_for_each (m->vmemmap, &top->free_area[o].free_list[t], pfn)
+					if (pfn >= fdp) {
+						f->listed_pfn = pfn;
+						break;
+					}
+			}
+		kmm_spin_unlock(&top->lock);
+	} else if (fdp != NO_DEFERRED) {
+		f->boundary_bad = true;
+	}
+	kmm_spin_unlock(&pgdat->deferred_lock);
+}
+
 int deferred_check(struct kmm_machine *m)
 {
 	int problems = 0;
 
 	for (int n = 0; n < m->nr_nodes; n++) {
 		struct pglist_data *pgdat = m->node_data[n];
-		struct zone *top = node_top_zone(pgdat);
+		struct deferred_findings f;
 		unsigned long fdp;
 
-		kmm_spin_lock(&pgdat->deferred_lock);
-		fdp = pgdat->first_deferred_pfn;
-		for (int z = 0; z < MAX_NR_ZONES; z++) {
-			struct zone *zone = &pgdat->node_zones[z];
-			unsigned long want;
-
-			if (!zone_is_populated(zone))
-				continue;
-			want = zone == top && fdp != NO_DEFERRED ? free_ram_pages(m, fdp, zone_end_pfn(zone))
-							       : 0;
-			if (zone->deferred_pages != want) {
-				kmm_log(m, "kmm_check: node %d %s: %lu deferred pages counted, %lu in "
-					   "[%#lx, end)\n",
-					n, zone->name, zone->deferred_pages, want, fdp);
-				problems++;
-			}
+		check_node(m, pgdat, &fdp, &f);
+		if (f.zone_count_bad >= 0) {
+			kmm_log(m, "kmm_check: node %d %s: %lu deferred pages counted, %lu in [%#lx, end)\n",
+				n, pgdat->node_zones[f.zone_count_bad].name, f.counted, f.want, fdp);
+			problems++;
 		}
-		if (fdp != NO_DEFERRED) {
-			if (!top || fdp < top->zone_start_pfn || fdp >= zone_end_pfn(top) ||
-			    fdp % PAGES_PER_SECTION) {
-				kmm_log(m, "kmm_check: node %d: first deferred pfn %#lx is not a section "
-					   "boundary inside its highest zone\n",
-					n, fdp);
-				problems++;
-			}
-			/* Nothing deferred may be on a free list. */
-			for (int o = 0; top && o < NR_PAGE_ORDERS; o++)
-				for (int t = 0; t < MIGRATE_TYPES; t++) {
-					uint32_t pfn;
-
-					kmm_spin_lock(&top->lock);
-					page_list_for_each (m->vmemmap, &top->free_area[o].free_list[t], pfn)
-						if (pfn >= fdp) {
-							kmm_log(m, "kmm_check: node %d %s: deferred pfn "
-								   "%#x is on a free list\n",
-								n, top->name, pfn);
-							problems++;
-							break;
-						}
-					kmm_spin_unlock(&top->lock);
-				}
+		if (f.boundary_bad) {
+			kmm_log(m, "kmm_check: node %d: first deferred pfn %#lx is not a section "
+				   "boundary inside its highest zone\n",
+				n, fdp);
+			problems++;
 		}
-		kmm_spin_unlock(&pgdat->deferred_lock);
+		if (f.listed_pfn != KMM_NIL_PFN) {
+			kmm_log(m, "kmm_check: node %d: deferred pfn %#x is on a free list\n", n,
+				f.listed_pfn);
+			problems++;
+		}
 	}
 	return problems;
 }
