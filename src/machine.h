@@ -69,6 +69,9 @@ struct kmm_machine {
 	unsigned long pcpu_unit_bytes;
 	struct pcpu_state *pcpu;
 
+	/* The boot allocator's reservations, kept for deferred init (page/deferred.c). */
+	struct memblock *memblock;
+
 	/* Boot-time accounting, for meminfo and zoneinfo. */
 	unsigned long memmap_pages;   /* frames spent on the memmap */
 	unsigned long boot_pages;     /* all frames taken by the boot allocator */

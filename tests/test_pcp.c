@@ -100,6 +100,8 @@ static void check_sizes(const char *cmdline)
 	kmm_machine *m = boot_quiet(cmdline);
 	int checked = 0;
 
+	kmm_deferred_init_all(m); /* pcp sizes are set for the final managed counts */
+
 	for (int nid = 0; nid < kmm_nr_nodes(m); nid++) {
 		int node_cpus = 0;
 

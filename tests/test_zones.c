@@ -221,6 +221,9 @@ static void check_watermarks(const char *cmdline, long user_min_free_kbytes, int
 	unsigned long lowmem = 0, min_free_kbytes, pages_min;
 	static const int ratio[KMM_NR_ZONES] = { 256, 256, 32, 0, 0 };
 
+	/* Watermarks were set at boot for the final managed counts; read those. */
+	kmm_deferred_init_all(m);
+
 	for (int n = 0; n < m->nr_nodes; n++)
 		for (int z = 0; z < KMM_NR_ZONES; z++)
 			if (z != KMM_ZONE_HIGHMEM && z != KMM_ZONE_MOVABLE)

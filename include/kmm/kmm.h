@@ -196,6 +196,16 @@ KMM_API int kmm_zone_unusable_index(kmm_machine *m, int nid, enum kmm_zone_type 
 				    unsigned int order);
 KMM_API int kmm_zone_fragmentation_index(kmm_machine *m, int nid, enum kmm_zone_type zone,
 					 unsigned int order);
+/*
+ * Deferred struct page init (docs/machine.md, `deferred_struct_page_init=`):
+ * at boot only part of each node's highest zone has initialized
+ * descriptors; the rest is initialized as allocations need it. These
+ * finish the work now, and count the RAM pages still waiting. Reports
+ * finish it themselves, since they show the machine as Linux does after boot.
+ */
+KMM_API void kmm_deferred_init_all(kmm_machine *m);
+KMM_API unsigned long kmm_deferred_pages(kmm_machine *m);
+
 /* Managed pages of a zone (0 when the zone is not populated). */
 KMM_API unsigned long kmm_zone_managed_pages(kmm_machine *m, int nid, enum kmm_zone_type zone);
 

@@ -244,6 +244,7 @@ void kmm_desc_defaults(struct kmm_machine_desc *desc)
 		desc->lowmem_reserve_ratio[z] = default_lowmem_reserve_ratio[z];
 	desc->mobility_grouping = true;
 	desc->pcp = true;
+	desc->deferred_init = true;
 }
 
 /* ---- parsing ------------------------------------------------------------- */
@@ -490,6 +491,7 @@ static const struct key keys[] = {
 	{ .name = "lowmem_reserve_ratio", .type = K_FUNC, .fn = key_lowmem_reserve_ratio },
 	{ .name = "page_group_by_mobility", .type = K_BOOL, .off = DESC_OFF(mobility_grouping) },
 	{ .name = "pcp", .type = K_BOOL, .off = DESC_OFF(pcp) },
+	{ .name = "deferred_struct_page_init", .type = K_BOOL, .off = DESC_OFF(deferred_init) },
 	{ .name = "init_on_alloc", .type = K_BOOL, .off = DESC_OFF(init_on_alloc) },
 	{ .name = "init_on_free", .type = K_BOOL, .off = DESC_OFF(init_on_free) },
 	{ .name = "slab_freelist_random", .type = K_BOOL, .off = DESC_OFF(slab_freelist_random) },
@@ -705,6 +707,7 @@ void kmm_desc_format(const struct kmm_machine_desc *desc, char *buf, size_t len)
 	}
 	sb_bool(&sb, "page_group_by_mobility=", desc->mobility_grouping, true);
 	sb_bool(&sb, "pcp=", desc->pcp, true);
+	sb_bool(&sb, "deferred_struct_page_init=", desc->deferred_init, true);
 	sb_bool(&sb, "init_on_alloc=", desc->init_on_alloc, false);
 	sb_bool(&sb, "init_on_free=", desc->init_on_free, false);
 	sb_bool(&sb, "slab_freelist_random=", desc->slab_freelist_random, false);

@@ -46,6 +46,7 @@ struct kmm_machine_desc {
 	int lowmem_reserve_ratio[KMM_NR_ZONES]; /* lowmem_reserve_ratio=a,b,c,d,e */
 	bool mobility_grouping;			/* page_group_by_mobility=0|1 (default 1) */
 	bool pcp;				/* pcp=0|1 (default 1) */
+	bool deferred_init;			/* deferred_struct_page_init=0|1 (default 1) */
 	bool init_on_alloc;			/* init_on_alloc=0|1 */
 	bool init_on_free;			/* init_on_free=0|1 */
 	bool slab_freelist_random;		/* slab_freelist_random=0|1 */

@@ -21,6 +21,7 @@
 #include "boot/late_init.h"
 #include "boot/memblock.h"
 #include "log.h"
+#include "page/deferred.h"
 #include "page/internal.h"
 #include "platform/platform.h"
 
@@ -142,13 +143,6 @@ static int setup_memmap(struct boot *b, char *err, size_t len)
 	return KMM_OK;
 }
 
-static bool pfn_section_present(const struct boot *b, unsigned long pfn)
-{
-	unsigned long sec = pfn >> PFN_SECTION_SHIFT;
-
-	return (b->section_present[sec / 8] >> (sec % 8)) & 1;
-}
-
 static int setup_nodes(struct boot *b, char *err, size_t len)
 {
 	struct kmm_machine *m = b->m;
@@ -208,85 +202,29 @@ static int setup_pageblocks(struct boot *b, char *err, size_t len)
 	return KMM_OK;
 }
 
-/* Every descriptor of a backed section: reserved, with its zone and node. */
+/*
+ * Every descriptor of a backed section, reserved, with its zone and node;
+ * then every RAM page memblock did not take to the buddy lists. Both stop
+ * at each node's first deferred pfn (page/deferred.c).
+ */
 static void init_memmap(struct boot *b)
 {
-	struct kmm_machine *m = b->m;
-
-	for (int n = 0; n < b->lay.nr_nodes; n++) {
-		unsigned long pfn = b->lay.node[n].start, end = b->lay.node[n].end;
-
-		while (pfn < end) {
-			unsigned long sec_end =
-				MIN(end, ALIGN_DOWN(pfn, PAGES_PER_SECTION) + PAGES_PER_SECTION);
-			struct page tmpl;
-			enum kmm_zone_type z;
-			unsigned long run_end;
-
-			if (!pfn_section_present(b, pfn)) {
-				pfn = sec_end;
-				continue;
-			}
-			/* a run of pfns with the same zone */
-			z = kmm_layout_pfn_zone(&b->lay, n, pfn);
-			run_end = MIN(sec_end, kmm_layout_next_zone_boundary(&b->lay, n, pfn));
-			kmm_memset(&tmpl, 0, sizeof(tmpl));
-			tmpl.flags = 1u << PG_reserved;
-			if (pfn >= b->lay.max_low_pfn)
-				tmpl.flags |= 1u << PG_highmem;
-			set_page_links(&tmpl, z, (unsigned int)n);
-			tmpl._refcount = 1;
-			tmpl.lru_next = KMM_NIL_PFN;
-			tmpl.lru_prev = KMM_NIL_PFN;
-			for (unsigned long p = pfn; p < run_end; p++)
-				m->vmemmap[p] = tmpl;
-			pfn = run_end;
-		}
-	}
+	for (int n = 0; n < b->lay.nr_nodes; n++)
+		memmap_init_range(b->m, n, b->lay.node[n].start,
+				  MIN(b->lay.node[n].end, b->m->node_data[n]->first_deferred_pfn));
 }
 
-/* Hand every free RAM page to the buddy allocator (memblock_free_all). */
+/* memblock_free_all */
 static void free_all_ram(struct boot *b)
 {
 	struct kmm_machine *m = b->m;
 
 	for_each_zone_m (m, zone) {
-		unsigned long zs = zone->zone_start_pfn, ze = zone_end_pfn(zone);
+		unsigned long end = MIN(zone_end_pfn(zone), zone->zone_pgdat->first_deferred_pfn);
 
 		if (!zone_is_populated(zone))
 			continue;
-		zone->managed_pages = 0;
-		for (int r = 0; r < b->lay.nr_ram; r++) {
-			unsigned long s = MAX(zs, b->lay.ram[r].start);
-			unsigned long e = MIN(ze, b->lay.ram[r].end);
-
-			while (s < e) {
-				unsigned int order;
-				unsigned long nr;
-
-				if (memblock_is_reserved(&b->mb, s)) {
-					s++;
-					continue;
-				}
-				order = s ? MIN((unsigned int)__builtin_ctzl(s),
-						(unsigned)MAX_ORDER)
-					  : MAX_ORDER;
-				while ((s + (1ul << order) > e ||
-					memblock_reserved_in(&b->mb, s, s + (1ul << order))) &&
-				       order > 0)
-					order--;
-				nr = 1ul << order;
-				for (unsigned long p = s; p < s + nr; p++) {
-					struct page *pg = pfn_to_page(m, p);
-
-					page_clear(pg, PG_reserved);
-					set_page_count(pg, 0);
-				}
-				__free_boot_block(m, zone, s, order);
-				zone->managed_pages += nr;
-				s += nr;
-			}
-		}
+		zone->managed_pages = memmap_free_range(m, zone, zone->zone_start_pfn, end);
 		m->totalram_pages += zone->managed_pages;
 		if (zone->idx == KMM_ZONE_HIGHMEM)
 			m->totalhigh_pages += zone->managed_pages;
@@ -411,7 +349,16 @@ static int machine_boot(const char *cmdline, void *mem, size_t size, kmm_machine
 		return ret;
 	}
 	m->section_present = b.section_present;
+	/* memblock stays for deferred init: its last allocation is its own copy. */
+	m->memblock = boot_alloc(&b, sizeof(struct memblock), 0, NULL);
+	if (!m->memblock) {
+		teardown(&b);
+		return fail(err, len, "no room for the boot allocator's reservations");
+	}
+	kmm_memcpy(m->memblock, &b.mb, sizeof(b.mb));
+	m->memblock->lay = &m->layout;
 	setup_cpus(m);
+	deferred_setup(m);
 	init_memmap(&b);
 	free_all_ram(&b);
 	m->boot_pages = b.mb.reserved_pages;

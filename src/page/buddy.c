@@ -327,7 +327,7 @@ retry:
 void reserve_highatomic_pageblock(struct kmm_machine *m, struct page *page, struct zone *zone)
 {
 	unsigned long pfn = page_to_pfn(m, page);
-	unsigned long max_managed = zone->managed_pages / 100 + pageblock_nr_pages;
+	unsigned long max_managed = zone_managed_final(zone) / 100 + pageblock_nr_pages;
 	int mt;
 
 	if (READ_ONCE(zone->nr_reserved_highatomic) >= max_managed)

@@ -17,6 +17,7 @@
  * Returns the number of problems; the first few are described in the log.
  */
 #include "log.h"
+#include "page/deferred.h"
 #include "page/internal.h"
 
 #define CHECK_REPORT_MAX 20
@@ -131,7 +132,9 @@ static unsigned long scan_span(struct checker *c, struct zone *zone)
 {
 	struct kmm_machine *m = c->m;
 	unsigned long heads = 0;
-	unsigned long pfn = zone->zone_start_pfn, end = zone_end_pfn(zone);
+	unsigned long pfn = zone->zone_start_pfn;
+	/* Descriptors past the first deferred pfn are not initialized yet. */
+	unsigned long end = MIN(zone_end_pfn(zone), zone->zone_pgdat->first_deferred_pfn);
 
 	while (pfn < end) {
 		const struct page *p;
@@ -177,6 +180,8 @@ static void check_zone(struct checker *c, struct zone *zone)
 	unsigned long heads_listed, heads_seen, free_pages;
 	unsigned long nblocks;
 
+	/* deferred_lock first, as deferred init takes them: the span cannot grow meanwhile. */
+	kmm_spin_lock(&zone->zone_pgdat->deferred_lock);
 	kmm_spin_lock(&zone->lock);
 	free_pages = check_free_lists(c, zone, &heads_listed);
 	heads_seen = scan_span(c, zone);
@@ -196,6 +201,7 @@ static void check_zone(struct checker *c, struct zone *zone)
 			problem(c, zone, "pageblock %lu has invalid type %u", i,
 				zone->pageblock_mt[i]);
 	kmm_spin_unlock(&zone->lock);
+	kmm_spin_unlock(&zone->zone_pgdat->deferred_lock);
 	flush_messages(c);
 }
 
@@ -210,6 +216,7 @@ int kmm_check(kmm_machine *m)
 		if (zone_is_populated(zone))
 			check_zone(&c, zone);
 	}
+	c.problems += deferred_check(m);
 	for (int i = 0; i < (int)ARRAY_SIZE(m->check_hooks); i++)
 		if (m->check_hooks[i])
 			c.problems += m->check_hooks[i](m);

@@ -91,6 +91,13 @@ struct zone {
 	unsigned long spanned_pages;
 	unsigned long present_pages;
 	unsigned long managed_pages;
+	/*
+	 * Pages that become managed when deferred struct page init reaches
+	 * them (page/deferred.c); 0 once the zone is whole. Watermarks and pcp
+	 * sizes use zone_managed_final(), as Linux computes them after its
+	 * deferred init is done.
+	 */
+	unsigned long deferred_pages;
 
 	/* Migratetype of each pageblock in the span (one byte each). */
 	uint8_t *pageblock_mt;
@@ -111,6 +118,13 @@ struct zone {
 static inline bool zone_is_populated(const struct zone *z)
 {
 	return z->present_pages != 0;
+}
+
+/* Managed pages once deferred init is done: what watermarks are sized for. */
+static inline unsigned long zone_managed_final(const struct zone *z)
+{
+	return __atomic_load_n(&z->managed_pages, __ATOMIC_RELAXED) +
+	       __atomic_load_n(&z->deferred_pages, __ATOMIC_RELAXED);
 }
 
 static inline bool zone_is_managed(const struct zone *z)
@@ -165,6 +179,14 @@ struct pglist_data {
 	unsigned long node_spanned_pages;
 	unsigned long node_present_pages;
 	struct kmm_machine *machine;
+	/*
+	 * Deferred struct page init (page/deferred.c): descriptors of pfns in
+	 * [first_deferred_pfn, node end) are not initialized yet; ULONG_MAX
+	 * when the whole node is. Only the node's highest zone is deferred, as
+	 * in Linux. Advanced under deferred_lock, read with acquire.
+	 */
+	unsigned long first_deferred_pfn;
+	kmm_spinlock deferred_lock;
 };
 
 #endif /* KMM_PAGE_MMZONE_H */

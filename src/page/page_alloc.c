@@ -33,6 +33,7 @@
  * Lock order: pcp lock -> zone->lock; zone->lock is a leaf; nothing logs
  * while holding either (log.h).
  */
+#include "page/deferred.h"
 #include "page/internal.h"
 #include "page/pcp.h"
 #include "platform/platform.h"
@@ -177,9 +178,15 @@ static struct page *get_page_from_freelist(struct kmm_machine *m, gfp_t gfp, uns
 					     zone->watermark_boost;
 
 			if (!zone_watermark_fast(zone, order, mark, ac->highest_zoneidx,
-						 alloc_flags))
+						 alloc_flags)) {
+				/* Below the mark: descriptors not yet initialized may lift it. */
+				if (unlikely(zone_has_deferred(zone)) &&
+				    deferred_grow_zone(m, zone, order))
+					goto try_this_zone;
 				continue;
+			}
 		}
+try_this_zone:
 		page = rmqueue(m, zone, order, gfp, ac->migratetype, alloc_flags,
 			       ac->preferred_nid);
 		if (page) {
@@ -188,6 +195,8 @@ static struct page *get_page_from_freelist(struct kmm_machine *m, gfp_t gfp, uns
 				reserve_highatomic_pageblock(m, page, zone);
 			return page;
 		}
+		if (unlikely(zone_has_deferred(zone)) && deferred_grow_zone(m, zone, order))
+			goto try_this_zone;
 	}
 	return NULL;
 }
@@ -672,9 +681,13 @@ int kmm_pfn_valid(const kmm_machine *m, unsigned long pfn)
 	return pfn_valid(m, pfn);
 }
 
+/* A lookup of a pfn whose descriptor is still deferred initializes it first. */
 struct page *kmm_pfn_to_page(const kmm_machine *m, unsigned long pfn)
 {
-	return pfn_valid(m, pfn) ? pfn_to_page(m, pfn) : NULL;
+	if (!pfn_valid(m, pfn))
+		return NULL;
+	deferred_init_pfn((struct kmm_machine *)m, pfn);
+	return pfn_to_page(m, pfn);
 }
 
 void *kmm_page_address(const kmm_machine *m, const struct page *page)

@@ -55,7 +55,7 @@
 /* Linux's zone_batchsize. */
 static int zone_batchsize(const struct kmm_machine *m, const struct zone *zone)
 {
-	unsigned long batch = MIN(zone->managed_pages >> 10, (1ul << 20) >> m->page_shift);
+	unsigned long batch = MIN(zone_managed_final(zone) >> 10, (1ul << 20) >> m->page_shift);
 
 	batch /= 4; /* we effectively *= 4 below */
 	if (batch < 1)
@@ -89,7 +89,7 @@ static int fls_ul(unsigned long x)
 /* The vm statistics threshold of a zone (calculate_normal_threshold). */
 static int zone_stat_threshold(const struct kmm_machine *m, const struct zone *zone)
 {
-	unsigned long mem = zone->managed_pages >> (27 - m->page_shift); /* 128 MiB units */
+	unsigned long mem = zone_managed_final(zone) >> (27 - m->page_shift); /* 128 MiB units */
 	int threshold = 2 * fls_ul((unsigned long)m->nr_cpus) * (1 + fls_ul(mem));
 
 	return MIN(threshold, 125);
@@ -335,7 +335,7 @@ static unsigned long pcp_check_lists(struct pcp_checker *c, struct zone *zone, i
 					    pindex, pfn);
 				break;
 			}
-			if (++n > zone->managed_pages) {
+			if (++n > zone_managed_final(zone)) {
 				pcp_problem(c, zone, cpu, "list %u has a cycle", pindex);
 				break;
 			}
@@ -428,7 +428,7 @@ static int pcp_check(struct kmm_machine *m)
 
 				page_list_for_each (m->vmemmap, &pcp->lists[i], pfn) {
 					listed++;
-					if (listed > zone->managed_pages)
+					if (listed > zone_managed_final(zone))
 						break;
 				}
 			}

@@ -31,7 +31,7 @@ static unsigned long lowmem_managed_pages(const struct kmm_machine *m, bool with
 			continue;
 		if (zone->idx == KMM_ZONE_MOVABLE && !with_movable)
 			continue;
-		n += zone->managed_pages;
+		n += zone_managed_final(zone);
 	}
 	return n;
 }
@@ -60,18 +60,18 @@ void setup_per_zone_wmarks(struct kmm_machine *m)
 	m->desc.min_free_kbytes = kbytes;
 	for_each_zone_m (m, zone) {
 		uint64_t tmp =
-			lowmem_pages ? (uint64_t)pages_min * zone->managed_pages / lowmem_pages : 0;
+			lowmem_pages ? (uint64_t)pages_min * zone_managed_final(zone) / lowmem_pages : 0;
 
 		kmm_spin_lock(&zone->lock);
 		if (zone->idx == KMM_ZONE_HIGHMEM || zone->idx == KMM_ZONE_MOVABLE) {
-			unsigned long min_pages = zone->managed_pages / 1024;
+			unsigned long min_pages = zone_managed_final(zone) / 1024;
 
 			zone->_watermark[WMARK_MIN] = MIN(MAX(min_pages, SWAP_CLUSTER_MAX), 128ul);
 		} else {
 			zone->_watermark[WMARK_MIN] = (unsigned long)tmp;
 		}
 		tmp = MAX(tmp >> 2, (uint64_t)mult_frac(
-					    zone->managed_pages,
+					    zone_managed_final(zone),
 					    (unsigned long)m->desc.watermark_scale_factor, 10000));
 		zone->watermark_boost = 0;
 		zone->_watermark[WMARK_LOW] = zone->_watermark[WMARK_MIN] + (unsigned long)tmp;
@@ -88,7 +88,7 @@ void setup_per_zone_lowmem_reserve(struct kmm_machine *m)
 		for (int i = 0; i < MAX_NR_ZONES; i++) {
 			struct zone *zone = &pgdat->node_zones[i];
 			int ratio = m->desc.lowmem_reserve_ratio[i];
-			bool clear = ratio == 0 || zone->managed_pages == 0;
+			bool clear = ratio == 0 || zone_managed_final(zone) == 0;
 			unsigned long managed = 0;
 
 			for (int j = 0; j <= i; j++)
@@ -96,8 +96,8 @@ void setup_per_zone_lowmem_reserve(struct kmm_machine *m)
 			for (int j = i + 1; j < MAX_NR_ZONES; j++) {
 				struct zone *upper = &pgdat->node_zones[j];
 
-				managed += upper->managed_pages;
-				if (clear || upper->managed_pages == 0)
+				managed += zone_managed_final(upper);
+				if (clear || zone_managed_final(upper) == 0)
 					zone->lowmem_reserve[j] = 0;
 				else
 					zone->lowmem_reserve[j] =
@@ -117,8 +117,8 @@ unsigned long calculate_totalreserve_pages(const struct kmm_machine *m)
 		for (int j = 0; j < MAX_NR_ZONES; j++)
 			max = MAX(max, zone->lowmem_reserve[j]);
 		max += (long)high_wmark_pages(zone);
-		if ((unsigned long)max > zone->managed_pages)
-			max = (long)zone->managed_pages;
+		if ((unsigned long)max > zone_managed_final(zone))
+			max = (long)zone_managed_final(zone);
 		total += (unsigned long)max;
 	}
 	return total;
