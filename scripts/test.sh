@@ -20,7 +20,7 @@ run_suite() { # name, cmake args..., -- ctest args...
   [ $# -gt 0 ] && shift
   targs=("$@")
   echo "=== $name ==="
-  cmake -S . -B "build/$name" -DKMM_WERROR=ON "${cargs[@]}" >/dev/null
+  cmake -S . -B "build/$name" -DKMM_WERROR=ON -DBUILD_TESTING=ON "${cargs[@]}" >/dev/null
   cmake --build "build/$name" -j"$jobs" >/dev/null
   (cd "build/$name" && ctest --output-on-failure -j"$jobs" "${targs[@]}")
 }
