@@ -44,6 +44,11 @@ function(check_prefix prefix libdir)
     ${C_COMPILER} -std=gnu11 -Wall -Wextra -Werror ${SOURCE_DIR}/examples/linux_api.c ${flags}
     -Wl,-rpath,${pc_libdir} -o ${prefix}/linux_api)
   run("the pkg-config example" ${prefix}/linux_api)
+  # the generated <kmm/version.h> is installed and matches the library
+  file(WRITE ${prefix}/version.c "#include <kmm/kmm.h>\n#include <kmm/version.h>\n#include <string.h>\nint main(void) { return strcmp(kmm_version(), KMM_VERSION_STRING) != 0; }\n")
+  run("building against <kmm/version.h>" ${C_COMPILER} ${prefix}/version.c ${flags}
+    -Wl,-rpath,${pc_libdir} -o ${prefix}/version)
+  run("kmm_version() against KMM_VERSION_STRING" ${prefix}/version)
   set(consumer ${prefix}/consumer)
   file(MAKE_DIRECTORY ${consumer})
   file(WRITE ${consumer}/CMakeLists.txt
