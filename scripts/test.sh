@@ -6,7 +6,10 @@
 #   4. a Release build with gcc of every target and every CTest test,
 #   5. every other build type with gcc and clang, built warning-free (-Werror),
 #   6. smoke runs of the Release build: every `kmm stat` report, `kmm demo`,
-#      `kmm slabtop`, and every `kmm bench` suite with --json (valid JSON).
+#      `kmm slabtop`, and every `kmm bench` suite with --json (valid JSON),
+#   7. the Debian packages (scripts/deb.sh --ci): built, lintian-clean,
+#      installed with apt, examples/*.c built and run against them with
+#      pkg-config and find_package(kmm), removed again.
 # Every build passes -DKMM_WERROR=ON (users' builds default to OFF).
 # Installs missing Debian packages first (libcmocka-dev, cmake, clang ...).
 set -euo pipefail
@@ -53,4 +56,6 @@ for suite in pages zones smp slab; do
     [ "$(head -c 1 "$out")" = "{" ] && grep -q '"results"' "$out"
   fi
 done
+echo "=== debian packages ==="
+scripts/deb.sh --ci
 echo "all test stages passed"
