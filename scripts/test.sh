@@ -3,8 +3,14 @@
 #   1. Debug build (internal assertions on) and every CTest test,
 #   2. the same tests built with AddressSanitizer + UndefinedBehaviorSanitizer,
 #   3. the threaded tests built with ThreadSanitizer,
-#   4. smoke runs of the Release build: every `kmm stat` report, `kmm demo`,
-#      `kmm slabtop`, and every `kmm bench` suite with --json (valid JSON).
+#   4. a Release build with gcc of every target and every CTest test,
+#   5. every other build type with gcc and clang, built warning-free (-Werror),
+#   6. smoke runs of the Release build: every `kmm stat` report, `kmm demo`,
+#      `kmm slabtop`, and every `kmm bench` suite with --json (valid JSON),
+#   7. the Debian packages (scripts/deb.sh --ci): built, lintian-clean,
+#      installed with apt, examples/*.c built and run against them with
+#      pkg-config and find_package(kmm), removed again.
+# Every build passes -DKMM_WERROR=ON (users' builds default to OFF).
 # Installs missing Debian packages first (libcmocka-dev, cmake, clang ...).
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -17,16 +23,24 @@ run_suite() { # name, cmake args..., -- ctest args...
   [ $# -gt 0 ] && shift
   targs=("$@")
   echo "=== $name ==="
-  cmake -S . -B "build/$name" "${cargs[@]}" >/dev/null
+  cmake -S . -B "build/$name" -DKMM_WERROR=ON -DBUILD_TESTING=ON "${cargs[@]}" >/dev/null
   cmake --build "build/$name" -j"$jobs" >/dev/null
   (cd "build/$name" && ctest --output-on-failure -j"$jobs" "${targs[@]}")
 }
 run_suite debug -DCMAKE_BUILD_TYPE=Debug
 run_suite sanitize -DCMAKE_BUILD_TYPE=Debug -DKMM_SANITIZE=address,undefined -- -LE static
 run_suite tsan -DCMAKE_BUILD_TYPE=RelWithDebInfo -DCMAKE_C_COMPILER=clang -DKMM_SANITIZE=thread -- -L threads
+run_suite release -DCMAKE_BUILD_TYPE=Release -DCMAKE_C_COMPILER=gcc
+echo "=== warnings: every build type, gcc and clang ==="
+for cc in gcc clang; do
+  for bt in Debug Release RelWithDebInfo MinSizeRel; do
+    case "$cc/$bt" in gcc/Debug | gcc/Release) continue ;; esac # built above
+    echo "--- $cc $bt"
+    cmake -S . -B "build/warn-$cc-$bt" -DCMAKE_C_COMPILER="$cc" -DCMAKE_BUILD_TYPE="$bt" -DKMM_WERROR=ON >/dev/null
+    cmake --build "build/warn-$cc-$bt" -j"$jobs" >/dev/null
+  done
+done
 echo "=== release smoke ==="
-cmake -S . -B build/release -DCMAKE_BUILD_TYPE=Release >/dev/null
-cmake --build build/release -j"$jobs" --target kmm >/dev/null
 for r in buddyinfo zoneinfo meminfo pagetypeinfo vmstat unusable_index extfrag_index slabinfo; do
   build/release/kmm stat "$r" --machine "mem=8G nr_cpus=2" >/dev/null
 done
@@ -42,4 +56,6 @@ for suite in pages zones smp slab; do
     [ "$(head -c 1 "$out")" = "{" ] && grep -q '"results"' "$out"
   fi
 done
+echo "=== debian packages ==="
+scripts/deb.sh --ci
 echo "all test stages passed"

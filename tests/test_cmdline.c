@@ -29,7 +29,8 @@ static struct kmm_machine_desc parse_ok(const char *cmdline)
 	errbuf[1] = '\0';
 	ret = kmm_cmdline_parse(cmdline, &d, errbuf, sizeof(errbuf));
 	if (ret != KMM_OK)
-		fail_msg("parse of \"%s\" failed (%d): %s", cmdline, ret, errbuf);
+		fail_msg("parse of \"%s\" failed (%d): %s", cmdline ? cmdline : "(null)", ret,
+			 errbuf);
 	assert_string_equal(errbuf, "");
 	return d;
 }
@@ -57,12 +58,14 @@ static void parse_err(const char *cmdline, const char *msg)
 /* Parse must fail and the message must quote `token`. */
 static void parse_err_tok(const char *cmdline, const char *token)
 {
-	char quoted[300];
-	int ret;
+	char quoted[sizeof(errbuf)];
+	int ret, n;
 
 	ret = kmm_cmdline_parse(cmdline, NULL, errbuf, sizeof(errbuf));
 	assert_int_equal(ret, KMM_EINVAL);
-	snprintf(quoted, sizeof(quoted), "'%s'", token);
+	/* A token too long to fit the message cannot be quoted whole: a bad test. */
+	n = snprintf(quoted, sizeof(quoted), "'%s'", token);
+	assert_true(n > 0 && (size_t)n < sizeof(quoted));
 	if (!strstr(errbuf, quoted))
 		fail_msg("parse of \"%s\": message \"%s\" does not quote %s", cmdline, errbuf,
 			 quoted);

@@ -68,6 +68,12 @@ enum kmm_zone_type {
  */
 typedef void (*kmm_sink_fn)(void *ctx, const char *text, size_t len);
 
+/*
+ * The version of the running library, "MAJOR.MINOR.PATCH" (a constant
+ * string). <kmm/version.h> has the version of the headers as macros.
+ */
+KMM_API const char *kmm_version(void);
+
 /* ---- machine lifetime ------------------------------------------------- */
 
 /*

@@ -40,6 +40,10 @@ int main(int argc, char **argv)
 		usage(stderr);
 		return 2;
 	}
+	if (!strcmp(argv[1], "--version")) {
+		printf("kmm %s\n", kmm_version());
+		return 0;
+	}
 	if (!strcmp(argv[1], "demo"))
 		return kmm_demo_main(argc - 1, argv + 1);
 	if (!strcmp(argv[1], "stat"))
