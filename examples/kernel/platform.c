@@ -135,6 +135,11 @@ int kmm_os_rseq_fence(int cpu)
 /* One thread of control per CPU, so per-thread is per-CPU. */
 _Static_assert(CPU_LOCAL_WORDS >= KMM_OS_THREAD_WORDS, "cpu_local words");
 
+int kmm_os_rseq_thread_init(void)
+{
+	return -1; /* no rseq in a kernel */
+}
+
 uintptr_t *kmm_os_thread_words(void)
 {
 	return cpu_local_of(this_cpu())->words;
