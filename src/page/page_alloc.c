@@ -641,18 +641,33 @@ void kmm_get_page(kmm_machine *m, struct page *page)
 	page_ref_inc(head);
 }
 
+/*
+ * put_page drops one reference of the block `page` heads. A compound page
+ * is freed at zero with its compound order. A plain (non-compound) block of
+ * order > 0 is legal too: Linux's put_page only drops the extra reference a
+ * get_page took, and __free_pages(page, order) frees it later. kmm frees
+ * such a block with the order it was allocated with whichever call drops
+ * the last reference (Linux, when put_page drops the last reference of a
+ * plain block, frees the head alone; its __free_pages frees the rest
+ * early when an extra reference is still held): the same pages come back,
+ * at most a little later.
+ */
 void kmm_put_page(kmm_machine *m, struct page *page)
 {
 	struct page *head;
+	unsigned int order;
 
 	if (unlikely(!page_in_machine(m, page))) {
 		kmm_report_bad_call(m, "put_page: %p is not a page of this machine", (void *)page);
 		return;
 	}
 	head = kmm_compound_head(m, page);
-	if (!free_page_is_valid(m, head, kmm_compound_order(m, head), "put_page"))
+	order = kmm_compound_order(m, head);
+	if (!page_test(head, PG_head) && page_alloc_order(head) > 0)
+		order = (unsigned int)page_alloc_order(head);
+	if (!free_page_is_valid(m, head, order, "put_page"))
 		return;
-	put_block(m, head, kmm_compound_order(m, head), false);
+	put_block(m, head, order, false);
 }
 
 int kmm_page_ref_count(const kmm_machine *m, const struct page *page)

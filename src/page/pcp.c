@@ -412,29 +412,38 @@ static int pcp_check(struct kmm_machine *m)
 
 		if (!zone_is_populated(zone))
 			continue;
-		marked = pcp_count_marked(m, zone);
 		if (!zone->pcp) {
+			marked = pcp_count_marked(m, zone);
 			if (marked)
 				pcp_problem(&c, zone, -1, "%lu PG_pcp pages but pcp is off",
 					    marked);
 			continue;
 		}
+		/*
+		 * PG_pcp changes only under the lock of the CPU whose list the
+		 * page joins or leaves, so with every CPU's lock of the zone
+		 * held the memmap and the lists hold still together. The locks
+		 * are taken in CPU order; nothing else holds two of them.
+		 */
+		for (int cpu = 0; cpu < m->nr_cpus; cpu++)
+			cpu_lock_remote(m, &pcp_ptr(m, zone, cpu)->lock, cpu);
+		marked = pcp_count_marked(m, zone);
 		for (int cpu = 0; cpu < m->nr_cpus; cpu++) {
 			struct per_cpu_pages *pcp = pcp_ptr(m, zone, cpu);
 
-			cpu_lock_remote(m, &pcp->lock, cpu);
 			for (unsigned int i = 0; i < NR_PCP_LISTS; i++) {
 				uint32_t pfn;
 
 				page_list_for_each (m->vmemmap, &pcp->lists[i], pfn) {
-					listed++;
+					listed++; /* heads: only a block's head has PG_pcp */
 					if (listed > zone->managed_pages)
 						break;
 				}
 			}
 			pcp_check_lists(&c, zone, cpu, pcp);
-			cpu_unlock(&pcp->lock);
 		}
+		for (int cpu = m->nr_cpus - 1; cpu >= 0; cpu--)
+			cpu_unlock(&pcp_ptr(m, zone, cpu)->lock);
 		if (listed != marked)
 			pcp_problem(&c, zone, -1, "%lu PG_pcp pages in the memmap but %lu listed",
 				    marked, listed);
