@@ -82,6 +82,9 @@ static void clear_pages(struct kmm_machine *m, struct page *page, unsigned int o
 static inline void prep_new_page(struct kmm_machine *m, struct page *page, unsigned int order,
 				 gfp_t gfp, int mt)
 {
+	/* a block leaving the free lists is unreferenced and no longer marked free */
+	VM_BUG_ON_PAGE(m, page_ref_count(page) != 0, page);
+	VM_BUG_ON_PAGE(m, page_test(page, PG_buddy) || page_test(page, PG_pcp), page);
 	set_page_count(page, 1);
 	set_page_alloc_info(page, order, (unsigned int)mt);
 	if ((gfp & __GFP_ZERO) || m->desc.init_on_alloc)
@@ -323,6 +326,9 @@ struct page *__alloc_pages(struct kmm_machine *m, gfp_t gfp, unsigned int order,
 	struct page *page;
 	int zidx, mt;
 
+	/* might_alloc: a request that may block must not come under a spinning lock */
+	if (gfp & __GFP_DIRECT_RECLAIM)
+		might_sleep();
 	if (unlikely(order > MAX_ORDER)) {
 		if (!(gfp & __GFP_NOWARN))
 			kmm_report_bad_call(

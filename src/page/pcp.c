@@ -211,12 +211,12 @@ static void drain_pages_zone(struct kmm_machine *m, int cpu, struct zone *zone)
 {
 	struct per_cpu_pages *pcp = pcp_ptr(m, zone, cpu);
 
-	cpu_lock_remote(m, &pcp->lock, cpu);
+	pcp_lock_remote(m, pcp, cpu);
 	if (pcp->count)
 		free_pcppages_bulk(m, zone, pcp->count, pcp, 0);
 	else
 		pcp_fold_stats_locked(zone, pcp);
-	cpu_unlock(&pcp->lock);
+	pcp_unlock(pcp);
 }
 
 void drain_pages_m(struct kmm_machine *m, int cpu, struct zone *only)
@@ -256,9 +256,9 @@ static void pcp_vmstat_fold(struct kmm_machine *m)
 			if (!zone->pcp)
 				continue;
 			pcp = pcp_ptr(m, zone, cpu);
-			cpu_lock_remote(m, &pcp->lock, cpu);
+			pcp_lock_remote(m, pcp, cpu);
 			pcp_fold_stats_locked(zone, pcp);
-			cpu_unlock(&pcp->lock);
+			pcp_unlock(pcp);
 		}
 	}
 }
@@ -426,7 +426,7 @@ static int pcp_check(struct kmm_machine *m)
 		 * are taken in CPU order; nothing else holds two of them.
 		 */
 		for (int cpu = 0; cpu < m->nr_cpus; cpu++)
-			cpu_lock_remote(m, &pcp_ptr(m, zone, cpu)->lock, cpu);
+			pcp_lock_remote(m, pcp_ptr(m, zone, cpu), cpu);
 		marked = pcp_count_marked(m, zone);
 		for (int cpu = 0; cpu < m->nr_cpus; cpu++) {
 			struct per_cpu_pages *pcp = pcp_ptr(m, zone, cpu);
@@ -443,7 +443,7 @@ static int pcp_check(struct kmm_machine *m)
 			pcp_check_lists(&c, zone, cpu, pcp);
 		}
 		for (int cpu = m->nr_cpus - 1; cpu >= 0; cpu--)
-			cpu_unlock(&pcp_ptr(m, zone, cpu)->lock);
+			pcp_unlock(pcp_ptr(m, zone, cpu));
 		if (listed != marked)
 			pcp_problem(&c, zone, -1, "%lu PG_pcp pages in the memmap but %lu listed",
 				    marked, listed);
