@@ -389,13 +389,15 @@ static unsigned long pcp_count_marked(const struct kmm_machine *m, const struct 
 	unsigned long n = 0, pfn = zone->zone_start_pfn, end = zone_end_pfn(zone);
 
 	while (pfn < end) {
+		/* one section at a time: a section's memmap is wholly there or not */
+		unsigned long stop = MIN(ALIGN_DOWN(pfn, PAGES_PER_SECTION) + PAGES_PER_SECTION, end);
+
 		if (!pfn_valid(m, pfn)) {
-			pfn = ALIGN_DOWN(pfn, PAGES_PER_SECTION) + PAGES_PER_SECTION;
+			pfn = stop;
 			continue;
 		}
-		if (page_test(pfn_to_page(m, pfn), PG_pcp))
-			n++;
-		pfn++;
+		for (; pfn < stop; pfn++)
+			n += page_test(pfn_to_page(m, pfn), PG_pcp);
 	}
 	return n;
 }
