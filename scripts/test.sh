@@ -4,7 +4,9 @@
 #   2. the same tests built with AddressSanitizer + UndefinedBehaviorSanitizer,
 #   3. the threaded tests built with ThreadSanitizer,
 #   4. smoke runs of the Release build: every `kmm stat` report, `kmm demo`,
-#      `kmm slabtop`, and every `kmm bench` suite with --json (valid JSON).
+#      `kmm slabtop`, and every `kmm bench` suite with --json (valid JSON),
+#   5. each libFuzzer target for KMM_FUZZ_SECONDS (60) under ASan + UBSan.
+# The Debug builds have internal assertions and lock-order checking on (KMM_DEBUG_CHECKS).
 # Installs missing Debian packages first (libcmocka-dev, cmake, clang ...).
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -41,5 +43,22 @@ for suite in pages zones smp slab; do
   else
     [ "$(head -c 1 "$out")" = "{" ] && grep -q '"results"' "$out"
   fi
+done
+# 5. each libFuzzer target for a bounded time (KMM_FUZZ_SECONDS, default 60) under ASan+UBSan
+#    with the debug checks on, starting from its corpus; a crash fails the stage (docs/testing.md)
+echo "=== fuzz ==="
+fuzz_secs="${KMM_FUZZ_SECONDS:-60}"
+cmake -S . -B build/fuzz -DCMAKE_BUILD_TYPE=RelWithDebInfo -DKMM_DEBUG_CHECKS=ON -DCMAKE_C_COMPILER=clang \
+  -DKMM_FUZZ=ON -DKMM_SANITIZE=address,undefined >/dev/null
+cmake --build build/fuzz -j"$jobs" --target fuzz_api fuzz_machine >/dev/null
+for t in api machine; do
+  mkdir -p "build/fuzz/work-$t" build/fuzz/crashes
+  if ! "build/fuzz/fuzz/fuzz_$t" "build/fuzz/work-$t" "fuzz/corpus/$t" -max_total_time="$fuzz_secs" \
+      -artifact_prefix=build/fuzz/crashes/ -print_final_stats=1 >"build/fuzz/fuzz_$t.log" 2>&1; then
+    tail -60 "build/fuzz/fuzz_$t.log"
+    echo "fuzz_$t crashed: the input is in build/fuzz/crashes/ (keep it in fuzz/corpus/$t/ once fixed)"
+    exit 1
+  fi
+  echo "fuzz_$t: $(grep -E '^stat::(number_of_executed_units|average_exec_per_sec)' "build/fuzz/fuzz_$t.log" | tr '\n' ' ')"
 done
 echo "all test stages passed"
