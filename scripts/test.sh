@@ -10,6 +10,8 @@
 #   7. the Debian packages (scripts/deb.sh --ci): built, lintian-clean,
 #      installed with apt, examples/*.c built and run against them with
 #      pkg-config and find_package(kmm), removed again.
+#   8. each libFuzzer target for KMM_FUZZ_SECONDS (60) under ASan + UBSan.
+# The Debug builds have internal assertions and lock-order checking on (KMM_DEBUG_CHECKS).
 # Every build passes -DKMM_WERROR=ON (users' builds default to OFF).
 # Installs missing Debian packages first (libcmocka-dev, cmake, clang ...).
 set -euo pipefail
@@ -58,4 +60,21 @@ for suite in pages zones smp slab; do
 done
 echo "=== debian packages ==="
 scripts/deb.sh --ci
+# 8. each libFuzzer target for a bounded time (KMM_FUZZ_SECONDS, default 60) under ASan+UBSan
+#    with the debug checks on, starting from its corpus; a crash fails the stage (docs/testing.md)
+echo "=== fuzz ==="
+fuzz_secs="${KMM_FUZZ_SECONDS:-60}"
+cmake -S . -B build/fuzz -DCMAKE_BUILD_TYPE=RelWithDebInfo -DKMM_DEBUG_CHECKS=ON -DCMAKE_C_COMPILER=clang \
+  -DKMM_FUZZ=ON -DKMM_SANITIZE=address,undefined >/dev/null
+cmake --build build/fuzz -j"$jobs" --target fuzz_api fuzz_machine >/dev/null
+for t in api machine; do
+  mkdir -p "build/fuzz/work-$t" build/fuzz/crashes
+  if ! "build/fuzz/fuzz/fuzz_$t" "build/fuzz/work-$t" "fuzz/corpus/$t" -max_total_time="$fuzz_secs" \
+      -artifact_prefix=build/fuzz/crashes/ -print_final_stats=1 >"build/fuzz/fuzz_$t.log" 2>&1; then
+    tail -60 "build/fuzz/fuzz_$t.log"
+    echo "fuzz_$t crashed: the input is in build/fuzz/crashes/ (keep it in fuzz/corpus/$t/ once fixed)"
+    exit 1
+  fi
+  echo "fuzz_$t: $(grep -E '^stat::(number_of_executed_units|average_exec_per_sec)' "build/fuzz/fuzz_$t.log" | tr '\n' ' ')"
+done
 echo "all test stages passed"

@@ -167,7 +167,7 @@ static int setup_nodes(struct boot *b, char *err, size_t len)
 			zone->node = n;
 			zone->idx = (enum kmm_zone_type)z;
 			zone->name = zone_names[z];
-			kmm_spin_init(&zone->lock);
+			kmm_spin_init_class(&zone->lock, KMM_LOCK_ZONE);
 			for (int o = 0; o < NR_PAGE_ORDERS; o++)
 				for (int t = 0; t < MIGRATE_TYPES; t++)
 					page_list_init(&zone->free_area[o].free_list[t]);
@@ -330,7 +330,7 @@ static int machine_boot(const char *cmdline, void *mem, size_t size, kmm_machine
 	m->phys_handle = b.handle;
 	m->owns_phys = b.owns_phys;
 	m->nr_nodes = b.lay.nr_nodes;
-	kmm_spin_init(&m->log_lock);
+	kmm_spin_init_class(&m->log_lock, KMM_LOCK_LOG);
 	kmm_desc_format(&desc, m->cmdline, sizeof(m->cmdline));
 
 	b.nr_sections = (b.lay.max_pfn + PAGES_PER_SECTION - 1) >> PFN_SECTION_SHIFT;

@@ -135,13 +135,20 @@ static unsigned long scan_span(struct checker *c, struct zone *zone)
 	unsigned long pfn = zone->zone_start_pfn;
 	/* Descriptors past the first deferred pfn are not initialized yet. */
 	unsigned long end = MIN(zone_end_pfn(zone), zone->zone_pgdat->first_deferred_pfn);
+	unsigned long valid_end = 0; /* [pfn, valid_end) is known to have a memmap */
 
 	while (pfn < end) {
 		const struct page *p;
 
-		if (!pfn_valid(m, pfn)) {
-			pfn = ALIGN_DOWN(pfn, PAGES_PER_SECTION) + PAGES_PER_SECTION;
-			continue;
+		if (pfn >= valid_end) {
+			/* one section at a time: a section's memmap is wholly there or not */
+			unsigned long stop = ALIGN_DOWN(pfn, PAGES_PER_SECTION) + PAGES_PER_SECTION;
+
+			if (!pfn_valid(m, pfn)) {
+				pfn = stop;
+				continue;
+			}
+			valid_end = stop;
 		}
 		p = pfn_to_page(m, pfn);
 		if (page_test(p, PG_buddy)) {

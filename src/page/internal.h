@@ -139,6 +139,9 @@ int numa_node_id_m(struct kmm_machine *m);
 extern const char *const pageflag_names[NR_PAGEFLAGS];
 
 void bad_page(struct kmm_machine *m, const struct page *page, const char *reason);
+/* The descriptor in the kernel's dump_page format. */
+void dump_page(struct kmm_machine *m, struct kmm_out *o, const struct page *page,
+	       const char *reason);
 void warn_alloc(struct kmm_machine *m, gfp_t gfp, unsigned int order, const uint64_t *nodemask,
 		const char *fmt, ...) KMM_PRINTF(5, 6);
 void kmm_report_bad_call(struct kmm_machine *m, const char *fmt, ...) KMM_PRINTF(2, 3);

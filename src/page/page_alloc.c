@@ -83,6 +83,9 @@ static void clear_pages(struct kmm_machine *m, struct page *page, unsigned int o
 static inline void prep_new_page(struct kmm_machine *m, struct page *page, unsigned int order,
 				 gfp_t gfp, int mt)
 {
+	/* a block leaving the free lists is unreferenced and no longer marked free */
+	VM_BUG_ON_PAGE(m, page_ref_count(page) != 0, page);
+	VM_BUG_ON_PAGE(m, page_test(page, PG_buddy) || page_test(page, PG_pcp), page);
 	set_page_count(page, 1);
 	set_page_alloc_info(page, order, (unsigned int)mt);
 	if ((gfp & __GFP_ZERO) || m->desc.init_on_alloc)
@@ -332,6 +335,9 @@ struct page *__alloc_pages(struct kmm_machine *m, gfp_t gfp, unsigned int order,
 	struct page *page;
 	int zidx, mt;
 
+	/* might_alloc: a request that may block must not come under a spinning lock */
+	if (gfp & __GFP_DIRECT_RECLAIM)
+		might_sleep();
 	if (unlikely(order > MAX_ORDER)) {
 		if (!(gfp & __GFP_NOWARN))
 			kmm_report_bad_call(
@@ -650,18 +656,33 @@ void kmm_get_page(kmm_machine *m, struct page *page)
 	page_ref_inc(head);
 }
 
+/*
+ * put_page drops one reference of the block `page` heads. A compound page
+ * is freed at zero with its compound order. A plain (non-compound) block of
+ * order > 0 is legal too: Linux's put_page only drops the extra reference a
+ * get_page took, and __free_pages(page, order) frees it later. kmm frees
+ * such a block with the order it was allocated with whichever call drops
+ * the last reference (Linux, when put_page drops the last reference of a
+ * plain block, frees the head alone; its __free_pages frees the rest
+ * early when an extra reference is still held): the same pages come back,
+ * at most a little later.
+ */
 void kmm_put_page(kmm_machine *m, struct page *page)
 {
 	struct page *head;
+	unsigned int order;
 
 	if (unlikely(!page_in_machine(m, page))) {
 		kmm_report_bad_call(m, "put_page: %p is not a page of this machine", (void *)page);
 		return;
 	}
 	head = kmm_compound_head(m, page);
-	if (!free_page_is_valid(m, head, kmm_compound_order(m, head), "put_page"))
+	order = kmm_compound_order(m, head);
+	if (!page_test(head, PG_head) && page_alloc_order(head) > 0)
+		order = (unsigned int)page_alloc_order(head);
+	if (!free_page_is_valid(m, head, order, "put_page"))
 		return;
-	put_block(m, head, kmm_compound_order(m, head), false);
+	put_block(m, head, order, false);
 }
 
 int kmm_page_ref_count(const kmm_machine *m, const struct page *page)

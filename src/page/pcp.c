@@ -211,12 +211,12 @@ static void drain_pages_zone(struct kmm_machine *m, int cpu, struct zone *zone)
 {
 	struct per_cpu_pages *pcp = pcp_ptr(m, zone, cpu);
 
-	cpu_lock_remote(m, &pcp->lock, cpu);
+	pcp_lock_remote(m, pcp, cpu);
 	if (pcp->count)
 		free_pcppages_bulk(m, zone, pcp->count, pcp, 0);
 	else
 		pcp_fold_stats_locked(zone, pcp);
-	cpu_unlock(&pcp->lock);
+	pcp_unlock(pcp);
 }
 
 void drain_pages_m(struct kmm_machine *m, int cpu, struct zone *only)
@@ -256,9 +256,9 @@ static void pcp_vmstat_fold(struct kmm_machine *m)
 			if (!zone->pcp)
 				continue;
 			pcp = pcp_ptr(m, zone, cpu);
-			cpu_lock_remote(m, &pcp->lock, cpu);
+			pcp_lock_remote(m, pcp, cpu);
 			pcp_fold_stats_locked(zone, pcp);
-			cpu_unlock(&pcp->lock);
+			pcp_unlock(pcp);
 		}
 	}
 }
@@ -389,13 +389,15 @@ static unsigned long pcp_count_marked(const struct kmm_machine *m, const struct 
 	unsigned long n = 0, pfn = zone->zone_start_pfn, end = zone_end_pfn(zone);
 
 	while (pfn < end) {
+		/* one section at a time: a section's memmap is wholly there or not */
+		unsigned long stop = MIN(ALIGN_DOWN(pfn, PAGES_PER_SECTION) + PAGES_PER_SECTION, end);
+
 		if (!pfn_valid(m, pfn)) {
-			pfn = ALIGN_DOWN(pfn, PAGES_PER_SECTION) + PAGES_PER_SECTION;
+			pfn = stop;
 			continue;
 		}
-		if (page_test(pfn_to_page(m, pfn), PG_pcp))
-			n++;
-		pfn++;
+		for (; pfn < stop; pfn++)
+			n += page_test(pfn_to_page(m, pfn), PG_pcp);
 	}
 	return n;
 }
@@ -412,29 +414,38 @@ static int pcp_check(struct kmm_machine *m)
 
 		if (!zone_is_populated(zone))
 			continue;
-		marked = pcp_count_marked(m, zone);
 		if (!zone->pcp) {
+			marked = pcp_count_marked(m, zone);
 			if (marked)
 				pcp_problem(&c, zone, -1, "%lu PG_pcp pages but pcp is off",
 					    marked);
 			continue;
 		}
+		/*
+		 * PG_pcp changes only under the lock of the CPU whose list the
+		 * page joins or leaves, so with every CPU's lock of the zone
+		 * held the memmap and the lists hold still together. The locks
+		 * are taken in CPU order; nothing else holds two of them.
+		 */
+		for (int cpu = 0; cpu < m->nr_cpus; cpu++)
+			pcp_lock_remote(m, pcp_ptr(m, zone, cpu), cpu);
+		marked = pcp_count_marked(m, zone);
 		for (int cpu = 0; cpu < m->nr_cpus; cpu++) {
 			struct per_cpu_pages *pcp = pcp_ptr(m, zone, cpu);
 
-			cpu_lock_remote(m, &pcp->lock, cpu);
 			for (unsigned int i = 0; i < NR_PCP_LISTS; i++) {
 				uint32_t pfn;
 
 				page_list_for_each (m->vmemmap, &pcp->lists[i], pfn) {
-					listed++;
+					listed++; /* heads: only a block's head has PG_pcp */
 					if (listed > zone_managed_final(zone))
 						break;
 				}
 			}
 			pcp_check_lists(&c, zone, cpu, pcp);
-			cpu_unlock(&pcp->lock);
 		}
+		for (int cpu = m->nr_cpus - 1; cpu >= 0; cpu--)
+			pcp_unlock(pcp_ptr(m, zone, cpu));
 		if (listed != marked)
 			pcp_problem(&c, zone, -1, "%lu PG_pcp pages in the memmap but %lu listed",
 				    marked, listed);

@@ -105,6 +105,26 @@ static inline void pcp_unmark(struct page *page)
 	page->u.raw = 0;
 }
 
+/*
+ * The pcp lock, tracked by the lock-order checker (lib/lockdep.h): remote
+ * acquisition waits, release from anywhere. Macros, for the caller's line.
+ */
+static inline void __pcp_lock_remote(struct kmm_machine *m, struct per_cpu_pages *pcp, int cpu,
+				     const char *file, int line)
+{
+	kmm_lockdep_acquire(&pcp->lock, KMM_LOCK_PCP, false, file, line);
+	cpu_lock_remote(m, &pcp->lock, cpu);
+}
+
+static inline void __pcp_unlock(struct per_cpu_pages *pcp, const char *file, int line)
+{
+	kmm_lockdep_release(&pcp->lock, KMM_LOCK_PCP, file, line);
+	cpu_unlock(&pcp->lock);
+}
+
+#define pcp_lock_remote(m, pcp, cpu) __pcp_lock_remote((m), (pcp), (cpu), KMM_SITE)
+#define pcp_unlock(pcp) __pcp_unlock((pcp), KMM_SITE)
+
 /* Lock this CPU's lists of zone; NULL when busy or without a local CPU. */
 static inline struct per_cpu_pages *pcp_trylock_this_cpu(struct kmm_machine *m, struct zone *zone,
 							 int *cpup)
@@ -119,6 +139,7 @@ static inline struct per_cpu_pages *pcp_trylock_this_cpu(struct kmm_machine *m, 
 		pcp = pcp_ptr(m, zone, cpu);
 		r = cpu_trylock_local(m, &pcp->lock, cpu);
 		if (likely(r == CPU_LOCK_TAKEN)) {
+			kmm_lockdep_acquire(&pcp->lock, KMM_LOCK_PCP, true, KMM_SITE);
 			*cpup = cpu;
 			return pcp;
 		}
@@ -154,15 +175,18 @@ static inline struct page *rmqueue_pcplist(struct kmm_machine *m, struct zone *z
 		int got = rmqueue_bulk(m, zone, order, batch, list, mt, alloc_flags, cpu, pcp);
 
 		if (unlikely(!got)) {
-			cpu_unlock(&pcp->lock);
+			pcp_unlock(pcp);
 			return NULL;
 		}
 		WRITE_ONCE(pcp->count, pcp->count + (got << order));
 	}
 	pfn = cold ? list->tail : list->head;
+	page = pfn_to_page(m, pfn);
+	/* a listed block is marked for this CPU and order, and counted */
+	VM_BUG_ON_PAGE(m, !page_test(page, PG_pcp) || page->u.pcp_order != order, page);
+	KMM_BUG_ON(m, pcp->count < (1 << order));
 	page_list_del(m->vmemmap, list, pfn);
 	WRITE_ONCE(pcp->count, pcp->count - (1 << order));
-	page = pfn_to_page(m, pfn);
 	pcp_unmark(page);
 	pcp->pgalloc += 1 << order;
 	pcp->allocs++;
@@ -172,7 +196,7 @@ static inline struct page *rmqueue_pcplist(struct kmm_machine *m, struct zone *z
 		pcp->numa_other++;
 	if (unlikely(pcp->pgalloc >= PCP_STAT_FOLD_MAX))
 		pcp_fold_stats_locked(zone, pcp);
-	cpu_unlock(&pcp->lock);
+	pcp_unlock(pcp);
 	if (unlikely(zone->node != preferred_nid)) {
 		struct zone *pz = &m->node_data[preferred_nid]->node_zones[zone->idx];
 
@@ -212,6 +236,9 @@ static inline void free_unref_page(struct kmm_machine *m, struct zone *zone, str
 		return;
 	}
 	pindex = order_to_pindex(pcp_mt, order);
+	VM_BUG_ON_PAGE(m, page_ref_count(page) != 0 || page_test(page, PG_pcp) ||
+				  page_test(page, PG_buddy),
+		       page);
 	pcp_mark(page, order, cpu, cold);
 	if (cold)
 		page_list_add_tail(m->vmemmap, &pcp->lists[pindex], (uint32_t)pfn);
@@ -223,7 +250,7 @@ static inline void free_unref_page(struct kmm_machine *m, struct zone *zone, str
 		free_pcppages_bulk(m, zone, pcp->batch, pcp, pindex);
 	else if (unlikely(pcp->pgfree >= PCP_STAT_FOLD_MAX))
 		pcp_fold_stats_locked(zone, pcp);
-	cpu_unlock(&pcp->lock);
+	pcp_unlock(pcp);
 }
 
 #endif /* KMM_PAGE_PCP_H */

@@ -94,7 +94,8 @@ int kmm_os_rseq_fence(int cpu);
 int kmm_os_rseq_thread_init(void);
 
 /* Per-thread words the core owns: zero when a thread starts, never freed. */
-#define KMM_OS_THREAD_WORDS 16
+/* 0..15: get_cpu holds (smp/preempt.c); 16..63: the lock-order checker (lib/lockdep.c). */
+#define KMM_OS_THREAD_WORDS 64
 uintptr_t *kmm_os_thread_words(void);
 
 /* Monotonic nanoseconds. */

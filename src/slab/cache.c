@@ -238,7 +238,7 @@ static bool kmem_cache_open(struct kmm_machine *m, struct kmem_cache *s, const c
 		struct kmem_cache_node *n = get_node(s, nid);
 		unsigned int cpus = 0;
 
-		kmm_spin_init(&n->list_lock);
+		kmm_spin_init_class(&n->list_lock, KMM_LOCK_LIST_LOCK);
 		page_list_init(&n->partial);
 		page_list_init(&n->full);
 		page_list_init(&n->free);
@@ -551,7 +551,7 @@ static int __kmem_cache_init(struct kmm_machine *m, int nid)
 	ss->state_order = order;
 	ss->meta_pages = 1ul << order;
 	ss->kmalloc_shift_high = m->page_shift + 1;
-	kmm_spin_init(&ss->slab_mutex);
+	kmm_spin_init_class(&ss->slab_mutex, KMM_LOCK_SLAB_MUTEX);
 	slab_random_seed(m);
 	slab_debug_validate(m);
 

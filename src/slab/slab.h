@@ -284,21 +284,33 @@ static inline struct kmem_cache *page_slab_cache(const struct page *page)
  * sequence with no atomic instruction; otherwise one compare-and-swap. A
  * busy lock or a thread that moved meanwhile gives false at once.
  */
-static inline bool array_trylock(const struct kmm_machine *m, struct slab_array *ac, int cpu)
+static inline bool __array_trylock(const struct kmm_machine *m, struct slab_array *ac, int cpu,
+				   const char *file, int line)
 {
-	return cpu_trylock_local(m, &ac->lock, cpu) == CPU_LOCK_TAKEN;
+	if (cpu_trylock_local(m, &ac->lock, cpu) != CPU_LOCK_TAKEN)
+		return false;
+	kmm_lockdep_acquire(&ac->lock, KMM_LOCK_SLAB_ARRAY, true, file, line);
+	return true;
 }
 
 /* Take any CPU's array from any thread, waiting (drain, shrink, kmm_check). */
-static inline void array_lock_remote(struct kmm_machine *m, struct slab_array *ac, int cpu)
+static inline void __array_lock_remote(struct kmm_machine *m, struct slab_array *ac, int cpu,
+				       const char *file, int line)
 {
+	kmm_lockdep_acquire(&ac->lock, KMM_LOCK_SLAB_ARRAY, false, file, line);
 	cpu_lock_remote(m, &ac->lock, cpu);
 }
 
-static inline void array_unlock(struct slab_array *ac)
+static inline void __array_unlock(struct slab_array *ac, const char *file, int line)
 {
+	kmm_lockdep_release(&ac->lock, KMM_LOCK_SLAB_ARRAY, file, line);
 	cpu_unlock(&ac->lock);
 }
+
+/* Macros, so the lock-order checker (lib/lockdep.h) learns the caller's line. */
+#define array_trylock(m, ac, cpu) __array_trylock((m), (ac), (cpu), KMM_SITE)
+#define array_lock_remote(m, ac, cpu) __array_lock_remote((m), (ac), (cpu), KMM_SITE)
+#define array_unlock(ac) __array_unlock((ac), KMM_SITE)
 
 /* ---- harden.c: free pointer obfuscation, randomness ----------------------- */
 

@@ -181,6 +181,9 @@ void *slab_pop(struct kmem_cache *s, struct page *page, bool *corrupt)
 
 	if (idx == SLAB_NIL)
 		return NULL;
+	/* a slab with a free object is not full and its freelist head is one of its objects */
+	VM_BUG_ON_PAGE(s->m, idx >= page->u.slab.objects, page);
+	VM_BUG_ON_PAGE(s->m, page->u.slab.inuse >= page->u.slab.objects, page);
 	obj = slab_object(s, page, idx);
 	next = get_freepointer(s, obj);
 	page->u.slab.inuse++;
@@ -205,6 +208,9 @@ void slab_push(struct kmem_cache *s, struct page *page, void *obj)
 {
 	unsigned int head = page->u.slab.freelist;
 
+	/* only an object of this slab, of which some are in use, comes back */
+	VM_BUG_ON_PAGE(s->m, page->u.slab.inuse == 0, page);
+	VM_BUG_ON_PAGE(s->m, slab_obj_index(s, page, obj) < 0, page);
 	set_freepointer(s, obj, head == SLAB_NIL ? NULL : slab_object(s, page, head));
 	page->u.slab.freelist = (uint16_t)slab_obj_index(s, page, obj);
 	page->u.slab.inuse--;
