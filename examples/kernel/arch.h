@@ -73,7 +73,7 @@ static inline void wrmsr(uint32_t msr, uint64_t v)
  * CPU number and the platform's per-thread words are one %gs load away.
  */
 #define KERNEL_MAX_CPUS 8
-#define CPU_LOCAL_WORDS 16
+#define CPU_LOCAL_WORDS 64
 struct cpu_local {
 	unsigned long cpu;
 	uintptr_t words[CPU_LOCAL_WORDS];
