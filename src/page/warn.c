@@ -14,6 +14,7 @@
 #include "log.h"
 #include "page/internal.h"
 #include "platform/platform.h"
+#include "smp/cpu.h"
 
 #define WARN_RATELIMIT_BURST 10
 #define WARN_RATELIMIT_NS 5000000000ull
@@ -93,6 +94,24 @@ void kmm_report_bad_call(struct kmm_machine *m, const char *fmt, ...)
 	kmm_out_printf(&o, "kmm: BUG: %s\n", line);
 	kmm_log_end(m, &o);
 	kmm_log_maybe_fatal(m);
+}
+
+void warn_gfp_migratetype(struct kmm_machine *m, gfp_t gfp)
+{
+	struct kmm_out o;
+	char comm[32], flags[256];
+	int cpu = kmm_this_cpu(m);
+
+	kmm_os_task_name(comm, sizeof(comm));
+	kmm_format_gfp(flags, sizeof(flags), gfp);
+	kmm_log_begin(m, &o);
+	kmm_out_printf(&o, "------------[ cut here ]------------\n");
+	kmm_out_printf(&o, "WARNING: CPU: %d at include/linux/gfp.h:22 gfp_migratetype\n", cpu);
+	kmm_out_printf(&o, "CPU: %d Comm: %s\n", cpu, comm);
+	kmm_out_printf(&o, "kmm: mode:%#x(%s) has both mobility bits: allocated as HighAtomic\n",
+		       gfp, flags);
+	kmm_out_printf(&o, "---[ end trace 0000000000000000 ]---\n");
+	kmm_log_end(m, &o);
 }
 
 static bool warn_ratelimit(struct kmm_machine *m)
