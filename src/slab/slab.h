@@ -632,6 +632,10 @@ bool slab_cache_valid(struct kmm_machine *m, const struct kmem_cache *s);
 /* ---- kmalloc.c ------------------------------------------------------------------- */
 
 int create_kmalloc_caches(struct kmm_machine *m);
+/* What slab pages cannot honour: 6.18's GFP_SLAB_BUG_MASK (kmm's own flags are fine). */
+#define GFP_SLAB_BUG_MASK (__GFP_DMA32 | __GFP_HIGHMEM | ~GFP_KMM_VALID)
+/* kmalloc_fix_flags: warn as the kernel does and drop the bits in GFP_SLAB_BUG_MASK. */
+gfp_t kmalloc_fix_flags(struct kmm_machine *m, gfp_t gfp);
 
 /* ---- check.c --------------------------------------------------------------------- */
 

@@ -104,15 +104,8 @@ struct page *new_slab(struct kmem_cache *s, gfp_t gfp, int nid)
 	struct kmm_machine *m = s->m;
 	struct page *page;
 
-	if (unlikely(gfp & (__GFP_DMA32 | __GFP_HIGHMEM | ~__GFP_BITS_MASK))) {
-		/* kmalloc_fix_flags: what slab pages cannot honour is dropped */
-		char name[128];
-
-		kmm_format_gfp(name, sizeof(name), gfp);
-		kmm_log(m, "Unexpected gfp: %#x (%s). Fixing up to gfp: %#x. Fix your code!\n", gfp,
-			name, gfp & ~(__GFP_DMA32 | __GFP_HIGHMEM | ~__GFP_BITS_MASK));
-		gfp &= ~(__GFP_DMA32 | __GFP_HIGHMEM | ~__GFP_BITS_MASK);
-	}
+	if (unlikely(gfp & GFP_SLAB_BUG_MASK))
+		gfp = kmalloc_fix_flags(m, gfp);
 	gfp = (gfp & ~SLAB_GFP_DROP) | s->allocflags;
 	page = __alloc_pages(m, gfp, s->order, nid, NULL);
 	if (!page)
