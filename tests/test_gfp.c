@@ -476,6 +476,41 @@ static void test_unexpected_gfp_warning(void **state)
 	kmm_machine_destroy(m);
 }
 
+/* warn_alloc's first line and show_mem's filters, as 6.18 has them. */
+static void test_failure_warning(void **state)
+{
+	kmm_machine *m = test_boot("mem=256M nr_cpus=2 numa=fake=2 pcp=0", &log_);
+	uint64_t both = 0x3, node1 = 0x2;
+	struct page *held[8];
+	int n = 0;
+
+	(void)state;
+	test_log_clear(&log_);
+	while (n < 8 && (held[n] = kmm_alloc_pages_nodemask(m, GFP_DMA | __GFP_NORETRY, 10, 0,
+							     &both)) != NULL)
+		n++;
+	assert_true(n < 8);
+	assert_true(test_log_contains(&log_, ": page allocation failure: order:10, mode:0x10001("
+					     "GFP_DMA|__GFP_NORETRY), nodemask=0-1,cpuset=/,"
+					     "mems_allowed=0-1\nMem-Info:\n"));
+	assert_true(test_log_contains(&log_, "\nNode 0 DMA free:"));
+	assert_true(test_log_contains(&log_, "\nlowmem_reserve[]: 0 "));
+	assert_true(test_log_contains(&log_, "\nNode 0 DMA: "));
+	assert_false(test_log_contains(&log_, "Node 0 DMA32"));
+	assert_true(test_log_contains(&log_, "\n0 pages in swap cache\nFree swap  = 0kB\n"
+					     "Total swap = 0kB\n"));
+	assert_true(test_log_contains(&log_, " pages RAM\n0 pages HighMem/MovableOnly\n"));
+	/* a request that may reclaim shows only the nodes of its nodemask */
+	test_log_clear(&log_);
+	assert_null(kmm_alloc_pages_nodemask(m, GFP_KERNEL | GFP_DMA, 10, 1, &node1));
+	assert_true(test_log_contains(&log_, "nodemask=1,cpuset=/,mems_allowed=0-1\n"));
+	assert_false(test_log_contains(&log_, "Node 0 "));
+	while (n-- > 0)
+		kmm_free_pages(m, held[n], 10);
+	assert_consistent(m, &log_);
+	kmm_machine_destroy(m);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -485,6 +520,7 @@ int main(void)
 		cmocka_unit_test(test_movable_reclaimable_is_highatomic),
 		cmocka_unit_test(test_unknown_bits_refused),
 		cmocka_unit_test(test_unexpected_gfp_warning),
+		cmocka_unit_test(test_failure_warning),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -335,9 +335,11 @@ static void test_failure_warning_format(void **state)
 		n++;
 	assert_true(n < 8);
 	assert_true(test_log_contains(&log_, ": page allocation failure: order:10, "
-					     "mode:0x101(GFP_DMA|__GFP_ZERO), nodemask=(null)\n"
-					     "Mem-Info:\nNode 0 DMA free:"));
-	assert_true(test_log_contains(&log_, "Node 0 DMA32: "));
+					     "mode:0x101(GFP_DMA|__GFP_ZERO), nodemask=(null),"
+					     "cpuset=/,mems_allowed=0\nMem-Info:\nactive_anon:0 "));
+	assert_true(test_log_contains(&log_, "\nNode 0 DMA free:"));
+	/* as warn_alloc_show_mem: zones above gfp_zone(GFP_DMA) are not shown */
+	assert_false(test_log_contains(&log_, "Node 0 DMA32: "));
 	assert_true(test_log_contains(&log_, "*4096kB"));
 	/* __GFP_NOWARN is silent */
 	test_log_clear(&log_);
