@@ -410,7 +410,8 @@ static void test_movable_reclaimable_is_highatomic(void **state)
 	page = kmm_alloc_pages(m, both, 0);
 	assert_non_null(page);
 	assert_int_equal(page_mt(m, page), MIGRATE_HIGHATOMIC);
-	assert_true(test_log_contains(&log_, "------------[ cut here ]------------\nWARNING: CPU: "));
+	assert_true(
+		test_log_contains(&log_, "------------[ cut here ]------------\nWARNING: CPU: "));
 	assert_true(test_log_contains(&log_, " at include/linux/gfp.h:22 gfp_migratetype\n"));
 	assert_true(test_log_contains(
 		&log_, "mode:0xcd8(GFP_KERNEL|__GFP_MOVABLE|__GFP_RECLAIMABLE) has both mobility"));
@@ -438,8 +439,8 @@ static void test_unknown_bits_refused(void **state)
 	assert_null(kmm_alloc_pages(m, GFP_KERNEL | 0x200u, 0));
 	/* the 6.18 bits kmm accepts without effect, and kmm's own */
 	page = kmm_alloc_pages(m,
-			       GFP_KERNEL_ACCOUNT | __GFP_ZEROTAGS | __GFP_NO_OBJ_EXT | __GFP_WRITE |
-				       __GFP_HARDWALL | __GFP_COLD,
+			       GFP_KERNEL_ACCOUNT | __GFP_ZEROTAGS | __GFP_NO_OBJ_EXT |
+				       __GFP_WRITE | __GFP_HARDWALL | __GFP_COLD,
 			       0);
 	assert_non_null(page);
 	kmm_free_pages(m, page, 0);
@@ -471,7 +472,8 @@ static void test_unexpected_gfp_warning(void **state)
 		for (int i = 0; i < 64; i++)
 			kmm_kfree(m, q[i]);
 	}
-	assert_true(test_log_contains(&log_, "Unexpected gfp: 0x2 (__GFP_HIGHMEM). Fixing up to gfp: "));
+	assert_true(test_log_contains(&log_,
+				      "Unexpected gfp: 0x2 (__GFP_HIGHMEM). Fixing up to gfp: "));
 	assert_consistent(m, &log_);
 	kmm_machine_destroy(m);
 }
@@ -487,7 +489,7 @@ static void test_failure_warning(void **state)
 	(void)state;
 	test_log_clear(&log_);
 	while (n < 8 && (held[n] = kmm_alloc_pages_nodemask(m, GFP_DMA | __GFP_NORETRY, 10, 0,
-							     &both)) != NULL)
+							    &both)) != NULL)
 		n++;
 	assert_true(n < 8);
 	assert_true(test_log_contains(&log_, ": page allocation failure: order:10, mode:0x10001("

@@ -237,7 +237,8 @@ static void test_bad_args_refused(void **state)
 	assert_true(test_log_contains(&log_, "usercopy region 90+20 does not fit"));
 	kmem_cache_destroy(s);
 	/* with a constructor the pointer stays outside, as SLUB keeps it */
-	args = (struct kmem_cache_args){ .freeptr_offset = 8, .use_freeptr_offset = true,
+	args = (struct kmem_cache_args){ .freeptr_offset = 8,
+					 .use_freeptr_offset = true,
 					 .ctor = ctor };
 	s = kmem_cache_create("fp_ctor", sizeof(struct rcu_obj), &args, SLAB_TYPESAFE_BY_RCU);
 	assert_non_null(s);

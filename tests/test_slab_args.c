@@ -162,7 +162,8 @@ static void test_refused_changes_nothing(void **state)
 	assert_null(kmm_kmem_cache_create_args(m, "", 100, NULL, 0));
 	assert_int_equal(m->slab->nr_caches, caches);
 	assert_int_equal(test_free_pages(m), pages);
-	assert_true(test_log_contains(&log_, "__kmem_cache_create_args(bad) failed with error -22"));
+	assert_true(
+		test_log_contains(&log_, "__kmem_cache_create_args(bad) failed with error -22"));
 	assert_consistent(m, &log_);
 	kmm_machine_destroy(m);
 }

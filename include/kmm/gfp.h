@@ -97,7 +97,7 @@ typedef unsigned int kmm_gfp_t;
 #define KMM_GFP_USER (KMM_GFP_RECLAIM | KMM_GFP_IO | KMM_GFP_FS | KMM_GFP_HARDWALL)
 #define KMM_GFP_HIGHUSER (KMM_GFP_USER | KMM_GFP_HIGHMEM)
 #define KMM_GFP_HIGHUSER_MOVABLE (KMM_GFP_HIGHUSER | KMM_GFP_MOVABLE | KMM_GFP_SKIP_KASAN)
-#define KMM_GFP_TRANSHUGE_LIGHT                                                      \
+#define KMM_GFP_TRANSHUGE_LIGHT                                                            \
 	((KMM_GFP_HIGHUSER_MOVABLE | KMM_GFP_COMP | KMM_GFP_NOMEMALLOC | KMM_GFP_NOWARN) & \
 	 ~KMM_GFP_RECLAIM)
 #define KMM_GFP_TRANSHUGE (KMM_GFP_TRANSHUGE_LIGHT | KMM_GFP_DIRECT_RECLAIM)

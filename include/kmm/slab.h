@@ -4,10 +4,14 @@
  *
  * Two layers, as everywhere in kmm:
  *  - the instance API: kmm_-prefixed functions that name the machine they
- *    act on (kmm_kmem_cache_create(m, ...), kmm_kmalloc(m, ...));
- *  - the kernel's names (kmem_cache_create, kmalloc, kfree, ...), bound to
- *    the default machine. They are defined when this header is reached
- *    through <kmm/linux.h>, which includes it.
+ *    act on (kmm_kmem_cache_create(m, ...), kmm_kmalloc(m, ...)), with
+ *    kmm_slab_flags_t, KMM_SLAB_* and struct kmm_kmem_cache_args;
+ *  - the kernel's names: slab_flags_t, SLAB_* and ZERO_SIZE_PTR (unless
+ *    KMM_NO_LINUX_NAMES, see <kmm/kmm.h>), and the functions (6.18's
+ *    kmem_cache_create in both forms, struct kmem_cache_args, KMEM_CACHE,
+ *    kmalloc, kfree, ...) bound to the default machine. The functions are
+ *    defined when this header is reached through <kmm/linux.h>, which
+ *    includes it.
  *
  * Semantics are the kernel's (mm/slab_common.c, mm/slub.c): kmalloc(0)
  * returns ZERO_SIZE_PTR, kfree(NULL) and kfree(ZERO_SIZE_PTR) do nothing,
@@ -126,11 +130,12 @@ KMM_API struct kmem_cache *kmm_kmem_cache_create_args(kmm_machine *m, const char
 KMM_API void kmm_kmem_cache_destroy(kmm_machine *m, struct kmem_cache *s);
 KMM_API void *kmm_kmem_cache_alloc(kmm_machine *m, struct kmem_cache *s, kmm_gfp_t gfp);
 /* From node `nid` (-1: the current CPU's node). */
-KMM_API void *kmm_kmem_cache_alloc_node(kmm_machine *m, struct kmem_cache *s, kmm_gfp_t gfp, int nid);
+KMM_API void *kmm_kmem_cache_alloc_node(kmm_machine *m, struct kmem_cache *s, kmm_gfp_t gfp,
+					int nid);
 KMM_API void kmm_kmem_cache_free(kmm_machine *m, struct kmem_cache *s, void *obj);
 /* All or nothing: returns nr with p[0..nr) filled, or 0 with nothing allocated. */
-KMM_API int kmm_kmem_cache_alloc_bulk(kmm_machine *m, struct kmem_cache *s, kmm_gfp_t gfp, size_t nr,
-				      void **p);
+KMM_API int kmm_kmem_cache_alloc_bulk(kmm_machine *m, struct kmem_cache *s, kmm_gfp_t gfp,
+				      size_t nr, void **p);
 /* s may be NULL: each object is returned to the cache it came from. */
 KMM_API void kmm_kmem_cache_free_bulk(kmm_machine *m, struct kmem_cache *s, size_t nr, void **p);
 /*
@@ -292,11 +297,15 @@ static inline struct kmem_cache *__kmem_cache_create_args(const char *name, unsi
 	return kmm_kmem_cache_create_args(__kmm_m, name, size, &a, flags);
 }
 
-/* kmem_cache_create(name, size, NULL, flags): every argument at its default. */
+/*
+ * kmem_cache_create(name, size, NULL, flags): every argument at its default.
+ * (Any other void * is a caller's bug the kernel WARNs about and refuses;
+ * here it is taken as NULL.)
+ */
 static inline struct kmem_cache *__kmem_cache_default_args(const char *name, unsigned int size,
 							   const void *args, slab_flags_t flags)
 {
-	(void)args; /* a null pointer constant by construction (the _Generic void * arm) */
+	(void)args;
 	return kmm_kmem_cache_create_args(__kmm_m, name, size, NULL, flags);
 }
 
@@ -317,7 +326,7 @@ static inline struct kmem_cache *__kmem_cache_create(const char *name, unsigned 
  * (C only; C++ gets the classic form.)
  */
 #ifndef __cplusplus
-#define kmem_cache_create(__name, __object_size, __args, ...)              \
+#define kmem_cache_create(__name, __object_size, __args, ...) \
 	_Generic((__args),                                                 \
 		struct kmem_cache_args *: __kmem_cache_create_args,         \
 		const struct kmem_cache_args *: __kmem_cache_create_args,   \
@@ -348,21 +357,21 @@ static inline struct kmem_cache *kmem_cache_create_usercopy(const char *name, un
 }
 
 /* KMEM_CACHE(foo, flags): a cache named after, sized and aligned for struct foo. */
-#define KMEM_CACHE(__struct, __flags)                                 \
-	__kmem_cache_create_args(#__struct, sizeof(struct __struct),  \
-				 &(struct kmem_cache_args){            \
+#define KMEM_CACHE(__struct, __flags)                                        \
+	__kmem_cache_create_args(#__struct, sizeof(struct __struct),         \
+				 &(struct kmem_cache_args){                  \
 					 .align = _Alignof(struct __struct), \
-				 },                                    \
+				 },                                          \
 				 (__flags))
 
 /* KMEM_CACHE_USERCOPY(foo, flags, field): the same, field being the usercopy region. */
-#define KMEM_CACHE_USERCOPY(__struct, __flags, __field)                                     \
-	__kmem_cache_create_args(#__struct, sizeof(struct __struct),                        \
-				 &(struct kmem_cache_args){                                  \
-					 .align = _Alignof(struct __struct),                 \
-					 .useroffset = offsetof(struct __struct, __field),   \
+#define KMEM_CACHE_USERCOPY(__struct, __flags, __field)                                       \
+	__kmem_cache_create_args(#__struct, sizeof(struct __struct),                          \
+				 &(struct kmem_cache_args){                                   \
+					 .align = _Alignof(struct __struct),                  \
+					 .useroffset = offsetof(struct __struct, __field),    \
 					 .usersize = sizeof(((struct __struct *)0)->__field), \
-				 },                                                          \
+				 },                                                           \
 				 (__flags))
 
 static inline void kmem_cache_destroy(struct kmem_cache *s)

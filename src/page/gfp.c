@@ -18,7 +18,9 @@
  */
 #include "page/internal.h"
 
+/* clang-format off */
 #define GFP_NAME(flag) { flag, #flag }
+/* clang-format on */
 
 static const struct gfp_name gfp_names[] = {
 	GFP_NAME(GFP_TRANSHUGE),
