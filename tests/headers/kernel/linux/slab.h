@@ -7,7 +7,7 @@
 #ifndef HOBBY_LINUX_SLAB_H
 #define HOBBY_LINUX_SLAB_H
 
-#include <linux/gfp.h>
+#include "gfp.h"
 
 typedef unsigned long slab_flags_t;
 
