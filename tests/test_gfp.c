@@ -328,6 +328,15 @@ static void test_macros_have_the_kernels_values(void **state)
 	assert_int_equal(__GFP_WAIT | __GFP_IO | __GFP_FS, GFP_KERNEL);
 	assert_int_equal(__GFP_REPEAT, __GFP_RETRY_MAYFAIL);
 	assert_int_equal(__GFP_SKIP_KASAN | __GFP_SKIP_ZERO | __GFP_NOLOCKDEP, 0);
+	/* include/linux/gfp.h's predicates */
+	assert_true(gfpflags_allow_blocking(GFP_KERNEL));
+	assert_false(gfpflags_allow_blocking(GFP_ATOMIC));
+	assert_false(gfpflags_allow_blocking(GFP_NOWAIT));
+	assert_true(gfpflags_allow_spinning(GFP_NOWAIT));
+	assert_false(gfpflags_allow_spinning(__GFP_ZERO));
+	assert_true(gfp_has_io_fs(GFP_KERNEL));
+	assert_false(gfp_has_io_fs(GFP_NOFS));
+	assert_true(gfp_has_flags(GFP_KERNEL_ACCOUNT, GFP_KERNEL));
 }
 
 /* Printed masks: what the kernel's printer makes of them with the kernel's table. */

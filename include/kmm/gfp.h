@@ -111,6 +111,8 @@ typedef unsigned int kmm_gfp_t;
 #if (!defined(KMM_NO_LINUX_NAMES) || defined(KMM_LINUX_H)) && !defined(KMM_GFP_LINUX_H)
 #define KMM_GFP_LINUX_H
 
+#include <stdbool.h>
+
 typedef kmm_gfp_t gfp_t;
 
 #define __GFP_DMA KMM_GFP_DMA
@@ -164,5 +166,26 @@ typedef kmm_gfp_t gfp_t;
 #define GFP_HIGHUSER_MOVABLE KMM_GFP_HIGHUSER_MOVABLE
 #define GFP_TRANSHUGE_LIGHT KMM_GFP_TRANSHUGE_LIGHT
 #define GFP_TRANSHUGE KMM_GFP_TRANSHUGE
+
+/* include/linux/gfp.h's predicates, for kernel-style code. */
+static inline bool gfpflags_allow_blocking(const gfp_t gfp_flags)
+{
+	return !!(gfp_flags & __GFP_DIRECT_RECLAIM);
+}
+
+static inline bool gfpflags_allow_spinning(const gfp_t gfp_flags)
+{
+	return !!(gfp_flags & __GFP_RECLAIM);
+}
+
+static inline bool gfp_has_flags(gfp_t gfp, gfp_t flags)
+{
+	return (gfp & flags) == flags;
+}
+
+static inline bool gfp_has_io_fs(gfp_t gfp)
+{
+	return gfp_has_flags(gfp, __GFP_IO | __GFP_FS);
+}
 
 #endif /* Linux names */
