@@ -15,6 +15,12 @@
  * orders) is reported through the log sink and changes nothing.
  *
  * <kmm/linux.h> binds the kernel's names to a default machine.
+ *
+ * Kernel names in these headers (gfp_t, __GFP_*, GFP_*, slab_flags_t,
+ * SLAB_*, ZERO_SIZE_PTR) can be left out: define KMM_NO_LINUX_NAMES before
+ * the first kmm header and only kmm_ / KMM_ names are declared (kmm_gfp_t
+ * and KMM_GFP_KERNEL, kmm_slab_flags_t and KMM_SLAB_HWCACHE_ALIGN ...), so
+ * a program with kernel-style headers of its own can use the instance API.
  */
 #ifndef KMM_KMM_H
 #define KMM_KMM_H
@@ -109,17 +115,18 @@ KMM_API unsigned long kmm_max_pfn(const kmm_machine *m);
 /* ---- page allocator ----------------------------------------------------- */
 
 /* 2^order contiguous pages from the current CPU's node, or NULL. */
-KMM_API struct page *kmm_alloc_pages(kmm_machine *m, gfp_t gfp, unsigned int order);
+KMM_API struct page *kmm_alloc_pages(kmm_machine *m, kmm_gfp_t gfp, unsigned int order);
 /* Same, preferring node `nid` (-1: the current CPU's node). */
-KMM_API struct page *kmm_alloc_pages_node(kmm_machine *m, int nid, gfp_t gfp, unsigned int order);
+KMM_API struct page *kmm_alloc_pages_node(kmm_machine *m, int nid, kmm_gfp_t gfp,
+					  unsigned int order);
 /* Same, restricted to the nodes set in *nodemask (bit n = node n); NULL: any node. */
-KMM_API struct page *kmm_alloc_pages_nodemask(kmm_machine *m, gfp_t gfp, unsigned int order,
+KMM_API struct page *kmm_alloc_pages_nodemask(kmm_machine *m, kmm_gfp_t gfp, unsigned int order,
 					      int nid, const uint64_t *nodemask);
 /* Drop a reference to a block of 2^order pages; free it when it reaches zero. */
 KMM_API void kmm_free_pages(kmm_machine *m, struct page *page, unsigned int order);
 
 /* Address-based variants (lowmem only): __get_free_pages / free_pages. */
-KMM_API unsigned long kmm_get_free_pages(kmm_machine *m, gfp_t gfp, unsigned int order);
+KMM_API unsigned long kmm_get_free_pages(kmm_machine *m, kmm_gfp_t gfp, unsigned int order);
 KMM_API void kmm_free_pages_addr(kmm_machine *m, unsigned long addr, unsigned int order);
 
 /* Reference counting: get_page / put_page / page_ref_count. put_page frees at zero. */

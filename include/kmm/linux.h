@@ -21,6 +21,7 @@
 #define KMM_LINUX_H
 
 #include <kmm/kmm.h>
+#include <kmm/gfp.h> /* the kernel's gfp names, even after KMM_NO_LINUX_NAMES */
 
 #ifdef __cplusplus
 extern "C" {

@@ -104,6 +104,11 @@ static struct page *rmqueue_buddy(struct kmm_machine *m, struct zone *zone, unsi
 	kmm_spin_lock(&zone->lock);
 	if ((alloc_flags & ALLOC_HIGHATOMIC) && order > 0)
 		pfn = __rmqueue_smallest(m, zone, order, MIGRATE_HIGHATOMIC);
+	if (pfn == KMM_NIL_PFN && unlikely(mt == MIGRATE_HIGHATOMIC)) {
+		/* MOVABLE|RECLAIMABLE: the reserve's lists first, then as Unmovable does */
+		pfn = __rmqueue_smallest(m, zone, order, MIGRATE_HIGHATOMIC);
+		mt = MIGRATE_UNMOVABLE;
+	}
 	if (pfn == KMM_NIL_PFN)
 		pfn = __rmqueue(m, zone, order, mt, alloc_flags);
 	if (pfn == KMM_NIL_PFN && (alloc_flags & (ALLOC_OOM | ALLOC_NO_WATERMARKS)))
@@ -140,7 +145,8 @@ static struct page *rmqueue_buddy(struct kmm_machine *m, struct zone *zone, unsi
 static inline struct page *rmqueue(struct kmm_machine *m, struct zone *zone, unsigned int order,
 				   gfp_t gfp, int mt, unsigned int alloc_flags, int preferred_nid)
 {
-	if (likely(pcp_allowed_order(order)) && likely(zone->pcp)) {
+	/* only the three pcp types have per-CPU lists (HighAtomic: MOVABLE|RECLAIMABLE) */
+	if (likely(pcp_allowed_order(order)) && likely(zone->pcp) && likely(mt < MIGRATE_PCPTYPES)) {
 		struct page *page = rmqueue_pcplist(m, zone, order, mt, alloc_flags,
 						    gfp & __GFP_COLD, preferred_nid);
 
@@ -346,17 +352,17 @@ struct page *__alloc_pages(struct kmm_machine *m, gfp_t gfp, unsigned int order,
 		return NULL;
 	}
 	zidx = gfp_zone(gfp);
-	mt = gfp_migratetype(m, gfp);
-	if (unlikely(zidx == ZONE_BAD || mt < 0 || (gfp & ~__GFP_BITS_MASK))) {
+	if (unlikely(zidx == ZONE_BAD || (gfp & ~GFP_KMM_VALID))) {
 		char name[256];
 
 		kmm_format_gfp(name, sizeof(name), gfp);
 		kmm_report_bad_call(m, "alloc_pages: invalid gfp mask 0x%x(%s): %s", gfp, name,
-				    zidx == ZONE_BAD ? "conflicting zone modifiers"
-				    : mt < 0 ? "__GFP_MOVABLE and __GFP_RECLAIMABLE together"
-					     : "unknown bits");
+				    zidx == ZONE_BAD ? "conflicting zone modifiers" : "unknown bits");
 		return NULL;
 	}
+	mt = gfp_migratetype(m, gfp);
+	if (unlikely((gfp & GFP_MOVABLE_MASK) == GFP_MOVABLE_MASK))
+		warn_gfp_migratetype(m, gfp);
 	if (preferred_nid < 0 || preferred_nid >= m->nr_nodes) {
 		if (preferred_nid != -1) {
 			kmm_report_bad_call(m,

@@ -61,6 +61,19 @@ size_t kmm_kmalloc_max_cache_size(const kmm_machine *m)
 	return (size_t)m->page_size << 1;
 }
 
+gfp_t kmalloc_fix_flags(struct kmm_machine *m, gfp_t gfp)
+{
+	gfp_t invalid = gfp & GFP_SLAB_BUG_MASK;
+	char bad[128], fixed[256];
+
+	gfp &= ~GFP_SLAB_BUG_MASK;
+	kmm_format_gfp(bad, sizeof(bad), invalid);
+	kmm_format_gfp(fixed, sizeof(fixed), gfp);
+	kmm_log(m, "Unexpected gfp: %#x (%s). Fixing up to gfp: %#x (%s). Fix your code!\n",
+		invalid, bad, gfp, fixed);
+	return gfp;
+}
+
 static unsigned int size_order(const struct kmm_machine *m, size_t size)
 {
 	unsigned int order = 0;
@@ -84,11 +97,8 @@ static KMM_NOINLINE void *kmalloc_large(struct kmm_machine *m, size_t size, gfp_
 				size, kmm_kmalloc_max_size(m), MAX_ORDER);
 		return NULL;
 	}
-	if (unlikely(gfp & (__GFP_DMA32 | __GFP_HIGHMEM))) {
-		kmm_log(m, "Unexpected gfp: %#x. Fixing up to gfp: %#x. Fix your code!\n", gfp,
-			gfp & ~(__GFP_DMA32 | __GFP_HIGHMEM));
-		gfp &= ~(__GFP_DMA32 | __GFP_HIGHMEM);
-	}
+	if (unlikely(gfp & GFP_SLAB_BUG_MASK))
+		gfp = kmalloc_fix_flags(m, gfp);
 	order = size_order(m, size);
 	page = __alloc_pages(m, (gfp & ~(__GFP_NO_GROW | __GFP_COLD)) | __GFP_COMP, order, nid,
 			     NULL);

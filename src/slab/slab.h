@@ -111,8 +111,6 @@ struct kmem_cache_node {
 	struct page_list partial, full, free, rcu;
 	unsigned long nr_partial, nr_full, nr_free, nr_rcu;
 	unsigned long free_objects; /* free objects in this node's slabs */
-	unsigned long free_limit;   /* free objects always kept (SLAB's free_limit) */
-	unsigned long peak_inuse;   /* most objects in use since the last shrink */
 } __attribute__((aligned(64)));
 
 enum slab_stat {
@@ -148,6 +146,8 @@ struct kmem_cache {
 	unsigned int colour;	 /* number of colours */
 	unsigned int colour_off; /* bytes per colour step */
 	unsigned int limit, batchcount;
+	unsigned int min_partial;	 /* SLUB's: empty slabs a node may keep (slabs.c) */
+	unsigned int useroffset, usersize; /* the usercopy region (recorded, not enforced) */
 	gfp_t allocflags;
 	void (*ctor)(void *);
 	uint32_t magic;
@@ -391,7 +391,11 @@ unsigned int node_add_new_slab_take(struct kmem_cache *s, struct page *page, voi
 				    unsigned int max);
 /* Move every empty slab of s off its node lists into *release (TYPESAFE: to rcu). */
 void node_release_empty(struct kmem_cache *s, struct page_list *release);
-/* Give back empty slabs beyond what the node keeps (list_lock held). */
+/*
+ * Give back empty slabs beyond SLUB's min_partial rule (list_lock held):
+ * the node keeps an empty slab only while its partial and empty slabs
+ * together number at most s->min_partial.
+ */
 void node_trim(struct kmem_cache *s, struct kmem_cache_node *n, struct page_list *release);
 
 /* ---- percpu_cache.c: the per-CPU object arrays ----------------------------- */
@@ -626,6 +630,10 @@ int kmem_cache_init(struct kmm_machine *m);
 struct kmem_cache *__kmem_cache_create(struct kmm_machine *m, const char *name, unsigned int size,
 				       unsigned int align, slab_flags_t flags,
 				       void (*ctor)(void *));
+struct kmem_cache *__kmem_cache_create_args_m(struct kmm_machine *m, const char *name,
+					      unsigned int size,
+					      const struct kmm_kmem_cache_args *args,
+					      slab_flags_t flags);
 unsigned long __kmem_cache_shrink(struct kmem_cache *s, bool wait);
 /* The shrinker, with m->reclaim_hook's signature: returns the pages freed. */
 unsigned long slab_reclaim(struct kmm_machine *m, gfp_t gfp, unsigned int order);
@@ -636,6 +644,10 @@ bool slab_cache_valid(struct kmm_machine *m, const struct kmem_cache *s);
 /* ---- kmalloc.c ------------------------------------------------------------------- */
 
 int create_kmalloc_caches(struct kmm_machine *m);
+/* What slab pages cannot honour: 6.18's GFP_SLAB_BUG_MASK (kmm's own flags are fine). */
+#define GFP_SLAB_BUG_MASK (__GFP_DMA32 | __GFP_HIGHMEM | ~GFP_KMM_VALID)
+/* kmalloc_fix_flags: warn as the kernel does and drop the bits in GFP_SLAB_BUG_MASK. */
+gfp_t kmalloc_fix_flags(struct kmm_machine *m, gfp_t gfp);
 
 /* ---- check.c --------------------------------------------------------------------- */
 
