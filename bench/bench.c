@@ -162,6 +162,8 @@ int kmm_bench_main(int argc, char **argv)
 	bench_peers_init();
 	b = bench_create(&opts, suite);
 	bench_set_mode(b, kmm_smp_mode(m));
+	if (!one) /* `all`: the machine as given (a suite may append pcp=0 ...) */
+		bench_set_machine(b, kmm_machine_cmdline(m));
 	kmm_machine_destroy(m);
 	if (one) {
 		bench_begin_suite(b, one->name, 0, 1);

@@ -612,8 +612,9 @@ static void bench_print_markdown(const struct bench *b)
 	       b->suite, date, bench_machine(b), bench_mode(b),
 	       !strcmp(bench_mode(b), "rseq") ? "restartable sequences" : "compare-and-swap");
 	bench_md_host();
-	printf("; median of %d repetitions x %.2f s, ns per op.\n\n", b->opts.reps,
-	       b->opts.seconds);
+	printf("; median of %d repetitions x %g s, ns per op (one alloc+free pair unless the "
+	       "name says otherwise; threads > 1: per thread).\n\n",
+	       b->opts.reps, b->opts.seconds);
 	printf("| result | thr |");
 	for (int j = 0; j < nimpl; j++)
 		printf(" %s |", impls[j]);
