@@ -124,6 +124,9 @@ double bench_median(double *v, int n)
 	return n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2.0;
 }
 
+/* The run's progress bar, so that messages printed outside a struct bench erase it first. */
+static struct tool_progress *bench_bar;
+
 struct bench *bench_create(const struct bench_opts *opts, const char *suite)
 {
 	struct bench *b = calloc(1, sizeof(*b));
@@ -137,6 +140,7 @@ struct bench *bench_create(const struct bench_opts *opts, const char *suite)
 	b->cur_suite = suite;
 	snprintf(b->label, sizeof(b->label), "kmm bench %s", suite);
 	progress_init(&b->progress, b->label, opts->quiet);
+	bench_bar = &b->progress;
 	return b;
 }
 
@@ -144,6 +148,8 @@ void bench_destroy(struct bench *b)
 {
 	int i;
 
+	if (bench_bar == &b->progress)
+		bench_bar = NULL;
 	for (i = 0; i < b->nr_notes; i++)
 		free(b->notes[i]);
 	free(b->notes);
@@ -211,6 +217,8 @@ int bench_boot(const char *cmdline, kmm_machine **out)
 	int rc = kmm_machine_create(cmdline, out, err, sizeof(err));
 
 	if (rc < 0) {
+		if (bench_bar)
+			progress_clear(bench_bar);
 		fprintf(stderr, "kmm bench: the suite's machine '%s' did not boot: %s (error %d)\n",
 			cmdline ? cmdline : KMM_DEFAULT_CMDLINE, err[0] ? err : "no message", rc);
 		return -1;
