@@ -132,6 +132,12 @@ int kmm_bench_main(int argc, char **argv)
 	if (opts.json && opts.markdown)
 		return tool_refuse(&bench_cmd, "--json and --markdown exclude each other");
 	if (!strcmp(suite, "list")) {
+		if (opts.machine) { /* a --machine is never accepted unchecked */
+			rc = tool_boot(&bench_cmd, opts.machine, opts.machine, &m);
+			if (rc)
+				return rc;
+			kmm_machine_destroy(m);
+		}
 		for (i = 0; bench_suites[i]; i++)
 			printf("%-12s %s\n", bench_suites[i]->name, bench_suites[i]->desc);
 		return 0;

@@ -63,6 +63,8 @@ run stat
 expect_rc 0
 expect_out "buddyinfo"
 expect_out "slabinfo"
+run stat --machine 'mem=foo'
+expect_usage_error "bad value 'mem=foo' for --machine"
 run stat nosuchreport
 expect_usage_error "kmm stat: unknown report 'nosuchreport'"
 run stat buddyinfo zoneinfo
@@ -119,6 +121,8 @@ run bench zones --json --markdown
 expect_usage_error "--json and --markdown exclude each other"
 run bench zones pages
 expect_usage_error "unexpected argument 'pages'"
+run bench list --machine 'mem=foo'
+expect_usage_error "bad value 'mem=foo' for --machine"
 run bench list
 expect_rc 0
 expect_out "pages"

@@ -7,6 +7,7 @@
  * them through the options' dst pointers. A refusal therefore leaves every
  * dst as the caller set it.
  */
+#include <ctype.h>
 #include <errno.h>
 #include <math.h>
 #include <stdarg.h>
@@ -97,7 +98,9 @@ static int check_value(const struct tool_cmd *cmd, const struct tool_opt *o, con
 	case OPT_LONG:
 		errno = 0;
 		s->l = strtol(v, &end, 10);
-		if (!*v || *end || errno || s->l < o->lo || s->l > o->hi)
+		/* digits as typed: no blanks or '+' before them, nothing after */
+		if (!(isdigit((unsigned char)v[0]) || (v[0] == '-' && isdigit((unsigned char)v[1]))) ||
+		    *end || errno || s->l < o->lo || s->l > o->hi)
 			return refuse_value(cmd, o, v, "expected an integer %ld..%ld", o->lo,
 					    o->hi);
 		break;

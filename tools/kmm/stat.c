@@ -43,6 +43,12 @@ int kmm_stat_main(int argc, char **argv)
 	if (rc)
 		return rc == TOOL_HELP ? 0 : rc;
 	if (nargs == 0) {
+		if (machine) { /* a --machine is never accepted unchecked */
+			rc = tool_boot(&stat_cmd, machine, machine, &m);
+			if (rc)
+				return rc;
+			kmm_machine_destroy(m);
+		}
 		list_reports(stdout, "\n");
 		putchar('\n');
 		return 0;
