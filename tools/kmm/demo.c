@@ -164,7 +164,7 @@ int kmm_demo_main(int argc, char **argv)
 	kb = kmm_page_size(m) >> 10;
 
 	section("The machine");
-	printf("Booted \"%s\": %d node(s), %d CPU(s), %lu KiB pages.\n", kmm_machine_cmdline(m),
+	printf("Booted '%s': %d node(s), %d CPU(s), %lu KiB pages.\n", kmm_machine_cmdline(m),
 	       kmm_nr_nodes(m), kmm_nr_cpus(m), kb);
 	if (pcp && strcmp(pcp, "0") && strcmp(pcp, "off"))
 		printf("(Your machine string says pcp=%s; the tour appended pcp=0, which overrides\n"
@@ -295,7 +295,7 @@ int kmm_demo_main(int argc, char **argv)
 	p0 = kmm_alloc_pages(m, GFP_KERNEL, 0);
 	take(m, &s1);
 	show_changes(m, &s0, &s1);
-	printf("\nOn \"%s\" order-0..3 requests go through the current CPU's\n"
+	printf("\nOn '%s' order-0..3 requests go through the current CPU's\n"
 	       "page list. It was empty, so one zone-lock hold moved a whole batch of\n"
 	       "pages from the buddy lists to it (rmqueue_bulk) and handed us one: the\n"
 	       "rest sit on the CPU's list, counted in zoneinfo's pagesets, not in\n"
