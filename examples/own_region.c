@@ -62,8 +62,7 @@ int main(void)
 	printf("mapped %lu MiB of %s at %p\n", REGION_SIZE >> 20, kind, (void *)region);
 
 	/* too small a region for the layout: refused, and nothing is touched */
-	if (kmm_machine_create_on("mem=1G", region, REGION_SIZE, &m, err, sizeof(err)) ==
-	    KMM_OK)
+	if (kmm_machine_create_on("mem=1G", region, REGION_SIZE, &m, err, sizeof(err)) == KMM_OK)
 		return 2;
 	printf("'mem=1G' on it is refused: %s\n", err);
 

@@ -99,7 +99,8 @@ static int check_value(const struct tool_cmd *cmd, const struct tool_opt *o, con
 		errno = 0;
 		s->l = strtol(v, &end, 10);
 		/* digits as typed: no blanks or '+' before them, nothing after */
-		if (!(isdigit((unsigned char)v[0]) || (v[0] == '-' && isdigit((unsigned char)v[1]))) ||
+		if (!(isdigit((unsigned char)v[0]) ||
+		      (v[0] == '-' && isdigit((unsigned char)v[1]))) ||
 		    *end || errno || s->l < o->lo || s->l > o->hi)
 			return refuse_value(cmd, o, v, "expected an integer %ld..%ld", o->lo,
 					    o->hi);
@@ -182,8 +183,9 @@ int tool_parse(const struct tool_cmd *cmd, int argc, char **argv, const char **a
 		if (only_args || a[0] != '-' || !a[1]) {
 			if (n >= cmd->max_args) {
 				if (cmd->max_args == 0)
-					return tool_refuse(cmd, "unexpected argument '%s' (%s takes "
-								"no arguments)",
+					return tool_refuse(cmd,
+							   "unexpected argument '%s' (%s takes "
+							   "no arguments)",
 							   a, cmd->name);
 				return tool_refuse(cmd, "unexpected argument '%s'", a);
 			}

@@ -31,9 +31,9 @@
 #include <stdio.h>
 
 /* What tool_parse returns; the exit status the command then returns. */
-#define TOOL_OK 0	/* parsed, go on */
+#define TOOL_OK 0      /* parsed, go on */
 #define TOOL_HELP (-1) /* usage printed on stdout: exit 0 */
-#define TOOL_USAGE 2	/* refused (printed on stderr): exit 2 */
+#define TOOL_USAGE 2   /* refused (printed on stderr): exit 2 */
 
 enum tool_opt_type {
 	OPT_FLAG,   /* bool *dst = true */
@@ -44,8 +44,8 @@ enum tool_opt_type {
 };
 
 struct tool_opt {
-	const char *name;  /* "--sort" */
-	char short_name;   /* 'q' for -q, or 0 */
+	const char *name; /* "--sort" */
+	char short_name;  /* 'q' for -q, or 0 */
 	enum tool_opt_type type;
 	void *dst;
 	long lo, hi;		    /* OPT_LONG */
@@ -56,9 +56,9 @@ struct tool_opt {
 };
 
 struct tool_cmd {
-	const char *name;     /* "kmm slabtop" */
-	const char *synopsis; /* after the name: "[--machine '...'] [--sort KEY]" */
-	const char *help;     /* paragraph(s) printed under the synopsis, or NULL */
+	const char *name;	     /* "kmm slabtop" */
+	const char *synopsis;	     /* after the name: "[--machine '...'] [--sort KEY]" */
+	const char *help;	     /* paragraph(s) printed under the synopsis, or NULL */
 	const struct tool_opt *opts; /* terminated by an entry with name == NULL */
 	int min_args, max_args;	     /* positional arguments */
 	const char *epilog;	     /* printed after the options, or NULL */
@@ -78,8 +78,8 @@ void tool_usage(const struct tool_cmd *cmd, FILE *f);
  * A refusal after parsing, in the parser's format: "NAME: MESSAGE" and the
  * --help pointer on stderr. Returns TOOL_USAGE.
  */
-__attribute__((format(printf, 2, 3))) int tool_refuse(const struct tool_cmd *cmd,
-						      const char *fmt, ...);
+__attribute__((format(printf, 2, 3))) int tool_refuse(const struct tool_cmd *cmd, const char *fmt,
+						      ...);
 
 /* Print s in single quotes as a shell user would type it ('it'\''s'). */
 void tool_quote(FILE *f, const char *s);

@@ -25,11 +25,11 @@
 #include <stdint.h>
 
 struct tool_progress {
-	bool on;	    /* stderr is a terminal and not --quiet */
-	bool drawn;	    /* the bar is on the screen now */
-	const char *label;  /* printed first, e.g. "kmm bench pages" */
-	uint64_t t0_ns;	    /* progress_init time, for the elapsed clock */
-	uint64_t last_ns;   /* last redraw */
+	bool on;	   /* stderr is a terminal and not --quiet */
+	bool drawn;	   /* the bar is on the screen now */
+	const char *label; /* printed first, e.g. "kmm bench pages" */
+	uint64_t t0_ns;	   /* progress_init time, for the elapsed clock */
+	uint64_t last_ns;  /* last redraw */
 };
 
 /* Decide whether to draw at all (isatty(stderr) && !quiet) and start the clock. */
