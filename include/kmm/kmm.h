@@ -109,6 +109,11 @@ KMM_API const char *kmm_machine_cmdline(const kmm_machine *m);
 KMM_API unsigned long kmm_page_size(const kmm_machine *m);
 KMM_API int kmm_nr_nodes(const kmm_machine *m);
 KMM_API int kmm_nr_cpus(const kmm_machine *m);
+/*
+ * How the machine's per-CPU fast paths synchronise, chosen at boot
+ * (docs/smp.md): "rseq" (restartable sequences) or "cas" (compare-and-swap).
+ */
+KMM_API const char *kmm_smp_mode(const kmm_machine *m);
 /* Number of pages in the machine's pfn range [0, max_pfn). */
 KMM_API unsigned long kmm_max_pfn(const kmm_machine *m);
 

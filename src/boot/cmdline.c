@@ -251,7 +251,9 @@ void kmm_desc_defaults(struct kmm_machine_desc *desc)
 
 struct parser {
 	struct kmm_machine_desc d;
-	const char *tok; /* the token being parsed */
+	struct kmm_desc_src src; /* the tokens behind d */
+	const char *tok;	 /* the token being parsed */
+	const char *orig;	 /* the same token in the caller's command line */
 	size_t tok_len;
 	bool elide; /* quote only the start of the token */
 	char *err;
@@ -392,6 +394,7 @@ static int key_slab_debug(struct parser *p, const char *val)
 /* One SIZE<op>START item of memmap=, spanning [s, end). */
 static int memmap_range(struct parser *p, const char *s, const char *end)
 {
+	const char *item = s;
 	struct kmm_range *tab;
 	uint64_t size, start;
 	char detail[48];
@@ -431,6 +434,8 @@ static int memmap_range(struct parser *p, const char *s, const char *end)
 	}
 	tab[*nr].start = start;
 	tab[*nr].size = size;
+	(op == '@' ? p->src.usable : p->src.reserved)[*nr] =
+		(struct kmm_token){ p->orig + (item - p->tok), (size_t)(end - item) };
 	(*nr)++;
 	return KMM_OK;
 bad:
@@ -450,6 +455,8 @@ static int key_memmap(struct parser *p, const char *val)
 		while (*end && *end != ',')
 			end++;
 		if (end - s == 8 && kmm_strncmp(s, "exactmap", 8) == 0) {
+			p->src.exactmap = (struct kmm_token){ p->orig + (s - p->tok), 8 };
+			kmm_memset(p->src.usable, 0, sizeof(p->src.usable));
 			p->d.exactmap = true;
 			p->d.nr_usable = 0;
 			kmm_memset(p->d.usable, 0, sizeof(p->d.usable));
@@ -509,13 +516,31 @@ static const struct key *find_key(const char *name, size_t len)
 	return NULL;
 }
 
+/* The source slot of a key whose whole token layout.c may quote, or NULL. */
+static struct kmm_token *key_src(struct parser *p, const struct key *k)
+{
+	if (!kmm_strcmp(k->name, "mem"))
+		return &p->src.mem;
+	if (!kmm_strcmp(k->name, "highmem"))
+		return &p->src.highmem;
+	if (!kmm_strcmp(k->name, "movablecore"))
+		return &p->src.movablecore;
+	if (!kmm_strcmp(k->name, "numa"))
+		return &p->src.numa;
+	if (!kmm_strcmp(k->name, "page_size"))
+		return &p->src.page_size;
+	return NULL;
+}
+
+static int parse_value(struct parser *p, const struct key *k, const char *eq);
+
 /* One NUL-terminated token: KEY=VALUE. */
 static int parse_token(struct parser *p, const char *tok)
 {
 	const struct key *k;
 	const char *eq = tok;
-	void *field;
-	uint64_t v;
+	struct kmm_token *src;
+	int ret;
 
 	while (*eq && *eq != '=')
 		eq++;
@@ -524,7 +549,18 @@ static int parse_token(struct parser *p, const char *tok)
 		return fail(p, "unknown key", NULL);
 	if (!*eq)
 		return fail(p, "missing '=' in", NULL);
-	eq++;
+	ret = parse_value(p, k, eq + 1);
+	src = key_src(p, k);
+	if (!ret && src)
+		*src = (struct kmm_token){ p->orig, p->tok_len };
+	return ret;
+}
+
+/* The value of key k (after its '='). */
+static int parse_value(struct parser *p, const struct key *k, const char *eq)
+{
+	void *field;
+	uint64_t v;
 
 	field = (char *)&p->d + k->off;
 	switch (k->type) {
@@ -566,12 +602,20 @@ static bool is_sep(char c)
 
 int kmm_cmdline_parse(const char *cmdline, struct kmm_machine_desc *desc, char *err, size_t err_len)
 {
+	return kmm_cmdline_parse_src(cmdline, desc, NULL, err, err_len);
+}
+
+int kmm_cmdline_parse_src(const char *cmdline, struct kmm_machine_desc *desc,
+			  struct kmm_desc_src *src, char *err, size_t err_len)
+{
 	const char *s = cmdline ? cmdline : "";
 	char tok[TOKEN_MAX + 1];
 	struct parser p;
 
 	kmm_desc_defaults(&p.d);
+	kmm_memset(&p.src, 0, sizeof(p.src));
 	p.tok = "";
+	p.orig = "";
 	p.tok_len = 0;
 	p.elide = false;
 	p.err = err;
@@ -590,6 +634,7 @@ int kmm_cmdline_parse(const char *cmdline, struct kmm_machine_desc *desc, char *
 		while (s[n] && !is_sep(s[n]))
 			n++;
 		p.tok = s;
+		p.orig = s;
 		p.tok_len = n;
 		if (n > TOKEN_MAX) {
 			char detail[48];
@@ -606,10 +651,28 @@ int kmm_cmdline_parse(const char *cmdline, struct kmm_machine_desc *desc, char *
 			return ret;
 		s += n;
 	}
+	if (src)
+		kmm_memcpy(src, &p.src, sizeof(*src));
 	if (!desc)
 		return KMM_OK;
 	kmm_memcpy(desc, &p.d, sizeof(*desc));
 	return KMM_OK;
+}
+
+char *kmm_token_quote(char *buf, size_t len, const char *prefix, const struct kmm_token *t)
+{
+	struct sbuf sb;
+	size_t n = t && t->text ? t->len : 0;
+
+	sb_init(&sb, buf, len);
+	sb_putc(&sb, '\'');
+	if (prefix)
+		sb_puts(&sb, prefix);
+	sb_putescaped(&sb, t && t->text ? t->text : "", MIN(n, (size_t)TOKEN_ECHO));
+	if (n > TOKEN_ECHO)
+		sb_puts(&sb, "...");
+	sb_putc(&sb, '\'');
+	return buf;
 }
 
 /* ---- the canonical form -------------------------------------------------- */

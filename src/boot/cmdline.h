@@ -53,6 +53,28 @@ struct kmm_machine_desc {
 	char slab_debug[64];			/* slab_debug=FLAGS[,cache...] (slub_debug= too) */
 };
 
+/*
+ * Where a value came from: a piece of the caller's command line, exactly as
+ * typed (text == NULL: the key was not given). For memmap= it is one item
+ * of the token ("64M$1G" of "memmap=32M$0,64M$1G"), quoted as
+ * 'memmap=ITEM'; for every other key the whole token.
+ */
+struct kmm_token {
+	const char *text;
+	size_t len;
+};
+
+/*
+ * The tokens behind a description, for the refusals that come after
+ * parsing (boot/layout.c): the token that set each key's final value, and
+ * the item that made each memmap= range. Valid while the command line is.
+ */
+struct kmm_desc_src {
+	struct kmm_token mem, highmem, movablecore, numa, page_size, exactmap;
+	struct kmm_token usable[KMM_MAX_RANGES];
+	struct kmm_token reserved[KMM_MAX_RANGES];
+};
+
 /* The defaults every key starts from (4 KiB pages, one CPU, one node, no RAM). */
 void kmm_desc_defaults(struct kmm_machine_desc *desc);
 
@@ -63,6 +85,17 @@ void kmm_desc_defaults(struct kmm_machine_desc *desc);
  */
 int kmm_cmdline_parse(const char *cmdline, struct kmm_machine_desc *desc, char *err,
 		      size_t err_len);
+
+/* The same, also recording in *src (when not NULL) the tokens behind desc. */
+int kmm_cmdline_parse_src(const char *cmdline, struct kmm_machine_desc *desc,
+			  struct kmm_desc_src *src, char *err, size_t err_len);
+
+/*
+ * Write t as a message quotes it: in single quotes, `prefix` first (e.g.
+ * "memmap=" for a memmap item), bytes outside printable ASCII as \xNN, a
+ * long token cut after 48 bytes with "...". Returns buf.
+ */
+char *kmm_token_quote(char *buf, size_t len, const char *prefix, const struct kmm_token *t);
 
 /*
  * Parse a size with the kernel's memparse suffixes K, M, G, T, P, E

@@ -258,6 +258,7 @@ static int machine_boot(const char *cmdline, void *mem, size_t size, kmm_machine
 			size_t len)
 {
 	struct kmm_machine_desc desc;
+	struct kmm_desc_src src; /* the tokens behind desc, for the layout's refusals */
 	struct boot b;
 	struct kmm_machine *m;
 	int ret;
@@ -269,13 +270,13 @@ static int machine_boot(const char *cmdline, void *mem, size_t size, kmm_machine
 	*out = NULL;
 	kmm_memset(&b, 0, sizeof(b));
 	kmm_desc_defaults(&desc);
-	ret = kmm_cmdline_parse(cmdline && *cmdline ? cmdline : KMM_DEFAULT_CMDLINE, &desc, err,
-				len);
+	ret = kmm_cmdline_parse_src(cmdline && *cmdline ? cmdline : KMM_DEFAULT_CMDLINE, &desc,
+				    &src, err, len);
 	if (ret)
 		return ret;
 	if (!desc.exactmap && desc.mem_bytes == 0)
 		desc.mem_bytes = 4ull << 30; /* the default machine's memory size */
-	ret = kmm_layout_compute(&desc, &b.lay, err, len);
+	ret = kmm_layout_compute(&desc, &src, &b.lay, err, len);
 	if (ret)
 		return ret;
 	kmm_os_caps(&b.caps);
