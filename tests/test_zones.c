@@ -348,7 +348,7 @@ static void test_reserve_rights(void **state)
 	n = take_all(m, GFP_KERNEL | __GFP_MEMALLOC, held, n, 20000);
 	assert_int_equal(test_free_pages(m), 0);
 	/* the slow path and its reclaim hook were visited and counted */
-	assert_true(m->events[ALLOCSTALL] > 0);
+	assert_true(m->events[ALLOCSTALL_NORMAL] > 0);
 	assert_true(m->events[KSWAPD_WAKE] > 0);
 	assert_true(m->events[PGALLOC_SLOWPATH] > 0);
 	while (n-- > 0)
@@ -477,21 +477,21 @@ static void test_retry_modifiers(void **state)
 	(void)state;
 	n = take_all(m, GFP_KERNEL | __GFP_MEMALLOC, held, 0, 20000);
 	assert_int_equal(test_free_pages(m), 0);
-	stalls = m->events[ALLOCSTALL];
+	stalls = m->events[ALLOCSTALL_NORMAL];
 	assert_null(kmm_alloc_pages(m, GFP_KERNEL | __GFP_NOWARN, 4));
 	assert_null(kmm_alloc_pages(m, GFP_KERNEL | __GFP_RETRY_MAYFAIL | __GFP_NOWARN, 4));
 	assert_null(kmm_alloc_pages(m, GFP_KERNEL | __GFP_NORETRY | __GFP_NOWARN, 0));
-	assert_int_equal(m->events[ALLOCSTALL], stalls + 3);
+	assert_int_equal(m->events[ALLOCSTALL_NORMAL], stalls + 3);
 	/* an atomic request cannot reclaim: no stall counted */
 	assert_null(kmm_alloc_pages(m, GFP_ATOMIC | __GFP_NOWARN, 0));
-	assert_int_equal(m->events[ALLOCSTALL], stalls + 3);
+	assert_int_equal(m->events[ALLOCSTALL_NORMAL], stalls + 3);
 
 	f = (struct freer){ m, held, n };
 	assert_int_equal(pthread_create(&t, NULL, free_later, &f), 0);
 	p = kmm_alloc_pages(m, GFP_KERNEL | __GFP_NOFAIL, 0);
 	assert_non_null(p);
 	/* it had to wait: it stalled (reclaimed) more than once */
-	assert_true(m->events[ALLOCSTALL] > stalls + 4);
+	assert_true(m->events[ALLOCSTALL_NORMAL] > stalls + 4);
 	pthread_join(t, NULL);
 	kmm_free_pages(m, p, 0);
 	assert_consistent(m, &log_);

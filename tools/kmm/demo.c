@@ -14,7 +14,8 @@ struct snap {
 	unsigned long c[8][KMM_NR_ZONES][KMM_NR_ORDERS];
 };
 
-static const char *const zname[KMM_NR_ZONES] = { "DMA", "DMA32", "Normal", "HighMem", "Movable" };
+static const char *const zname[KMM_NR_ZONES] = { "DMA",     "DMA32",   "Normal",
+						    "HighMem", "Movable", "Device" };
 
 static void take(kmm_machine *m, struct snap *s)
 {
