@@ -233,16 +233,19 @@ void free_pcppages_bulk(struct kmm_machine *m, struct zone *zone, int count,
 static int nr_pcp_alloc(struct per_cpu_pages *pcp, const struct zone *zone, unsigned int order)
 {
 	int base_batch = pcp->batch, high_min = pcp->high_min, high_max = pcp->high_max;
-	int high = pcp->high = pcp_clamp(pcp->high, high_min, high_max);
+	int high = pcp_clamp(pcp->high, high_min, high_max);
 	int batch;
 
+	WRITE_ONCE(pcp->high, high);
 	/* a disabled pageset takes one block at a time */
 	if (unlikely(high < base_batch))
 		return 1;
 	batch = order ? base_batch : base_batch << pcp->alloc_factor;
 	/* a larger high would have saved this trip to the zone */
-	if (high_min != high_max && !zone_test_flag(zone, ZONE_BELOW_HIGH))
-		high = pcp->high = MIN(high + batch, high_max);
+	if (high_min != high_max && !zone_test_flag(zone, ZONE_BELOW_HIGH)) {
+		high = MIN(high + batch, high_max);
+		WRITE_ONCE(pcp->high, high);
+	}
 	if (!order) {
 		int max_nr_alloc = MAX(high - pcp->count - base_batch, base_batch);
 
@@ -298,7 +301,7 @@ bool decay_pcp_high(struct kmm_machine *m, struct zone *zone, struct per_cpu_pag
 	if (pcp->high > high_min) {
 		int h = MAX(pcp->count - (batch << PCP_BATCH_SCALE_MAX), pcp->high - (pcp->high >> 3));
 
-		pcp->high = MAX(h, high_min);
+		WRITE_ONCE(pcp->high, MAX(h, high_min));
 		if (pcp->high > high_min)
 			todo = true;
 	}

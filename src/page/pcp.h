@@ -122,29 +122,32 @@ static inline int nr_pcp_high(struct per_cpu_pages *pcp, const struct zone *zone
 			      bool free_high)
 {
 	int high_min = pcp->high_min, high_max = pcp->high_max;
-	int high = pcp->high = pcp_clamp(pcp->high, high_min, high_max);
+	int high = pcp_clamp(pcp->high, high_min, high_max);
+
+	/* high is written with relaxed stores: reports read it from other threads */
+	WRITE_ONCE(pcp->high, high);
 
 	if (unlikely(!high))
 		return 0;
 	if (unlikely(free_high)) {
-		pcp->high = MAX(high - (batch << PCP_BATCH_SCALE_MAX), high_min);
+		WRITE_ONCE(pcp->high, MAX(high - (batch << PCP_BATCH_SCALE_MAX), high_min));
 		return 0;
 	}
 	if (unlikely(zone_test_flag(zone, ZONE_RECLAIM_ACTIVE))) {
-		pcp->high = MAX(high - MAX(pcp->free_count, batch), high_min);
+		WRITE_ONCE(pcp->high, MAX(high - MAX(pcp->free_count, batch), high_min));
 		return MIN(batch << 2, pcp->high);
 	}
 	if (high_min == high_max)
 		return high;
 	if (unlikely(zone_test_flag(zone, ZONE_BELOW_HIGH))) {
-		pcp->high = MAX(high - MAX(pcp->free_count, batch), high_min);
+		WRITE_ONCE(pcp->high, MAX(high - MAX(pcp->free_count, batch), high_min));
 		high = MAX(pcp->count, high_min);
 	} else if (pcp->count >= high) {
 		int need_high = pcp->free_count + batch;
 
 		/* high should be large enough to hold the pages being freed */
 		if (pcp->high < need_high)
-			pcp->high = pcp_clamp(need_high, high_min, high_max);
+			WRITE_ONCE(pcp->high, pcp_clamp(need_high, high_min, high_max));
 	}
 	return high;
 }
