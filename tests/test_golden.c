@@ -244,8 +244,8 @@ struct zi_zone {
 	bool populated, pernode;
 	int first, last; /* line range [first, last) */
 	int ncpus;
-	long count[64], phigh[64], batch[64], high_min[64], high_max[64];
-	long start_pfn;
+	long count[64], phigh[64], batch[64], high_min[64], high_max[64], threshold[64];
+	long start_pfn, free_blocks;
 };
 
 struct zoneinfo {
@@ -331,6 +331,10 @@ static void parse_zoneinfo(struct zoneinfo *zi, char *text)
 			z->high_min[z->ncpus - 1] = field(l, "high_min:");
 		else if (!strncmp(l, "              high_max:", 23))
 			z->high_max[z->ncpus - 1] = field(l, "high_max:");
+		else if (!strncmp(l, "  vm stats threshold:", 21))
+			z->threshold[z->ncpus - 1] = field(l, "threshold:");
+		else if (!strncmp(l, "      nr_free_pages_blocks ", 27))
+			z->free_blocks = field(l, "blocks");
 		else if (!strncmp(l, "  start_pfn:", 12))
 			z->start_pfn = field(l, "start_pfn:");
 	}
@@ -543,6 +547,18 @@ static void check_zoneinfo_formulas(const char *what, const struct zoneinfo *zi,
 					 "the formulas give %ld %ld %ld",
 					 what, z->node, z->name, c, z->batch[c], z->high_min[c],
 					 z->high_max[c], batch, hmin, hmax);
+			/* calculate_normal_threshold: 2 * fls(cpus) * (1 + fls(managed / 128 MiB)) */
+			{
+				int fls_c = 0, fls_m = 0;
+				long t;
+
+				while (all_cpus >> fls_c)
+					fls_c++;
+				while ((z->managed >> 15) >> fls_m)
+					fls_m++;
+				t = 2l * fls_c * (1 + fls_m);
+				assert_int_equal(z->threshold[c], t > 125 ? 125 : t);
+			}
 			/* high is 0 until the lists are used, then tuned within the range */
 			if (tuned_high)
 				assert_true(z->phigh[c] == 0 ||
@@ -585,6 +601,26 @@ static void test_formulas_on_the_real_machine(void **state)
 	assert_int_equal(zi.z[0].prot[4], 12618);
 	/* high is not checked against the range: the real one holds a boot-time value (252) */
 	check_zoneinfo_formulas("real zoneinfo", &zi, mfk, wsf, ratio, cpus_of_node, ncpus, false);
+	/* nr_free_pages_blocks: the free pages in blocks of pageblock order (9) or more */
+	{
+		char *bi = slurp("buddyinfo");
+		struct lines b = split_lines(bi);
+
+		assert_int_equal(b.n, 3);
+		for (int i = 0; i < b.n; i++) {
+			char *p = b.l[i] + 21;
+			long pages = 0;
+
+			for (int o = 0; o < 11; o++) {
+				long n = strtol(p, &p, 10);
+
+				pages += o >= 9 ? n << o : 0;
+			}
+			assert_int_equal(pages, zi.z[i].free_blocks);
+		}
+		free(b.l);
+		free(bi);
+	}
 	/* MemAvailable from the real meminfo's own counters and the real zones' reserves */
 	{
 		long free = meminfo_kb(mem, "MemFree:") / 4;
@@ -786,6 +822,15 @@ static void check_machine_zoneinfo(const char *cmdline, bool same_as_real)
 		/* runtime values by formula: free pages are the zone's, the counts its CPUs' */
 		assert_int_equal(z->free, kmm_zone_free_pages(m, z->node, zone->idx));
 		assert_int_equal(z->managed, zone->managed_pages);
+		if (z->populated) {
+			unsigned long counts[KMM_NR_ORDERS];
+			long pages = 0;
+
+			assert_int_equal(kmm_zone_free_blocks(m, z->node, zone->idx, counts), KMM_OK);
+			for (int o = 9; o < KMM_NR_ORDERS; o++)
+				pages += (long)counts[o] << o;
+			assert_int_equal(z->free_blocks, pages);
+		}
 		for (int c = 0; c < z->ncpus; c++) {
 			struct kmm_pcp_info in;
 
