@@ -166,6 +166,18 @@ static inline struct pglist_data *NODE_DATA(const struct kmm_machine *m, int nid
 
 #define for_each_online_node_m(m, nid) for ((nid) = 0; (nid) < (m)->nr_nodes; (nid)++)
 
+/*
+ * The zones the machine's kernel is built with, in the kernel's order
+ * (enum kmm_zone_type): x86-64's DMA, DMA32, Normal, Movable, Device; a
+ * machine that asks for highmem (highmem=) also has HighMem, between
+ * Normal and Movable, as a kernel built with CONFIG_HIGHMEM. Reports print
+ * exactly these zones and one protection column per zone (docs/machine.md).
+ */
+static inline bool zone_idx_configured(const struct kmm_machine *m, int idx)
+{
+	return idx != KMM_ZONE_HIGHMEM || m->desc.highmem_bytes != 0;
+}
+
 /* Iterate every zone of every node, populated or not. */
 #define for_each_zone_m(m, zone)                                          \
 	for (int __n = 0; __n < (m)->nr_nodes; __n++)                     \

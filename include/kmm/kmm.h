@@ -61,6 +61,7 @@ enum kmm_zone_type {
 	KMM_ZONE_NORMAL,
 	KMM_ZONE_HIGHMEM,
 	KMM_ZONE_MOVABLE,
+	KMM_ZONE_DEVICE, /* never populated: ZONE_DEVICE memory is not buddy memory */
 	KMM_NR_ZONES
 };
 

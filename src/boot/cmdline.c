@@ -223,7 +223,7 @@ static bool parse_size(const char *s, uint64_t *out)
 
 /* ---- defaults ------------------------------------------------------------ */
 
-/* DMA, DMA32, NORMAL, HIGHMEM, MOVABLE: the kernel's x86-64 values. */
+/* DMA, DMA32, NORMAL, HIGHMEM, MOVABLE (the key's five values), DEVICE: x86-64's. */
 static const int default_lowmem_reserve_ratio[KMM_NR_ZONES] = { 256, 256, 32, 0, 0 };
 
 #define DEFAULT_PAGE_SHIFT 12
@@ -347,11 +347,11 @@ static int key_page_size(struct parser *p, const char *val)
 
 static int key_lowmem_reserve_ratio(struct parser *p, const char *val)
 {
-	int ratio[KMM_NR_ZONES];
+	int ratio[KMM_ZONE_DEVICE];
 	const char *s = val;
 	char detail[80];
 
-	for (int z = 0; z < KMM_NR_ZONES; z++) {
+	for (int z = 0; z < KMM_ZONE_DEVICE; z++) {
 		uint64_t v;
 		size_t n = parse_digits(s, &v);
 
@@ -359,7 +359,7 @@ static int key_lowmem_reserve_ratio(struct parser *p, const char *val)
 			goto bad;
 		ratio[z] = (int)v;
 		s += n;
-		if (z < KMM_NR_ZONES - 1) {
+		if (z < KMM_ZONE_DEVICE - 1) {
 			if (*s != ',')
 				goto bad;
 			s++;
@@ -367,12 +367,12 @@ static int key_lowmem_reserve_ratio(struct parser *p, const char *val)
 	}
 	if (*s)
 		goto bad;
-	for (int z = 0; z < KMM_NR_ZONES; z++)
+	for (int z = 0; z < KMM_ZONE_DEVICE; z++)
 		p->d.lowmem_reserve_ratio[z] = ratio[z];
 	return KMM_OK;
 bad:
 	kmm_snprintf(detail, sizeof(detail), " (expected %d comma-separated integers 0..%d)",
-		     KMM_NR_ZONES, INT_MAX);
+		     KMM_ZONE_DEVICE, INT_MAX);
 	return fail(p, "bad value in", detail);
 }
 
@@ -762,7 +762,7 @@ void kmm_desc_format(const struct kmm_machine_desc *desc, char *buf, size_t len)
 		ratio_default &= desc->lowmem_reserve_ratio[z] == default_lowmem_reserve_ratio[z];
 	if (!ratio_default) {
 		sb_key(&sb, "lowmem_reserve_ratio=");
-		for (int z = 0; z < KMM_NR_ZONES; z++) {
+		for (int z = 0; z < KMM_ZONE_DEVICE; z++) {
 			if (z)
 				sb_putc(&sb, ',');
 			sb_puts64(&sb, desc->lowmem_reserve_ratio[z]);

@@ -445,12 +445,20 @@ int kmm_layout_compute(const struct kmm_machine_desc *d, const struct kmm_desc_s
 					"give (or less than a page per node)",
 					q, n);
 		}
-		for (int z = 0; z < KMM_ZONE_MOVABLE; z++) {
-			unsigned long s = MAX(ns, lo[z]);
-			unsigned long e = MIN(MIN(ne, hi[z]), lay->movable_start[n]);
+		/*
+		 * As the kernel spans a zone (zone_spanned_pages_in_node): its
+		 * address range clipped to the node's span, the node's first RAM
+		 * pfn to its last; holes inside (the PCI hole in DMA32) stay in
+		 * the span and only present_pages leaves them out.
+		 */
+		struct kmm_pfn_range node_ram = trim_to_ram(lay, ns, ne);
 
-			lay->zone[n][z] =
-				s < e ? trim_to_ram(lay, s, e) : (struct kmm_pfn_range){ 0, 0 };
+		for (int z = 0; z < KMM_ZONE_MOVABLE; z++) {
+			unsigned long s = MAX(node_ram.start, lo[z]);
+			unsigned long e = MIN(MIN(node_ram.end, hi[z]), lay->movable_start[n]);
+
+			lay->zone[n][z] = s < e ? (struct kmm_pfn_range){ s, e }
+						: (struct kmm_pfn_range){ 0, 0 };
 		}
 		lay->zone[n][KMM_ZONE_MOVABLE] = trim_to_ram(lay, lay->movable_start[n], ne);
 	}

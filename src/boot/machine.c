@@ -25,11 +25,16 @@
 #include "page/internal.h"
 #include "platform/platform.h"
 
-const char *const zone_names[MAX_NR_ZONES] = { "DMA", "DMA32", "Normal", "HighMem", "Movable" };
+const char *const zone_names[MAX_NR_ZONES] = { "DMA",	  "DMA32",   "Normal",
+								"HighMem", "Movable", "Device" };
 const char *const migratetype_names[MIGRATE_TYPES] = { "Unmovable", "Movable", "Reclaimable",
 						       "HighAtomic", "Isolate" };
-#define KMM_EVENT_NAME(id, name) name,
-const char *const vm_event_names[NR_VM_EVENT_ITEMS] = { KMM_VM_EVENT_ITEMS(KMM_EVENT_NAME) };
+#define KMM_EVENT_NAME(id, name, zone) name,
+#define KMM_EVENT_ZONE(id, name, zone) zone,
+const char *const vm_event_names[NR_VM_EVENT_ITEMS] = { KMM_VM_EVENT_ITEMS(KMM_EVENT_NAME)
+								KMM_VM_KMM_EVENT_ITEMS(KMM_EVENT_NAME) };
+const signed char vm_event_zone[NR_VM_EVENT_ITEMS] = { KMM_VM_EVENT_ITEMS(KMM_EVENT_ZONE)
+							   KMM_VM_KMM_EVENT_ITEMS(KMM_EVENT_ZONE) };
 
 /* Give up booting for lack of room: a message, and KMM_ENOMEM. */
 #define fail(err, len, ...) (kmm_set_error((err), (len), __VA_ARGS__), KMM_ENOMEM)

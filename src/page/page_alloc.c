@@ -182,6 +182,17 @@ static struct page *get_page_from_freelist(struct kmm_machine *m, gfp_t gfp, uns
 
 		if ((int)zone->idx > ac->highest_zoneidx || !node_allowed(ac->nodemask, zone->node))
 			continue;
+		/*
+		 * 6.18: note a zone that fell below its high watermark, so the
+		 * per-CPU free path shrinks pcp high and hands pages back
+		 * (nr_pcp_high); done here rather than on the hotter free path.
+		 */
+		if (!zone_test_flag(zone, ZONE_BELOW_HIGH)) {
+			if (zone_watermark_fast(zone, order, high_wmark_pages(zone),
+						ac->highest_zoneidx, alloc_flags))
+				goto try_this_zone;
+			zone_set_flag(zone, ZONE_BELOW_HIGH);
+		}
 		if (!(alloc_flags & ALLOC_NO_WATERMARKS)) {
 			unsigned long mark = zone->_watermark[alloc_flags & ALLOC_WMARK_MASK] +
 					     zone->watermark_boost;
@@ -247,7 +258,7 @@ static struct page *alloc_pages_direct_reclaim(struct kmm_machine *m, gfp_t gfp,
 {
 	struct page *page;
 
-	count_vm_event(m, ALLOCSTALL);
+	count_zid_vm_events(m, ALLOCSTALL_DMA, ac->highest_zoneidx, 1);
 	*progress = 0;
 	if (m->reclaim_hook)
 		*progress = m->reclaim_hook(m, gfp, order);

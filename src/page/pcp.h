@@ -18,14 +18,23 @@
 
 #define NR_PCP_ORDERS (PAGE_ALLOC_COSTLY_ORDER + 1)
 #define NR_PCP_LISTS (MIGRATE_PCPTYPES * NR_PCP_ORDERS)
-/* zone_batchsize never exceeds 63 (1 MiB of 4 KiB pages, / 4, rounded to 2^n - 1). */
-#define PCP_MAX_BATCH 64
+/* CONFIG_PCP_BATCH_SCALE_MAX: refills and bulk frees scale up to batch << 5. */
+#define PCP_BATCH_SCALE_MAX 5
+
+/* per_cpu_pages.flags */
+#define PCPF_PREV_FREE_HIGH_ORDER 0x01 /* the previous free was of order > 0 */
+#define PCPF_FREE_HIGH_BATCH 0x02      /* the CPU's cache slice holds > 3 batches (never set) */
 
 struct per_cpu_pages {
-	kmm_cpu_lock lock; /* everything below but high, batch, stat_threshold */
+	kmm_cpu_lock lock; /* everything below but high_min, high_max, batch, stat_threshold */
 	int count;	   /* pages on the lists (a block of order k counts 2^k) */
-	int high;	   /* a free that brings count to high returns a batch */
-	int batch;	   /* pages moved between these lists and the buddy lists at once */
+	int high;	   /* tuned in [high_min, high_max]: 0 until the lists are first used */
+	int high_min;	   /* zone_highsize: the low watermark split over the node's CPUs */
+	int high_max;	   /* zone_highsize with fraction 8: managed / 8 over the CPUs */
+	int batch;	   /* the base number of pages moved to or from the buddy lists */
+	int free_count;	   /* pages freed lately; halved by every allocation */
+	uint8_t alloc_factor; /* refills take batch << alloc_factor; halved by every free */
+	uint8_t flags;	      /* PCPF_* */
 	int stat_threshold;
 	/*
 	 * vm counters not yet folded into the zone (Linux's per-CPU diffs):
@@ -81,10 +90,67 @@ void pcp_fold_stats_locked(struct zone *zone, struct per_cpu_pages *pcp);
 int rmqueue_bulk(struct kmm_machine *m, struct zone *zone, unsigned int order, int count,
 		 struct page_list *list, int mt, unsigned int alloc_flags, int cpu,
 		 struct per_cpu_pages *pcp);
+/* Refill an empty list with nr_pcp_alloc blocks; returns the blocks taken. */
+int pcp_refill(struct kmm_machine *m, struct zone *zone, unsigned int order, struct page_list *list,
+	       int mt, unsigned int alloc_flags, int cpu, struct per_cpu_pages *pcp);
 void free_pcppages_bulk(struct kmm_machine *m, struct zone *zone, int count,
 			struct per_cpu_pages *pcp, unsigned int pindex);
+/* count reached high on a free: give nr_pcp_free pages back, maybe clear ZONE_BELOW_HIGH. */
+void pcp_free_high(struct kmm_machine *m, struct zone *zone, struct per_cpu_pages *pcp,
+		   unsigned int pindex, int batch, int high, bool free_high);
+/* decay_pcp_high: lower high by an eighth towards high_min and drain above it. */
+bool decay_pcp_high(struct kmm_machine *m, struct zone *zone, struct per_cpu_pages *pcp);
 void free_one_page(struct kmm_machine *m, struct zone *zone, unsigned long pfn, unsigned int order,
 		   int mt);
+
+/* ---- high auto-tuning (6.18), the part the free fast path needs ------------------------ */
+
+static inline int pcp_clamp(int v, int lo, int hi)
+{
+	return v < lo ? lo : v > hi ? hi : v;
+}
+
+/*
+ * nr_pcp_high: the count at which this free hands pages back, tuning
+ * pcp->high on the way. high is first clamped into [high_min, high_max];
+ * a burst of high-order frees (free_high) or reclaim in the zone lower it;
+ * a zone below its high watermark lowers it by the pages freed lately and
+ * frees down to what the list holds; otherwise a list that fills up raises
+ * high so it can hold what is being freed plus a batch.
+ */
+static inline int nr_pcp_high(struct per_cpu_pages *pcp, const struct zone *zone, int batch,
+			      bool free_high)
+{
+	int high_min = pcp->high_min, high_max = pcp->high_max;
+	int high = pcp_clamp(pcp->high, high_min, high_max);
+
+	/* high is written with relaxed stores: reports read it from other threads */
+	WRITE_ONCE(pcp->high, high);
+
+	if (unlikely(!high))
+		return 0;
+	if (unlikely(free_high)) {
+		WRITE_ONCE(pcp->high, MAX(high - (batch << PCP_BATCH_SCALE_MAX), high_min));
+		return 0;
+	}
+	if (unlikely(zone_test_flag(zone, ZONE_RECLAIM_ACTIVE))) {
+		WRITE_ONCE(pcp->high, MAX(high - MAX(pcp->free_count, batch), high_min));
+		return MIN(batch << 2, pcp->high);
+	}
+	if (high_min == high_max)
+		return high;
+	if (unlikely(zone_test_flag(zone, ZONE_BELOW_HIGH))) {
+		WRITE_ONCE(pcp->high, MAX(high - MAX(pcp->free_count, batch), high_min));
+		high = MAX(pcp->count, high_min);
+	} else if (pcp->count >= high) {
+		int need_high = pcp->free_count + batch;
+
+		/* high should be large enough to hold the pages being freed */
+		if (pcp->high < need_high)
+			WRITE_ONCE(pcp->high, pcp_clamp(need_high, high_min, high_max));
+	}
+	return high;
+}
 
 /* ---- the fast paths ------------------------------------------------------------------ */
 
@@ -151,8 +217,10 @@ static inline struct per_cpu_pages *pcp_trylock_this_cpu(struct kmm_machine *m, 
 
 /*
  * Take a block of 2^order pages (order <= PAGE_ALLOC_COSTLY_ORDER) from this
- * CPU's lists for zone, refilling an empty list with a batch from the buddy
- * lists; from the cold end when `cold`. NULL when the lists are busy (the
+ * CPU's lists for zone, refilling an empty list from the buddy lists
+ * (nr_pcp_alloc blocks: a batch, doubled for each refill not separated by
+ * a free, up to batch << PCP_BATCH_SCALE_MAX); from the cold end when `cold`.
+ * Every allocation halves free_count. NULL when the lists are busy (the
  * CPU's lock is held) or the buddy lists have nothing: the caller then
  * tries the buddy lists itself. Counts pgalloc and the NUMA events.
  */
@@ -169,10 +237,10 @@ static inline struct page *rmqueue_pcplist(struct kmm_machine *m, struct zone *z
 	pcp = pcp_trylock_this_cpu(m, zone, &cpu);
 	if (unlikely(!pcp))
 		return NULL;
+	pcp->free_count >>= 1;
 	list = &pcp->lists[order_to_pindex(mt, order)];
 	if (unlikely(page_list_empty(list))) {
-		int batch = order ? MAX(pcp->batch >> order, 2) : pcp->batch;
-		int got = rmqueue_bulk(m, zone, order, batch, list, mt, alloc_flags, cpu, pcp);
+		int got = pcp_refill(m, zone, order, list, mt, alloc_flags, cpu, pcp);
 
 		if (unlikely(!got)) {
 			pcp_unlock(pcp);
@@ -208,7 +276,8 @@ static inline struct page *rmqueue_pcplist(struct kmm_machine *m, struct zone *z
 /*
  * Free a block whose reference count is zero and whose descriptor has been
  * prepared (free_pages_prepare) to this CPU's lists, at the hot or the cold
- * end; a batch goes back to the buddy lists when count reaches high. Falls
+ * end (free_frozen_page_commit); pages go back to the buddy lists when count
+ * reaches nr_pcp_high, as many as nr_pcp_free says. Falls
  * back to the buddy lists when the lists are busy or the pageblock is
  * isolated. Counts pgfree.
  */
@@ -220,7 +289,8 @@ static inline void free_unref_page(struct kmm_machine *m, struct zone *zone, str
 	int pcp_mt = mt;
 	struct per_cpu_pages *pcp;
 	unsigned int pindex;
-	int cpu;
+	bool free_high = false;
+	int cpu, batch, high;
 
 	/* Isolated blocks go straight back; highatomic pages wait on the movable list. */
 	if (unlikely(mt >= MIGRATE_PCPTYPES)) {
@@ -246,8 +316,25 @@ static inline void free_unref_page(struct kmm_machine *m, struct zone *zone, str
 		page_list_add(m->vmemmap, &pcp->lists[pindex], (uint32_t)pfn);
 	WRITE_ONCE(pcp->count, pcp->count + (1 << order));
 	pcp->pgfree += 1 << order;
-	if (unlikely(pcp->count >= pcp->high))
-		free_pcppages_bulk(m, zone, pcp->batch, pcp, pindex);
+	/* a free shrinks the next refill */
+	pcp->alloc_factor >>= 1;
+	batch = pcp->batch;
+	/*
+	 * High-order pages on the lists fragment the zone: after a run of
+	 * high-order frees with no allocation between, free them at once.
+	 */
+	if (order) {
+		free_high = pcp->free_count >= batch && (pcp->flags & PCPF_PREV_FREE_HIGH_ORDER) &&
+			    (!(pcp->flags & PCPF_FREE_HIGH_BATCH) || pcp->count >= batch);
+		pcp->flags |= PCPF_PREV_FREE_HIGH_ORDER;
+	} else if (pcp->flags & PCPF_PREV_FREE_HIGH_ORDER) {
+		pcp->flags &= (uint8_t)~PCPF_PREV_FREE_HIGH_ORDER;
+	}
+	if (pcp->free_count < (batch << PCP_BATCH_SCALE_MAX))
+		pcp->free_count += 1 << order;
+	high = nr_pcp_high(pcp, zone, batch, free_high);
+	if (unlikely(pcp->count >= high))
+		pcp_free_high(m, zone, pcp, pindex, batch, high, free_high);
 	else if (unlikely(pcp->pgfree >= PCP_STAT_FOLD_MAX))
 		pcp_fold_stats_locked(zone, pcp);
 	pcp_unlock(pcp);

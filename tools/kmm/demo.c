@@ -14,7 +14,8 @@ struct snap {
 	unsigned long c[8][KMM_NR_ZONES][KMM_NR_ORDERS];
 };
 
-static const char *const zname[KMM_NR_ZONES] = { "DMA", "DMA32", "Normal", "HighMem", "Movable" };
+static const char *const zname[KMM_NR_ZONES] = { "DMA",     "DMA32",   "Normal",
+						    "HighMem", "Movable", "Device" };
 
 static void take(kmm_machine *m, struct snap *s)
 {
@@ -300,7 +301,9 @@ int kmm_demo_main(int argc, char **argv)
 	       "pages from the buddy lists to it (rmqueue_bulk) and handed us one: the\n"
 	       "rest sit on the CPU's list, counted in zoneinfo's pagesets, not in\n"
 	       "buddyinfo. Freeing puts the page back on that list (no zone lock), until\n"
-	       "the list passes `high` and a batch goes back to the buddy lists:\n\n",
+	       "the list reaches `high` and pages go back to the buddy lists. As in Linux\n"
+	       "6.18, high tunes itself between high_min and high_max: refills raise it,\n"
+	       "a zone short of memory and kmm_vmstat_refresh() lower it:\n\n",
 	       kmm_machine_cmdline(m));
 	kmm_free_pages(m, p0, 0);
 	{
@@ -311,7 +314,7 @@ int kmm_demo_main(int argc, char **argv)
 		if (tmp) {
 			kmm_report(m, KMM_REPORT_ZONEINFO, tool_file_sink, tmp);
 			rewind(tmp);
-			while (fgets(line, sizeof(line), tmp) && lines < 12) {
+			while (fgets(line, sizeof(line), tmp) && lines < 16) {
 				if (show && strstr(line, "Node"))
 					break; /* the next zone */
 				if (strstr(line, "zone   Normal"))
@@ -319,7 +322,8 @@ int kmm_demo_main(int argc, char **argv)
 				if (show &&
 				    (strstr(line, "zone   Normal") || strstr(line, "pagesets") ||
 				     strstr(line, "cpu:") || strstr(line, "count:") ||
-				     strstr(line, "high:") || strstr(line, "batch:"))) {
+				     strstr(line, "high:") || strstr(line, "batch:") ||
+				     strstr(line, "high_min:") || strstr(line, "high_max:"))) {
 					fputs(line, stdout);
 					lines++;
 				}

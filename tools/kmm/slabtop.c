@@ -169,14 +169,18 @@ int kmm_slabtop_main(int argc, char **argv)
 	printf(" %-35s: %.2fK / %.2fK / %.2fK\n\n", "Minimum / Average / Maximum Object",
 	       n ? min_obj / 1024.0 : 0.0, objs ? size / 1024.0 / objs : 0.0, max_obj / 1024.0);
 	qsort(info, (size_t)n, sizeof(info[0]), compare);
-	printf("%6s %6s %4s %8s %6s %8s %10s %-23s\n", "OBJS", "ACTIVE", "USE", "OBJ SIZE", "SLABS",
-	       "OBJ/SLAB", "CACHE SIZE", "NAME");
+	/* CPU ARRAY: kmm's per-CPU object array, limit/batchcount (slabinfo shows SLUB's 0s) */
+	printf("%6s %6s %4s %8s %6s %8s %10s %9s %-23s\n", "OBJS", "ACTIVE", "USE", "OBJ SIZE",
+	       "SLABS", "OBJ/SLAB", "CACHE SIZE", "CPU ARRAY", "NAME");
 	for (int i = 0; i < n && (lines < 0 || i < lines); i++) {
 		const struct kmm_slab_info *c = &info[i];
 
-		printf("%6lu %6lu %3.0f%% %7.2fK %6lu %8u %9luK %-23s\n", c->num_objs,
+		char arr[24];
+
+		snprintf(arr, sizeof(arr), "%u/%u", c->limit, c->batchcount);
+		printf("%6lu %6lu %3.0f%% %7.2fK %6lu %8u %9luK %9s %-23s\n", c->num_objs,
 		       c->active_objs, pct(c->active_objs, c->num_objs), c->objsize / 1024.0,
-		       c->num_slabs, c->objperslab, cache_kb(c), c->name);
+		       c->num_slabs, c->objperslab, cache_kb(c), arr, c->name);
 	}
 	kmm_machine_destroy(m);
 	return 0;
