@@ -11,6 +11,7 @@
  */
 #define _GNU_SOURCE
 #include "api.h"
+#include "page/internal.h" /* GFP_KMM_VALID */
 
 #include <stdarg.h>
 #include <stdio.h>
@@ -120,8 +121,8 @@ bool fz_gfp_valid(gfp_t gfp)
 {
 	unsigned int zones = !!(gfp & __GFP_DMA) + !!(gfp & __GFP_DMA32) + !!(gfp & __GFP_HIGHMEM);
 
-	return zones <= 1 && !((gfp & __GFP_MOVABLE) && (gfp & __GFP_RECLAIMABLE)) &&
-	       !(gfp & ~__GFP_BITS_MASK);
+	/* MOVABLE|RECLAIMABLE is allowed: 6.18 warns and allocates it as HighAtomic */
+	return zones <= 1 && !(gfp & ~GFP_KMM_VALID);
 }
 
 static unsigned long free_pages_now(kmm_machine *m)

@@ -218,7 +218,8 @@ static void test_whole_machine_equals_undeferred(void **state)
 				for (int r = 0; r < KMM_NR_ZONES; r++)
 					assert_int_equal(za->lowmem_reserve[r], zb->lowmem_reserve[r]);
 				assert_int_equal(za->pcp_batch, zb->pcp_batch);
-				assert_int_equal(za->pcp_high, zb->pcp_high);
+				assert_int_equal(za->pcp_high_min, zb->pcp_high_min);
+				assert_int_equal(za->pcp_high_max, zb->pcp_high_max);
 			}
 		kmm_deferred_init_all(a);
 		assert_int_equal(kmm_deferred_pages(a), 0);

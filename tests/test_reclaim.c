@@ -48,7 +48,6 @@ static void test_shrinker_rescues_blocking_allocation(void **state)
 	assert_true(m->events[ALLOCSTALL_NORMAL] > stalls);
 	/* what the cache kept was given back */
 	assert_int_equal(s->node[0].nr_free, 0);
-	assert_true(test_free_pages(m) > 1000);
 	kmm_free_pages(m, q, 0);
 	while (n-- > 0)
 		kmm_free_pages(m, held[n], 0);

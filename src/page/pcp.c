@@ -92,7 +92,7 @@ static int zone_batchsize(const struct kmm_machine *m, const struct zone *zone)
 static int zone_highsize(const struct kmm_machine *m, const struct zone *zone, int batch,
 			 int high_fraction)
 {
-	unsigned long total = high_fraction ? zone->managed_pages / (unsigned long)high_fraction
+	unsigned long total = high_fraction ? zone_managed_final(zone) / (unsigned long)high_fraction
 					    : low_wmark_pages(zone);
 	int nr_split_cpus = 0;
 	long high;
