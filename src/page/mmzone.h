@@ -160,6 +160,12 @@ struct zone {
 	unsigned long watermark_boost;
 	long lowmem_reserve[MAX_NR_ZONES];
 	unsigned long nr_reserved_highatomic;
+	/*
+	 * enum zone_flags bits, atomic bit operations. Read on every pcp free
+	 * and changed rarely: kept here with the read-mostly fields, away from
+	 * the counters the zone lock's holders write.
+	 */
+	unsigned long flags;
 
 	struct pglist_data *zone_pgdat;
 	int node;
@@ -188,7 +194,6 @@ struct zone {
 	kmm_spinlock lock;
 	struct free_area free_area[NR_PAGE_ORDERS];
 
-	unsigned long flags; /* enum zone_flags bits, atomic bit operations */
 	long vm_stat[NR_VM_ZONE_STAT_ITEMS];
 	/* vm events that belong to a zone (pgalloc_<zone>, pgfree): see vmstat.h */
 	unsigned long pgalloc;
