@@ -279,6 +279,7 @@ static void check_node(struct kmm_machine *m, struct pglist_data *pgdat, unsigne
 	unsigned long fdp;
 
 	f->zone_count_bad = -1;
+	f->counted = f->want = 0;
 	f->boundary_bad = false;
 	f->listed_pfn = KMM_NIL_PFN;
 	kmm_spin_lock(&pgdat->deferred_lock);
