@@ -37,7 +37,7 @@ static FILE *out;
 static const char *include_dir = ".";
 static int at_line_start = 1;
 
-static void die(const char *fmt, ...)
+__attribute__((noreturn, format(printf, 1, 2))) static void die(const char *fmt, ...)
 {
 	va_list ap;
 
@@ -147,7 +147,7 @@ static size_t put_char(const char *s)
 	/* UTF-8 to a groff glyph */
 	{
 		unsigned int cp;
-		size_t n;
+		size_t n = 0;
 
 		if ((c & 0xe0) == 0xc0)
 			cp = c & 0x1f, n = 2;
@@ -541,6 +541,27 @@ static void synopsis(const char *args)
 	free(h.line);
 }
 
+/* `first`, then the lines from *i up to the next block, joined by spaces, as one line. */
+static void put_joined(const struct text *t, size_t *i, const char *first)
+{
+	size_t len = strlen(first);
+	char *joined = strdup(first);
+
+	for (; *i < t->n && !block_start(t->line[*i]); (*i)++) {
+		const char *c = t->line[*i] + indent_of(t->line[*i]);
+
+		joined = realloc(joined, len + strlen(c) + 2);
+		if (!joined)
+			die("out of memory");
+		joined[len++] = ' ';
+		strcpy(joined + len, c);
+		len += strlen(c);
+	}
+	put_inline(joined, len);
+	put("\n");
+	free(joined);
+}
+
 static void convert(const struct text *t)
 {
 	int seen_title = 0, in_section = 0;
@@ -592,8 +613,6 @@ static void convert(const struct text *t)
 		ind = list_item(s, &ts, tag, sizeof(tag));
 		if (ind >= 0) {
 			char req[64];
-			size_t len;
-			char *joined;
 
 			while (list_depth && ind < list_indent[list_depth - 1])
 				close_lists(list_depth - 1);
@@ -611,42 +630,16 @@ static void convert(const struct text *t)
 			request(req);
 			need_para = 0;
 			/* the item's text and its continuation lines */
-			len = strlen(s + ts);
-			joined = strdup(s + ts);
-			for (i++; i < t->n && !block_start(t->line[i]); i++) {
-				const char *c = t->line[i] + indent_of(t->line[i]);
-
-				joined = realloc(joined, len + strlen(c) + 2);
-				joined[len++] = ' ';
-				strcpy(joined + len, c);
-				len += strlen(c);
-			}
-			put_inline(joined, len);
-			put("\n");
-			free(joined);
+			i++;
+			put_joined(t, &i, s + ts);
 			continue;
 		}
 		/* a paragraph (or indented text inside a list item) */
-		{
-			size_t len = 0;
-			char *joined = NULL;
-
-			if (list_depth && indent_of(s) <= list_indent[0])
-				close_lists(0);
-			para_break();
-			for (; i < t->n && (len == 0 || !block_start(t->line[i])); i++) {
-				const char *c = t->line[i] + indent_of(t->line[i]);
-
-				joined = realloc(joined, len + strlen(c) + 2);
-				if (len)
-					joined[len++] = ' ';
-				strcpy(joined + len, c);
-				len += strlen(c);
-			}
-			put_inline(joined, len);
-			put("\n");
-			free(joined);
-		}
+		if (list_depth && indent_of(s) <= list_indent[0])
+			close_lists(0);
+		para_break();
+		i++;
+		put_joined(t, &i, s + indent_of(s));
 	}
 	close_lists(0);
 }
