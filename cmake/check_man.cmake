@@ -4,7 +4,8 @@
 #     (man --warnings -l ...; groff -ww when man-db is missing; skipped when
 #     neither is installed);
 #  2. cannot drift from the code: every KMM_API function of the public
-#     headers appears in a section-3 page, and every command and option that
+#     headers appears in a section-3 page (and has a FUNCTION.3 link to it,
+#     for `man kmm_kmalloc`), and every command and option that
 #     `kmm --help` prints appears in kmm(1).
 # Inputs: MAN_DIR, SOURCE_DIR, KMM (the command).
 cmake_policy(SET CMP0057 NEW)
@@ -58,6 +59,15 @@ endforeach()
 if(missing)
   string(REPLACE ";" " " m "${missing}")
   message(FATAL_ERROR "KMM_API functions in no section-3 page (add an @synopsis to man/*.3.md): ${m}")
+endif()
+foreach(name ${declared})
+  if(NOT IS_SYMLINK ${MAN_DIR}/aliases/man3/${name}.3)
+    list(APPEND missing ${name})
+  endif()
+endforeach()
+if(missing)
+  string(REPLACE ";" " " m "${missing}")
+  message(FATAL_ERROR "no man3 link for: ${m}")
 endif()
 
 # 2b. kmm(1) names every command and option of `kmm --help`
