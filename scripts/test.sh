@@ -32,7 +32,7 @@ run_suite() { # name, cmake args..., -- ctest args...
 run_suite debug -DCMAKE_BUILD_TYPE=Debug
 run_suite sanitize -DCMAKE_BUILD_TYPE=Debug -DKMM_SANITIZE=address,undefined -- -LE static
 run_suite tsan -DCMAKE_BUILD_TYPE=RelWithDebInfo -DCMAKE_C_COMPILER=clang -DKMM_SANITIZE=thread -- -L threads
-run_suite release -DCMAKE_BUILD_TYPE=Release -DCMAKE_C_COMPILER=gcc
+run_suite release-gcc -DCMAKE_BUILD_TYPE=Release -DCMAKE_C_COMPILER=gcc
 echo "=== warnings: every build type, gcc and clang ==="
 for cc in gcc clang; do
   for bt in Debug Release RelWithDebInfo MinSizeRel; do
@@ -43,15 +43,16 @@ for cc in gcc clang; do
   done
 done
 echo "=== release smoke ==="
+rel=build/release-gcc
 for r in buddyinfo zoneinfo meminfo pagetypeinfo vmstat unusable_index extfrag_index slabinfo; do
-  build/release/kmm stat "$r" --machine "mem=8G nr_cpus=2" >/dev/null
+  $rel/kmm stat "$r" --machine "mem=8G nr_cpus=2" >/dev/null
 done
-build/release/kmm demo >/dev/null
-build/release/kmm slabtop >/dev/null
+$rel/kmm demo >/dev/null
+$rel/kmm slabtop >/dev/null
 # every benchmark suite runs and prints exactly one JSON object (timings are not checked here)
 for suite in pages zones smp slab; do
-  out="build/release/bench-$suite.json"
-  build/release/kmm bench "$suite" --json --seconds 0.01 >"$out" 2>/dev/null
+  out="$rel/bench-$suite.json"
+  $rel/kmm bench "$suite" --json --seconds 0.01 >"$out" 2>/dev/null
   if command -v python3 >/dev/null; then
     python3 -c 'import json, sys; d = json.load(open(sys.argv[1])); assert d["suite"] == sys.argv[2] and d["results"]' "$out" "$suite"
   else
