@@ -559,7 +559,7 @@ static int __kmem_cache_init(struct kmm_machine *m, int nid)
 	if (!kmem_cache_open(m, boot, "kmem_cache", boot_cache_size(m), 0, SLAB_HWCACHE_ALIGN,
 			     NULL)) {
 		m->slab = NULL;
-		kmm_free_pages(m, page, order);
+		free_pages_untraced(m, page, order);
 		return KMM_ENOMEM;
 	}
 	ss->kmem_cache = boot;

@@ -25,6 +25,7 @@
  * bytes and frees the old object.
  */
 #include "slab/slab.h"
+#include "trace/trace.h"
 
 #define RET_IP ((uintptr_t)__builtin_return_address(0))
 
@@ -135,7 +136,7 @@ static KMM_NOINLINE void free_large(struct kmm_machine *m, struct page *page, co
 	page_clear(page, PG_owner_priv);
 	page->private = 0;
 	__atomic_sub_fetch(&m->slab->large_pages, 1ul << order, __ATOMIC_RELAXED);
-	kmm_free_pages(m, page, order);
+	free_pages_untraced(m, page, order);
 }
 
 static inline void *__kmalloc(struct kmm_machine *m, size_t size, gfp_t gfp, int nid,
@@ -159,7 +160,7 @@ static inline void *__kmalloc(struct kmm_machine *m, size_t size, gfp_t gfp, int
 
 void *kmm_kmalloc(kmm_machine *m, size_t size, gfp_t gfp)
 {
-	return __kmalloc(m, size, gfp, -1, RET_IP);
+	return trace_kmalloc(m, size, gfp, -1, __kmalloc(m, size, gfp, -1, RET_IP));
 }
 
 void *kmm_kmalloc_node(kmm_machine *m, size_t size, gfp_t gfp, int nid)
@@ -171,7 +172,7 @@ void *kmm_kmalloc_node(kmm_machine *m, size_t size, gfp_t gfp, int nid)
 	}
 	if (nid == numa_node_id_m(m))
 		nid = -1;
-	return __kmalloc(m, size, gfp, nid, RET_IP);
+	return trace_kmalloc(m, size, gfp, nid, __kmalloc(m, size, gfp, nid, RET_IP));
 }
 
 void *kmm_kmalloc_array(kmm_machine *m, size_t n, size_t size, gfp_t gfp)
@@ -180,7 +181,7 @@ void *kmm_kmalloc_array(kmm_machine *m, size_t n, size_t size, gfp_t gfp)
 
 	if (__builtin_mul_overflow(n, size, &bytes))
 		return NULL;
-	return __kmalloc(m, bytes, gfp, -1, RET_IP);
+	return trace_kmalloc(m, bytes, gfp, -1, __kmalloc(m, bytes, gfp, -1, RET_IP));
 }
 
 void kmm_kfree(kmm_machine *m, const void *p)
@@ -188,6 +189,7 @@ void kmm_kfree(kmm_machine *m, const void *p)
 	struct page *page;
 	struct kmem_cache *s;
 
+	trace_kfree(m, p);
 	if (unlikely(ZERO_OR_NULL_PTR(p)))
 		return;
 	page = virt_to_head_page_m(m, p);
