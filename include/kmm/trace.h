@@ -84,6 +84,8 @@ typedef void (*kmm_trace_fn)(void *ctx, const struct kmm_trace_record *rec);
  * thread, outside every allocator lock, and must not allocate from m.
  */
 KMM_API void kmm_trace_set_callback(kmm_machine *m, kmm_trace_fn fn, void *ctx);
+/* The callback installed (*fn, NULL when off) and its context. */
+KMM_API void *kmm_trace_get_callback(kmm_machine *m, kmm_trace_fn *fn);
 
 /*
  * Write m's events to `path` in kmm's trace format until kmm_record_stop

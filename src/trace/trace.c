@@ -48,6 +48,12 @@ void kmm_trace_set_callback(kmm_machine *m, kmm_trace_fn fn, void *ctx)
 	__atomic_store_n(&m->trace_fn, fn, __ATOMIC_RELEASE);
 }
 
+void *kmm_trace_get_callback(kmm_machine *m, kmm_trace_fn *fn)
+{
+	*fn = m ? __atomic_load_n(&m->trace_fn, __ATOMIC_ACQUIRE) : NULL;
+	return *fn ? m->trace_ctx : NULL;
+}
+
 static unsigned long long printed_ptr(const struct kmm_machine *m, const void *p)
 {
 	uintptr_t a = (uintptr_t)p, base = (uintptr_t)m->phys;
