@@ -147,13 +147,16 @@ KMM_API int kmm_trace_parse_line(struct kmm_trace_parser *p, const char *line, s
  */
 KMM_API int kmm_parse_gfp(const char *s, size_t len, bool old_nowait, gfp_t *out);
 
+/* The printed name of a gfp mask, as the kernel's %pGg ("GFP_KERNEL|__GFP_ZERO"). */
+KMM_API size_t kmm_format_gfp_name(char *buf, size_t len, gfp_t gfp);
+
 /* ---- machine state for pictures ------------------------------------------- */
 
 /* One pageblock (2^9 pages) as the page-frame map shows it. */
 struct kmm_pageblock_info {
 	int nid;	     /* -1: a hole (no RAM in this block) */
 	int zone;	     /* enum kmm_zone_type, -1 for a hole */
-	int migratetype;     /* 0 Unmovable 1 Movable 2 Reclaimable 3 HighAtomic 4 CMA 5 Isolate */
+	int migratetype;     /* 0 Unmovable 1 Movable 2 Reclaimable 3 HighAtomic 4 Isolate */
 	unsigned int free;   /* pages in free buddy blocks */
 	unsigned int reserved; /* PG_reserved pages (boot memory, memmap=, holes) */
 	unsigned int total;  /* pages of the block inside the machine */

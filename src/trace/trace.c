@@ -40,6 +40,11 @@ const char *kmm_trace_event_name(int kind)
 	return kind >= 0 && kind < KMM_NR_EVENTS ? event_names[kind] : NULL;
 }
 
+size_t kmm_format_gfp_name(char *buf, size_t len, gfp_t gfp)
+{
+	return kmm_format_gfp(buf, len, gfp);
+}
+
 void kmm_trace_set_callback(kmm_machine *m, kmm_trace_fn fn, void *ctx)
 {
 	if (!m)
