@@ -140,7 +140,10 @@ static bool parse_ptr(struct span v, uint64_t *out)
 
 static bool starts_with(const char *s, size_t n, const char *lit)
 {
-	size_t l = __builtin_strlen(lit);
+	size_t l = 0;
+
+	while (lit[l])
+		l++;
 
 	return n >= l && !__builtin_memcmp(s, lit, l);
 }

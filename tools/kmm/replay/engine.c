@@ -148,11 +148,29 @@ void rp_engine_destroy(struct rp_engine *e)
 
 /* ---- caches ---------------------------------------------------------------- */
 
+static uint32_t name_hash(const char *s, size_t n)
+{
+	uint32_t h = 2166136261u;
+
+	for (size_t i = 0; i < n; i++)
+		h = (h ^ (unsigned char)s[i]) * 16777619u;
+	return h;
+}
+
+/* The engine's index of a cache name (hashed: every kmem_cache event looks one up). */
 static int cache_index(struct rp_engine *e, const char *name, size_t n)
 {
-	for (int i = 0; i < e->ncaches; i++)
-		if (strlen(e->caches[i].name) == n && !memcmp(e->caches[i].name, name, n))
-			return i;
+	uint32_t h = name_hash(name, n);
+	size_t slot;
+
+	for (slot = h & (RP_NAME_SLOTS - 1); e->name_slot[slot]; slot = (slot + 1) & (RP_NAME_SLOTS - 1)) {
+		struct rp_cache *c = &e->caches[e->name_slot[slot] - 1];
+
+		if (c->hash == h && c->name_len == n && !memcmp(c->name, name, n))
+			return e->name_slot[slot] - 1;
+	}
+	if (e->ncaches >= RP_NAME_SLOTS / 2 || n >= sizeof(e->caches[0].name))
+		return -1;
 	if (e->ncaches == e->cap_caches) {
 		int cap = e->cap_caches ? 2 * e->cap_caches : 64;
 		struct rp_cache *c = realloc(e->caches, (size_t)cap * sizeof(*c));
@@ -163,7 +181,10 @@ static int cache_index(struct rp_engine *e, const char *name, size_t n)
 		e->cap_caches = cap;
 	}
 	memset(&e->caches[e->ncaches], 0, sizeof(e->caches[0]));
-	snprintf(e->caches[e->ncaches].name, sizeof(e->caches[0].name), "%.*s", (int)n, name);
+	memcpy(e->caches[e->ncaches].name, name, n);
+	e->caches[e->ncaches].name_len = n;
+	e->caches[e->ncaches].hash = h;
+	e->name_slot[slot] = e->ncaches + 1;
 	return e->ncaches++;
 }
 
@@ -389,6 +410,7 @@ static int replay_event(struct rp_engine *e, struct kmm_trace_event *ev)
 		s = rp_map_find(&e->pages, ev->pfn);
 		if (s && s->state == RP_LIVE) {
 			e->st.implicit_free++;
+			e->st.implicit_free_pages++;
 			free_slot_page(e, s, -1);
 		}
 		s = rp_map_put(&e->pages, ev->pfn);
@@ -419,6 +441,7 @@ static int replay_event(struct rp_engine *e, struct kmm_trace_event *ev)
 				e->st.unmatched_free[ev->kind]++;
 			return 0;
 		}
+		e->st.matched_free[ev->kind]++;
 		free_slot_page(e, s, ev->kind == KMM_EV_MM_PAGE_FREE ? ev->order : 0);
 		return 0;
 	case KMM_EV_KMALLOC:
@@ -468,6 +491,7 @@ static int replay_event(struct rp_engine *e, struct kmm_trace_event *ev)
 			e->st.unmatched_free[ev->kind]++;
 			return 0;
 		}
+		e->st.matched_free[ev->kind]++;
 		free_slot_obj(e, s);
 		return 0;
 	}

@@ -58,8 +58,12 @@ struct rp_map_moment {
 	struct kmm_pageblock_info *blocks;
 };
 
+#define RP_NAME_SLOTS 2048
+
 struct rp_cache {
 	char name[48];
+	size_t name_len;
+	uint32_t hash;
 	unsigned int size;
 	struct kmem_cache *s;
 };
@@ -68,8 +72,10 @@ struct rp_stats {
 	unsigned long lines, events[KMM_NR_EVENTS], unknown, skipped_bad;
 	unsigned long replayed[KMM_NR_EVENTS];
 	unsigned long unmatched_free[KMM_NR_EVENTS]; /* freed, never seen allocated */
+	unsigned long matched_free[KMM_NR_EVENTS];   /* freed what the trace allocated */
 	unsigned long batched_echo;  /* mm_page_free_batched after mm_page_free of the pfn */
 	unsigned long implicit_free; /* an alloc reused a live pfn/pointer: its free was not traced */
+	unsigned long implicit_free_pages; /* of those, pfns */
 	unsigned long trace_failed;  /* allocations that had failed in the traced kernel */
 	unsigned long kfree_null;
 	unsigned long order_mismatch; /* freed with another order than allocated */
@@ -104,6 +110,7 @@ struct rp_engine {
 	struct rp_map pages, objs;
 	struct rp_cache *caches;
 	int ncaches, cap_caches;
+	int name_slot[RP_NAME_SLOTS]; /* cache index + 1, 0 empty */
 	struct rp_zone_id zones[RP_MAX_ZONES];
 	int nzones;
 	unsigned long managed;

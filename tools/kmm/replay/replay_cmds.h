@@ -10,4 +10,8 @@ int kmm_top_main(int argc, char **argv);
 int kmm_record_main(int argc, char **argv);
 int kmm_map_main(int argc, char **argv);
 
+struct kmm_machine;
+/* Write buddyinfo, pagetypeinfo and slabinfo of m to path (kmm replay --final-state). */
+int rp_write_state(const char *path, struct kmm_machine *m);
+
 #endif /* KMM_REPLAY_CMDS_H */

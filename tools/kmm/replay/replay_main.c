@@ -27,7 +27,7 @@
 #include "top.h"
 
 struct replay_args {
-	const char *trace, *machine, *vs, *report, *out;
+	const char *trace, *machine, *vs, *report, *out, *state;
 	bool json, top, as_fast, lenient, quiet, no_pin;
 	double speed;
 	bool speed_set;
@@ -40,6 +40,7 @@ static void replay_usage(FILE *f)
 		   "[--report out.html]\n"
 		   "                  [--json] [--speed N | --as-fast] [--top] [--lenient] "
 		   "[--quiet] [--no-pin]\n"
+		   "                  [--final-state FILE]\n"
 		   "       kmm top TRACE [replay options] | kmm top [--machine \"...\"] -- PROGRAM "
 		   "[ARGS]\n"
 		   "       kmm record -o FILE -- PROGRAM [ARGS]\n"
@@ -71,6 +72,7 @@ static int parse_args(int argc, char **argv, struct replay_args *a)
 		VALUE("--report", a->report)
 		VALUE("--trace", a->trace)
 		VALUE("-o", a->out)
+		VALUE("--final-state", a->state)
 		if (!strcmp(s, "--speed") || !strncmp(s, "--speed=", 8)) {
 			const char *v = s[7] == '=' ? s + 8 : (i + 1 < argc ? argv[++i] : NULL);
 			char *end;
@@ -120,6 +122,24 @@ static int parse_args(int argc, char **argv, struct replay_args *a)
 		return -1;
 	}
 	return 0;
+}
+
+static void file_sink(void *ctx, const char *text, size_t len)
+{
+	fwrite(text, 1, len, ctx);
+}
+
+/* buddyinfo, pagetypeinfo and slabinfo: what "the same final state" compares. */
+int rp_write_state(const char *path, kmm_machine *m)
+{
+	FILE *f = fopen(path, "w");
+
+	if (!f)
+		return -1;
+	kmm_report(m, KMM_REPORT_BUDDYINFO, file_sink, f);
+	kmm_report(m, KMM_REPORT_PAGETYPEINFO, file_sink, f);
+	kmm_report(m, KMM_REPORT_SLABINFO, file_sink, f);
+	return fclose(f) ? -1 : 0;
 }
 
 static void on_sample_progress(struct rp_engine *e, void *ctx)
@@ -204,6 +224,10 @@ static int replay_main(int argc, char **argv, bool top)
 		rp_print_json(stdout, a.trace, e, n, check);
 	else
 		rp_print_summary(stdout, a.trace, e, n, check);
+	if (a.state && rp_write_state(a.state, e[0].m)) {
+		fprintf(stderr, "kmm replay: cannot write %s: %s\n", a.state, strerror(errno));
+		ret = 1;
+	}
 	if (a.report) {
 		if (rp_write_report(a.report, a.trace, e, n)) {
 			fprintf(stderr, "kmm replay: cannot write %s: %s\n", a.report, strerror(errno));

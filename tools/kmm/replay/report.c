@@ -193,8 +193,10 @@ void rp_svg_frame_map(FILE *f, const struct rp_map_moment *mo, unsigned long cap
 		      bool standalone)
 {
 	unsigned long nb = mo->nblocks < cap ? mo->nblocks : cap;
-	int cols = 64, cell = 10, rows = (int)((nb + (unsigned long)cols - 1) / (unsigned long)cols);
-	int w = cols * cell + 230, h = rows * cell + 60;
+	int cell = nb <= 128 ? 28 : nb <= 1024 ? 14 : 10;
+	int cols = nb < 64 ? (nb ? (int)nb : 1) : 64;
+	int rows = (int)((nb + (unsigned long)cols - 1) / (unsigned long)cols);
+	int w = cols * cell + 240, h = (rows * cell > 9 * 18 + 10 ? rows * cell : 9 * 18 + 10) + 50;
 
 	if (standalone)
 		fprintf(f, "<svg xmlns=\"http://www.w3.org/2000/svg\" viewBox=\"0 0 %d %d\" "

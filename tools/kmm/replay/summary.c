@@ -53,6 +53,8 @@ static int rows_of(struct rp_engine *e, int n, struct row *r, int max)
 	ROW("  kmem_cache_free", "", x->st.unmatched_free[KMM_EV_KMEM_CACHE_FREE]);
 	ROW("batched echoes of mm_page_free", "", x->st.batched_echo);
 	ROW("implicit frees (reused pfn/pointer)", "", x->st.implicit_free);
+	ROW("  pfns", "", x->st.implicit_free_pages);
+	ROW("  pointers", "", x->st.implicit_free - x->st.implicit_free_pages);
 	ROW("kfree(NULL)", "", x->st.kfree_null);
 	ROW("failed in the traced kernel", "", x->st.trace_failed);
 	ROW("__GFP_NOFAIL cleared", "", x->st.nofail_cleared);
@@ -201,8 +203,17 @@ static void json_one(FILE *f, struct rp_engine *e, int check)
 			st->unmatched_free[k]);
 		first = 0;
 	}
-	fprintf(f, "}, \"batched_echo\": %lu, \"implicit_free\": %lu, \"kfree_null\": %lu",
-		st->batched_echo, st->implicit_free, st->kfree_null);
+	fprintf(f, "}, \"matched_free\": {");
+	for (int k = 0, first = 1; k < KMM_NR_EVENTS; k++) {
+		if (k == KMM_EV_MM_PAGE_ALLOC || k == KMM_EV_KMALLOC || k == KMM_EV_KMEM_CACHE_ALLOC)
+			continue;
+		fprintf(f, "%s\"%s\": %lu", first ? "" : ", ", kmm_trace_event_name(k),
+			st->matched_free[k]);
+		first = 0;
+	}
+	fprintf(f, "}, \"batched_echo\": %lu, \"implicit_free\": %lu, \"implicit_free_pages\": %lu"
+		   ", \"kfree_null\": %lu",
+		st->batched_echo, st->implicit_free, st->implicit_free_pages, st->kfree_null);
 	fprintf(f, ", \"trace_failed\": %lu, \"nofail_cleared\": %lu, \"caches_created\": %lu",
 		st->trace_failed, st->nofail_cleared, st->caches_created);
 	fprintf(f, ", \"failures\": %lu, \"failures_by_order\": [", st->failures);
@@ -221,8 +232,9 @@ static void json_one(FILE *f, struct rp_engine *e, int check)
 	}
 	fprintf(f, "], \"peak_pages\": %lu, \"peak_slab_pages\": %lu, \"peak_used_pages\": %lu",
 		st->peak_pages, st->peak_slab_pages, st->peak_used_pages);
-	fprintf(f, ", \"live_pages\": %lu, \"live_objects\": %zu, \"managed_pages\": %lu",
-		st->live_pages, e->objs.live, e->managed);
+	fprintf(f, ", \"live_pages\": %lu, \"live_page_blocks\": %zu, \"live_objects\": %zu"
+		   ", \"managed_pages\": %lu",
+		st->live_pages, e->pages.live, e->objs.live, e->managed);
 	fprintf(f, ", \"zones\": [");
 	for (int z = 0; z < e->nzones; z++) {
 		struct rp_sample *last = &e->samples[e->nsamples - 1];
