@@ -5,7 +5,7 @@
 set -euo pipefail
 need=(cmake gcc make pkg-config)
 case "${1:-build}" in
-  test) need+=(libcmocka-dev clang) ;;
+  test) need+=(libcmocka-dev clang chromium tmux xz-utils zlib1g-dev liblzma-dev) ;; # chromium, tmux: kmm replay tests
   bench) need+=(libjemalloc-dev libmimalloc-dev libgoogle-perftools-dev) ;;
 esac
 missing=()
