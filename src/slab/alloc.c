@@ -339,10 +339,12 @@ int kmm_kmem_cache_alloc_bulk(kmm_machine *m, struct kmem_cache *s, gfp_t gfp, s
 		p[i] = slab_alloc_slow(m, s, gfp, -1, RET_IP);
 		if (!p[i]) {
 			/* all or nothing: give back what was taken */
+			trace_cache_alloc_bulk(m, s, gfp, i, p);
 			kmm_kmem_cache_free_bulk(m, s, i, p);
 			return 0;
 		}
 	}
+	trace_cache_alloc_bulk(m, s, gfp, nr, p);
 	return (int)nr;
 }
 
@@ -354,6 +356,7 @@ void kmm_kmem_cache_free_bulk(kmm_machine *m, struct kmem_cache *s, size_t nr, v
 			kmm_kfree(m, p[i]);
 		return;
 	}
+	trace_cache_free_bulk(m, s, nr, p);
 	for (size_t start = 0; start < nr; start += BULK_CHUNK) {
 		size_t end = MIN(nr, start + BULK_CHUNK);
 		uint64_t slow = ~0ull; /* bit i: p[start + i] takes the one-by-one path */

@@ -248,7 +248,7 @@ void *kmm_krealloc(kmm_machine *m, const void *p, size_t new_size, gfp_t gfp)
 	void *ret;
 
 	if (ZERO_OR_NULL_PTR(p))
-		return __kmalloc(m, new_size, gfp, -1, RET_IP);
+		return trace_kmalloc(m, new_size, gfp, -1, __kmalloc(m, new_size, gfp, -1, RET_IP));
 	if (new_size == 0) {
 		kmm_kfree(m, p);
 		return ZERO_SIZE_PTR;
@@ -261,7 +261,7 @@ void *kmm_krealloc(kmm_machine *m, const void *p, size_t new_size, gfp_t gfp)
 			kmm_memset((char *)p + new_size, 0, ks - new_size);
 		return (void *)p;
 	}
-	ret = __kmalloc(m, new_size, gfp, -1, RET_IP);
+	ret = trace_kmalloc(m, new_size, gfp, -1, __kmalloc(m, new_size, gfp, -1, RET_IP));
 	if (!ret)
 		return NULL;
 	kmm_memcpy(ret, p, ks);
@@ -283,7 +283,7 @@ void kmm_kfree_sensitive(kmm_machine *m, const void *p)
 
 void *kmm_kmemdup(kmm_machine *m, const void *src, size_t len, gfp_t gfp)
 {
-	void *p = __kmalloc(m, len, gfp, -1, RET_IP);
+	void *p = trace_kmalloc(m, len, gfp, -1, __kmalloc(m, len, gfp, -1, RET_IP));
 
 	if (p && len)
 		kmm_memcpy(p, src, len);
@@ -296,7 +296,7 @@ void *kmm_kmemdup_nul(kmm_machine *m, const char *s, size_t len, gfp_t gfp)
 
 	if (!s || len + 1 == 0)
 		return NULL;
-	p = __kmalloc(m, len + 1, gfp, -1, RET_IP);
+	p = trace_kmalloc(m, len + 1, gfp, -1, __kmalloc(m, len + 1, gfp, -1, RET_IP));
 	if (p) {
 		kmm_memcpy(p, s, len);
 		p[len] = '\0';
@@ -312,7 +312,7 @@ char *kmm_kstrdup(kmm_machine *m, const char *s, gfp_t gfp)
 	if (!s)
 		return NULL;
 	len = kmm_strlen(s) + 1;
-	p = __kmalloc(m, len, gfp, -1, RET_IP);
+	p = trace_kmalloc(m, len, gfp, -1, __kmalloc(m, len, gfp, -1, RET_IP));
 	if (p)
 		kmm_memcpy(p, s, len);
 	return p;
@@ -327,7 +327,7 @@ char *kmm_kstrndup(kmm_machine *m, const char *s, size_t max, gfp_t gfp)
 		return NULL;
 	while (len < max && s[len])
 		len++;
-	p = __kmalloc(m, len + 1, gfp, -1, RET_IP);
+	p = trace_kmalloc(m, len + 1, gfp, -1, __kmalloc(m, len + 1, gfp, -1, RET_IP));
 	if (p) {
 		kmm_memcpy(p, s, len);
 		p[len] = '\0';

@@ -21,8 +21,9 @@
  *    so a kmm trace replays without counting slab pages twice.
  *  - mm_page_free: the public free calls, when the reference dropped is
  *    the last one (the block is really freed).
- *  - kmalloc / kmem_cache_alloc: after the allocation (ptr NULL on failure);
- *    kfree / kmem_cache_free: before the free, NULL included.
+ *  - kmalloc / kmem_cache_alloc: after the allocation (ptr NULL on failure),
+ *    krealloc/kmemdup/kstrdup included; kfree / kmem_cache_free: before the
+ *    free, NULL included; bulk calls: one event per object.
  */
 #ifndef KMM_TRACE_TRACE_H
 #define KMM_TRACE_TRACE_H
@@ -81,6 +82,24 @@ static inline void trace_cache_free(struct kmm_machine *m, struct kmem_cache *s,
 {
 	if (unlikely(m->trace_fn != NULL))
 		__trace_cache_free(m, s, ptr);
+}
+
+/* Bulk calls: one event per object, so that a recording replays (docs/replay.md). */
+static inline void trace_cache_alloc_bulk(struct kmm_machine *m, struct kmem_cache *s, gfp_t gfp,
+					  size_t nr, void **p)
+{
+	if (unlikely(m->trace_fn != NULL))
+		for (size_t i = 0; i < nr; i++)
+			__trace_cache_alloc(m, s, p[i], gfp, -1);
+}
+
+static inline void trace_cache_free_bulk(struct kmm_machine *m, struct kmem_cache *s, size_t nr,
+					 void **p)
+{
+	if (unlikely(m->trace_fn != NULL))
+		for (size_t i = 0; i < nr; i++)
+			if (p[i])
+				__trace_cache_free(m, s, p[i]);
 }
 
 #endif /* KMM_TRACE_TRACE_H */

@@ -2,7 +2,8 @@
 /*
  * tests/replay/record_prog.c - a program linked with kmm for the record
  * test: pinned to one host CPU, it runs a seeded mix of page, kmalloc and
- * cache allocations through <kmm/linux.h>, frees some, and writes its
+ * cache allocations through <kmm/linux.h> (krealloc, kstrdup and bulk calls
+ * among them), frees some, and writes its
  * machine's final buddyinfo, pagetypeinfo and slabinfo to argv[1] -
  * what `kmm replay --final-state` writes for the replayed machine.
  * With KMM_RECORD set, kmm records every allocation (tests/replay/record.sh).
@@ -62,14 +63,30 @@ int main(int argc, char **argv)
 			}
 			break;
 		case 1:
-			if (objs[j]) {
+			if (objs[j] && (x >> 50) % 8 == 0) {
+				void *r = krealloc(objs[j], 3100 + (x >> 52) % 2000, GFP_KERNEL);
+
+				if (r)
+					objs[j] = r;
+			} else if (objs[j]) {
 				kfree(objs[j]);
 				objs[j] = NULL;
+			} else if ((x >> 50) % 16 == 1) {
+				objs[j] = kstrdup("a string kmm records", GFP_KERNEL);
 			} else {
 				objs[j] = kmalloc(8 + (x >> 32) % 3000, GFP_KERNEL);
 			}
 			break;
 		default:
+			if (round % 997 == 0) {
+				void *bulk[8];
+
+				if (kmem_cache_alloc_bulk(c, GFP_KERNEL, 8, bulk) == 8) {
+					kmem_cache_free_bulk(c, 5, bulk);
+					for (int b = 5; b < 8; b++)
+						kmem_cache_free(c, bulk[b]);
+				}
+			}
 			j = (j + 1024) % 2048;
 			if (objs[j]) {
 				kfree(objs[j]); /* cache objects may be given to kfree */
