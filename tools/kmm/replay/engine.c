@@ -39,6 +39,14 @@
 
 #include "engine.h"
 
+static uint64_t thread_cpu_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
+}
+
 uint64_t rp_now_ns(void)
 {
 	struct timespec ts;
@@ -525,6 +533,7 @@ void rp_engine_begin(struct rp_engine *e, unsigned long total_lines)
 		take_moment(e, "start");
 	rp_engine_sample(e);
 	e->wall_start = rp_now_ns();
+	e->cpu_start = thread_cpu_ns();
 }
 
 int rp_engine_line(struct rp_engine *e, const char *line, size_t n)
@@ -571,6 +580,7 @@ int rp_engine_line(struct rp_engine *e, const char *line, size_t n)
 void rp_engine_end(struct rp_engine *e)
 {
 	e->st.seconds = (double)(rp_now_ns() - e->wall_start) / 1e9;
+	e->st.cpu_seconds = (double)(thread_cpu_ns() - e->cpu_start) / 1e9;
 	restore_affinity(e);
 	rp_engine_sample(e);
 	if (e->opt.want_maps) {

@@ -90,6 +90,7 @@ struct rp_stats {
 	unsigned long peak_used_pages;		   /* managed - free, at samples */
 	unsigned long cpu_events[8];		   /* per trace CPU (mod 8) */
 	double seconds;				   /* replay wall time */
+	double cpu_seconds;			   /* CPU time of the replaying thread */
 	double parse_seconds;
 };
 
@@ -121,7 +122,7 @@ struct rp_engine {
 	int nmoments;
 	uint64_t first_ts, last_ts;
 	bool have_ts;
-	uint64_t wall_start;
+	uint64_t wall_start, cpu_start;
 	int cur_cpu;	       /* machine CPU the thread was placed on, -1 none */
 	int host_cpus[256]; /* the host CPUs we may run on */
 	int nhost;

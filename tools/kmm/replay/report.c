@@ -395,6 +395,7 @@ static const char css[] =
 	".line{stroke-width:2;fill:none}table{border-collapse:collapse}"
 	"td,th{border:1px solid #ccc;padding:2px 8px;text-align:right}"
 	"th{background:#f3f3f3}td:last-child{text-align:left}.summary td:first-child{text-align:left}"
+	".summary{float:right;margin:0 0 12px 16px;font-size:13px}"
 	"#render-check{color:#888;font-size:11px}";
 
 static const char script[] =

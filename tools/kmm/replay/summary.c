@@ -80,8 +80,12 @@ static int rows_of(struct rp_engine *e, int n, struct row *r, int max)
 	ROW("CPU moves (pinning)", "", x->st.cpu_moves);
 	ROW("events on unplaceable CPUs", "", x->st.cpu_unplaced);
 	ROW("replay time", "s", x->st.seconds);
+	ROW("replay CPU time", "s", x->st.cpu_seconds);
 	ROW("throughput", "events/s",
 	    x->st.seconds > 0 ? (double)sum(x->st.events, KMM_NR_EVENTS) / x->st.seconds : 0);
+	ROW("throughput per CPU second", "events/s",
+	    x->st.cpu_seconds > 0 ? (double)sum(x->st.events, KMM_NR_EVENTS) / x->st.cpu_seconds
+				  : 0);
 #undef ROW
 	return k;
 }
@@ -254,8 +258,10 @@ static void json_one(FILE *f, struct rp_engine *e, int check)
 		fprintf(f, "]}");
 	}
 	fprintf(f, "], \"cpu_moves\": %lu, \"cpu_unplaced\": %lu", st->cpu_moves, st->cpu_unplaced);
-	fprintf(f, ", \"seconds\": %.6f, \"events_per_second\": %.0f, \"kmm_check\": %d}",
-		st->seconds, st->seconds > 0 ? (double)total / st->seconds : 0.0, check);
+	fprintf(f, ", \"seconds\": %.6f, \"events_per_second\": %.0f, \"cpu_seconds\": %.6f"
+		   ", \"events_per_cpu_second\": %.0f, \"kmm_check\": %d}",
+		st->seconds, st->seconds > 0 ? (double)total / st->seconds : 0.0, st->cpu_seconds,
+		st->cpu_seconds > 0 ? (double)total / st->cpu_seconds : 0.0, check);
 }
 
 void rp_print_json(FILE *f, const char *trace, struct rp_engine *e, int n, const int *check)
