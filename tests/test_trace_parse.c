@@ -326,6 +326,12 @@ static void test_kmm_header(void **state)
 	assert_true(p.kmm_format);
 	assert_int_equal(p.version, KMM_TRACE_FORMAT_VERSION);
 	assert_string_equal(p.machine, "mem=8G nr_cpus=4");
+	{
+		struct kmm_trace_parser q = { 0 };
+
+		assert_true(parse(&q, "# kmm-trace version 2", &ev, err, sizeof(err)) < 0);
+		assert_non_null(strstr(err, "line 1: kmm trace format version newer"));
+	}
 }
 
 static void test_gfp_names(void **state)

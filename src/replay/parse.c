@@ -14,7 +14,8 @@
  * "SECONDS.FRACTION:", the event name with an optional "subsystem:"
  * prefix and a colon, then "key=value" fields. Lines starting with '#',
  * blank lines and trace-cmd's headers (cpus=, version =, CPU N is empty)
- * are skipped. Event names kmm replays are the seven kmem events plus the
+ * are skipped; a "# kmm-trace version N" header newer than
+ * KMM_TRACE_FORMAT_VERSION is an error. Event names kmm replays are the seven kmem events plus the
  * older names of the same events (mm_page_free_direct, mm_pagevec_free,
  * kmalloc_node, kmem_cache_alloc_node); any other well-formed event is
  * KMM_TRACE_UNKNOWN. Field sets vary by kernel (node=/accounted= appeared
@@ -261,6 +262,9 @@ int kmm_trace_parse_line(struct kmm_trace_parser *p, const char *line, size_t le
 		return KMM_TRACE_SKIP;
 	if (*s == '#') {
 		header_line(p, s, (size_t)(end - s));
+		if (p->kmm_format && p->version > KMM_TRACE_FORMAT_VERSION)
+			return fail(p, err, err_len, "kmm trace format version newer than this kmm reads",
+				    line, len);
 		return KMM_TRACE_SKIP;
 	}
 	if (starts_with(s, (size_t)(end - s), "cpus=") ||
