@@ -90,6 +90,11 @@ head -c 5000 t.trace.xz > cut.xz
 if "$kmm" replay cut.xz 2> cut.err; then echo "truncated xz accepted"; exit 1; fi
 grep -qi 'corrupt\|truncated' cut.err
 
+# an option a command does not use is refused, not ignored
+if "$kmm" record --json -o x.trace -- true 2> opt.err; then echo "record accepted --json"; exit 1; fi
+grep -q -- '--json does not apply' opt.err
+if "$kmm" replay t.trace.xz -o x 2> opt.err; then echo "replay accepted -o"; exit 1; fi
+
 # the page-frame map of a fresh and of a replayed machine
 "$kmm" map --machine "mem=1G memmap=64M\$256M" -o fresh.svg
 "$kmm" map --trace t.trace.xz --machine mem=24M -o replayed.svg

@@ -26,7 +26,17 @@
 #include "summary.h"
 #include "top.h"
 
+/* Options, as bits, so that each command refuses the ones it does not use. */
+enum {
+	O_MACHINE = 1 << 0, O_VS = 1 << 1, O_REPORT = 1 << 2, O_TRACE = 1 << 3, O_OUT = 1 << 4,
+	O_STATE = 1 << 5, O_SPEED = 1 << 6, O_JSON = 1 << 7, O_TOP = 1 << 8, O_FAST = 1 << 9,
+	O_LENIENT = 1 << 10, O_QUIET = 1 << 11, O_NOPIN = 1 << 12, O_PROGRAM = 1 << 13,
+	O_REPLAY = O_MACHINE | O_VS | O_REPORT | O_STATE | O_SPEED | O_JSON | O_TOP | O_FAST |
+		   O_LENIENT | O_QUIET | O_NOPIN,
+};
+
 struct replay_args {
+	unsigned int seen; /* O_* */
 	const char *trace, *machine, *vs, *report, *out, *state;
 	bool json, top, as_fast, lenient, quiet, no_pin;
 	double speed;
@@ -54,25 +64,27 @@ static int parse_args(int argc, char **argv, struct replay_args *a)
 	memset(a, 0, sizeof(*a));
 	for (int i = 1; i < argc; i++) {
 		const char *s = argv[i];
-#define VALUE(opt, dst)                                                              \
+#define VALUE(opt, dst, bit)                                                            \
 	if (!strcmp(s, opt)) {                                                       \
 		if (i + 1 >= argc) {                                                 \
 			fprintf(stderr, "kmm: %s needs a value\n", opt);             \
 			return -1;                                                   \
 		}                                                                    \
 		dst = argv[++i];                                                     \
+		a->seen |= bit;                                                      \
 		continue;                                                            \
 	}                                                                            \
 	if (!strncmp(s, opt "=", sizeof(opt))) {                                     \
 		dst = s + sizeof(opt);                                               \
+		a->seen |= bit;                                                      \
 		continue;                                                            \
 	}
-		VALUE("--machine", a->machine)
-		VALUE("--vs-machine", a->vs)
-		VALUE("--report", a->report)
-		VALUE("--trace", a->trace)
-		VALUE("-o", a->out)
-		VALUE("--final-state", a->state)
+		VALUE("--machine", a->machine, O_MACHINE)
+		VALUE("--vs-machine", a->vs, O_VS)
+		VALUE("--report", a->report, O_REPORT)
+		VALUE("--trace", a->trace, O_TRACE)
+		VALUE("-o", a->out, O_OUT)
+		VALUE("--final-state", a->state, O_STATE)
 		if (!strcmp(s, "--speed") || !strncmp(s, "--speed=", 8)) {
 			const char *v = s[7] == '=' ? s + 8 : (i + 1 < argc ? argv[++i] : NULL);
 			char *end;
@@ -82,22 +94,30 @@ static int parse_args(int argc, char **argv, struct replay_args *a)
 				return -1;
 			}
 			a->speed_set = true;
+			a->seen |= O_SPEED;
 			continue;
 		}
 		if (!strcmp(s, "--json")) {
 			a->json = true;
+			a->seen |= O_JSON;
 		} else if (!strcmp(s, "--top")) {
 			a->top = true;
+			a->seen |= O_TOP;
 		} else if (!strcmp(s, "--as-fast")) {
 			a->as_fast = true;
+			a->seen |= O_FAST;
 		} else if (!strcmp(s, "--lenient")) {
 			a->lenient = true;
+			a->seen |= O_LENIENT;
 		} else if (!strcmp(s, "--quiet")) {
 			a->quiet = true;
+			a->seen |= O_QUIET;
 		} else if (!strcmp(s, "--no-pin")) {
 			a->no_pin = true;
+			a->seen |= O_NOPIN;
 		} else if (!strcmp(s, "--")) {
 			a->program = argv + i + 1;
+			a->seen |= O_PROGRAM;
 			if (!a->program[0]) {
 				fprintf(stderr, "kmm: no program after --\n");
 				return -1;
@@ -142,6 +162,22 @@ int rp_write_state(const char *path, kmm_machine *m)
 	return fclose(f) ? -1 : 0;
 }
 
+/* Refuse an option the command does not use, rather than ignore it. */
+static int only(const struct replay_args *a, unsigned int allowed, const char *cmd)
+{
+	static const char *const names[] = { "--machine", "--vs-machine", "--report", "--trace",
+					     "-o", "--final-state", "--speed", "--json", "--top",
+					     "--as-fast", "--lenient", "--quiet", "--no-pin", "--" };
+
+	for (int b = 0; b < 14; b++) {
+		if ((a->seen & (1u << b)) && !(allowed & (1u << b))) {
+			fprintf(stderr, "kmm %s: %s does not apply here\n", cmd, names[b]);
+			return -1;
+		}
+	}
+	return 0;
+}
+
 static void on_sample_progress(struct rp_engine *e, void *ctx)
 {
 	rp_progress_update(ctx, e->st.lines, e->total_lines);
@@ -158,7 +194,7 @@ static int replay_main(int argc, char **argv, bool top)
 	size_t len = 0;
 	int n, check[2] = { 0, 0 }, ret = 0;
 
-	if (parse_args(argc, argv, &a))
+	if (parse_args(argc, argv, &a) || only(&a, O_REPLAY, top ? "top" : "replay"))
 		return 2;
 	top = top || a.top;
 	if (!a.trace) {
@@ -334,7 +370,7 @@ int kmm_top_main(int argc, char **argv)
 
 	for (int i = 1; i < argc; i++) {
 		if (!strcmp(argv[i], "--")) {
-			if (parse_args(argc, argv, &a))
+			if (parse_args(argc, argv, &a) || only(&a, O_MACHINE | O_PROGRAM, "top"))
 				return 2;
 			return top_program(&a);
 		}
@@ -348,9 +384,9 @@ int kmm_record_main(int argc, char **argv)
 	pid_t pid;
 	int status;
 
-	if (parse_args(argc, argv, &a))
+	if (parse_args(argc, argv, &a) || only(&a, O_MACHINE | O_OUT | O_PROGRAM, "record"))
 		return 2;
-	if (!a.out || !a.program) {
+	if (!a.out || !a.program || a.trace) {
 		fprintf(stderr, "usage: kmm record -o FILE [--machine \"...\"] -- PROGRAM [ARGS]\n");
 		return 2;
 	}
@@ -392,7 +428,8 @@ int kmm_map_main(int argc, char **argv)
 	FILE *f = stdout;
 	int ret = 0;
 
-	if (parse_args(argc, argv, &a))
+	if (parse_args(argc, argv, &a) ||
+	    only(&a, O_MACHINE | O_TRACE | O_OUT | O_LENIENT | O_NOPIN, "map"))
 		return 2;
 	if (a.trace && rp_read_trace(a.trace, &buf, &len, err, sizeof(err))) {
 		fprintf(stderr, "kmm map: %s\n", err);
