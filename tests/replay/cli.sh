@@ -38,7 +38,7 @@ for shape in "" "mem=24M" "mem=256M nr_cpus=4 numa=fake=2"; do
   grep -q '^kmm_check: 0 problems' shape.txt
   grep -q '^final /proc/buddyinfo' shape.txt
   grep -q '^throughput' shape.txt
-  grep -q 'unusable free space index over time' shape.txt
+  grep -q 'fragmentation over time' shape.txt
   python3 - shape.json t.trace "$shape" <<'PY'
 import json, re, sys, collections
 d = json.load(open(sys.argv[1]))["replay"]

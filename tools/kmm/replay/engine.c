@@ -272,6 +272,7 @@ void rp_engine_sample(struct rp_engine *e)
 		s->free_pages[z] = kmm_zone_free_pages(e->m, e->zones[z].nid, zt);
 		s->unusable9[z] = kmm_zone_unusable_index(e->m, e->zones[z].nid, zt, 9);
 		s->unusable3[z] = kmm_zone_unusable_index(e->m, e->zones[z].nid, zt, 3);
+		s->extfrag9[z] = kmm_zone_fragmentation_index(e->m, e->zones[z].nid, zt, 9);
 		free_total += s->free_pages[z];
 	}
 	n = kmm_slab_info(e->m, info, 256);

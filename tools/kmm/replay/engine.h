@@ -39,6 +39,7 @@ struct rp_sample {
 	unsigned long free_pages[RP_MAX_ZONES];
 	int unusable9[RP_MAX_ZONES]; /* unusable index of order 9, thousandths */
 	int unusable3[RP_MAX_ZONES];
+	int extfrag9[RP_MAX_ZONES]; /* fragmentation index of order 9, thousandths (-1000: ok) */
 	unsigned long slab_pages;
 	unsigned long page_event_pages; /* pages held by replayed page allocations */
 	unsigned long *cache_pages;	/* per engine cache index (ncache_at entries) */

@@ -107,10 +107,11 @@ static void frag_table(FILE *f, struct rp_engine *e)
 {
 	int points = e->nsamples < 10 ? e->nsamples : 10;
 
-	fprintf(f, "unusable free space index over time (order 3 / order 9, thousandths)\n");
-	fprintf(f, "  %-10s", "event");
+	fprintf(f, "fragmentation over time, per zone: unusable free space index of order 3 and 9,\n"
+		   "and fragmentation index of order 9 (thousandths; -1000: an order-9 block is free)\n");
+	fprintf(f, "  %-10s", "line");
 	for (int z = 0; z < e->nzones; z++)
-		fprintf(f, " %16s", e->zones[z].name);
+		fprintf(f, " %22s", e->zones[z].name);
 	fprintf(f, "\n");
 	for (int p = 0; p < points; p++) {
 		int idx = points > 1 ? (int)((long)p * (e->nsamples - 1) / (points - 1)) : 0;
@@ -118,7 +119,8 @@ static void frag_table(FILE *f, struct rp_engine *e)
 
 		fprintf(f, "  %-10lu", s->event);
 		for (int z = 0; z < e->nzones; z++)
-			fprintf(f, "      %4d / %4d", s->unusable3[z], s->unusable9[z]);
+			fprintf(f, "   %4d / %4d / %5d", s->unusable3[z], s->unusable9[z],
+				s->extfrag9[z]);
 		fprintf(f, "\n");
 	}
 }
@@ -255,6 +257,9 @@ static void json_one(FILE *f, struct rp_engine *e, int check)
 		fprintf(f, "], \"unusable_index_9\": [");
 		for (int s = 0; s < e->nsamples; s += (e->nsamples + 19) / 20)
 			fprintf(f, "%s%d", s ? ", " : "", e->samples[s].unusable9[z]);
+		fprintf(f, "], \"fragmentation_index_9\": [");
+		for (int s = 0; s < e->nsamples; s += (e->nsamples + 19) / 20)
+			fprintf(f, "%s%d", s ? ", " : "", e->samples[s].extfrag9[z]);
 		fprintf(f, "]}");
 	}
 	fprintf(f, "], \"cpu_moves\": %lu, \"cpu_unplaced\": %lu", st->cpu_moves, st->cpu_unplaced);
