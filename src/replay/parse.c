@@ -152,9 +152,16 @@ static bool starts_with(const char *s, size_t n, const char *lit)
 static int fail(struct kmm_trace_parser *p, char *err, size_t err_len, const char *why,
 		const char *line, size_t len)
 {
+	char shown[73];
+	size_t n = len > 72 ? 72 : len;
+
+	/* the line as it was, but only printable bytes: it goes to a terminal */
+	for (size_t i = 0; i < n; i++)
+		shown[i] = line[i] >= 0x20 && line[i] < 0x7f ? line[i] : '?';
+	shown[n] = '\0';
 	if (err && err_len)
-		kmm_snprintf(err, err_len, "line %lu: %s: \"%.*s%s\"", p->line, why,
-			     (int)(len > 72 ? 72 : len), line, len > 72 ? "..." : "");
+		kmm_snprintf(err, err_len, "line %lu: %s: \"%s%s\"", p->line, why, shown,
+			     len > 72 ? "..." : "");
 	return KMM_EINVAL;
 }
 
