@@ -88,9 +88,10 @@ KMM_API void kmm_trace_set_callback(kmm_machine *m, kmm_trace_fn fn, void *ctx);
 KMM_API void *kmm_trace_get_callback(kmm_machine *m, kmm_trace_fn *fn);
 
 /*
- * Write m's events to `path` in kmm's trace format until kmm_record_stop
- * or kmm_machine_destroy's caller stops it (hosted). KMM_OK or an error
- * with a message in err.
+ * Write m's events to `path` in kmm's trace format until kmm_record_stop(m),
+ * which the caller must call before kmm_machine_destroy(m) (hosted code; the
+ * default machine's KMM_RECORD recording is stopped at exit). KMM_OK or an
+ * error with a message in err.
  */
 KMM_API int kmm_record_start(kmm_machine *m, const char *path, char *err, size_t err_len);
 KMM_API void kmm_record_stop(kmm_machine *m);

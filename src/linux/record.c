@@ -20,7 +20,9 @@
  * Hosted code: it writes a FILE. Its state lives on the host heap, not in
  * the machine's memory, on purpose: recording must not change the machine
  * it records, or the replay could not reach the same state. One mutex
- * orders lines written by several threads; a line is written whole.
+ * orders lines written by several threads; a line is written whole. The
+ * default machine is never destroyed, so its recording (KMM_RECORD) is
+ * closed by an atexit handler.
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -106,6 +108,16 @@ void kmm_record_stop(kmm_machine *m)
 	free(rec);
 }
 
+/* The default machine lives until exit: its recording is closed then. */
+static kmm_machine *env_recorded;
+
+static void stop_env_recording(void)
+{
+	if (env_recorded)
+		kmm_record_stop(env_recorded);
+	env_recorded = NULL;
+}
+
 void kmm_record_from_env(kmm_machine *m)
 {
 	const char *path = getenv("KMM_RECORD");
@@ -113,6 +125,12 @@ void kmm_record_from_env(kmm_machine *m)
 
 	if (!path || !*path)
 		return;
-	if (kmm_record_start(m, path, err, sizeof(err)) != KMM_OK)
+	if (kmm_record_start(m, path, err, sizeof(err)) != KMM_OK) {
 		fprintf(stderr, "kmm: KMM_RECORD: %s\n", err);
+		return;
+	}
+	if (!env_recorded) {
+		env_recorded = m;
+		atexit(stop_env_recording);
+	}
 }
