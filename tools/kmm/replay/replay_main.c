@@ -462,9 +462,11 @@ int kmm_map_main(int argc, char **argv)
 	if (!ret) {
 		char title[600];
 
+		const char *base = a.trace && strrchr(a.trace, '/') ? strrchr(a.trace, '/') + 1 : a.trace;
+
 		snprintf(title, sizeof(title), "page-frame map of \"%s\"%s%s",
-			 kmm_machine_cmdline(e.m), a.trace ? " after replaying " : " (fresh boot)",
-			 a.trace ? a.trace : "");
+			 kmm_machine_cmdline(e.m), a.trace ? " after " : " (fresh boot)",
+			 a.trace ? base : "");
 		fprintf(f, "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n");
 		rp_svg_frame_map(f, &e.moments[e.nmoments - 1], 1ul << 20, title, true);
 		if (f != stdout)
