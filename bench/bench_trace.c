@@ -103,17 +103,19 @@ static char *synthetic_trace(size_t *len, bool mixed)
 
 		if (kind == 0) {
 			if (live[k])
-				n += (size_t)snprintf(buf + n, cap - n,
-						      "  bench-1 [000] ..... %llu.%06llu: mm_page_free: "
-						      "page=0000000000000000 pfn=0x%x order=%u\n",
-						      ts / 1000000, ts % 1000000, k * 16, order[k]);
+				n += (size_t)snprintf(
+					buf + n, cap - n,
+					"  bench-1 [000] ..... %llu.%06llu: mm_page_free: "
+					"page=0000000000000000 pfn=0x%x order=%u\n",
+					ts / 1000000, ts % 1000000, k * 16, order[k]);
 			else {
 				order[k] = (unsigned char)((x >> 32) % 4);
-				n += (size_t)snprintf(buf + n, cap - n,
-						      "  bench-1 [000] ..... %llu.%06llu: mm_page_alloc: "
-						      "page=0000000000000000 pfn=0x%x order=%u migratetype=0 "
-						      "gfp_flags=GFP_KERNEL\n",
-						      ts / 1000000, ts % 1000000, k * 16, order[k]);
+				n += (size_t)snprintf(
+					buf + n, cap - n,
+					"  bench-1 [000] ..... %llu.%06llu: mm_page_alloc: "
+					"page=0000000000000000 pfn=0x%x order=%u migratetype=0 "
+					"gfp_flags=GFP_KERNEL\n",
+					ts / 1000000, ts % 1000000, k * 16, order[k]);
 			}
 			live[k] = !live[k];
 		} else {
@@ -127,13 +129,15 @@ static char *synthetic_trace(size_t *len, bool mixed)
 						      cache ? "kmem_cache_free" : "kfree", k,
 						      cache ? " name=bench_obj" : "");
 			else
-				n += (size_t)snprintf(
-					buf + n, cap - n,
-					"  bench-1 [000] ..... %llu.%06llu: %s: call_site=x ptr=%016x%s "
-					"bytes_req=200 bytes_alloc=256 gfp_flags=GFP_KERNEL node=-1 "
-					"accounted=false\n",
-					ts / 1000000, ts % 1000000, cache ? "kmem_cache_alloc" : "kmalloc",
-					k, cache ? " name=bench_obj" : "");
+				n += (size_t)snprintf(buf + n, cap - n,
+						      "  bench-1 [000] ..... %llu.%06llu: %s: "
+						      "call_site=x ptr=%016x%s "
+						      "bytes_req=200 bytes_alloc=256 "
+						      "gfp_flags=GFP_KERNEL node=-1 "
+						      "accounted=false\n",
+						      ts / 1000000, ts % 1000000,
+						      cache ? "kmem_cache_alloc" : "kmalloc", k,
+						      cache ? " name=bench_obj" : "");
 			/* an object freed by the other kind of free is still one free */
 			olive[k] = !olive[k];
 		}

@@ -26,7 +26,7 @@ static const char synthetic[] =
 	"gfp_flags=GFP_HIGHUSER_MOVABLE|__GFP_COMP\n"
 	"  t-1 [000] ..... 1.000002: mm_page_free: page=0 pfn=0x100 order=0\n"
 	"  t-1 [000] ..... 1.000003: mm_page_free_batched: page=0 pfn=0x100 order=0\n" /* echo */
-	"  t-1 [000] ..... 1.000004: mm_page_free: page=0 pfn=0x999 order=0\n"	   /* unmatched */
+	"  t-1 [000] ..... 1.000004: mm_page_free: page=0 pfn=0x999 order=0\n" /* unmatched */
 	"  t-1 [000] ..... 1.000005: mm_page_alloc: page=0 pfn=0x200 order=3 migratetype=1 "
 	"gfp_flags=GFP_HIGHUSER_MOVABLE|__GFP_COMP\n" /* implicit free of the first 0x200 */
 	"  t-1 [001] ..... 1.000006: kmalloc: call_site=x ptr=00000000aaaa bytes_req=100 "
@@ -107,8 +107,9 @@ static void test_failures_warn(void **state)
 
 static void test_malformed_stops_with_line(void **state)
 {
-	static const char bad[] = "# x\n  t-1 [000] ..... 1.0: kfree: ptr=0\n  t-1 [000] ..... 1.0: "
-				  "kfree: ptr=zz\n  t-1 [000] ..... 1.0: kfree: ptr=0\n";
+	static const char bad[] =
+		"# x\n  t-1 [000] ..... 1.0: kfree: ptr=0\n  t-1 [000] ..... 1.0: "
+		"kfree: ptr=zz\n  t-1 [000] ..... 1.0: kfree: ptr=0\n";
 	struct rp_options opt = { .cmdline = "mem=64M" };
 	struct rp_engine e;
 
@@ -148,10 +149,12 @@ static void check_identities(struct rp_engine *e)
 	assert_int_equal(st->lines, 37897);
 	assert_int_equal(st->unknown, 0);
 	assert_int_equal(st->events[KMM_EV_MM_PAGE_FREE],
-			 st->matched_free[KMM_EV_MM_PAGE_FREE] + st->unmatched_free[KMM_EV_MM_PAGE_FREE]);
+			 st->matched_free[KMM_EV_MM_PAGE_FREE] +
+				 st->unmatched_free[KMM_EV_MM_PAGE_FREE]);
 	assert_int_equal(st->events[KMM_EV_MM_PAGE_FREE_BATCHED],
 			 st->matched_free[KMM_EV_MM_PAGE_FREE_BATCHED] +
-				 st->unmatched_free[KMM_EV_MM_PAGE_FREE_BATCHED] + st->batched_echo);
+				 st->unmatched_free[KMM_EV_MM_PAGE_FREE_BATCHED] +
+				 st->batched_echo);
 	/* trace_failed is 0 in this trace: every allocation has a slot */
 	assert_int_equal(st->trace_failed, 0);
 	assert_int_equal(page_allocs, e->pages.live + st->matched_free[KMM_EV_MM_PAGE_FREE] +
@@ -195,11 +198,15 @@ static void test_shared_trace_shapes(void **state)
 
 static void mutate_number(char *line, size_t *len, size_t cap, uint64_t *rng)
 {
-	static const char *const keys[] = { "pfn=", "order=", "ptr=", "bytes_req=", "node=",
-					    "gfp_flags=", "bytes_alloc=", "name=" };
-	static const char *const gfps[] = { "GFP_KERNEL", "GFP_ATOMIC", "GFP_DMA",
-					    "GFP_HIGHUSER_MOVABLE", "__GFP_MOVABLE|__GFP_RECLAIMABLE",
-					    "GFP_DMA|__GFP_DMA32", "GFP_NOWAIT|__GFP_NOFAIL",
+	static const char *const keys[] = { "pfn=",  "order=",	   "ptr=",	   "bytes_req=",
+					    "node=", "gfp_flags=", "bytes_alloc=", "name=" };
+	static const char *const gfps[] = { "GFP_KERNEL",
+					    "GFP_ATOMIC",
+					    "GFP_DMA",
+					    "GFP_HIGHUSER_MOVABLE",
+					    "__GFP_MOVABLE|__GFP_RECLAIMABLE",
+					    "GFP_DMA|__GFP_DMA32",
+					    "GFP_NOWAIT|__GFP_NOFAIL",
 					    "__GFP_THISNODE" };
 	const char *key = keys[test_rand(rng) % 8];
 	char *at = strstr(line, key), *end, val[64], out[1024];
@@ -211,12 +218,25 @@ static void mutate_number(char *line, size_t *len, size_t cap, uint64_t *rng)
 	while (*end && *end != ' ' && *end != '\n')
 		end++;
 	switch (test_rand(rng) % 6) {
-	case 0: snprintf(val, sizeof(val), "%llu", (unsigned long long)(test_rand(rng) % 16)); break;
-	case 1: snprintf(val, sizeof(val), "0x%llx", (unsigned long long)(test_rand(rng) % 0x200000)); break;
-	case 2: snprintf(val, sizeof(val), "%s", gfps[test_rand(rng) % 8]); break;
-	case 3: snprintf(val, sizeof(val), "%016llx", (unsigned long long)(test_rand(rng) % 64)); break;
-	case 4: snprintf(val, sizeof(val), "-1"); break;
-	default: snprintf(val, sizeof(val), "%llu", (unsigned long long)test_rand(rng) % 100000000); break;
+	case 0:
+		snprintf(val, sizeof(val), "%llu", (unsigned long long)(test_rand(rng) % 16));
+		break;
+	case 1:
+		snprintf(val, sizeof(val), "0x%llx",
+			 (unsigned long long)(test_rand(rng) % 0x200000));
+		break;
+	case 2:
+		snprintf(val, sizeof(val), "%s", gfps[test_rand(rng) % 8]);
+		break;
+	case 3:
+		snprintf(val, sizeof(val), "%016llx", (unsigned long long)(test_rand(rng) % 64));
+		break;
+	case 4:
+		snprintf(val, sizeof(val), "-1");
+		break;
+	default:
+		snprintf(val, sizeof(val), "%llu", (unsigned long long)test_rand(rng) % 100000000);
+		break;
 	}
 	snprintf(out, sizeof(out), "%.*s%s%s", (int)(at - line), line, val, end);
 	*len = strlen(out) < cap ? strlen(out) : cap - 1;
@@ -228,8 +248,9 @@ static void test_fuzz_replay(void **state)
 {
 	size_t len;
 	char *buf = shared_trace(&len), *pos = buf;
-	struct rp_options opt = { .cmdline = "mem=32M nr_cpus=2", .lenient = true, .quiet = true,
-				  .nsamples = 20 };
+	struct rp_options opt = {
+		.cmdline = "mem=32M nr_cpus=2", .lenient = true, .quiet = true, .nsamples = 20
+	};
 	struct rp_engine e;
 	uint64_t rng = 0xf00d;
 	unsigned long lines = 0;
@@ -249,8 +270,11 @@ static void test_fuzz_replay(void **state)
 			line[l] = '\0';
 			pos += n + 1;
 			switch (test_rand(&rng) % 4) {
-			case 0: break;
-			case 1: mutate_number(line, &l, sizeof(line), &rng); break;
+			case 0:
+				break;
+			case 1:
+				mutate_number(line, &l, sizeof(line), &rng);
+				break;
 			case 2:
 				if (l)
 					line[test_rand(&rng) % l] = (char)(test_rand(&rng) & 0xff);

@@ -46,13 +46,12 @@ static void test_ftrace_618(void **state)
 	assert_int_equal(parse(&p, "# tracer: nop", &ev, err, sizeof(err)), KMM_TRACE_SKIP);
 	assert_int_equal(parse(&p, "#", &ev, err, sizeof(err)), KMM_TRACE_SKIP);
 	assert_int_equal(parse(&p, "", &ev, err, sizeof(err)), KMM_TRACE_SKIP);
-	assert_int_equal(
-		parse(&p,
-		      "              rm-3713    [001] .....   414.100839: mm_page_alloc: "
-		      "page=00000000168f957c pfn=0x1096ec order=0 migratetype=1 "
-		      "gfp_flags=GFP_HIGHUSER_MOVABLE|__GFP_ZERO|__GFP_COMP",
-		      &ev, err, sizeof(err)),
-		KMM_TRACE_EVENT);
+	assert_int_equal(parse(&p,
+			       "              rm-3713    [001] .....   414.100839: mm_page_alloc: "
+			       "page=00000000168f957c pfn=0x1096ec order=0 migratetype=1 "
+			       "gfp_flags=GFP_HIGHUSER_MOVABLE|__GFP_ZERO|__GFP_COMP",
+			       &ev, err, sizeof(err)),
+			 KMM_TRACE_EVENT);
 	assert_int_equal(ev.kind, KMM_EV_MM_PAGE_ALLOC);
 	assert_int_equal(ev.cpu, 1);
 	assert_int_equal(ev.pid, 3713);
@@ -64,13 +63,14 @@ static void test_ftrace_618(void **state)
 	assert_false(ev.pfn_failed);
 	assert_int_equal(p.line, 4);
 
-	assert_int_equal(parse(&p,
-			       "              rm-3713    [001] d..2.   414.100796: kmem_cache_alloc: "
-			       "call_site=__send_signal_locked+0x98/0x460 ptr=0000000027d79be2 "
-			       "name=sigqueue bytes_req=80 bytes_alloc=80 gfp_flags=GFP_ATOMIC "
-			       "node=-1 accounted=true",
-			       &ev, err, sizeof(err)),
-			 KMM_TRACE_EVENT);
+	assert_int_equal(
+		parse(&p,
+		      "              rm-3713    [001] d..2.   414.100796: kmem_cache_alloc: "
+		      "call_site=__send_signal_locked+0x98/0x460 ptr=0000000027d79be2 "
+		      "name=sigqueue bytes_req=80 bytes_alloc=80 gfp_flags=GFP_ATOMIC "
+		      "node=-1 accounted=true",
+		      &ev, err, sizeof(err)),
+		KMM_TRACE_EVENT);
 	assert_int_equal(ev.kind, KMM_EV_KMEM_CACHE_ALLOC);
 	assert_string_equal(ev.name, "sigqueue");
 	assert_true(ev.ptr == 0x27d79be2ull);
@@ -109,11 +109,12 @@ static void test_ftrace_618(void **state)
 	assert_false(ev.old_fields);
 	assert_false(p.old_kernel);
 	/* a failed allocation as 6.18 prints it */
-	assert_int_equal(parse(&p,
-			       "  cc1-99 [000] ..... 1.000001: mm_page_alloc: page=0000000000000000 "
-			       "pfn=0xffffffffffffffff order=10 migratetype=0 gfp_flags=GFP_KERNEL",
-			       &ev, err, sizeof(err)),
-			 KMM_TRACE_EVENT);
+	assert_int_equal(
+		parse(&p,
+		      "  cc1-99 [000] ..... 1.000001: mm_page_alloc: page=0000000000000000 "
+		      "pfn=0xffffffffffffffff order=10 migratetype=0 gfp_flags=GFP_KERNEL",
+		      &ev, err, sizeof(err)),
+		KMM_TRACE_EVENT);
 	assert_true(ev.pfn_failed);
 	assert_int_equal(ev.order, 10);
 }
@@ -260,9 +261,9 @@ static void test_unknown_events(void **state)
 	assert_int_equal(parse(&p, "  rm-1 [000] ..... 1.0: sched_switch: prev_comm=rm prev_pid=1",
 			       &ev, err, sizeof(err)),
 			 KMM_TRACE_UNKNOWN);
-	assert_int_equal(parse(&p, "  rm-1 [000] 1.5: kmem:rss_stat: mm_id=1 curr=1", &ev, err,
-			       sizeof(err)),
-			 KMM_TRACE_UNKNOWN);
+	assert_int_equal(
+		parse(&p, "  rm-1 [000] 1.5: kmem:rss_stat: mm_id=1 curr=1", &ev, err, sizeof(err)),
+		KMM_TRACE_UNKNOWN);
 }
 
 static void expect_error(struct kmm_trace_parser *p, const char *line, const char *why)
@@ -290,8 +291,7 @@ static void test_malformed_lines(void **state)
 	expect_error(&p, "  rm-1 [000] ..... 1.0: mm_page_free: pfn=0x10", "needs pfn and order");
 	expect_error(&p, "  rm-1 [000] ..... 1.0: mm_page_free: pfn=0x1g order=0", "bad pfn");
 	expect_error(&p, "  rm-1 [000] ..... 1.0: mm_page_free: pfn=1 order=99", "bad order");
-	expect_error(&p,
-		     "  rm-1 [000] ..... 1.0: mm_page_alloc: pfn=1 order=0 gfp_flags=GFP_BOGUS",
+	expect_error(&p, "  rm-1 [000] ..... 1.0: mm_page_alloc: pfn=1 order=0 gfp_flags=GFP_BOGUS",
 		     "unknown gfp flag");
 	expect_error(&p, "  rm-1 [000] ..... 1.0: mm_page_alloc: pfn=1 order=0",
 		     "needs pfn, order and gfp_flags");
@@ -299,17 +299,22 @@ static void test_malformed_lines(void **state)
 		     "allocation needs");
 	expect_error(&p, "  rm-1 [000] ..... 1.0: kfree: ptr", "field without '='");
 	expect_error(&p, "  rm-1 [99999999999999] ..... 1.0: kfree: ptr=0", "bad CPU number");
-	expect_error(&p, "  rm-1 [000] ..... 1.0: kmalloc: ptr=1 bytes_req=99999999999999999999999 "
-			 "bytes_alloc=8 gfp_flags=GFP_KERNEL", "bad bytes_req");
-	expect_error(&p, "  rm-1 [000] ..... 1.0: kmalloc: ptr=1 bytes_req=1 bytes_alloc=8 "
-			 "gfp_flags=GFP_KERNEL node=-7", "bad node");
+	expect_error(&p,
+		     "  rm-1 [000] ..... 1.0: kmalloc: ptr=1 bytes_req=99999999999999999999999 "
+		     "bytes_alloc=8 gfp_flags=GFP_KERNEL",
+		     "bad bytes_req");
+	expect_error(&p,
+		     "  rm-1 [000] ..... 1.0: kmalloc: ptr=1 bytes_req=1 bytes_alloc=8 "
+		     "gfp_flags=GFP_KERNEL node=-7",
+		     "bad node");
 	assert_int_equal(p.line, 16);
 	/* a NUL byte inside the line */
 	{
 		struct kmm_trace_event ev;
 		char line[] = "  rm-1 [000] ..... 1.0: kfree: ptr=0\0x", err[128];
 
-		assert_true(kmm_trace_parse_line(&p, line, sizeof(line) - 1, &ev, err, sizeof(err)) < 0);
+		assert_true(kmm_trace_parse_line(&p, line, sizeof(line) - 1, &ev, err,
+						 sizeof(err)) < 0);
 		assert_non_null(strstr(err, "line 17: NUL byte"));
 	}
 }
@@ -346,10 +351,11 @@ static void test_gfp_names(void **state)
 	GFP_OK("GFP_KERNEL", false, GFP_KERNEL);
 	GFP_OK("GFP_NOWAIT", false, __GFP_KSWAPD_RECLAIM | __GFP_NOWARN);
 	GFP_OK("GFP_NOWAIT", true, __GFP_KSWAPD_RECLAIM);
-	GFP_OK("GFP_NOFS|__GFP_HIGHMEM|__GFP_MOVABLE|__GFP_NOWARN|__GFP_NORETRY|__GFP_COMP|__GFP_HARDWALL",
+	GFP_OK("GFP_NOFS|__GFP_HIGHMEM|__GFP_MOVABLE|__GFP_NOWARN|__GFP_NORETRY|__GFP_COMP|__GFP_"
+	       "HARDWALL",
 	       false,
-	       GFP_NOFS | __GFP_HIGHMEM | __GFP_MOVABLE | __GFP_NOWARN | __GFP_NORETRY | __GFP_COMP |
-		       __GFP_HARDWALL);
+	       GFP_NOFS | __GFP_HIGHMEM | __GFP_MOVABLE | __GFP_NOWARN | __GFP_NORETRY |
+		       __GFP_COMP | __GFP_HARDWALL);
 	GFP_OK("GFP_KERNEL_ACCOUNT|__GFP_ZERO", false, GFP_KERNEL_ACCOUNT | __GFP_ZERO);
 	GFP_OK("__GFP_RECLAIMABLE|__GFP_IO|__GFP_NOWARN|__GFP_NORETRY|__GFP_COMP|__GFP_NOMEMALLOC",
 	       false,
@@ -386,8 +392,10 @@ static void test_fuzz_no_crash(void **state)
 		"              rm-3713    [001] d..2.   414.100796: kmem_cache_alloc: "
 		"call_site=__send_signal_locked+0x98/0x460 ptr=0000000027d79be2 name=sigqueue "
 		"bytes_req=80 bytes_alloc=80 gfp_flags=GFP_ATOMIC node=-1 accounted=true",
-		"              rm-3713    [001] .....   414.100839: mm_page_alloc: page=00000000168f957c "
-		"pfn=0x1096ec order=0 migratetype=1 gfp_flags=GFP_HIGHUSER_MOVABLE|__GFP_ZERO|__GFP_COMP",
+		"              rm-3713    [001] .....   414.100839: mm_page_alloc: "
+		"page=00000000168f957c "
+		"pfn=0x1096ec order=0 migratetype=1 "
+		"gfp_flags=GFP_HIGHUSER_MOVABLE|__GFP_ZERO|__GFP_COMP",
 		"             tar  5150 [001]  1234.567890: kmem:kmem_cache_free: call_site=0xffff "
 		"ptr=0xffff888003d1c000 name=dentry",
 	};
@@ -408,10 +416,19 @@ static void test_fuzz_no_crash(void **state)
 			size_t at = test_rand(&rng) % len;
 
 			switch (test_rand(&rng) % 4) {
-			case 0: buf[at] = (char)test_rand(&rng); break;
-			case 1: len = at ? at : 1; break;		       /* truncate */
-			case 2: buf[at] = "0123456789abcdefx=|: []-.\t"[test_rand(&rng) % 27]; break;
-			default: memmove(buf + at, buf + at + 1, len - at - 1); len--; break;
+			case 0:
+				buf[at] = (char)test_rand(&rng);
+				break;
+			case 1:
+				len = at ? at : 1;
+				break; /* truncate */
+			case 2:
+				buf[at] = "0123456789abcdefx=|: []-.\t"[test_rand(&rng) % 27];
+				break;
+			default:
+				memmove(buf + at, buf + at + 1, len - at - 1);
+				len--;
+				break;
 			}
 			if (len == 0)
 				len = 1;
@@ -441,10 +458,10 @@ static void test_fuzz_no_crash(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_ftrace_618),	   cmocka_unit_test(test_trace_cmd_and_perf),
+		cmocka_unit_test(test_ftrace_618),	  cmocka_unit_test(test_trace_cmd_and_perf),
 		cmocka_unit_test(test_old_kernel_fields), cmocka_unit_test(test_unknown_events),
-		cmocka_unit_test(test_malformed_lines),	   cmocka_unit_test(test_kmm_header),
-		cmocka_unit_test(test_gfp_names),	   cmocka_unit_test(test_fuzz_no_crash),
+		cmocka_unit_test(test_malformed_lines),	  cmocka_unit_test(test_kmm_header),
+		cmocka_unit_test(test_gfp_names),	  cmocka_unit_test(test_fuzz_no_crash),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -71,7 +71,8 @@ struct kmm_trace_record {
 	int node;
 	const char *cache; /* kmem_cache_* events: the cache's name */
 	gfp_t gfp;
-	/* The fields as the kernel prints them ("page=... pfn=0x... order=0 ..."), NUL-terminated. */
+	/* The fields as the kernel prints them ("page=... pfn=0x... order=0 ..."), NUL-terminated.
+	 */
 	const char *text;
 	size_t len;
 };
@@ -103,9 +104,9 @@ KMM_API void kmm_record_stop(kmm_machine *m);
 
 /* One decoded event. Strings point into the parsed line. */
 struct kmm_trace_event {
-	int kind;      /* enum kmm_trace_kind */
-	int cpu;       /* the trace's CPU number */
-	int pid;       /* -1 when the line has none */
+	int kind; /* enum kmm_trace_kind */
+	int cpu;  /* the trace's CPU number */
+	int pid;  /* -1 when the line has none */
 	uint64_t ts_ns;
 	uint64_t page; /* page=: the struct page pointer as printed */
 	unsigned long pfn;
@@ -117,18 +118,19 @@ struct kmm_trace_event {
 	uint64_t ptr; /* object pointer as printed (hashed %p values are stable in a trace) */
 	unsigned long bytes_req, bytes_alloc;
 	int node; /* -1 when absent */
-	const char *name; /* kmem_cache events: the cache (NULL when the kernel is older than 5.x) */
+	const char
+		*name; /* kmem_cache events: the cache (NULL when the kernel is older than 5.x) */
 	size_t name_len;
 	bool old_fields; /* a 4.x/5.x field set was seen (no node=/accounted=/name=) */
 };
 
 /* Parser state carried from line to line. Zero it before the first line. */
 struct kmm_trace_parser {
-	unsigned long line;   /* number of the line just parsed (1-based) */
-	bool old_kernel;      /* sticky: an older kernel's field set was seen */
-	bool kmm_format;      /* "# kmm-trace version N" header seen */
-	int version;	      /* that N */
-	char machine[512];    /* "# machine: ..." of kmm's format */
+	unsigned long line; /* number of the line just parsed (1-based) */
+	bool old_kernel;    /* sticky: an older kernel's field set was seen */
+	bool kmm_format;    /* "# kmm-trace version N" header seen */
+	int version;	    /* that N */
+	char machine[512];  /* "# machine: ..." of kmm's format */
 };
 
 /* Return values of kmm_trace_parse_line. */
@@ -155,18 +157,17 @@ KMM_API size_t kmm_format_gfp_name(char *buf, size_t len, gfp_t gfp);
 
 /* One pageblock (2^9 pages) as the page-frame map shows it. */
 struct kmm_pageblock_info {
-	int nid;	     /* -1: a hole (no RAM in this block) */
-	int zone;	     /* enum kmm_zone_type, -1 for a hole */
-	int migratetype;     /* 0 Unmovable 1 Movable 2 Reclaimable 3 HighAtomic 4 Isolate */
-	unsigned int free;   /* pages in free buddy blocks */
+	int nid;	       /* -1: a hole (no RAM in this block) */
+	int zone;	       /* enum kmm_zone_type, -1 for a hole */
+	int migratetype;       /* 0 Unmovable 1 Movable 2 Reclaimable 3 HighAtomic 4 Isolate */
+	unsigned int free;     /* pages in free buddy blocks */
 	unsigned int reserved; /* PG_reserved pages (boot memory, memmap=, holes) */
-	unsigned int total;  /* pages of the block inside the machine */
+	unsigned int total;    /* pages of the block inside the machine */
 };
 
 KMM_API unsigned long kmm_pageblock_pages(const kmm_machine *m);
 /* Blocks are numbered pfn >> 9, 0 .. kmm_max_pfn(m) / 512. KMM_OK or KMM_EINVAL. */
-KMM_API int kmm_pageblock_info(kmm_machine *m, unsigned long block,
-			       struct kmm_pageblock_info *out);
+KMM_API int kmm_pageblock_info(kmm_machine *m, unsigned long block, struct kmm_pageblock_info *out);
 /* min, low, high of a zone (0 when not populated). */
 KMM_API void kmm_zone_watermarks(kmm_machine *m, int nid, enum kmm_zone_type zone,
 				 unsigned long wm[3]);

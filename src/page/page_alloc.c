@@ -619,7 +619,8 @@ void kmm_free_cold_page(kmm_machine *m, struct page *page)
 unsigned long kmm_get_free_pages(kmm_machine *m, gfp_t gfp, unsigned int order)
 {
 	/* As the modern kernel does, a highmem request is quietly served from lowmem. */
-	struct page *page = trace_page_alloc(m, __alloc_pages(m, gfp & ~__GFP_HIGHMEM, order, -1, NULL), order, gfp & ~__GFP_HIGHMEM);
+	gfp_t lowmem = gfp & ~__GFP_HIGHMEM;
+	struct page *page = trace_page_alloc(m, __alloc_pages(m, lowmem, order, -1, NULL), order, lowmem);
 
 	return page ? (unsigned long)page_to_virt_raw(m, page) : 0;
 }

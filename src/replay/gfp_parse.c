@@ -28,7 +28,10 @@ struct gfp_name {
 	gfp_t mask;
 };
 
-#define N(s, v) { s, sizeof(s) - 1, (v) }
+#define N(s, v)                       \
+	{                             \
+		s, sizeof(s) - 1, (v) \
+	}
 
 static const struct gfp_name gfp_names[] = {
 	N("GFP_KERNEL", GFP_KERNEL),
@@ -43,10 +46,11 @@ static const struct gfp_name gfp_names[] = {
 	N("GFP_NOIO", GFP_NOIO),
 	N("GFP_DMA", GFP_DMA),
 	N("GFP_DMA32", GFP_DMA32),
-	N("GFP_TRANSHUGE", ((GFP_HIGHUSER_MOVABLE | __GFP_COMP | __GFP_NOMEMALLOC | __GFP_NOWARN) &
-			    ~__GFP_RECLAIM) | __GFP_DIRECT_RECLAIM),
-	N("GFP_TRANSHUGE_LIGHT", (GFP_HIGHUSER_MOVABLE | __GFP_COMP | __GFP_NOMEMALLOC |
-				  __GFP_NOWARN) & ~__GFP_RECLAIM),
+	N("GFP_TRANSHUGE",
+	  ((GFP_HIGHUSER_MOVABLE | __GFP_COMP | __GFP_NOMEMALLOC | __GFP_NOWARN) & ~__GFP_RECLAIM) |
+		  __GFP_DIRECT_RECLAIM),
+	N("GFP_TRANSHUGE_LIGHT",
+	  (GFP_HIGHUSER_MOVABLE | __GFP_COMP | __GFP_NOMEMALLOC | __GFP_NOWARN) & ~__GFP_RECLAIM),
 	N("__GFP_DMA", __GFP_DMA),
 	N("__GFP_HIGHMEM", __GFP_HIGHMEM),
 	N("__GFP_DMA32", __GFP_DMA32),
@@ -138,7 +142,8 @@ int kmm_parse_gfp(const char *s, size_t len, bool old_nowait, gfp_t *out)
 			found = true;
 		}
 		for (size_t k = 0; !found && k < ARRAY_SIZE(gfp_names); k++) {
-			if (gfp_names[k].len == n && !__builtin_memcmp(s + i, gfp_names[k].name, n)) {
+			if (gfp_names[k].len == n &&
+			    !__builtin_memcmp(s + i, gfp_names[k].name, n)) {
 				gfp |= gfp_names[k].mask;
 				found = true;
 			}

@@ -270,8 +270,9 @@ int kmm_trace_parse_line(struct kmm_trace_parser *p, const char *line, size_t le
 	if (*s == '#') {
 		header_line(p, s, (size_t)(end - s));
 		if (p->kmm_format && p->version > KMM_TRACE_FORMAT_VERSION)
-			return fail(p, err, err_len, "kmm trace format version newer than this kmm reads",
-				    line, len);
+			return fail(p, err, err_len,
+				    "kmm trace format version newer than this kmm reads", line,
+				    len);
 		return KMM_TRACE_SKIP;
 	}
 	if (starts_with(s, (size_t)(end - s), "cpus=") ||
@@ -453,8 +454,8 @@ int kmm_trace_parse_line(struct kmm_trace_parser *p, const char *line, size_t le
 	case KMM_EV_KMEM_CACHE_ALLOC:
 		if (!have_ptr || !have_req || !have_alloc || !gfp_s.n)
 			return fail(p, err, err_len,
-				    "allocation needs ptr, bytes_req, bytes_alloc and gfp_flags", line,
-				    len);
+				    "allocation needs ptr, bytes_req, bytes_alloc and gfp_flags",
+				    line, len);
 		if (!have_node || !have_accounted || (kind == KMM_EV_KMEM_CACHE_ALLOC && !ev->name))
 			ev->old_fields = true;
 		break;

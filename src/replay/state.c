@@ -22,7 +22,7 @@ unsigned long kmm_pageblock_pages(const kmm_machine *m)
 
 static struct zone *zone_of_pfn(struct kmm_machine *m, unsigned long pfn)
 {
-	for_each_zone_m(m, zone) {
+	for_each_zone_m (m, zone) {
 		if (zone_is_populated(zone) && zone_spans_pfn(zone, pfn))
 			return zone;
 	}

@@ -83,8 +83,9 @@ static void emit(struct kmm_machine *m, struct kmm_trace_record *r, char *text, 
 
 void __trace_page_alloc(struct kmm_machine *m, struct page *page, unsigned int order, gfp_t gfp)
 {
-	struct kmm_trace_record r = { .kind = KMM_EV_MM_PAGE_ALLOC, .order = order, .gfp = gfp,
-				      .node = -1 };
+	struct kmm_trace_record r = {
+		.kind = KMM_EV_MM_PAGE_ALLOC, .order = order, .gfp = gfp, .node = -1
+	};
 	char text[512], flags[320];
 	int mt = gfp_migratetype(m, gfp);
 
@@ -114,8 +115,9 @@ void __trace_page_free(struct kmm_machine *m, struct page *page, unsigned int or
 
 void __trace_kmalloc(struct kmm_machine *m, const void *ptr, size_t size, gfp_t gfp, int nid)
 {
-	struct kmm_trace_record r = { .kind = KMM_EV_KMALLOC, .ptr = ptr, .bytes_req = size,
-				      .gfp = gfp, .node = nid };
+	struct kmm_trace_record r = {
+		.kind = KMM_EV_KMALLOC, .ptr = ptr, .bytes_req = size, .gfp = gfp, .node = nid
+	};
 	char text[512], flags[320];
 
 	r.bytes_alloc = ZERO_OR_NULL_PTR(ptr) ? 0 : kmm_ksize(m, ptr);
@@ -142,8 +144,9 @@ void __trace_kfree(struct kmm_machine *m, const void *ptr)
 void __trace_cache_alloc(struct kmm_machine *m, struct kmem_cache *s, const void *ptr, gfp_t gfp,
 			 int nid)
 {
-	struct kmm_trace_record r = { .kind = KMM_EV_KMEM_CACHE_ALLOC, .ptr = ptr, .gfp = gfp,
-				      .node = nid };
+	struct kmm_trace_record r = {
+		.kind = KMM_EV_KMEM_CACHE_ALLOC, .ptr = ptr, .gfp = gfp, .node = nid
+	};
 	char text[512], flags[320];
 
 	if (!s)
@@ -169,5 +172,6 @@ void __trace_cache_free(struct kmm_machine *m, struct kmem_cache *s, const void 
 	r.cache = s ? kmm_kmem_cache_name(s) : "(null)";
 	emit(m, &r, text,
 	     kmm_snprintf(text, sizeof(text), "call_site=%#lx ptr=%016llx name=%s",
-			  (unsigned long)__builtin_return_address(0), printed_ptr(m, ptr), r.cache));
+			  (unsigned long)__builtin_return_address(0), printed_ptr(m, ptr),
+			  r.cache));
 }

@@ -56,8 +56,7 @@ static inline void trace_page_free(struct kmm_machine *m, struct page *page, uns
 		__trace_page_free(m, page, order);
 }
 
-static inline void *trace_kmalloc(struct kmm_machine *m, size_t size, gfp_t gfp, int nid,
-				  void *ptr)
+static inline void *trace_kmalloc(struct kmm_machine *m, size_t size, gfp_t gfp, int nid, void *ptr)
 {
 	if (unlikely(m->trace_fn != NULL))
 		__trace_kmalloc(m, ptr, size, gfp, nid);

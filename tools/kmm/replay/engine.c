@@ -118,15 +118,16 @@ int rp_engine_init(struct rp_engine *e, const struct rp_options *opt, const char
 		for (int z = 0; z < KMM_NR_ZONES && e->nzones < RP_MAX_ZONES; z++) {
 			static const char *const names[] = { "DMA", "DMA32", "Normal", "HighMem",
 							     "Movable" };
-			unsigned long managed = kmm_zone_managed_pages(e->m, nid, (enum kmm_zone_type)z);
+			unsigned long managed =
+				kmm_zone_managed_pages(e->m, nid, (enum kmm_zone_type)z);
 
 			if (!managed)
 				continue;
 			e->managed += managed;
 			e->zones[e->nzones].nid = nid;
 			e->zones[e->nzones].zone = z;
-			snprintf(e->zones[e->nzones].name, sizeof(e->zones[0].name), "Node %d %s", nid,
-				 names[z]);
+			snprintf(e->zones[e->nzones].name, sizeof(e->zones[0].name), "Node %d %s",
+				 nid, names[z]);
 			e->nzones++;
 		}
 	}
@@ -171,7 +172,8 @@ static int cache_index(struct rp_engine *e, const char *name, size_t n)
 	uint32_t h = name_hash(name, n);
 	size_t slot;
 
-	for (slot = h & (RP_NAME_SLOTS - 1); e->name_slot[slot]; slot = (slot + 1) & (RP_NAME_SLOTS - 1)) {
+	for (slot = h & (RP_NAME_SLOTS - 1); e->name_slot[slot];
+	     slot = (slot + 1) & (RP_NAME_SLOTS - 1)) {
 		struct rp_cache *c = &e->caches[e->name_slot[slot] - 1];
 
 		if (c->hash == h && c->name_len == n && !memcmp(c->name, name, n))
@@ -213,8 +215,8 @@ static struct kmem_cache *trace_cache(struct rp_engine *e, const struct kmm_trac
 		return NULL;
 	if (!e->caches[i].s && !e->caches[i].size) {
 		e->caches[i].size = size ? size : 8;
-		e->caches[i].s = kmm_kmem_cache_create(e->m, e->caches[i].name, e->caches[i].size, 0,
-						       0, NULL);
+		e->caches[i].s = kmm_kmem_cache_create(e->m, e->caches[i].name, e->caches[i].size,
+						       0, 0, NULL);
 		if (e->caches[i].s)
 			e->st.caches_created++;
 		else
@@ -228,8 +230,8 @@ static struct kmem_cache *trace_cache(struct rp_engine *e, const struct kmm_trac
 static void take_moment(struct rp_engine *e, const char *label)
 {
 	struct rp_map_moment *mo;
-	unsigned long nb = (kmm_max_pfn(e->m) + kmm_pageblock_pages(e->m) - 1) /
-			   kmm_pageblock_pages(e->m);
+	unsigned long nb =
+		(kmm_max_pfn(e->m) + kmm_pageblock_pages(e->m) - 1) / kmm_pageblock_pages(e->m);
 
 	if (e->nmoments >= 3)
 		return;
@@ -463,9 +465,9 @@ static int replay_event(struct rp_engine *e, struct kmm_trace_event *ev)
 		if (c)
 			obj = kmm_kmem_cache_alloc_node(e->m, c, gfp, nid);
 		else
-			obj = kmm_kmalloc_node(e->m, ev->kind == KMM_EV_KMALLOC ? ev->bytes_req
-										: ev->bytes_alloc,
-					       gfp, nid);
+			obj = kmm_kmalloc_node(
+				e->m, ev->kind == KMM_EV_KMALLOC ? ev->bytes_req : ev->bytes_alloc,
+				gfp, nid);
 		if (ev->ptr == 0) {
 			e->st.trace_failed++;
 			if (obj && c)

@@ -33,7 +33,7 @@ struct rp_zone_id {
 };
 
 struct rp_sample {
-	uint64_t ts_ns;	    /* trace time since the first event */
+	uint64_t ts_ns;	     /* trace time since the first event */
 	unsigned long event; /* events replayed so far */
 	unsigned long free_blocks[RP_MAX_ZONES][KMM_NR_ORDERS];
 	unsigned long free_pages[RP_MAX_ZONES];
@@ -74,10 +74,11 @@ struct rp_stats {
 	unsigned long replayed[KMM_NR_EVENTS];
 	unsigned long unmatched_free[KMM_NR_EVENTS]; /* freed, never seen allocated */
 	unsigned long matched_free[KMM_NR_EVENTS];   /* freed what the trace allocated */
-	unsigned long batched_echo;  /* mm_page_free_batched after mm_page_free of the pfn */
-	unsigned long implicit_free; /* an alloc reused a live pfn/pointer: its free was not traced */
+	unsigned long batched_echo; /* mm_page_free_batched after mm_page_free of the pfn */
+	unsigned long
+		implicit_free; /* an alloc reused a live pfn/pointer: its free was not traced */
 	unsigned long implicit_free_pages; /* of those, pfns */
-	unsigned long trace_failed;  /* allocations that had failed in the traced kernel */
+	unsigned long trace_failed;	   /* allocations that had failed in the traced kernel */
 	unsigned long kfree_null;
 	unsigned long order_mismatch; /* freed with another order than allocated */
 	unsigned long nofail_cleared; /* __GFP_NOFAIL dropped (see docs) */
@@ -86,23 +87,23 @@ struct rp_stats {
 	int nfail_gfp;
 	unsigned long caches_created, cache_create_failed;
 	unsigned long cpu_moves, cpu_unplaced;
-	unsigned long live_pages, peak_pages;	   /* pages held by replayed page events */
-	unsigned long peak_slab_pages;		   /* at samples */
-	unsigned long peak_used_pages;		   /* managed - free, at samples */
-	unsigned long cpu_events[8];		   /* per trace CPU (mod 8) */
-	double seconds;				   /* replay wall time */
-	double cpu_seconds;			   /* CPU time of the replaying thread */
+	unsigned long live_pages, peak_pages; /* pages held by replayed page events */
+	unsigned long peak_slab_pages;	      /* at samples */
+	unsigned long peak_used_pages;	      /* managed - free, at samples */
+	unsigned long cpu_events[8];	      /* per trace CPU (mod 8) */
+	double seconds;			      /* replay wall time */
+	double cpu_seconds;		      /* CPU time of the replaying thread */
 	double parse_seconds;
 };
 
 struct rp_options {
 	const char *cmdline;
 	bool lenient;
-	bool pin;	     /* place events on the trace's CPU */
-	double speed;	     /* 0: as fast as possible; else N x trace time */
+	bool pin;	       /* place events on the trace's CPU */
+	double speed;	       /* 0: as fast as possible; else N x trace time */
 	unsigned int nsamples; /* samples over the trace (default 200) */
-	bool quiet;	     /* no allocation-failure warnings on stderr */
-	bool want_maps;	     /* keep page-frame maps at start, middle, end */
+	bool quiet;	       /* no allocation-failure warnings on stderr */
+	bool want_maps;	       /* keep page-frame maps at start, middle, end */
 };
 
 struct rp_engine {
@@ -124,7 +125,7 @@ struct rp_engine {
 	uint64_t first_ts, last_ts;
 	bool have_ts;
 	uint64_t wall_start, cpu_start;
-	int cur_cpu;	       /* machine CPU the thread was placed on, -1 none */
+	int cur_cpu;	    /* machine CPU the thread was placed on, -1 none */
 	int host_cpus[256]; /* the host CPUs we may run on */
 	int nhost;
 	char err[512];

@@ -147,8 +147,8 @@ static int inflate_xz(const struct growbuf *in, struct growbuf *out, char *err, 
 }
 #endif
 
-static __attribute__((unused)) int pipe_through(const char *tool, const char *path, struct growbuf *out, char *err,
-			size_t err_len)
+static __attribute__((unused)) int pipe_through(const char *tool, const char *path,
+						struct growbuf *out, char *err, size_t err_len)
 {
 	char cmd[4200];
 	FILE *f;
@@ -199,7 +199,10 @@ int rp_read_trace(const char *path, char **buf, size_t *len, char *err, size_t e
 		ret = strcmp(path, "-") ? pipe_through("gzip", path, &out, err, err_len) : -1;
 #endif
 		free(raw.p);
-	} else if (raw.len >= 6 && !memcmp(raw.p, "\xfd" "7zXZ\0", 6)) {
+	} else if (raw.len >= 6 && !memcmp(raw.p,
+					   "\xfd"
+					   "7zXZ\0",
+					   6)) {
 #ifdef KMM_HAVE_LZMA
 		ret = inflate_xz(&raw, &out, err, err_len);
 #else

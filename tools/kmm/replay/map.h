@@ -30,8 +30,8 @@ struct rp_slot {
 
 struct rp_map {
 	struct rp_slot *slots;
-	size_t mask;  /* capacity - 1 */
-	size_t used;  /* LIVE + DEAD */
+	size_t mask; /* capacity - 1 */
+	size_t used; /* LIVE + DEAD */
 	size_t live;
 	bool keep_dead;
 };

@@ -42,8 +42,8 @@ void rp_progress_update(struct rp_progress *p, unsigned long done, unsigned long
 	bar[30] = '\0';
 	if (total)
 		fprintf(stderr, "\r%s [%s] %3d%%  %lu/%lu lines  %.0f lines/s  ETA %.1f s\x1b[K",
-			p->label, bar, (int)(100.0 * (double)done / (double)total), done, total, rate,
-			rate > 0 ? (double)(total - done) / rate : 0.0);
+			p->label, bar, (int)(100.0 * (double)done / (double)total), done, total,
+			rate, rate > 0 ? (double)(total - done) / rate : 0.0);
 	else
 		fprintf(stderr, "\r%s %lu lines  %.0f lines/s\x1b[K", p->label, done, rate);
 	fflush(stderr);

@@ -28,9 +28,20 @@
 
 /* Options, as bits, so that each command refuses the ones it does not use. */
 enum {
-	O_MACHINE = 1 << 0, O_VS = 1 << 1, O_REPORT = 1 << 2, O_TRACE = 1 << 3, O_OUT = 1 << 4,
-	O_STATE = 1 << 5, O_SPEED = 1 << 6, O_JSON = 1 << 7, O_TOP = 1 << 8, O_FAST = 1 << 9,
-	O_LENIENT = 1 << 10, O_QUIET = 1 << 11, O_NOPIN = 1 << 12, O_PROGRAM = 1 << 13,
+	O_MACHINE = 1 << 0,
+	O_VS = 1 << 1,
+	O_REPORT = 1 << 2,
+	O_TRACE = 1 << 3,
+	O_OUT = 1 << 4,
+	O_STATE = 1 << 5,
+	O_SPEED = 1 << 6,
+	O_JSON = 1 << 7,
+	O_TOP = 1 << 8,
+	O_FAST = 1 << 9,
+	O_LENIENT = 1 << 10,
+	O_QUIET = 1 << 11,
+	O_NOPIN = 1 << 12,
+	O_PROGRAM = 1 << 13,
 	O_REPLAY = O_MACHINE | O_VS | O_REPORT | O_STATE | O_SPEED | O_JSON | O_TOP | O_FAST |
 		   O_LENIENT | O_QUIET | O_NOPIN,
 };
@@ -64,20 +75,20 @@ static int parse_args(int argc, char **argv, struct replay_args *a)
 	memset(a, 0, sizeof(*a));
 	for (int i = 1; i < argc; i++) {
 		const char *s = argv[i];
-#define VALUE(opt, dst, bit)                                                            \
-	if (!strcmp(s, opt)) {                                                       \
-		if (i + 1 >= argc) {                                                 \
-			fprintf(stderr, "kmm: %s needs a value\n", opt);             \
-			return -1;                                                   \
-		}                                                                    \
-		dst = argv[++i];                                                     \
-		a->seen |= bit;                                                      \
-		continue;                                                            \
-	}                                                                            \
-	if (!strncmp(s, opt "=", sizeof(opt))) {                                     \
-		dst = s + sizeof(opt);                                               \
-		a->seen |= bit;                                                      \
-		continue;                                                            \
+#define VALUE(opt, dst, bit)                                             \
+	if (!strcmp(s, opt)) {                                           \
+		if (i + 1 >= argc) {                                     \
+			fprintf(stderr, "kmm: %s needs a value\n", opt); \
+			return -1;                                       \
+		}                                                        \
+		dst = argv[++i];                                         \
+		a->seen |= bit;                                          \
+		continue;                                                \
+	}                                                                \
+	if (!strncmp(s, opt "=", sizeof(opt))) {                         \
+		dst = s + sizeof(opt);                                   \
+		a->seen |= bit;                                          \
+		continue;                                                \
 	}
 		VALUE("--machine", a->machine, O_MACHINE)
 		VALUE("--vs-machine", a->vs, O_VS)
@@ -165,9 +176,11 @@ int rp_write_state(const char *path, kmm_machine *m)
 /* Refuse an option the command does not use, rather than ignore it. */
 static int only(const struct replay_args *a, unsigned int allowed, const char *cmd)
 {
-	static const char *const names[] = { "--machine", "--vs-machine", "--report", "--trace",
-					     "-o", "--final-state", "--speed", "--json", "--top",
-					     "--as-fast", "--lenient", "--quiet", "--no-pin", "--" };
+	static const char *const names[] = {
+		"--machine",	 "--vs-machine", "--report", "--trace", "-o",
+		"--final-state", "--speed",	 "--json",   "--top",	"--as-fast",
+		"--lenient",	 "--quiet",	 "--no-pin", "--"
+	};
 
 	for (int b = 0; b < 14; b++) {
 		if ((a->seen & (1u << b)) && !(allowed & (1u << b))) {
@@ -266,7 +279,8 @@ static int replay_main(int argc, char **argv, bool top)
 	}
 	if (a.report) {
 		if (rp_write_report(a.report, a.trace, e, n)) {
-			fprintf(stderr, "kmm replay: cannot write %s: %s\n", a.report, strerror(errno));
+			fprintf(stderr, "kmm replay: cannot write %s: %s\n", a.report,
+				strerror(errno));
 			ret = 1;
 		} else if (!a.json) {
 			printf("report: %s\n", a.report);
@@ -330,7 +344,9 @@ static int top_program(struct replay_args *a)
 				kmm_trace_parse_line(&hdr, line, (size_t)n, &ev, NULL, 0);
 				continue;
 			}
-			struct rp_options opt = { .cmdline = a->machine, .pin = false, .quiet = true };
+			struct rp_options opt = { .cmdline = a->machine,
+						  .pin = false,
+						  .quiet = true };
 
 			if (rp_engine_init(&e, &opt, hdr.machine[0] ? hdr.machine : NULL)) {
 				fprintf(stderr, "kmm top: %s\n", e.err);
@@ -387,7 +403,8 @@ int kmm_record_main(int argc, char **argv)
 	if (parse_args(argc, argv, &a) || only(&a, O_MACHINE | O_OUT | O_PROGRAM, "record"))
 		return 2;
 	if (!a.out || !a.program || a.trace) {
-		fprintf(stderr, "usage: kmm record -o FILE [--machine \"...\"] -- PROGRAM [ARGS]\n");
+		fprintf(stderr,
+			"usage: kmm record -o FILE [--machine \"...\"] -- PROGRAM [ARGS]\n");
 		return 2;
 	}
 	pid = fork();
@@ -408,8 +425,9 @@ int kmm_record_main(int argc, char **argv)
 		return 1;
 	}
 	if (access(a.out, R_OK) != 0) {
-		fprintf(stderr, "kmm record: %s wrote no trace to %s (is it linked with kmm, and "
-				"does it use the default machine or kmm_record_start?)\n",
+		fprintf(stderr,
+			"kmm record: %s wrote no trace to %s (is it linked with kmm, and "
+			"does it use the default machine or kmm_record_start?)\n",
 			a.program[0], a.out);
 		return 1;
 	}
@@ -462,7 +480,8 @@ int kmm_map_main(int argc, char **argv)
 	if (!ret) {
 		char title[600];
 
-		const char *base = a.trace && strrchr(a.trace, '/') ? strrchr(a.trace, '/') + 1 : a.trace;
+		const char *base =
+			a.trace && strrchr(a.trace, '/') ? strrchr(a.trace, '/') + 1 : a.trace;
 
 		snprintf(title, sizeof(title), "page-frame map of \"%s\"%s%s",
 			 kmm_machine_cmdline(e.m), a.trace ? " after " : " (fresh boot)",

@@ -52,11 +52,20 @@ static void esc(FILE *f, const char *s)
 {
 	for (; *s; s++) {
 		switch (*s) {
-		case '<': fputs("&lt;", f); break;
-		case '>': fputs("&gt;", f); break;
-		case '&': fputs("&amp;", f); break;
-		case '"': fputs("&quot;", f); break;
-		default: fputc(*s, f);
+		case '<':
+			fputs("&lt;", f);
+			break;
+		case '>':
+			fputs("&gt;", f);
+			break;
+		case '&':
+			fputs("&amp;", f);
+			break;
+		case '"':
+			fputs("&quot;", f);
+			break;
+		default:
+			fputc(*s, f);
 		}
 	}
 }
@@ -109,8 +118,10 @@ static void chart(FILE *f, const char *id, const char *title, const char *xlab, 
 	double step = nice_step(ymax);
 
 	ymax = ceil(ymax / step) * step;
-	fprintf(f, "<figure class=\"chart\" id=\"%s\"><svg viewBox=\"0 0 %d %d\" width=\"%d\" height=\"%d\" "
-		   "role=\"img\" aria-label=\"",
+	fprintf(f,
+		"<figure class=\"chart\" id=\"%s\"><svg viewBox=\"0 0 %d %d\" width=\"%d\" "
+		"height=\"%d\" "
+		"role=\"img\" aria-label=\"",
 		id, W, H, W, H);
 	esc(f, title);
 	fprintf(f, "\"><text class=\"title\" x=\"%d\" y=\"20\">", ML);
@@ -122,8 +133,9 @@ static void chart(FILE *f, const char *id, const char *title, const char *xlab, 
 		char b[32];
 
 		num(b, sizeof(b), v);
-		fprintf(f, "<line class=\"grid\" x1=\"%d\" y1=\"%.1f\" x2=\"%d\" y2=\"%.1f\"/>"
-			   "<text class=\"tick\" x=\"%d\" y=\"%.1f\" text-anchor=\"end\">%s</text>\n",
+		fprintf(f,
+			"<line class=\"grid\" x1=\"%d\" y1=\"%.1f\" x2=\"%d\" y2=\"%.1f\"/>"
+			"<text class=\"tick\" x=\"%d\" y=\"%.1f\" text-anchor=\"end\">%s</text>\n",
 			ML, y, ML + pw, y, ML - 6, y + 4, b);
 	}
 	double xs = nice_step(xmax);
@@ -133,18 +145,22 @@ static void chart(FILE *f, const char *id, const char *title, const char *xlab, 
 		char b[32];
 
 		num(b, sizeof(b), v);
-		fprintf(f, "<line class=\"axis\" x1=\"%.1f\" y1=\"%d\" x2=\"%.1f\" y2=\"%d\"/>"
-			   "<text class=\"tick\" x=\"%.1f\" y=\"%d\" text-anchor=\"middle\">%s</text>\n",
+		fprintf(f,
+			"<line class=\"axis\" x1=\"%.1f\" y1=\"%d\" x2=\"%.1f\" y2=\"%d\"/>"
+			"<text class=\"tick\" x=\"%.1f\" y=\"%d\" "
+			"text-anchor=\"middle\">%s</text>\n",
 			xx, MT + ph, xx, MT + ph + 5, xx, MT + ph + 18, b);
 	}
-	fprintf(f, "<line class=\"axis\" x1=\"%d\" y1=\"%d\" x2=\"%d\" y2=\"%d\"/>"
-		   "<line class=\"axis\" x1=\"%d\" y1=\"%d\" x2=\"%d\" y2=\"%d\"/>\n",
+	fprintf(f,
+		"<line class=\"axis\" x1=\"%d\" y1=\"%d\" x2=\"%d\" y2=\"%d\"/>"
+		"<line class=\"axis\" x1=\"%d\" y1=\"%d\" x2=\"%d\" y2=\"%d\"/>\n",
 		ML, MT, ML, MT + ph, ML, MT + ph, ML + pw, MT + ph);
 	fprintf(f, "<text class=\"label\" x=\"%d\" y=\"%d\" text-anchor=\"middle\">", ML + pw / 2,
 		H - 6);
 	esc(f, xlab);
-	fprintf(f, "</text><text class=\"label\" transform=\"translate(16,%d) rotate(-90)\" "
-		   "text-anchor=\"middle\">",
+	fprintf(f,
+		"</text><text class=\"label\" transform=\"translate(16,%d) rotate(-90)\" "
+		"text-anchor=\"middle\">",
 		MT + ph / 2);
 	esc(f, ylab);
 	fprintf(f, "</text>\n");
@@ -152,8 +168,8 @@ static void chart(FILE *f, const char *id, const char *title, const char *xlab, 
 		acc[i] = 0;
 	for (int k = 0; k < ns; k++) {
 		if (stacked) {
-			fprintf(f, "<path class=\"series\" fill=\"%s\" stroke=\"%s\" d=\"", s[k].color,
-				s[k].color);
+			fprintf(f, "<path class=\"series\" fill=\"%s\" stroke=\"%s\" d=\"",
+				s[k].color, s[k].color);
 			for (int i = 0; i < np; i++)
 				fprintf(f, "%s%.1f %.1f", i ? " L" : "M", ML + x[i] / xmax * pw,
 					MT + ph - (acc[i] + s[k].y[i]) / ymax * ph);
@@ -180,8 +196,10 @@ static void chart(FILE *f, const char *id, const char *title, const char *xlab, 
 	for (int k = 0; k < ns; k++) {
 		int kk = stacked ? ns - 1 - k : k, y = MT + 4 + k * 17;
 
-		fprintf(f, "<rect class=\"key\" x=\"%d\" y=\"%d\" width=\"12\" height=\"12\" fill=\"%s\"/>"
-			   "<text class=\"legend\" x=\"%d\" y=\"%d\">",
+		fprintf(f,
+			"<rect class=\"key\" x=\"%d\" y=\"%d\" width=\"12\" height=\"12\" "
+			"fill=\"%s\"/>"
+			"<text class=\"legend\" x=\"%d\" y=\"%d\">",
 			W - MR + 14, y, s[kk].color, W - MR + 32, y + 10);
 		esc(f, s[kk].name);
 		fprintf(f, "</text>\n");
@@ -199,16 +217,18 @@ void rp_svg_frame_map(FILE *f, const struct rp_map_moment *mo, unsigned long cap
 	int w = cols * cell + 240, h = (rows * cell > 9 * 18 + 10 ? rows * cell : 9 * 18 + 10) + 50;
 
 	if (standalone)
-		fprintf(f, "<svg xmlns=\"http://www.w3.org/2000/svg\" viewBox=\"0 0 %d %d\" "
-			   "width=\"%d\" height=\"%d\"><style>text{font-family:sans-serif}"
-			   ".title{font-size:14px;font-weight:600}.legend{font-size:12px}</style>"
-			   "<rect width=\"100%%\" height=\"100%%\" fill=\"#fff\"/>"
-			   "<text class=\"title\" x=\"4\" y=\"18\">",
+		fprintf(f,
+			"<svg xmlns=\"http://www.w3.org/2000/svg\" viewBox=\"0 0 %d %d\" "
+			"width=\"%d\" height=\"%d\"><style>text{font-family:sans-serif}"
+			".title{font-size:14px;font-weight:600}.legend{font-size:12px}</style>"
+			"<rect width=\"100%%\" height=\"100%%\" fill=\"#fff\"/>"
+			"<text class=\"title\" x=\"4\" y=\"18\">",
 			w, h, w, h);
 	else
-		fprintf(f, "<figure class=\"chart framemap\"><svg viewBox=\"0 0 %d %d\" width=\"%d\" "
-			   "height=\"%d\" role=\"img\" aria-label=\"page-frame map\">"
-			   "<text class=\"title\" x=\"4\" y=\"18\">",
+		fprintf(f,
+			"<figure class=\"chart framemap\"><svg viewBox=\"0 0 %d %d\" width=\"%d\" "
+			"height=\"%d\" role=\"img\" aria-label=\"page-frame map\">"
+			"<text class=\"title\" x=\"4\" y=\"18\">",
 			w, h, w, h);
 	esc(f, title);
 	fprintf(f, "</text>\n<defs><pattern id=\"hole\" width=\"4\" height=\"4\" "
@@ -216,44 +236,56 @@ void rp_svg_frame_map(FILE *f, const struct rp_map_moment *mo, unsigned long cap
 		   "stroke-width=\"1\"/></pattern></defs>\n");
 	for (unsigned long b = 0; b < nb; b++) {
 		const struct kmm_pageblock_info *pb = &mo->blocks[b];
-		int x = 4 + (int)(b % (unsigned long)cols) * cell, y = 30 + (int)(b / (unsigned long)cols) * cell;
+		int x = 4 + (int)(b % (unsigned long)cols) * cell,
+		    y = 30 + (int)(b / (unsigned long)cols) * cell;
 		unsigned int total = pb->total ? pb->total : 1;
 
 		if (pb->zone < 0) {
-			fprintf(f, "<rect class=\"hole\" x=\"%d\" y=\"%d\" width=\"%d\" height=\"%d\" "
-				   "fill=\"url(#hole)\"><title>pfn %#lx: hole</title></rect>\n",
+			fprintf(f,
+				"<rect class=\"hole\" x=\"%d\" y=\"%d\" width=\"%d\" height=\"%d\" "
+				"fill=\"url(#hole)\"><title>pfn %#lx: hole</title></rect>\n",
 				x, y, cell - 1, cell - 1, b * 512);
 		} else if (pb->reserved * 2 >= total) {
-			fprintf(f, "<rect class=\"reserved\" x=\"%d\" y=\"%d\" width=\"%d\" height=\"%d\" "
-				   "fill=\"#222\"><title>pfn %#lx: reserved %u/%u</title></rect>\n",
+			fprintf(f,
+				"<rect class=\"reserved\" x=\"%d\" y=\"%d\" width=\"%d\" "
+				"height=\"%d\" "
+				"fill=\"#222\"><title>pfn %#lx: reserved %u/%u</title></rect>\n",
 				x, y, cell - 1, cell - 1, b * 512, pb->reserved, total);
 		} else {
 			int mt = pb->migratetype >= 0 && pb->migratetype < 5 ? pb->migratetype : 4;
 			double used = 1.0 - (double)pb->free / total;
 
-			fprintf(f, "<rect class=\"pb\" x=\"%d\" y=\"%d\" width=\"%d\" height=\"%d\" "
-				   "fill=\"%s\" fill-opacity=\"%.2f\"><title>pfn %#lx: %s, %u of %u free"
-				   "</title></rect>\n",
-				x, y, cell - 1, cell - 1, mt_colors[mt], 0.12 + 0.88 * used, b * 512,
-				mt_names[mt], pb->free, total);
+			fprintf(f,
+				"<rect class=\"pb\" x=\"%d\" y=\"%d\" width=\"%d\" height=\"%d\" "
+				"fill=\"%s\" fill-opacity=\"%.2f\"><title>pfn %#lx: %s, %u of %u "
+				"free"
+				"</title></rect>\n",
+				x, y, cell - 1, cell - 1, mt_colors[mt], 0.12 + 0.88 * used,
+				b * 512, mt_names[mt], pb->free, total);
 		}
 	}
 	int lx = 4 + cols * cell + 16;
 
 	for (int i = 0; i < 5; i++)
-		fprintf(f, "<rect class=\"key\" x=\"%d\" y=\"%d\" width=\"12\" height=\"12\" fill=\"%s\"/>"
-			   "<text class=\"legend\" x=\"%d\" y=\"%d\">%s</text>\n",
+		fprintf(f,
+			"<rect class=\"key\" x=\"%d\" y=\"%d\" width=\"12\" height=\"12\" "
+			"fill=\"%s\"/>"
+			"<text class=\"legend\" x=\"%d\" y=\"%d\">%s</text>\n",
 			lx, 34 + i * 18, mt_colors[i], lx + 18, 44 + i * 18, mt_names[i]);
-	fprintf(f, "<rect class=\"key\" x=\"%d\" y=\"%d\" width=\"12\" height=\"12\" fill=\"#222\"/>"
-		   "<text class=\"legend\" x=\"%d\" y=\"%d\">reserved</text>\n"
-		   "<rect class=\"key\" x=\"%d\" y=\"%d\" width=\"12\" height=\"12\" fill=\"url(#hole)\" "
-		   "stroke=\"#999\"/><text class=\"legend\" x=\"%d\" y=\"%d\">hole (no RAM)</text>\n"
-		   "<text class=\"legend\" x=\"%d\" y=\"%d\">pale = free, dark = full</text>\n"
-		   "<text class=\"legend\" x=\"%d\" y=\"%d\">one cell = 512 pages (2 MiB)</text>\n",
+	fprintf(f,
+		"<rect class=\"key\" x=\"%d\" y=\"%d\" width=\"12\" height=\"12\" fill=\"#222\"/>"
+		"<text class=\"legend\" x=\"%d\" y=\"%d\">reserved</text>\n"
+		"<rect class=\"key\" x=\"%d\" y=\"%d\" width=\"12\" height=\"12\" "
+		"fill=\"url(#hole)\" "
+		"stroke=\"#999\"/><text class=\"legend\" x=\"%d\" y=\"%d\">hole (no RAM)</text>\n"
+		"<text class=\"legend\" x=\"%d\" y=\"%d\">pale = free, dark = full</text>\n"
+		"<text class=\"legend\" x=\"%d\" y=\"%d\">one cell = 512 pages (2 MiB)</text>\n",
 		lx, 34 + 5 * 18, lx + 18, 44 + 5 * 18, lx, 34 + 6 * 18, lx + 18, 44 + 6 * 18, lx,
 		44 + 7 * 18 + 6, lx, 44 + 8 * 18 + 6);
 	if (nb < mo->nblocks)
-		fprintf(f, "<text class=\"legend\" x=\"4\" y=\"%d\">first %lu of %lu pageblocks</text>",
+		fprintf(f,
+			"<text class=\"legend\" x=\"4\" y=\"%d\">first %lu of %lu "
+			"pageblocks</text>",
 			h - 6, nb, mo->nblocks);
 	fprintf(f, standalone ? "</svg>\n" : "</svg></figure>\n");
 }
@@ -288,7 +320,8 @@ static void section(FILE *f, struct rp_engine *e, const char *tag)
 		unsigned long wm[3];
 		double *yf = y, *ymin = y + np, *ylow = y + 2 * np, *yhigh = y + 3 * np;
 
-		kmm_zone_watermarks(e->m, e->zones[z].nid, (enum kmm_zone_type)e->zones[z].zone, wm);
+		kmm_zone_watermarks(e->m, e->zones[z].nid, (enum kmm_zone_type)e->zones[z].zone,
+				    wm);
 		for (int i = 0; i < np; i++) {
 			yf[i] = (double)e->samples[i].free_pages[z];
 			ymin[i] = (double)wm[0];
@@ -340,12 +373,14 @@ static void section(FILE *f, struct rp_engine *e, const char *tag)
 				double v = 0;
 
 				if (t < ntop) {
-					v = top[t] < sm->ncache_at ? (double)sm->cache_pages[top[t]] : 0;
+					v = top[t] < sm->ncache_at ? (double)sm->cache_pages[top[t]]
+								   : 0;
 				} else {
 					v = (double)sm->slab_pages;
 					for (int k = 0; k < ntop; k++)
-						v -= top[k] < sm->ncache_at ? (double)sm->cache_pages[top[k]]
-									    : 0;
+						v -= top[k] < sm->ncache_at
+							     ? (double)sm->cache_pages[top[k]]
+							     : 0;
 				}
 				yt[i] = v * (double)kmm_page_size(e->m) / 1024.0;
 			}
@@ -367,7 +402,9 @@ static void section(FILE *f, struct rp_engine *e, const char *tag)
 	if (!e->st.nfail_gfp) {
 		fprintf(f, "<p class=\"none\">No allocation failed on this machine.</p>\n");
 	} else {
-		fprintf(f, "<table class=\"failures\"><tr><th>count</th><th>order</th><th>gfp_flags</th></tr>\n");
+		fprintf(f, "<table "
+			   "class=\"failures\"><tr><th>count</th><th>order</th><th>gfp_flags</th></"
+			   "tr>\n");
 		for (int j = 0; j < e->st.nfail_gfp; j++) {
 			char name[320];
 
@@ -394,15 +431,19 @@ static const char css[] =
 	".grid{stroke:#e4e4e4}.axis{stroke:#555}.series{fill-opacity:.85;stroke-width:1}"
 	".line{stroke-width:2;fill:none}table{border-collapse:collapse}"
 	"td,th{border:1px solid #ccc;padding:2px 8px;text-align:right}"
-	"th{background:#f3f3f3}td:last-child{text-align:left}.summary td:first-child{text-align:left}"
+	"th{background:#f3f3f3}td:last-child{text-align:left}.summary "
+	"td:first-child{text-align:left}"
 	".summary{float:right;margin:0 0 12px 16px;font-size:13px}"
 	"#render-check{color:#888;font-size:11px}";
 
 static const char script[] =
-	"window.addEventListener('load',function(){var f=document.querySelectorAll('figure.chart svg'),"
-	"v=0;f.forEach(function(s){var r=s.getBoundingClientRect();if(r.width>50&&r.height>50)v++;});"
+	"window.addEventListener('load',function(){var f=document.querySelectorAll('figure.chart "
+	"svg'),"
+	"v=0;f.forEach(function(s){var "
+	"r=s.getBoundingClientRect();if(r.width>50&&r.height>50)v++;});"
 	"var p=document.querySelectorAll('svg path.series').length,c=document.querySelectorAll("
-	"'svg rect.pb').length;document.getElementById('render-check').textContent='rendered charts='+"
+	"'svg rect.pb').length;document.getElementById('render-check').textContent='rendered "
+	"charts='+"
 	"f.length+' visible='+v+' series='+p+' cells='+c;});";
 
 int rp_write_report(const char *path, const char *trace, struct rp_engine *e, int n)
@@ -423,12 +464,12 @@ int rp_write_report(const char *path, const char *trace, struct rp_engine *e, in
 		fprintf(f, "</th>");
 	}
 	fprintf(f, "</tr>\n");
-#define SROW(label, expr)                                            \
-	do {                                                         \
-		fprintf(f, "<tr><td>%s</td>", label);                \
-		for (int i = 0; i < n; i++)                          \
+#define SROW(label, expr)                                                  \
+	do {                                                               \
+		fprintf(f, "<tr><td>%s</td>", label);                      \
+		for (int i = 0; i < n; i++)                                \
 			fprintf(f, "<td>%lu</td>", (unsigned long)(expr)); \
-		fprintf(f, "</tr>\n");                               \
+		fprintf(f, "</tr>\n");                                     \
 	} while (0)
 	SROW("lines", e[i].st.lines);
 	for (int k = 0; k < KMM_NR_EVENTS; k++)

@@ -28,17 +28,17 @@ static unsigned long sum(const unsigned long *a, int n)
 static int rows_of(struct rp_engine *e, int n, struct row *r, int max)
 {
 	int k = 0;
-#define ROW(label, unit_, expr)                           \
-	do {                                              \
-		if (k < max) {                            \
-			r[k].name = label;                \
-			r[k].unit = unit_;                \
-			for (int i = 0; i < n; i++) {     \
+#define ROW(label, unit_, expr)                              \
+	do {                                                 \
+		if (k < max) {                               \
+			r[k].name = label;                   \
+			r[k].unit = unit_;                   \
+			for (int i = 0; i < n; i++) {        \
 				struct rp_engine *x = &e[i]; \
-				r[k].v[i] = (double)(expr); \
-			}                                 \
-			k++;                              \
-		}                                         \
+				r[k].v[i] = (double)(expr);  \
+			}                                    \
+			k++;                                 \
+		}                                            \
 	} while (0)
 	ROW("events", "", sum(x->st.events, KMM_NR_EVENTS));
 	for (int kind = 0; kind < KMM_NR_EVENTS; kind++)
@@ -62,9 +62,9 @@ static int rows_of(struct rp_engine *e, int n, struct row *r, int max)
 	ROW("allocation failures", "", x->st.failures);
 	for (int o = 0; o <= KMM_MAX_ORDER; o++) {
 		static const char *const names[] = { "  order 0", "  order 1", "  order 2",
-						      "  order 3", "  order 4", "  order 5",
-						      "  order 6", "  order 7", "  order 8",
-						      "  order 9", "  order 10" };
+						     "  order 3", "  order 4", "  order 5",
+						     "  order 6", "  order 7", "  order 8",
+						     "  order 9", "  order 10" };
 		bool any = false;
 
 		for (int i = 0; i < n; i++)
@@ -107,8 +107,10 @@ static void frag_table(FILE *f, struct rp_engine *e)
 {
 	int points = e->nsamples < 10 ? e->nsamples : 10;
 
-	fprintf(f, "fragmentation over time, per zone: unusable free space index of order 3 and 9,\n"
-		   "and fragmentation index of order 9 (thousandths; -1000: an order-9 block is free)\n");
+	fprintf(f,
+		"fragmentation over time, per zone: unusable free space index of order 3 and 9,\n"
+		"and fragmentation index of order 9 (thousandths; -1000: an order-9 block is "
+		"free)\n");
 	fprintf(f, "  %-10s", "line");
 	for (int z = 0; z < e->nzones; z++)
 		fprintf(f, " %22s", e->zones[z].name);
@@ -133,7 +135,8 @@ void rp_print_summary(FILE *f, const char *trace, struct rp_engine *e, int n, co
 
 	fprintf(f, "kmm replay %s: %lu lines\n", trace, e[0].st.lines);
 	for (int i = 0; i < n; i++)
-		fprintf(f, "  machine %c: %s\n", n > 1 ? 'A' + i : ' ', kmm_machine_cmdline(e[i].m));
+		fprintf(f, "  machine %c: %s\n", n > 1 ? 'A' + i : ' ',
+			kmm_machine_cmdline(e[i].m));
 	fprintf(f, "\n");
 	if (n == 1) {
 		for (int i = 0; i < k; i++) {
@@ -163,7 +166,8 @@ void rp_print_summary(FILE *f, const char *trace, struct rp_engine *e, int n, co
 					fprintf(f, "  %8lu  order %u  %s\n", st->fail_gfp[j].count,
 						st->fail_gfp[j].order, name);
 				else
-					fprintf(f, "  %8lu  object   %s\n", st->fail_gfp[j].count, name);
+					fprintf(f, "  %8lu  object   %s\n", st->fail_gfp[j].count,
+						name);
 			}
 		}
 		fprintf(f, "\nfinal /proc/buddyinfo%s:\n", n > 1 ? (i ? " (B)" : " (A)") : "");
@@ -203,7 +207,8 @@ static void json_one(FILE *f, struct rp_engine *e, int check)
 		total, st->unknown, st->skipped_bad);
 	fprintf(f, ", \"unmatched_free\": {");
 	for (int k = 0, first = 1; k < KMM_NR_EVENTS; k++) {
-		if (k == KMM_EV_MM_PAGE_ALLOC || k == KMM_EV_KMALLOC || k == KMM_EV_KMEM_CACHE_ALLOC)
+		if (k == KMM_EV_MM_PAGE_ALLOC || k == KMM_EV_KMALLOC ||
+		    k == KMM_EV_KMEM_CACHE_ALLOC)
 			continue;
 		fprintf(f, "%s\"%s\": %lu", first ? "" : ", ", kmm_trace_event_name(k),
 			st->unmatched_free[k]);
@@ -211,14 +216,16 @@ static void json_one(FILE *f, struct rp_engine *e, int check)
 	}
 	fprintf(f, "}, \"matched_free\": {");
 	for (int k = 0, first = 1; k < KMM_NR_EVENTS; k++) {
-		if (k == KMM_EV_MM_PAGE_ALLOC || k == KMM_EV_KMALLOC || k == KMM_EV_KMEM_CACHE_ALLOC)
+		if (k == KMM_EV_MM_PAGE_ALLOC || k == KMM_EV_KMALLOC ||
+		    k == KMM_EV_KMEM_CACHE_ALLOC)
 			continue;
 		fprintf(f, "%s\"%s\": %lu", first ? "" : ", ", kmm_trace_event_name(k),
 			st->matched_free[k]);
 		first = 0;
 	}
-	fprintf(f, "}, \"batched_echo\": %lu, \"implicit_free\": %lu, \"implicit_free_pages\": %lu"
-		   ", \"kfree_null\": %lu",
+	fprintf(f,
+		"}, \"batched_echo\": %lu, \"implicit_free\": %lu, \"implicit_free_pages\": %lu"
+		", \"kfree_null\": %lu",
 		st->batched_echo, st->implicit_free, st->implicit_free_pages, st->kfree_null);
 	fprintf(f, ", \"trace_failed\": %lu, \"nofail_cleared\": %lu, \"caches_created\": %lu",
 		st->trace_failed, st->nofail_cleared, st->caches_created);
@@ -238,19 +245,22 @@ static void json_one(FILE *f, struct rp_engine *e, int check)
 	}
 	fprintf(f, "], \"peak_pages\": %lu, \"peak_slab_pages\": %lu, \"peak_used_pages\": %lu",
 		st->peak_pages, st->peak_slab_pages, st->peak_used_pages);
-	fprintf(f, ", \"live_pages\": %lu, \"live_page_blocks\": %zu, \"live_objects\": %zu"
-		   ", \"managed_pages\": %lu",
+	fprintf(f,
+		", \"live_pages\": %lu, \"live_page_blocks\": %zu, \"live_objects\": %zu"
+		", \"managed_pages\": %lu",
 		st->live_pages, e->pages.live, e->objs.live, e->managed);
 	fprintf(f, ", \"zones\": [");
 	for (int z = 0; z < e->nzones; z++) {
 		struct rp_sample *last = &e->samples[e->nsamples - 1];
 		unsigned long wm[3];
 
-		kmm_zone_watermarks(e->m, e->zones[z].nid, (enum kmm_zone_type)e->zones[z].zone, wm);
+		kmm_zone_watermarks(e->m, e->zones[z].nid, (enum kmm_zone_type)e->zones[z].zone,
+				    wm);
 		fprintf(f, "%s{\"name\": ", z ? ", " : "");
 		json_str(f, e->zones[z].name);
-		fprintf(f, ", \"free_pages\": %lu, \"min\": %lu, \"low\": %lu, \"high\": %lu, "
-			   "\"buddyinfo\": [",
+		fprintf(f,
+			", \"free_pages\": %lu, \"min\": %lu, \"low\": %lu, \"high\": %lu, "
+			"\"buddyinfo\": [",
 			last->free_pages[z], wm[0], wm[1], wm[2]);
 		for (int o = 0; o <= KMM_MAX_ORDER; o++)
 			fprintf(f, "%s%lu", o ? ", " : "", last->free_blocks[z][o]);
@@ -263,8 +273,9 @@ static void json_one(FILE *f, struct rp_engine *e, int check)
 		fprintf(f, "]}");
 	}
 	fprintf(f, "], \"cpu_moves\": %lu, \"cpu_unplaced\": %lu", st->cpu_moves, st->cpu_unplaced);
-	fprintf(f, ", \"seconds\": %.6f, \"events_per_second\": %.0f, \"cpu_seconds\": %.6f"
-		   ", \"events_per_cpu_second\": %.0f, \"kmm_check\": %d}",
+	fprintf(f,
+		", \"seconds\": %.6f, \"events_per_second\": %.0f, \"cpu_seconds\": %.6f"
+		", \"events_per_cpu_second\": %.0f, \"kmm_check\": %d}",
 		st->seconds, st->seconds > 0 ? (double)total / st->seconds : 0.0, st->cpu_seconds,
 		st->cpu_seconds > 0 ? (double)total / st->cpu_seconds : 0.0, check);
 }

@@ -157,7 +157,8 @@ static void frame(struct rp_engine *e, struct rp_top *t)
 		double dt = t->last_rate_ns ? (double)(now - t->last_rate_ns) / 1e9 : 0;
 
 		for (int k = 0; k < KMM_NR_EVENTS; k++) {
-			t->rate[k] = dt > 0 ? (double)(e->st.events[k] - t->last_events[k]) / dt : 0;
+			t->rate[k] =
+				dt > 0 ? (double)(e->st.events[k] - t->last_events[k]) / dt : 0;
 			t->last_events[k] = e->st.events[k];
 		}
 		t->last_rate_ns = now;
@@ -165,16 +166,18 @@ static void frame(struct rp_engine *e, struct rp_top *t)
 	fputs("\x1b[H", stdout);
 	line(&s, "\x1b[1mkmm top\x1b[0m  %s  on \"%s\"", t->title, kmm_machine_cmdline(e->m));
 	if (e->total_lines)
-		line(&s, "line %lu of %lu (%.0f%%)%s   failures %lu   unmatched frees %lu", e->st.lines,
-		     e->total_lines, 100.0 * (double)e->st.lines / (double)e->total_lines,
+		line(&s, "line %lu of %lu (%.0f%%)%s   failures %lu   unmatched frees %lu",
+		     e->st.lines, e->total_lines,
+		     100.0 * (double)e->st.lines / (double)e->total_lines,
 		     t->done ? "  [replay done]" : "", e->st.failures,
 		     e->st.unmatched_free[1] + e->st.unmatched_free[2] + e->st.unmatched_free[4] +
 			     e->st.unmatched_free[6]);
 	else
 		line(&s, "line %lu%s   failures %lu", e->st.lines, t->done ? "  [done]" : "",
 		     e->st.failures);
-	line(&s, "rate/s: page alloc %.0f  page free %.0f  kmalloc %.0f  kfree %.0f  "
-		 "cache alloc %.0f  cache free %.0f",
+	line(&s,
+	     "rate/s: page alloc %.0f  page free %.0f  kmalloc %.0f  kfree %.0f  "
+	     "cache alloc %.0f  cache free %.0f",
 	     t->rate[0], t->rate[1] + t->rate[2], t->rate[3], t->rate[4], t->rate[5], t->rate[6]);
 	line(&s, "%s", "");
 	line(&s, "\x1b[7m%-16s %9s %8s %8s %8s  %-22s\x1b[0m", "ZONE", "FREE", "MIN", "LOW", "HIGH",
@@ -183,11 +186,13 @@ static void frame(struct rp_engine *e, struct rp_top *t)
 		unsigned long wm[3], fp;
 		char b[23];
 
-		kmm_zone_watermarks(e->m, e->zones[z].nid, (enum kmm_zone_type)e->zones[z].zone, wm);
-		fp = kmm_zone_free_pages(e->m, e->zones[z].nid, (enum kmm_zone_type)e->zones[z].zone);
+		kmm_zone_watermarks(e->m, e->zones[z].nid, (enum kmm_zone_type)e->zones[z].zone,
+				    wm);
+		fp = kmm_zone_free_pages(e->m, e->zones[z].nid,
+					 (enum kmm_zone_type)e->zones[z].zone);
 		bar(b, 22, wm[2] ? (double)fp / (2.0 * (double)wm[2]) : 1.0);
-		line(&s, "%-16s %9lu %8lu %8lu %8lu  %s%s", e->zones[z].name, fp, wm[0], wm[1], wm[2],
-		     b, fp < wm[1] ? " LOW" : "");
+		line(&s, "%-16s %9lu %8lu %8lu %8lu  %s%s", e->zones[z].name, fp, wm[0], wm[1],
+		     wm[2], b, fp < wm[1] ? " LOW" : "");
 	}
 	line(&s, "%s", "");
 	{
@@ -203,7 +208,8 @@ static void frame(struct rp_engine *e, struct rp_top *t)
 		char row[256];
 		int p;
 
-		kmm_zone_free_blocks(e->m, e->zones[z].nid, (enum kmm_zone_type)e->zones[z].zone, c);
+		kmm_zone_free_blocks(e->m, e->zones[z].nid, (enum kmm_zone_type)e->zones[z].zone,
+				     c);
 		p = snprintf(row, sizeof(row), "%-16s", e->zones[z].name);
 		for (int o = 0; o <= KMM_MAX_ORDER; o++)
 			p += snprintf(row + p, sizeof(row) - (size_t)p, " %6lu", c[o]);
