@@ -388,16 +388,17 @@ static void test_gfp_names(void **state)
 /* Random bytes and mutations of real lines: every result is an event, a skip or an error. */
 static void test_fuzz_no_crash(void **state)
 {
+	/* each seed is one line; the parentheses keep the split literals one element */
 	static const char *const seeds[] = {
-		"              rm-3713    [001] d..2.   414.100796: kmem_cache_alloc: "
-		"call_site=__send_signal_locked+0x98/0x460 ptr=0000000027d79be2 name=sigqueue "
-		"bytes_req=80 bytes_alloc=80 gfp_flags=GFP_ATOMIC node=-1 accounted=true",
-		"              rm-3713    [001] .....   414.100839: mm_page_alloc: "
-		"page=00000000168f957c "
-		"pfn=0x1096ec order=0 migratetype=1 "
-		"gfp_flags=GFP_HIGHUSER_MOVABLE|__GFP_ZERO|__GFP_COMP",
-		"             tar  5150 [001]  1234.567890: kmem:kmem_cache_free: call_site=0xffff "
-		"ptr=0xffff888003d1c000 name=dentry",
+		("              rm-3713    [001] d..2.   414.100796: kmem_cache_alloc: "
+		 "call_site=__send_signal_locked+0x98/0x460 ptr=0000000027d79be2 name=sigqueue "
+		 "bytes_req=80 bytes_alloc=80 gfp_flags=GFP_ATOMIC node=-1 accounted=true"),
+		("              rm-3713    [001] .....   414.100839: mm_page_alloc: "
+		 "page=00000000168f957c pfn=0x1096ec order=0 migratetype=1 "
+		 "gfp_flags=GFP_HIGHUSER_MOVABLE|__GFP_ZERO|__GFP_COMP"),
+		("             tar  5150 [001]  1234.567890: kmem:kmem_cache_free: "
+		 "call_site=0xffff "
+		 "ptr=0xffff888003d1c000 name=dentry"),
 	};
 	struct kmm_trace_parser p = { 0 };
 	uint64_t rng = 0x5eed;
