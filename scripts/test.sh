@@ -50,7 +50,7 @@ done
 $rel/kmm demo >/dev/null
 $rel/kmm slabtop >/dev/null
 # every benchmark suite runs and prints exactly one JSON object (timings are not checked here)
-for suite in pages zones smp slab; do
+for suite in pages zones smp slab trace; do
   out="$rel/bench-$suite.json"
   $rel/kmm bench "$suite" --json --seconds 0.01 >"$out" 2>/dev/null
   if command -v python3 >/dev/null; then
@@ -59,6 +59,18 @@ for suite in pages zones smp slab; do
     [ "$(head -c 1 "$out")" = "{" ] && grep -q '"results"' "$out"
   fi
 done
+# kmm replay: the shared Linux 6.18 trace on the default machine and two other
+# shapes (summary, JSON, HTML report), compare mode, and kmm map
+trace=tests/data/linux-6.18-kmem-git-tar.trace.xz
+$rel/kmm replay "$trace" --quiet --report $rel/replay.html | grep -q 'kmm_check: 0 problems'
+for shape in "mem=24M" "mem=256M nr_cpus=4 numa=fake=2"; do
+  $rel/kmm replay "$trace" --machine "$shape" --json >$rel/replay.json
+  if command -v python3 >/dev/null; then
+    python3 -c 'import json, sys; d = json.load(open(sys.argv[1]))["replay"]; assert d["kmm_check"] == 0 and d["events_total"] == 37885' $rel/replay.json
+  fi
+done
+$rel/kmm replay "$trace" --machine mem=24M --vs-machine "mem=2G page_group_by_mobility=0" --quiet >/dev/null
+$rel/kmm map --machine "mem=8G" -o $rel/map.svg
 echo "=== debian packages ==="
 scripts/deb.sh --ci
 # 8. each libFuzzer target for a bounded time (KMM_FUZZ_SECONDS, default 60) under ASan+UBSan

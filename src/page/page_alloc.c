@@ -35,6 +35,7 @@
  */
 #include "page/deferred.h"
 #include "page/internal.h"
+#include "trace/trace.h"
 #include "page/pcp.h"
 #include "platform/platform.h"
 #include "smp/cpu.h"
@@ -585,21 +586,23 @@ static void put_block(struct kmm_machine *m, struct page *page, unsigned int ord
 
 struct page *kmm_alloc_pages(kmm_machine *m, gfp_t gfp, unsigned int order)
 {
-	return __alloc_pages(m, gfp, order, -1, NULL);
+	return trace_page_alloc(m, __alloc_pages(m, gfp, order, -1, NULL), order, gfp);
 }
 
 struct page *kmm_alloc_pages_node(kmm_machine *m, int nid, gfp_t gfp, unsigned int order)
 {
-	return __alloc_pages(m, gfp, order, nid, NULL);
+	return trace_page_alloc(m, __alloc_pages(m, gfp, order, nid, NULL), order, gfp);
 }
 
 struct page *kmm_alloc_pages_nodemask(kmm_machine *m, gfp_t gfp, unsigned int order, int nid,
 				      const uint64_t *nodemask)
 {
-	return __alloc_pages(m, gfp, order, nid, nodemask);
+	return trace_page_alloc(m, __alloc_pages(m, gfp, order, nid, nodemask), order, gfp);
 }
 
-void kmm_free_pages(kmm_machine *m, struct page *page, unsigned int order)
+/* __free_pages; `traced` is false for the slab layer's own pages (free_pages_untraced). */
+static inline void free_pages_checked(struct kmm_machine *m, struct page *page, unsigned int order,
+				      bool traced)
 {
 	if (unlikely(!page)) {
 		kmm_report_bad_call(m, "__free_pages: NULL page");
@@ -607,7 +610,19 @@ void kmm_free_pages(kmm_machine *m, struct page *page, unsigned int order)
 	}
 	if (!free_page_is_valid(m, page, order, "__free_pages"))
 		return;
+	if (traced)
+		trace_page_free(m, page, order);
 	put_block(m, page, order, false);
+}
+
+void kmm_free_pages(kmm_machine *m, struct page *page, unsigned int order)
+{
+	free_pages_checked(m, page, order, true);
+}
+
+void free_pages_untraced(struct kmm_machine *m, struct page *page, unsigned int order)
+{
+	free_pages_checked(m, page, order, false);
 }
 
 /* __free_page, to the hot or the cold end of this CPU's list (2.6's free_hot_cold_page). */
@@ -619,6 +634,7 @@ static void free_hot_cold_page(kmm_machine *m, struct page *page, bool cold, con
 	}
 	if (!free_page_is_valid(m, page, 0, caller))
 		return;
+	trace_page_free(m, page, 0);
 	put_block(m, page, 0, cold);
 }
 
@@ -635,7 +651,8 @@ void kmm_free_cold_page(kmm_machine *m, struct page *page)
 unsigned long kmm_get_free_pages(kmm_machine *m, gfp_t gfp, unsigned int order)
 {
 	/* As the modern kernel does, a highmem request is quietly served from lowmem. */
-	struct page *page = __alloc_pages(m, gfp & ~__GFP_HIGHMEM, order, -1, NULL);
+	gfp_t lowmem = gfp & ~__GFP_HIGHMEM;
+	struct page *page = trace_page_alloc(m, __alloc_pages(m, lowmem, order, -1, NULL), order, lowmem);
 
 	return page ? (unsigned long)page_to_virt_raw(m, page) : 0;
 }
@@ -654,6 +671,7 @@ void kmm_free_pages_addr(kmm_machine *m, unsigned long addr, unsigned int order)
 	}
 	if (!free_page_is_valid(m, page, order, "free_pages"))
 		return;
+	trace_page_free(m, page, order);
 	put_block(m, page, order, false);
 }
 
@@ -699,6 +717,7 @@ void kmm_put_page(kmm_machine *m, struct page *page)
 		order = (unsigned int)page_alloc_order(head);
 	if (!free_page_is_valid(m, head, order, "put_page"))
 		return;
+	trace_page_free(m, head, order);
 	put_block(m, head, order, false);
 }
 

@@ -618,7 +618,7 @@ static int __kmem_cache_init(struct kmm_machine *m, int nid)
 	if (!kmem_cache_open(m, boot, "kmem_cache", boot_cache_size(m),
 			     &(const struct kmm_kmem_cache_args){ 0 }, SLAB_HWCACHE_ALIGN)) {
 		m->slab = NULL;
-		kmm_free_pages(m, page, order);
+		free_pages_untraced(m, page, order);
 		return KMM_ENOMEM;
 	}
 	ss->kmem_cache = boot;

@@ -150,7 +150,7 @@ void discard_slab(struct kmem_cache *s, struct page *page)
 	page->u.raw = 0;
 	__atomic_add_fetch(&s->stat[SLAB_STAT_SHRINK], 1, __ATOMIC_RELAXED);
 	slab_account_pages(s, -(1l << s->order));
-	kmm_free_pages(s->m, page, s->order);
+	free_pages_untraced(s->m, page, s->order);
 }
 
 unsigned long discard_slab_list(struct kmem_cache *s, struct page_list *list)
