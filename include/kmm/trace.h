@@ -70,7 +70,7 @@ struct kmm_trace_record {
 	size_t bytes_alloc;
 	int node;
 	const char *cache; /* kmem_cache_* events: the cache's name */
-	gfp_t gfp;
+	kmm_gfp_t gfp;
 	/* The fields as the kernel prints them ("page=... pfn=0x... order=0 ..."), NUL-terminated.
 	 */
 	const char *text;
@@ -113,7 +113,7 @@ struct kmm_trace_event {
 	bool pfn_failed; /* mm_page_alloc of a failed allocation (pfn -1, page NULL) */
 	int order;
 	int migratetype; /* -1 when absent */
-	gfp_t gfp;
+	kmm_gfp_t gfp;
 	bool has_gfp;
 	uint64_t ptr; /* object pointer as printed (hashed %p values are stable in a trace) */
 	unsigned long bytes_req, bytes_alloc;
@@ -148,10 +148,10 @@ KMM_API int kmm_trace_parse_line(struct kmm_trace_parser *p, const char *line, s
  * GFP_TEMPORARY, GFP_IOFS ...). old_nowait: GFP_NOWAIT means what it meant
  * before 6.x (kswapd reclaim only, no __GFP_NOWARN). 0 or KMM_EINVAL.
  */
-KMM_API int kmm_parse_gfp(const char *s, size_t len, bool old_nowait, gfp_t *out);
+KMM_API int kmm_parse_gfp(const char *s, size_t len, bool old_nowait, kmm_gfp_t *out);
 
 /* The printed name of a gfp mask, as the kernel's %pGg ("GFP_KERNEL|__GFP_ZERO"). */
-KMM_API size_t kmm_format_gfp_name(char *buf, size_t len, gfp_t gfp);
+KMM_API size_t kmm_format_gfp_name(char *buf, size_t len, kmm_gfp_t gfp);
 
 /* ---- machine state for pictures ------------------------------------------- */
 
