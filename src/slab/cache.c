@@ -56,12 +56,25 @@ bool slab_cache_valid(struct kmm_machine *m, const struct kmem_cache *s)
 	return s && s->magic == KMEM_CACHE_MAGIC && s->m == m;
 }
 
-void slab_account_pages(struct kmem_cache *s, long nr)
+/*
+ * Slab pages are counted machine-wide (meminfo, the checker) and per node,
+ * in the node's nr_slab_reclaimable / nr_slab_unreclaimable as the kernel
+ * keeps them (NR_SLAB_*_B, shown in pages).
+ */
+void slab_node_account(struct kmm_machine *m, int nid, bool reclaimable, long nr)
+{
+	__atomic_add_fetch(&m->node_data[nid]->vm_stat[reclaimable ? NR_SLAB_RECLAIMABLE_B
+								   : NR_SLAB_UNRECLAIMABLE_B],
+			   nr, __ATOMIC_RELAXED);
+}
+
+void slab_account_pages(struct kmem_cache *s, const struct page *page, long nr)
 {
 	int reclaimable = !!(s->flags & SLAB_RECLAIM_ACCOUNT);
 
 	__atomic_add_fetch(&s->m->slab->slab_pages[reclaimable], (unsigned long)nr,
 			   __ATOMIC_RELAXED);
+	slab_node_account(s->m, (int)page_nid(page), reclaimable, nr);
 }
 
 /* ---- geometry ------------------------------------------------------------- */
@@ -375,7 +388,8 @@ struct kmem_cache *kmm_kmem_cache_create_args(kmm_machine *m, const char *name, 
 		return s;
 	if (flags & SLAB_PANIC) {
 		kmm_log(m,
-			"Kernel panic - not syncing: __kmem_cache_create_args: Failed to create slab "
+			"Kernel panic - not syncing: __kmem_cache_create_args: Failed to create "
+			"slab "
 			"'%s'. Error %d\n",
 			name ? name : "(null)", err);
 		kmm_os_abort();
@@ -609,6 +623,7 @@ static int __kmem_cache_init(struct kmm_machine *m, int nid)
 	ss->boot_nid = nid;
 	ss->state_order = order;
 	ss->meta_pages = 1ul << order;
+	slab_node_account(m, (int)page_nid(page), false, 1l << order);
 	ss->kmalloc_shift_high = m->page_shift + 1;
 	kmm_spin_init_class(&ss->slab_mutex, KMM_LOCK_SLAB_MUTEX);
 	slab_random_seed(m);

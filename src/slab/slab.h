@@ -638,7 +638,8 @@ unsigned long __kmem_cache_shrink(struct kmem_cache *s, bool wait);
 /* The shrinker, with m->reclaim_hook's signature: returns the pages freed. */
 unsigned long slab_reclaim(struct kmm_machine *m, gfp_t gfp, unsigned int order);
 /* Account slab pages for meminfo (nr may be negative). */
-void slab_account_pages(struct kmem_cache *s, long nr);
+void slab_account_pages(struct kmem_cache *s, const struct page *page, long nr);
+void slab_node_account(struct kmm_machine *m, int nid, bool reclaimable, long nr);
 bool slab_cache_valid(struct kmm_machine *m, const struct kmem_cache *s);
 
 /* ---- kmalloc.c ------------------------------------------------------------------- */
