@@ -489,9 +489,13 @@ static unsigned long pcp_check_lists(struct pcp_checker *c, struct zone *zone, i
 				break;
 			}
 			p = pfn_to_page(m, pfn);
-			if (p->lru_prev != prev)
-				pcp_problem(c, zone, cpu, "pfn %#x: back link %#x, expected %#x",
-					    pfn, p->lru_prev, prev);
+			if (p->lru_prev != prev) { /* broken, or a cycle: stop here (check.c) */
+				pcp_problem(c, zone, cpu,
+					    "pfn %#x: back link %#x, expected %#x: list %u is broken "
+					    "(or has a cycle)",
+					    pfn, p->lru_prev, prev, pindex);
+				break;
+			}
 			if (!page_test(p, PG_pcp))
 				pcp_problem(c, zone, cpu, "pfn %#x on list %u lacks PG_pcp", pfn,
 					    pindex);

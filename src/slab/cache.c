@@ -51,9 +51,18 @@ static unsigned int fls_u(unsigned int x)
 	return x ? 32 - (unsigned int)__builtin_clz(x) : 0;
 }
 
+/*
+ * Is s a cache of m? Every cache lives in m's direct map (a kmem_cache
+ * object, or boot memory for the first), so a pointer outside it or not
+ * aligned as a cache is refused before anything is read through it: a
+ * foreign pointer is reported, not dereferenced.
+ */
 bool slab_cache_valid(struct kmm_machine *m, const struct kmem_cache *s)
 {
-	return s && s->magic == KMEM_CACHE_MAGIC && s->m == m;
+	if (!s || !IS_ALIGNED((uintptr_t)s, _Alignof(struct kmem_cache)) ||
+	    !virt_to_head_page_m(m, s) || !virt_to_head_page_m(m, (const char *)(s + 1) - 1))
+		return false;
+	return s->magic == KMEM_CACHE_MAGIC && s->m == m;
 }
 
 /*

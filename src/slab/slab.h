@@ -479,13 +479,27 @@ static inline void *array_pop_locked(const struct kmm_machine *m, const struct k
 	return obj;
 }
 
+/*
+ * Cheap enough for the fast path: s lies in the direct map (where every
+ * cache lives, and which is mapped whole, so reading it is safe), is
+ * aligned as a cache and carries the magic. slab_cache_valid, on the slow
+ * path, is the full check and the report.
+ */
+static inline bool slab_cache_plausible(const struct kmm_machine *m, const struct kmem_cache *s)
+{
+	uintptr_t off = (uintptr_t)s - (uintptr_t)m->phys;
+
+	return off < ((uintptr_t)m->max_low_pfn << m->page_shift) - sizeof(*s) &&
+	       IS_ALIGNED(off, _Alignof(struct kmem_cache)) && s->magic == KMEM_CACHE_MAGIC;
+}
+
 /* The per-CPU-array part of an allocation: NULL when it has to go slow. */
 static inline void *slab_alloc_fast(struct kmm_machine *m, struct kmem_cache *s, gfp_t gfp)
 {
 	unsigned int shift = m->slab->array_shift;
 	void *obj;
 
-	if (unlikely(s->debug))
+	if (unlikely(!slab_cache_plausible(m, s) || s->debug))
 		return NULL;
 	if (likely(m->smp_mode == KMM_SMP_RSEQ))
 		obj = array_pop_rseq(m, s, shift);
