@@ -150,7 +150,7 @@ void deferred_setup(struct kmm_machine *m)
 		unsigned long pfn, end, counted = 0;
 
 		pgdat->first_deferred_pfn = NO_DEFERRED;
-		kmm_spin_init(&pgdat->deferred_lock);
+		kmm_spin_init_class(&pgdat->deferred_lock, KMM_LOCK_DEFERRED);
 		if (!m->desc.deferred_init || !zone)
 			continue;
 		/*
