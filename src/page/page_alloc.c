@@ -148,7 +148,16 @@ static inline struct page *rmqueue(struct kmm_machine *m, struct zone *zone, uns
 {
 	/* only the three pcp types have per-CPU lists (HighAtomic: MOVABLE|RECLAIMABLE) */
 	if (likely(pcp_allowed_order(order)) && likely(zone->pcp) && likely(mt < MIGRATE_PCPTYPES)) {
-		struct page *page = rmqueue_pcplist(m, zone, order, mt, alloc_flags,
+		struct page *page;
+
+		/* order 0, hot end, preferred node: this CPU's array first (pcp_hot.h) */
+		if (likely(order == 0) && likely(!(gfp & __GFP_COLD)) &&
+		    likely(zone->node == preferred_nid)) {
+			page = pcp_hot_alloc(m, zone, mt);
+			if (likely(page))
+				return page;
+		}
+		page = rmqueue_pcplist(m, zone, order, mt, alloc_flags,
 						    gfp & __GFP_COLD, preferred_nid);
 
 		if (likely(page))
@@ -546,7 +555,24 @@ static void free_sole_reference(struct kmm_machine *m, struct page *page, unsign
 static void put_block_pcp(struct kmm_machine *m, struct zone *zone, struct page *page,
 			  unsigned int order, bool cold)
 {
-	int ref = page_ref_dec_return(page);
+	int ref;
+
+	/*
+	 * The only reference to an order-0 page: into this CPU's array without
+	 * an atomic (pcp_hot.h). A count of 1 cannot rise under us (nobody may
+	 * take a reference to a page they hold none of); a second free from a
+	 * thread of this CPU finds the count 0 and is reported by the caller's
+	 * validation; docs/smp.md says what a free racing from another CPU does.
+	 */
+	if (likely(order == 0) && likely(!cold) && likely(page_ref_count(page) == 1) &&
+	    likely(!m->desc.init_on_free)) {
+		unsigned long pfn = page_to_pfn(m, page);
+		int mt = get_pageblock_migratetype(zone, pfn);
+
+		if (likely(mt < MIGRATE_PCPTYPES) && pcp_hot_free(m, zone, page, pfn, mt))
+			return;
+	}
+	ref = page_ref_dec_return(page);
 
 	if (likely(ref == 0)) {
 		free_pages_prepare(m, page, order);
