@@ -150,7 +150,7 @@ static size_t put_char(const char *s)
 	}
 	/* UTF-8 to a groff glyph */
 	{
-		unsigned int cp;
+		unsigned int cp = 0;
 		size_t n = 0;
 
 		if ((c & 0xe0) == 0xc0)
