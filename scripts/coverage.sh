@@ -13,7 +13,7 @@ if [ "${1:-}" = "--json" ]; then json_out="$2"; fi
 scripts/deps.sh test >/dev/null
 jobs="$(nproc)"
 dir=build/coverage
-cmake -S . -B "$dir" -DCMAKE_BUILD_TYPE=Debug -DCMAKE_C_COMPILER=gcc -DKMM_DEBUG_CHECKS=OFF \
+cmake -S . -B "$dir" -DCMAKE_BUILD_TYPE=Debug -DCMAKE_C_COMPILER=gcc -DKMM_DEBUG_CHECKS=OFF -DKMM_KERNEL=OFF \
   -DCMAKE_C_FLAGS="--coverage -fprofile-update=atomic" -DCMAKE_EXE_LINKER_FLAGS=--coverage \
   -DCMAKE_SHARED_LINKER_FLAGS=--coverage >/dev/null
 cmake --build "$dir" -j"$jobs" >/dev/null
