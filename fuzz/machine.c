@@ -114,7 +114,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		static struct kmm_layout lay;
 		char lerr[256] = "";
 
-		if (kmm_layout_compute(&d, &lay, lerr, sizeof(lerr)) != KMM_OK && !lerr[0])
+		if (kmm_layout_compute(&d, NULL, &lay, lerr, sizeof(lerr)) != KMM_OK && !lerr[0])
 			fail(cmdline, "layout refused without a message");
 	}
 	if (address_space(&d) > (512ull << 20) || d.nr_cpus > 8 || d.numa_fake > 8)
