@@ -21,6 +21,32 @@ static inline bool pfn_deferred(const struct kmm_machine *m, int nid, unsigned l
 	return pfn >= __atomic_load_n(&m->node_data[nid]->first_deferred_pfn, __ATOMIC_ACQUIRE);
 }
 
+/*
+ * Is pfn's descriptor still deferred (not initialized, or being initialized
+ * by a growing allocation)? For walkers of the whole memmap, which must not
+ * read such descriptors: growth publishes a section only once it is written.
+ * The answer holds for [pfn, *run_end): to the end of pfn's section or
+ * node, whichever comes first (a node need not start on a section, its
+ * first deferred pfn does).
+ */
+static inline bool pfn_deferred_any(const struct kmm_machine *m, unsigned long pfn,
+				    unsigned long *run_end)
+{
+	unsigned long end = ALIGN_DOWN(pfn, PAGES_PER_SECTION) + PAGES_PER_SECTION;
+
+	for (int n = 0; n < m->nr_nodes; n++) {
+		const struct pglist_data *pgdat = m->node_data[n];
+		unsigned long node_end = pgdat->node_start_pfn + pgdat->node_spanned_pages;
+
+		if (pfn >= pgdat->node_start_pfn && pfn < node_end) {
+			*run_end = MIN(end, node_end);
+			return pfn_deferred(m, n, pfn);
+		}
+	}
+	*run_end = end;
+	return false;
+}
+
 /* Boot: choose each node's first deferred pfn (all ULONG_MAX when off). */
 void deferred_setup(struct kmm_machine *m);
 /* Boot: descriptors of node nid's backed pfns in [start, end), reserved. */

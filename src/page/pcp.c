@@ -67,6 +67,7 @@
  * stats threshold" zoneinfo prints is Linux's calculate_normal_threshold.
  */
 #include "log.h"
+#include "page/deferred.h"
 #include "page/pcp.h"
 #include <kmm/percpu.h>
 
@@ -677,10 +678,18 @@ static unsigned long pcp_count_marked(const struct kmm_machine *m, const struct 
 		/* one section at a time: a section's memmap is wholly there or not */
 		unsigned long stop = MIN(ALIGN_DOWN(pfn, PAGES_PER_SECTION) + PAGES_PER_SECTION, end);
 
+		unsigned long run_end;
+
 		if (!pfn_valid(m, pfn)) {
 			pfn = stop;
 			continue;
 		}
+		/* a deferred run has no pcp page, and a growing one is being written */
+		if (pfn_deferred_any(m, pfn, &run_end)) {
+			pfn = MIN(stop, run_end);
+			continue;
+		}
+		stop = MIN(stop, run_end);
 		for (; pfn < stop; pfn++)
 			n += page_test(pfn_to_page(m, pfn), PG_pcp);
 	}

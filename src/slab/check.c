@@ -19,6 +19,7 @@
  * objects are reported in SLUB's format and repaired after unlock.
  * The counts are exact on a quiescent machine (no allocation in flight).
  */
+#include "page/deferred.h"
 #include "slab/slab.h"
 
 #define SLAB_CHECK_MSGS 20
@@ -249,11 +250,18 @@ static void scan_memmap(struct slab_checker *c)
 		/* one section at a time: a section's memmap is wholly there or not */
 		unsigned long stop = MIN(ALIGN_DOWN(pfn, PAGES_PER_SECTION) + PAGES_PER_SECTION,
 					 m->max_low_pfn);
+		unsigned long run_end;
 
 		if (!pfn_valid(m, pfn)) {
 			pfn = stop;
 			continue;
 		}
+		/* a deferred run holds no slab, and a growing one is being written */
+		if (pfn_deferred_any(m, pfn, &run_end)) {
+			pfn = MIN(stop, run_end);
+			continue;
+		}
+		stop = MIN(stop, run_end);
 		for (; pfn < stop; pfn++) {
 			const struct page *p = pfn_to_page(m, pfn);
 
