@@ -7,7 +7,8 @@
  * high watermark, the allocator noting ZONE_BELOW_HIGH),
  * hot and cold ends, drains that make buddyinfo whole again, pcp pages
  * outside NR_FREE_PAGES, zoneinfo's pagesets, the drain before an
- * allocation fails, pcp=0, and drains racing with allocating threads.
+ * allocation fails, pcp=0, drains racing with allocating threads, and
+ * fresh pagesets after boot whichever host CPU booted.
  *
  * Exact-count tests pin the test thread to host CPU 0 so that "this CPU"
  * stays CPU 0, and run twice where the mode matters: with the machine's
@@ -1176,6 +1177,71 @@ static void test_drains_race_with_traffic(void **state)
 }
 
 /* rseq mode when the host has rseq and no more CPUs than the machine; CAS otherwise. */
+/*
+ * Boot leaves every pageset fresh - nothing listed, high 0, as zoneinfo
+ * shows a pageset nobody has used - whichever host CPU booted the machine.
+ * The slab layer's boot allocations went through the booting CPU's lists
+ * (Linux's go through its boot pagesets, straight to the buddy lists), and
+ * what they tuned there (high, alloc_factor, free_count) must not stay:
+ * it made a pinned replay depend on the CPU the machine booted on. So the
+ * same traffic on CPU 0 gets the same pages and the same tuning after a
+ * boot on host CPU 0 and after one on host CPU 1 (on a 1-CPU host both
+ * boots run on CPU 0 and the test only checks the fresh pagesets).
+ */
+#define BOOT_TRAFFIC 300
+
+static void boot_then_traffic(int host, bool cas, unsigned long pfns[BOOT_TRAFFIC],
+			      struct kmm_pcp_info *after)
+{
+	struct page *pages[BOOT_TRAFFIC];
+	kmm_machine *m;
+
+	test_pin_cpu(host);
+	if (cas)
+		setenv("KMM_RSEQ", "0", 1);
+	m = test_boot("mem=4G nr_cpus=2", &log_);
+	unsetenv("KMM_RSEQ");
+	for (int nid = 0; nid < kmm_nr_nodes(m); nid++)
+		for (int z = 0; z < KMM_NR_ZONES; z++)
+			for (int cpu = 0; cpu < 2; cpu++) {
+				struct kmm_pcp_info in = pcp_info(m, nid, z, cpu);
+
+				assert_int_equal(in.count, 0);
+				assert_int_equal(in.high, 0);
+			}
+	test_pin_cpu(0);
+	for (int i = 0; i < BOOT_TRAFFIC; i++) {
+		pages[i] = kmm_alloc_pages(m, MOVABLE, 0);
+		assert_non_null(pages[i]);
+		pfns[i] = kmm_page_to_pfn(m, pages[i]);
+		if (i % 3 == 2) /* frees between, so high and free_count move too */
+			kmm_free_pages(m, pages[i - 1], 0);
+	}
+	*after = pcp_info(m, 0, KMM_ZONE_NORMAL, 0);
+	for (int i = 0; i < BOOT_TRAFFIC; i++)
+		if (i % 3 != 1)
+			kmm_free_pages(m, pages[i], 0);
+	assert_int_equal(kmm_check(m), 0);
+	kmm_machine_destroy(m);
+}
+
+static void test_boot_leaves_pagesets_fresh(void **state)
+{
+	(void)state;
+	for (int cas = 0; cas < 2; cas++) {
+		unsigned long pfns[2][BOOT_TRAFFIC];
+		struct kmm_pcp_info after[2];
+
+		for (int host = 0; host < 2; host++)
+			boot_then_traffic(host, cas, pfns[host], &after[host]);
+		assert_memory_equal(pfns[0], pfns[1], sizeof(pfns[0]));
+		assert_int_equal(after[0].count, after[1].count);
+		assert_int_equal(after[0].high, after[1].high);
+		assert_true(after[0].high >= after[0].high_min);
+	}
+	test_unpin();
+}
+
 static void test_mode_choice(void **state)
 {
 	long host = sysconf(_SC_NPROCESSORS_CONF);
@@ -1223,6 +1289,7 @@ int main(void)
 		cmocka_unit_test(test_hot_arrays),
 		cmocka_unit_test(test_hot_array_full),
 		cmocka_unit_test(test_drains_race_with_traffic),
+		cmocka_unit_test(test_boot_leaves_pagesets_fresh),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

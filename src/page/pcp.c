@@ -426,6 +426,35 @@ static void pcp_drain_hook(struct kmm_machine *m)
 	drain_all_pages_m(m, NULL);
 }
 
+/*
+ * The end of boot. Linux boots its slab allocator through the boot
+ * pagesets (high 0, batch 1: every page straight from and to the buddy
+ * lists) and gives each CPU its real pageset afterwards, untouched: high 0,
+ * no alloc_factor, no free_count. kmm's boot allocations went through the
+ * lists of whichever host CPU the creating thread ran on; their pages go
+ * back and that CPU's tuning is forgotten, so that a new machine is the
+ * same whatever host CPU it booted on (a pinned replay repeats exactly).
+ */
+void pcp_boot_done(struct kmm_machine *m)
+{
+	drain_all_pages_m(m, NULL);
+	for (int cpu = 0; cpu < m->nr_cpus; cpu++) {
+		for_each_zone_m (m, zone) {
+			struct per_cpu_pages *pcp;
+
+			if (!zone->pcp)
+				continue;
+			pcp = pcp_ptr(m, zone, cpu);
+			pcp_lock_remote(m, pcp, cpu);
+			WRITE_ONCE(pcp->high, 0);
+			pcp->free_count = 0;
+			pcp->alloc_factor = 0;
+			pcp->flags = 0;
+			pcp_unlock(pcp);
+		}
+	}
+}
+
 /* Fold every CPU's counters into the zones, for an exact report (refresh_cpu_vm_stats). */
 static void pcp_vmstat_fold(struct kmm_machine *m)
 {

@@ -88,6 +88,8 @@ int pcp_init(struct kmm_machine *m);
 /* Return CPU cpu's pages of zone (NULL: every zone) to the buddy lists. */
 void drain_pages_m(struct kmm_machine *m, int cpu, struct zone *zone);
 void drain_all_pages_m(struct kmm_machine *m, struct zone *zone);
+/* End of boot (kmem_cache_init): every list drained, every pageset as fresh as pcp_init left it. */
+void pcp_boot_done(struct kmm_machine *m);
 
 /* ---- pcp.c: the slow paths behind the inline fast paths ---------------------------- */
 

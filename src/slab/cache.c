@@ -33,6 +33,7 @@
  * it for every cache without waiting for any lock, so it is safe from the
  * page allocator's slow path whatever the allocating thread holds.
  */
+#include "page/pcp.h"
 #include "slab/slab.h"
 
 #define RET_IP ((uintptr_t)__builtin_return_address(0))
@@ -685,9 +686,11 @@ int kmem_cache_init(struct kmm_machine *m)
 
 	boot_events(m, ev, false);
 	ret = __kmem_cache_init(m, cpu_to_node_m(m, m->nr_cpus - 1));
-	/* what the per-CPU page lists kept of the boot slabs' refills goes back */
-	if (m->drain_hook)
-		m->drain_hook(m);
+	/*
+	 * what the per-CPU page lists kept of the boot slabs' refills goes
+	 * back, and the booting CPU's pagesets forget the tuning it did
+	 */
+	pcp_boot_done(m);
 	m->events[DRAIN_ALL] = drains;
 	boot_events(m, ev, true);
 	return ret;
