@@ -581,7 +581,7 @@ static void test_counters_fold(void **state)
 		p[i] = kmm_alloc_pages_node(m, i % 2, GFP_KERNEL | __GFP_THISNODE, i % 4);
 	for (int i = 0; i < 40; i++)
 		kmm_free_pages(m, p[i], i % 4);
-	m->vmstat_fold(m);
+	pcp_vmstat_fold(m);
 	assert_int_equal(vmstat_value(m, "pgalloc_normal") + vmstat_value(m, "pgalloc_dma32") -
 				 alloc0,
 			 10 * (1 + 2 + 4 + 8));

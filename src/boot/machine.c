@@ -28,7 +28,9 @@ const char *const zone_names[MAX_NR_ZONES] = { "DMA", "DMA32", "Normal", "HighMe
 const char *const migratetype_names[MIGRATE_TYPES] = { "Unmovable", "Movable", "Reclaimable",
 						       "HighAtomic", "Isolate" };
 #define KMM_EVENT_NAME(id, name) name,
-const char *const vm_event_names[NR_VM_EVENT_ITEMS] = { KMM_VM_EVENT_ITEMS(KMM_EVENT_NAME) };
+const char *const vm_event_names[NR_VM_EVENT_ITEMS] = { KMM_VM_EVENT_ITEMS(KMM_EVENT_NAME)
+								KMM_VM_EVENT_ITEMS_RECLAIM(
+									KMM_EVENT_NAME) };
 
 /* Give up booting for lack of room: a message, and KMM_ENOMEM. */
 #define fail(err, len, ...) (kmm_set_error((err), (len), __VA_ARGS__), KMM_ENOMEM)
@@ -451,6 +453,8 @@ void kmm_machine_destroy(kmm_machine *m)
 	b.phys_size = m->phys_size;
 	b.handle = m->phys_handle;
 	b.owns_phys = m->owns_phys;
+	/* the layers stop first: kswapd and the reporting thread are joined */
+	kmm_late_teardown(m);
 	m->magic = 0;
 	if (m->vmemmap_reserved)
 		kmm_os_unmap(m->vmemmap, m->vmemmap_reserved);

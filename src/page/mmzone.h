@@ -78,7 +78,9 @@ struct per_cpu_pages;
 struct zone {
 	/* Read-mostly: watermarks and reserves (set by page/watermark.c). */
 	unsigned long _watermark[NR_WMARK];
-	unsigned long watermark_boost;
+	unsigned long watermark_boost; /* written under lock, read without: READ_ONCE */
+	unsigned long nr_reported;     /* free pages in PG_reported blocks (reclaim/page_reporting.c) */
+	bool boosted_wmark;	       /* a fallback boosted the watermark: wake kswapd */
 	long lowmem_reserve[MAX_NR_ZONES];
 	unsigned long nr_reserved_highatomic;
 
@@ -130,15 +132,15 @@ static inline bool zone_spans_pfn(const struct zone *z, unsigned long pfn)
 
 static inline unsigned long min_wmark_pages(const struct zone *z)
 {
-	return z->_watermark[WMARK_MIN] + z->watermark_boost;
+	return z->_watermark[WMARK_MIN] + READ_ONCE(z->watermark_boost);
 }
 static inline unsigned long low_wmark_pages(const struct zone *z)
 {
-	return z->_watermark[WMARK_LOW] + z->watermark_boost;
+	return z->_watermark[WMARK_LOW] + READ_ONCE(z->watermark_boost);
 }
 static inline unsigned long high_wmark_pages(const struct zone *z)
 {
-	return z->_watermark[WMARK_HIGH] + z->watermark_boost;
+	return z->_watermark[WMARK_HIGH] + READ_ONCE(z->watermark_boost);
 }
 
 static inline bool is_highmem_idx(enum kmm_zone_type idx)

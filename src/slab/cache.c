@@ -29,10 +29,11 @@
  *    when larger), as SLAB computed it.
  *
  * Shrinking flushes every per-CPU array and gives every empty slab back.
- * The shrinker (m->reclaim_hook, when no reclaim layer installed one) does
- * it for every cache without waiting for any lock, so it is safe from the
- * page allocator's slow path whatever the allocating thread holds.
+ * The shrinker (registered on the machine's shrinker list, slab_shrinker.c)
+ * does it for every cache without waiting for any lock, so it is safe from
+ * the page allocator's slow path whatever the allocating thread holds.
  */
+#include "page/pcp.h"
 #include "slab/slab.h"
 
 #define RET_IP ((uintptr_t)__builtin_return_address(0))
@@ -566,24 +567,14 @@ static int __kmem_cache_init(struct kmm_machine *m, int nid)
 	cache_list_add(ss, boot);
 
 	ret = create_kmalloc_caches(m);
+	/* The empty-slab release is one registered shrinker (reclaim/shrinker.c). */
+	if (!ret)
+		ret = slab_register_shrinker(m);
 	ss->boot_nid = -1;
 	if (ret)
 		return ret;
 
 	m->meminfo_extra = slab_meminfo;
-	for (int i = 0; i < (int)ARRAY_SIZE(m->check_hooks); i++) {
-		if (!m->check_hooks[i]) {
-			m->check_hooks[i] = slab_check;
-			break;
-		}
-	}
-	/*
-	 * The shrinker (slab_reclaim: kmm_slab_shrink_all without waiting) is
-	 * direct reclaim until a reclaim layer installs a hook of its own,
-	 * which will then call it among its shrinkers.
-	 */
-	if (!m->reclaim_hook)
-		m->reclaim_hook = slab_reclaim;
 	return KMM_OK;
 }
 
@@ -603,8 +594,7 @@ int kmem_cache_init(struct kmm_machine *m)
 	boot_events(m, ev, false);
 	ret = __kmem_cache_init(m, cpu_to_node_m(m, m->nr_cpus - 1));
 	/* what the per-CPU page lists kept of the boot slabs' refills goes back */
-	if (m->drain_hook)
-		m->drain_hook(m);
+	drain_all_pages_m(m, NULL);
 	m->events[DRAIN_ALL] = drains;
 	boot_events(m, ev, true);
 	return ret;
