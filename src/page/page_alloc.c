@@ -174,8 +174,14 @@ static struct page *get_page_from_freelist(struct kmm_machine *m, gfp_t gfp, uns
 		if ((int)zone->idx > ac->highest_zoneidx || !node_allowed(ac->nodemask, zone->node))
 			continue;
 		if (!(alloc_flags & ALLOC_NO_WATERMARKS)) {
+			/*
+			 * A boost raises low, where kswapd is woken; kmm does not let
+			 * it fail allocations at min (docs/reclaim.md).
+			 */
 			unsigned long mark = zone->_watermark[alloc_flags & ALLOC_WMARK_MASK] +
-					     READ_ONCE(zone->watermark_boost);
+					     ((alloc_flags & ALLOC_WMARK_MASK) == ALLOC_WMARK_LOW
+						      ? READ_ONCE(zone->watermark_boost)
+						      : 0);
 
 			if (!zone_watermark_fast(zone, order, mark, ac->highest_zoneidx,
 						 alloc_flags))
@@ -287,7 +293,7 @@ static bool should_reclaim_retry(struct kmm_machine *m, gfp_t gfp, unsigned int 
 			for (int cpu = 0; cpu < m->nr_cpus; cpu++)
 				available += (unsigned long)READ_ONCE(pcp_ptr(m, zone, cpu)->count);
 		available += (unsigned long)READ_ONCE(zone->vm_stat[NR_FREE_PAGES]);
-		if (__zone_watermark_ok(zone, order, min_wmark_pages(zone), ac->highest_zoneidx,
+		if (__zone_watermark_ok(zone, order, zone->_watermark[WMARK_MIN], ac->highest_zoneidx,
 					alloc_flags, (long)available)) {
 			ret = true;
 			break;

@@ -219,6 +219,9 @@ static bool prepare_kswapd_sleep(struct kmm_machine *m, struct reclaim_node *rn,
 {
 	if (__atomic_load_n(&rn->kswapd_failures, __ATOMIC_RELAXED) >= MAX_RECLAIM_RETRIES)
 		return true; /* hopeless: sleep until woken (by a reset) */
+	/* a boost is work too (kmm: a boosting wakeup that raced with this check is not lost) */
+	if (pgdat_watermark_boosted(m, rn->nid, MAX_NR_ZONES - 1))
+		return false;
 	return pgdat_balanced(m, rn->nid, order, highest_zoneidx);
 }
 
