@@ -33,7 +33,7 @@ done
 build/release/kmm demo >/dev/null
 build/release/kmm slabtop >/dev/null
 # every benchmark suite runs and prints exactly one JSON object (timings are not checked here)
-for suite in pages zones smp slab; do
+for suite in pages zones smp slab reclaim; do
   out="build/release/bench-$suite.json"
   build/release/kmm bench "$suite" --json --seconds 0.01 >"$out" 2>/dev/null
   if command -v python3 >/dev/null; then
