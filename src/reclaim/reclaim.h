@@ -167,6 +167,9 @@ unsigned long shrink_slab(struct kmm_machine *m, gfp_t gfp, int nid, int priorit
 			  unsigned long *scanned);
 /* Internal: a shrinker kept at the end of the list (the slab layer's). */
 #define SHRINKER_KMM_LAST (1u << 16)
+/* shrinker_alloc with its memory from node nid (-1: this CPU's), name already formatted. */
+struct shrinker *__shrinker_alloc(struct kmm_machine *m, unsigned int flags, int nid,
+				  const char *name);
 
 /* ---- kswapd.c ---------------------------------------------------------------- */
 

@@ -54,11 +54,11 @@ static void shrinker_put_locked(struct kmm_reclaim *r, struct shrinker *s)
 	__atomic_store_n(&s->state, 1, __ATOMIC_RELEASE);
 }
 
-struct shrinker *kmm_shrinker_alloc(kmm_machine *m, unsigned int flags, const char *fmt, ...)
+struct shrinker *__shrinker_alloc(struct kmm_machine *m, unsigned int flags, int nid,
+				  const char *name)
 {
 	struct shrinker *s;
 	size_t bytes;
-	va_list ap;
 
 	if (!m || !m->reclaim || !m->slab) {
 		if (m)
@@ -71,19 +71,29 @@ struct shrinker *kmm_shrinker_alloc(kmm_machine *m, unsigned int flags, const ch
 		return NULL;
 	}
 	bytes = sizeof(*s) + (size_t)m->nr_nodes * sizeof(long);
-	s = kmm_kmalloc(m, bytes, GFP_KERNEL | __GFP_ZERO);
+	s = kmm_kmalloc_node(m, bytes, GFP_KERNEL | __GFP_ZERO, nid);
 	if (!s)
 		return NULL;
 	s->nr_deferred = (long *)(s + 1);
 	s->flags = flags | SHRINKER_ALLOCATED;
 	s->machine = m;
 	s->seeks = DEFAULT_SEEKS;
+	if (name)
+		kmm_strlcpy(s->name, name, sizeof(s->name));
+	return s;
+}
+
+struct shrinker *kmm_shrinker_alloc(kmm_machine *m, unsigned int flags, const char *fmt, ...)
+{
+	char name[sizeof(((struct shrinker *)0)->name)] = "";
+	va_list ap;
+
 	if (fmt) {
 		va_start(ap, fmt);
-		kmm_vsnprintf(s->name, sizeof(s->name), fmt, ap);
+		kmm_vsnprintf(name, sizeof(name), fmt, ap);
 		va_end(ap);
 	}
-	return s;
+	return __shrinker_alloc(m, flags, -1, name);
 }
 
 static bool shrinker_valid(const struct shrinker *s, const char *caller)

@@ -44,7 +44,9 @@ static unsigned long slab_scan_objects(struct shrinker *sh, struct shrink_contro
 
 int slab_register_shrinker(struct kmm_machine *m)
 {
-	struct shrinker *sh = kmm_shrinker_alloc(m, SHRINKER_KMM_LAST, "slab-empty");
+	/* boot: from the last CPU's node, as the slab layer's other boot memory */
+	struct shrinker *sh =
+		__shrinker_alloc(m, SHRINKER_KMM_LAST, cpu_to_node_m(m, m->nr_cpus - 1), "slab-empty");
 
 	if (!sh)
 		return KMM_ENOMEM;
