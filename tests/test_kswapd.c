@@ -53,7 +53,7 @@ static void test_kswapd_shrinks_user_cache_before_anyone_blocks(void **state)
 	assert_true(ki.reclaimed > 0);
 	assert_true(rt_event(m, PGSTEAL_KSWAPD) > 0);
 	assert_true(rt_event(m, PAGEOUTRUN) > 0);
-	assert_true(c->freed > 0);
+	assert_true(uc_freed(c) > 0);
 	/* no allocation had to reclaim directly */
 	assert_int_equal(rt_event(m, ALLOCSTALL), stalls);
 	assert_int_equal(rt_event(m, PGSTEAL_DIRECT), 0);
@@ -73,7 +73,7 @@ static void test_allocating_past_memory_with_a_shrinker_backed_cache(void **stat
 	for (long i = 0; i < total; i++)
 		assert_true(uc_add(c, GFP_KERNEL));
 	/* three machines' worth of allocations, none failed: reclaim kept memory coming */
-	assert_true(c->freed >= (unsigned long)(total - (long)z->managed_pages));
+	assert_true(uc_freed(c) >= (unsigned long)(total - (long)z->managed_pages));
 	assert_int_equal(rt_event(m, OOM_KILL), 0);
 	assert_int_equal(rt_event(m, PGALLOC_FAIL), 0);
 	assert_true(rt_event(m, PGSTEAL_KSWAPD) + rt_event(m, PGSTEAL_DIRECT) > 0);
@@ -181,7 +181,7 @@ static void test_boost_watermark_rule(void **state)
 	assert_false(boost_watermark(m, z));
 	kmm_spin_unlock(&z->lock);
 	/* as if a kswapd served the node: a pageblock per fallback, up to factor/10000 of high */
-	reclaim_node(m, 0)->running = true;
+	__atomic_store_n(&reclaim_node(m, 0)->running, true, __ATOMIC_RELEASE);
 	kmm_spin_lock(&z->lock);
 	assert_true(boost_watermark(m, z));
 	assert_int_equal(z->watermark_boost, 512);
@@ -190,16 +190,16 @@ static void test_boost_watermark_rule(void **state)
 	assert_int_equal(z->watermark_boost, max_boost);
 	z->watermark_boost = 0;
 	kmm_spin_unlock(&z->lock);
-	reclaim_node(m, 0)->running = false;
+	__atomic_store_n(&reclaim_node(m, 0)->running, false, __ATOMIC_RELEASE);
 	/* watermark_boost_factor=0: never; a zone under 4 pageblocks: never */
 	kmm_spin_lock(&oz->lock);
 	assert_false(boost_watermark(off, oz));
 	kmm_spin_unlock(&oz->lock);
-	reclaim_node(tiny, 0)->running = true;
+	__atomic_store_n(&reclaim_node(tiny, 0)->running, true, __ATOMIC_RELEASE);
 	kmm_spin_lock(&tz->lock);
 	assert_false(boost_watermark(tiny, tz));
 	kmm_spin_unlock(&tz->lock);
-	reclaim_node(tiny, 0)->running = false;
+	__atomic_store_n(&reclaim_node(tiny, 0)->running, false, __ATOMIC_RELEASE);
 	kmm_machine_destroy(m);
 	kmm_machine_destroy(off);
 	kmm_machine_destroy(tiny);

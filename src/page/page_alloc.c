@@ -497,7 +497,7 @@ struct page *__alloc_pages(struct kmm_machine *m, gfp_t gfp, unsigned int order,
 
 	if (unlikely(gfp & __GFP_NOFAIL) && order > 1)
 		warn_nofail_order(m, gfp, order);
-	if (unlikely(m->fault_armed & 1) && should_fail_alloc_page(m, gfp, order))
+	if (unlikely(READ_ONCE(m->fault_armed) & 1) && should_fail_alloc_page(m, gfp, order))
 		return NULL;
 	page = get_page_from_freelist(m, gfp, order,
 				      ALLOC_WMARK_LOW | ((gfp & __GFP_KSWAPD_RECLAIM) ? ALLOC_KSWAPD : 0),

@@ -154,7 +154,7 @@ void *slab_alloc_slow(struct kmm_machine *m, struct kmem_cache *s, gfp_t gfp, in
 				    (void *)s);
 		return NULL;
 	}
-	if (unlikely(m->fault_armed & 2) && should_failslab(m, s, gfp))
+	if (unlikely(READ_ONCE(m->fault_armed) & 2) && should_failslab(m, s, gfp))
 		return NULL; /* failslab (reclaim/fault_inject.c) */
 	if (s->debug)
 		return slab_alloc_debug(m, s, gfp, nid, caller);

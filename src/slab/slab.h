@@ -469,7 +469,7 @@ static inline void *slab_alloc_fast(struct kmm_machine *m, struct kmem_cache *s,
 	unsigned int shift = m->slab->array_shift;
 	void *obj;
 
-	if (unlikely(s->debug | m->fault_armed))
+	if (unlikely(s->debug | READ_ONCE(m->fault_armed)))
 		return NULL; /* debug caches and failslab take the slow path */
 	if (likely(m->smp_mode == KMM_SMP_RSEQ))
 		obj = array_pop_rseq(m, s, shift);

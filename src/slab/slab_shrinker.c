@@ -3,8 +3,8 @@
  * slab/slab_shrinker.c - the slab layer's empty slabs as one shrinker of
  * the machine (reclaim/shrinker.c).
  *
- * count_objects: the pages held by empty slabs of every cache (read
- * without the list locks: an estimate, as the kernel's counts are), plus
+ * count_objects: the pages held by empty slabs of every cache (each node
+ * read under its list_lock, the cache list tried, never waited for), plus
  * the pages of empty slabs waiting out an RCU grace period. scan_objects:
  * slab_reclaim (flush the per-CPU arrays, give every empty slab back,
  * never waiting for a lock), returning the pages freed. The objects are
@@ -27,7 +27,9 @@ static unsigned long slab_count_objects(struct shrinker *sh, struct shrink_contr
 		for (int nid = 0; nid < m->nr_nodes; nid++) {
 			struct kmem_cache_node *n = get_node(s, nid);
 
-			pages += (READ_ONCE(n->nr_free) + READ_ONCE(n->nr_rcu)) << s->order;
+			kmm_spin_lock(&n->list_lock);
+			pages += (n->nr_free + n->nr_rcu) << s->order;
+			kmm_spin_unlock(&n->list_lock);
 		}
 	}
 	kmm_spin_unlock(&ss->slab_mutex);

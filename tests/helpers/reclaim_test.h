@@ -109,28 +109,56 @@ static inline struct user_cache *uc_create(kmm_machine *m, long cap, unsigned in
 	return c;
 }
 
-/* Add one page allocated with gfp; false when the allocation failed or the cache is full. */
-static inline bool uc_add(struct user_cache *c, gfp_t gfp)
-{
-	struct page *p;
-
-	if (c->n >= c->cap)
-		return false;
-	p = kmm_alloc_pages(c->m, gfp, 0);
-	if (!p)
-		return false;
-	pthread_mutex_lock(&c->lock);
-	c->pages[c->n++] = p;
-	pthread_mutex_unlock(&c->lock);
-	return true;
-}
-
 static inline long uc_size(struct user_cache *c)
 {
 	long n;
 
 	pthread_mutex_lock(&c->lock);
 	n = c->n;
+	pthread_mutex_unlock(&c->lock);
+	return n;
+}
+
+/* Add one page allocated with gfp; false when the allocation failed or the cache is full. */
+static inline bool uc_add(struct user_cache *c, gfp_t gfp)
+{
+	struct page *p;
+	bool full;
+
+	/* the allocation runs unlocked: its direct reclaim may scan this cache */
+	if (uc_size(c) >= c->cap)
+		return false;
+	p = kmm_alloc_pages(c->m, gfp, 0);
+	if (!p)
+		return false;
+	pthread_mutex_lock(&c->lock);
+	full = c->n >= c->cap;
+	if (!full)
+		c->pages[c->n++] = p;
+	pthread_mutex_unlock(&c->lock);
+	if (full)
+		kmm_free_pages(c->m, p, 0);
+	return !full;
+}
+
+static inline unsigned long uc_freed(struct user_cache *c)
+{
+	unsigned long n;
+
+	pthread_mutex_lock(&c->lock);
+	n = c->freed;
+	pthread_mutex_unlock(&c->lock);
+	return n;
+}
+
+static inline unsigned long uc_scans(struct user_cache *c, bool reset)
+{
+	unsigned long n;
+
+	pthread_mutex_lock(&c->lock);
+	n = c->scans;
+	if (reset)
+		c->scans = 0;
 	pthread_mutex_unlock(&c->lock);
 	return n;
 }
