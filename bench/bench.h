@@ -9,8 +9,11 @@
  * --seconds budget, runs the repetitions interleaved (rep 1 of every impl,
  * then rep 2 ...), and records median, min and max nanoseconds per op.
  * Suites add single numbers with bench_figure() and table footnotes with
- * bench_note(). At the end the harness prints either the readable table or
- * exactly one JSON object on stdout; everything else goes to stderr.
+ * bench_note(). At the end, and only when every suite succeeded, the
+ * harness prints the readable table, exactly one JSON object (--json) or
+ * Markdown tables (--markdown) on stdout; a failed run prints nothing on
+ * stdout. Everything else goes to stderr, including a one-line progress bar
+ * when stderr is a terminal (tools/kmm/progress.h; --quiet turns it off).
  *
  * Peers (glibc, jemalloc, mimalloc, tcmalloc) are loaded by bench/peers.c.
  */
@@ -35,6 +38,8 @@ struct bench_opts {
 	double seconds;      /* --seconds: time of one repetition of one impl */
 	int reps;            /* --reps: repetitions per impl, >= BENCH_MIN_REPS */
 	bool json;           /* --json */
+	bool markdown;       /* --markdown: Markdown tables (scripts/bench-readme.sh) */
+	bool quiet;          /* --quiet: no progress bar */
 };
 
 /* One run of `kmm bench`: options, results, figures, notes. */
@@ -76,6 +81,19 @@ int bench_measure(struct bench *b, const char *name, const struct bench_impl *im
 
 /* A single number that is not a per-op timing; the unit is part of the key. */
 void bench_figure(struct bench *b, const char *key, double value);
+
+/*
+ * A number fixed when kmm was compiled (a structure size ...), not measured:
+ * printed with the figures but labelled as a constant in every format
+ * (the JSON lists its key in "constants").
+ */
+void bench_constant(struct bench *b, const char *key, double value);
+
+/*
+ * Show what a suite is doing outside bench_measure (a long set-up, boot
+ * timings ...) on the progress bar; nothing when the bar is off.
+ */
+__attribute__((format(printf, 2, 3))) void bench_progress(struct bench *b, const char *fmt, ...);
 
 /* A footnote under the readable table (not part of the JSON). */
 __attribute__((format(printf, 2, 3))) void bench_note(struct bench *b, const char *fmt, ...);
@@ -120,6 +138,17 @@ const struct bench_peer *bench_peer(int i);
 /* ---- the run (harness.c) ------------------------------------------------- */
 
 struct bench *bench_create(const struct bench_opts *opts, const char *suite);
+/*
+ * The locking mode of the per-CPU fast paths on the measured machine
+ * ("rseq" or "cas", kmm_smp_mode()), shown in every table and JSON.
+ */
+void bench_set_mode(struct bench *b, const char *mode);
+/* The suite about to run (suite `index` of `count`): labels its results and the progress bar. */
+void bench_begin_suite(struct bench *b, const char *suite, int index, int count);
+/* Erase the progress bar before a message on stderr; the next update redraws it. */
+void bench_progress_clear(struct bench *b);
+/* Erase the progress bar for good (the run is over). */
+void bench_progress_done(struct bench *b);
 void bench_destroy(struct bench *b);
 /* Print the table or the JSON object to stdout. */
 void bench_print(const struct bench *b);

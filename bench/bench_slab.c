@@ -17,9 +17,12 @@
  *
  * Every pattern runs with 1 thread and with T threads (T = --threads, or 2):
  * each thread does the same ops on the same cache (kmm) or heap (peers), and
- * ns/op is per-thread time. Before timing, each thread's allocator is warmed
- * by the harness's calibration, so kmm's per-CPU arrays and the peers'
- * thread caches are in their steady state.
+ * ns/op is per-thread time. The T threads are one persistent pool
+ * (bench/pool.c) made before the first measurement and shared by every
+ * impl, so no thread is created inside a timed repetition; each thread's
+ * allocator is warmed by the harness's calibration on those same threads,
+ * so kmm's per-CPU arrays and the peers' thread caches are both in their
+ * steady state when timing starts.
  *
  * Figure: slab_efficiency_min_pct, over the kmalloc-* caches, the smallest
  * objects_per_slab * object_size / slab_bytes, in percent.
@@ -32,6 +35,7 @@
 #include <kmm/slab.h>
 
 #include "bench.h"
+#include "pool.h"
 
 #define SLAB_MAX_IMPLS 8
 #define SLAB_BULK 16
@@ -45,6 +49,7 @@ struct slab_ctx {
 	kmm_machine *m;		       /* kmm */
 	struct kmem_cache *cache;      /* kmm, PAT_CACHE / PAT_BULK */
 	const struct bench_peer *peer; /* peers */
+	struct bench_pool *pool;       /* threads > 1: the suite's pool */
 };
 
 /* ---- the timed loops ----------------------------------------------------------- */
@@ -157,53 +162,30 @@ static int slab_one(const struct slab_ctx *c, uint64_t iters)
 
 /* ---- threads -------------------------------------------------------------------- */
 
-struct slab_job {
-	const struct slab_ctx *c;
-	uint64_t iters;
-	pthread_barrier_t *start;
-	int rc;
-};
-
-static void *slab_job_main(void *arg)
+static int slab_one_fn(void *ctx, uint64_t iters)
 {
-	struct slab_job *j = arg;
-
-	pthread_barrier_wait(j->start);
-	j->rc = slab_one(j->c, j->iters);
-	return NULL;
+	return slab_one(ctx, iters);
 }
 
+/*
+ * One run of an impl: on the calling thread, or with threads > 1 on every
+ * thread of the suite's persistent pool at once (bench/pool.c), so no
+ * thread is created or joined inside a timed repetition and every impl runs
+ * on the same, already warm, threads.
+ */
 static int slab_run(void *ctx, uint64_t iters)
 {
 	const struct slab_ctx *c = ctx;
-	struct slab_job jobs[64];
-	pthread_t tid[64];
-	pthread_barrier_t start;
-	int n = c->threads, rc = 0, started;
 
-	if (n <= 1)
+	if (c->threads <= 1)
 		return slab_one(c, iters);
-	if (pthread_barrier_init(&start, NULL, (unsigned int)n))
-		return -1;
-	for (started = 0; started < n; started++) {
-		jobs[started] = (struct slab_job){ .c = c, .iters = iters, .start = &start };
-		if (pthread_create(&tid[started], NULL, slab_job_main, &jobs[started])) {
-			fprintf(stderr, "bench: cannot start thread %d\n", started);
-			/* the barrier counts n: the started threads would wait forever */
-			exit(1);
-		}
-	}
-	for (int i = 0; i < started; i++) {
-		pthread_join(tid[i], NULL);
-		rc |= jobs[i].rc;
-	}
-	pthread_barrier_destroy(&start);
-	return rc;
+	return bench_pool_run(c->pool, slab_one_fn, ctx, iters);
 }
 
 /* ---- patterns ------------------------------------------------------------------- */
 
-static int slab_measure(struct bench *b, const char *name, const struct slab_ctx *kmm, int threads)
+static int slab_measure(struct bench *b, const char *name, const struct slab_ctx *kmm, int threads,
+			struct bench_pool *pool)
 {
 	struct slab_ctx ctx[SLAB_MAX_IMPLS];
 	struct bench_impl impls[SLAB_MAX_IMPLS];
@@ -211,6 +193,7 @@ static int slab_measure(struct bench *b, const char *name, const struct slab_ctx
 
 	ctx[nr] = *kmm;
 	ctx[nr].threads = threads;
+	ctx[nr].pool = pool;
 	impls[nr] = (struct bench_impl){
 		.impl = "kmm", .run = slab_run, .ctx = &ctx[nr], .threads = threads
 	};
@@ -219,7 +202,8 @@ static int slab_measure(struct bench *b, const char *name, const struct slab_ctx
 		const struct bench_peer *peer = bench_peer(i);
 
 		ctx[nr] = (struct slab_ctx){
-			.pat = kmm->pat, .threads = threads, .size = kmm->size, .peer = peer
+			.pat = kmm->pat, .threads = threads, .size = kmm->size, .peer = peer,
+			.pool = pool
 		};
 		impls[nr] = (struct bench_impl){
 			.impl = peer->name,
@@ -263,11 +247,12 @@ static int slab_run_suite(struct bench *b)
 	const struct bench_opts *o = bench_opts(b);
 	int thread_counts[2] = { 1, o->threads > 1 ? o->threads : 2 };
 	struct kmem_cache *c64, *c256;
+	struct bench_pool pool;
 	kmm_machine *m;
 	int rc = 0, problems;
 
-	if (thread_counts[1] > 64)
-		thread_counts[1] = 64;
+	if (thread_counts[1] > BENCH_POOL_MAX)
+		thread_counts[1] = BENCH_POOL_MAX;
 	if (bench_boot(o->machine, &m))
 		return -1;
 	bench_set_machine(b, kmm_machine_cmdline(m));
@@ -278,28 +263,36 @@ static int slab_run_suite(struct bench *b)
 		kmm_machine_destroy(m);
 		return -1;
 	}
+	if (bench_pool_start(&pool, thread_counts[1])) {
+		kmm_kmem_cache_destroy(m, c64);
+		kmm_kmem_cache_destroy(m, c256);
+		kmm_machine_destroy(m);
+		return -1;
+	}
 	for (int t = 0; t < 2 && !rc; t++) {
 		int threads = thread_counts[t];
+		struct bench_pool *p = t ? &pool : NULL;
 		struct slab_ctx k = { .m = m };
 		char name[64];
 
 		k = (struct slab_ctx){ .pat = PAT_CACHE, .size = 64, .m = m, .cache = c64 };
-		rc = slab_measure(b, "cache_pair_64", &k, threads);
+		rc = slab_measure(b, "cache_pair_64", &k, threads, p);
 		k = (struct slab_ctx){ .pat = PAT_CACHE, .size = 256, .m = m, .cache = c256 };
 		if (!rc)
-			rc = slab_measure(b, "cache_pair_256", &k, threads);
+			rc = slab_measure(b, "cache_pair_256", &k, threads, p);
 		k = (struct slab_ctx){ .pat = PAT_BULK, .size = 64, .m = m, .cache = c64 };
 		if (!rc)
-			rc = slab_measure(b, "cache_bulk16_64", &k, threads);
+			rc = slab_measure(b, "cache_bulk16_64", &k, threads, p);
 		for (size_t i = 0; i < sizeof(kmalloc_sizes) / sizeof(kmalloc_sizes[0]) && !rc;
 		     i++) {
 			k = (struct slab_ctx){ .pat = PAT_KMALLOC,
 					       .size = kmalloc_sizes[i],
 					       .m = m };
 			snprintf(name, sizeof(name), "kmalloc_pair_%zu", kmalloc_sizes[i]);
-			rc = slab_measure(b, name, &k, threads);
+			rc = slab_measure(b, name, &k, threads, p);
 		}
 	}
+	bench_pool_stop(&pool);
 	slab_efficiency(b, m);
 	kmm_kmem_cache_destroy(m, c64);
 	kmm_kmem_cache_destroy(m, c256);
@@ -310,8 +303,8 @@ static int slab_run_suite(struct bench *b)
 		rc = -1;
 	}
 	kmm_machine_destroy(m);
-	bench_note(b, "threads > 1: every thread runs the pattern on the same cache / heap; "
-		      "ns/op is per-thread time");
+	bench_note(b, "threads > 1: every thread of one persistent pool runs the pattern on the "
+		      "same cache / heap; ns/op is per-thread time");
 	return rc;
 }
 

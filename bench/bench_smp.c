@@ -25,7 +25,7 @@
  * atomic add), measured in this process.
  *
  * Threads come from a pool made once per pattern set and released together
- * by a barrier for each run, so thread creation is never timed.
+ * by a barrier for each run (bench/pool.c), so thread creation is never timed.
  */
 #define _GNU_SOURCE
 #include <pthread.h>
@@ -34,8 +34,9 @@
 #include <string.h>
 
 #include "bench.h"
+#include "pool.h"
 
-#define SMP_MAX_THREADS 64
+#define SMP_MAX_THREADS BENCH_POOL_MAX
 #define SMP_MAX_IMPLS 16
 #define SMP_MAX_SAMPLES 256
 
@@ -79,78 +80,13 @@ static int smp_malloc_loop(void *arg, uint64_t iters)
 	return 0;
 }
 
-/* ---- the thread pool ------------------------------------------------------- */
-
-struct smp_pool {
-	int nr;
-	pthread_t thread[SMP_MAX_THREADS];
-	pthread_barrier_t start, done;
-	/* the current job, set before `start` */
-	smp_loop_fn fn;
-	void *arg;
-	uint64_t iters;
-	bool quit;
-	int failed;
-};
-
-static void *smp_worker(void *p)
-{
-	struct smp_pool *pool = p;
-
-	for (;;) {
-		pthread_barrier_wait(&pool->start);
-		if (pool->quit)
-			return NULL;
-		if (pool->fn(pool->arg, pool->iters))
-			__atomic_store_n(&pool->failed, 1, __ATOMIC_RELAXED);
-		pthread_barrier_wait(&pool->done);
-	}
-}
-
-static int smp_pool_start(struct smp_pool *pool, int nr)
-{
-	memset(pool, 0, sizeof(*pool));
-	pool->nr = nr;
-	pthread_barrier_init(&pool->start, NULL, (unsigned int)nr + 1);
-	pthread_barrier_init(&pool->done, NULL, (unsigned int)nr + 1);
-	for (int i = 0; i < nr; i++) {
-		if (pthread_create(&pool->thread[i], NULL, smp_worker, pool)) {
-			fprintf(stderr, "bench: cannot create thread %d\n", i);
-			return -1; /* the process exits with the suite's failure */
-		}
-	}
-	return 0;
-}
-
-static void smp_pool_stop(struct smp_pool *pool)
-{
-	pool->quit = true;
-	pthread_barrier_wait(&pool->start);
-	for (int i = 0; i < pool->nr; i++)
-		pthread_join(pool->thread[i], NULL);
-	pthread_barrier_destroy(&pool->start);
-	pthread_barrier_destroy(&pool->done);
-}
-
-/* Every worker runs fn(arg, iters) at once; returns when all are done. */
-static int smp_pool_run(struct smp_pool *pool, smp_loop_fn fn, void *arg, uint64_t iters)
-{
-	pool->fn = fn;
-	pool->arg = arg;
-	pool->iters = iters;
-	pool->failed = 0;
-	pthread_barrier_wait(&pool->start);
-	pthread_barrier_wait(&pool->done);
-	return pool->failed ? -1 : 0;
-}
-
 /* ---- one implementation of a pattern ---------------------------------------- */
 
 /* What bench_measure runs: the loop, on this thread or on the pool, timed here too. */
 struct smp_impl {
 	smp_loop_fn fn;
 	void *arg;
-	struct smp_pool *pool; /* NULL: run on the calling thread */
+	struct bench_pool *pool; /* NULL: run on the calling thread */
 	int nr_samples;
 	double ns[SMP_MAX_SAMPLES]; /* ns per op of each call, in order */
 };
@@ -159,7 +95,7 @@ static int smp_impl_run(void *ctx, uint64_t iters)
 {
 	struct smp_impl *im = ctx;
 	uint64_t t0 = bench_now_ns();
-	int rc = im->pool ? smp_pool_run(im->pool, im->fn, im->arg, iters) : im->fn(im->arg, iters);
+	int rc = im->pool ? bench_pool_run(im->pool, im->fn, im->arg, iters) : im->fn(im->arg, iters);
 
 	if (!rc && im->nr_samples < SMP_MAX_SAMPLES)
 		im->ns[im->nr_samples++] = (double)(bench_now_ns() - t0) / (double)iters;
@@ -236,7 +172,7 @@ static int smp_run(struct bench *b)
 	kmm_machine *m = NULL, *cas = NULL, *nopcp = NULL;
 	struct smp_impl *im = calloc(SMP_MAX_IMPLS, sizeof(*im));
 	struct bench_impl impls[SMP_MAX_IMPLS];
-	struct smp_pool pool;
+	struct bench_pool pool;
 	int nr = 0, rc = -1, first_peer;
 	char key[64];
 
@@ -249,14 +185,14 @@ static int smp_run(struct bench *b)
 	if (kmm_nr_cpus(m) < nt)
 		bench_note(b, "the machine has %d CPUs for %d threads: threads share CPUs",
 			   kmm_nr_cpus(m), nt);
-	if (smp_pool_start(&pool, nt))
+	if (bench_pool_start(&pool, nt))
 		goto out;
 	smp_warm(m);
 	smp_warm(cas);
 
 	/* kmm first, then the peers; each at 1 thread and at nt threads */
 	for (int t = 0; t < 2; t++) {
-		struct smp_pool *p = t ? &pool : NULL;
+		struct bench_pool *p = t ? &pool : NULL;
 		int threads = t ? nt : 1;
 
 		im[nr] = (struct smp_impl){ .fn = smp_kmm_loop, .arg = m, .pool = p };
@@ -327,7 +263,7 @@ static int smp_run(struct bench *b)
 		      "with KMM_RSEQ=0 (compare-and-swap per-CPU locks)");
 	rc = 0;
 stop:
-	smp_pool_stop(&pool);
+	bench_pool_stop(&pool);
 out:
 	if (m && kmm_check(m)) {
 		fprintf(stderr, "bench: kmm_check found problems after the smp suite\n");

@@ -3,20 +3,24 @@
  * bench/bench_zones.c - the `zones` suite: what the zone allocator's policy
  * costs, and what mobility grouping buys. kmm only (peers have no zones).
  *
- * Results (one op = one order-0 alloc + free pair, GFP_KERNEL, pcp=0 so the
- * buddy and zone logic is what is measured; the serving zone is warmed so its
- * order-0 list holds pages whose buddies are in use, as on a running system):
+ * Every machine is the one under test (--machine, or the library's default)
+ * with pcp=0 appended, so the buddy and zone logic is what is measured.
+ *
+ * Results (one op = one order-0 alloc + free pair, GFP_KERNEL; the serving
+ * zone is warmed so its order-0 list holds pages whose buddies are in use,
+ * as on a running system):
  *   zone_fast_order0    every zone above its low watermark: the fast path.
  *   zone_slow_order0    every zone between min and low: the fast path fails
  *                       everywhere, kswapd is "woken" (counted), and the slow
  *                       path serves the page at the min watermark.
- *   zone_remote_order0  numa=fake=2, node 0 drained to its min watermark with
+ *   zone_remote_order0  two nodes (numa=fake=2 appended when the machine has
+ *                       one), node 0 drained to its min watermark with
  *                       __GFP_THISNODE: requests preferring node 0 are served
  *                       by node 1 in the fast path (and counted as misses).
  * Figures:
  *   order9_free_blocks_grouped / _ungrouped  order-9 blocks that can still be
  *       allocated after the same seeded mixed workload (bench/frag_workload.c)
- *       with mobility grouping on and off (page_group_by_mobility=0);
+ *       with mobility grouping on and off (page_group_by_mobility=0 appended);
  *   unusable_index_order9_grouped / _ungrouped  Linux's unusable free space
  *       index for order 9 in DMA32 afterwards, in thousandths.
  */
@@ -111,13 +115,22 @@ static int measure_one(struct bench *b, const char *name, kmm_machine *m, int ni
 	return bench_measure(b, name, &impl, 1);
 }
 
+/* The machine under test (--machine, or the default) with `extra` appended. */
+static void zones_cmdline(struct bench *b, const char *extra, char *buf, size_t len)
+{
+	const char *base = bench_opts(b)->machine;
+
+	snprintf(buf, len, "%s %s", base ? base : KMM_DEFAULT_CMDLINE, extra);
+}
+
 static int zones_fast_and_slow(struct bench *b)
 {
-	const char *cmdline = "mem=256M nr_cpus=1 pcp=0";
+	char cmdline[512];
 	struct held h = { 0 };
 	kmm_machine *m;
 	int rc;
 
+	zones_cmdline(b, "pcp=0", cmdline, sizeof(cmdline));
 	if (bench_boot(cmdline, &m))
 		return -1;
 	bench_set_machine(b, kmm_machine_cmdline(m));
@@ -130,6 +143,7 @@ static int zones_fast_and_slow(struct bench *b)
 		 */
 		size_t give;
 
+		bench_progress(b, "zone_slow_order0: draining every zone to its min watermark");
 		drain(m, 0, GFP_KERNEL, &h);
 		give = h.nr < 64 ? h.nr : 64;
 		for (size_t i = 0; i < give; i++)
@@ -145,19 +159,35 @@ static int zones_fast_and_slow(struct bench *b)
 	return rc;
 }
 
+/*
+ * The remote case needs two nodes: the machine under test if it has them,
+ * otherwise the same machine with numa=fake=2 appended.
+ */
 static int zones_remote(struct bench *b)
 {
 	struct held h = { 0 };
+	char cmdline[512];
 	kmm_machine *m;
 	int rc;
+	bool faked = false;
 
-	if (bench_boot("mem=512M nr_cpus=2 numa=fake=2 pcp=0", &m))
+	zones_cmdline(b, "pcp=0", cmdline, sizeof(cmdline));
+	if (bench_boot(cmdline, &m))
 		return -1;
+	if (kmm_nr_nodes(m) < 2) {
+		kmm_machine_destroy(m);
+		zones_cmdline(b, "pcp=0 numa=fake=2", cmdline, sizeof(cmdline));
+		if (bench_boot(cmdline, &m))
+			return -1;
+		faked = true;
+	}
+	bench_progress(b, "zone_remote_order0: draining node 0");
 	warm(m, 1, &h);
 	drain(m, 0, GFP_KERNEL | __GFP_THISNODE, &h);
 	rc = measure_one(b, "zone_remote_order0", m, 0);
-	bench_note(b, "zone_remote_order0: numa=fake=2, node 0 drained to min with "
-		      "__GFP_THISNODE; node-0 requests are served by node 1");
+	bench_note(b, "zone_remote_order0: on '%s'%s, node 0 drained to min with "
+		      "__GFP_THISNODE; node-0 requests are served by node 1",
+		   kmm_machine_cmdline(m), faked ? " (numa=fake=2 appended)" : "");
 	release(m, &h);
 	if (kmm_check(m) != 0)
 		rc = -1;
@@ -168,19 +198,21 @@ static int zones_remote(struct bench *b)
 static int zones_fragmentation(struct bench *b)
 {
 	static const struct {
-		const char *cmdline, *blocks_key, *index_key;
+		const char *extra, *blocks_key, *index_key;
 	} runs[] = {
-		{ "mem=256M nr_cpus=1 pcp=0", "order9_free_blocks_grouped",
-		  "unusable_index_order9_grouped" },
-		{ "mem=256M nr_cpus=1 pcp=0 page_group_by_mobility=0",
-		  "order9_free_blocks_ungrouped", "unusable_index_order9_ungrouped" },
+		{ "pcp=0", "order9_free_blocks_grouped", "unusable_index_order9_grouped" },
+		{ "pcp=0 page_group_by_mobility=0", "order9_free_blocks_ungrouped",
+		  "unusable_index_order9_ungrouped" },
 	};
+	char cmdline[512];
 
 	for (size_t i = 0; i < sizeof(runs) / sizeof(runs[0]); i++) {
 		struct frag_result res;
 		kmm_machine *m;
 
-		if (bench_boot(runs[i].cmdline, &m))
+		zones_cmdline(b, runs[i].extra, cmdline, sizeof(cmdline));
+		bench_progress(b, "%s: the fragmentation workload", runs[i].blocks_key);
+		if (bench_boot(cmdline, &m))
 			return -1;
 		if (frag_workload_run(m, 7, &res)) {
 			kmm_machine_destroy(m);
@@ -193,7 +225,8 @@ static int zones_fragmentation(struct bench *b)
 		kmm_machine_destroy(m);
 	}
 	bench_note(b, "order9_free_blocks_*: order-9 blocks allocatable after the same seeded "
-		      "mixed workload on mem=256M, with and without mobility grouping");
+		      "mixed workload on the machine under test, with and without mobility "
+		      "grouping");
 	return 0;
 }
 

@@ -18,9 +18,19 @@
  * Output: the readable table (one row per name + impl + threads, peer rows
  * carrying kmm/peer, the ratio of medians; below 1 means kmm is faster),
  * or with --json exactly one JSON object on stdout:
- *   {"suite", "machine", "results": [...], "figures": {...}, "absent": [...]}
- * where "absent" (an extension of the shared format) names the peers that
- * could not be loaded and are therefore missing from "results".
+ *   {"suite", "machine", "smp_mode", "results": [...], "figures": {...},
+ *    "constants": [...], "absent": [...]}
+ * where the extensions of the shared format are: "smp_mode", the locking
+ * mode of the measured machine's per-CPU fast paths ("rseq" or "cas");
+ * "suite" in each result (the suite that measured it, useful with `all`);
+ * "constants", the keys of the figures that are compile-time constants
+ * rather than measurements; "absent", the peers that could not be loaded
+ * and are therefore missing from "results". With --markdown: one table of
+ * results (a column per impl) and one of figures, headed by the machine,
+ * the mode and the host, for the README (scripts/bench-readme.sh).
+ *
+ * Progress: bench_measure reports each warm-up and repetition to a
+ * one-line bar on stderr (tools/kmm/progress.c), drawn only on a terminal.
  */
 #include <math.h>
 #include <stdarg.h>
@@ -29,13 +39,18 @@
 #include <string.h>
 #include <time.h>
 
+#include <sys/utsname.h>
+#include <unistd.h>
+
 #include "bench.h"
+#include "progress.h"
 
 #define BENCH_NAME_LEN 64
 #define BENCH_IMPL_LEN 16
 #define BENCH_MAX_ABSENT 8
 
 struct bench_result {
+	char suite[BENCH_IMPL_LEN];
 	char name[BENCH_NAME_LEN];
 	char impl[BENCH_IMPL_LEN];
 	int threads;
@@ -49,12 +64,18 @@ struct bench_result {
 struct bench_fig {
 	char key[BENCH_NAME_LEN];
 	double value;
+	bool constant; /* fixed at compile time, not measured (bench_constant) */
 };
 
 struct bench {
 	struct bench_opts opts;
 	const char *suite;
 	char machine[256];
+	char smp_mode[8];
+	const char *cur_suite; /* the suite running now */
+	int suite_idx, nr_suites;
+	char label[64]; /* of the progress bar */
+	struct tool_progress progress;
 
 	struct bench_result *res;
 	int nr_res, cap_res;
@@ -103,6 +124,9 @@ double bench_median(double *v, int n)
 	return n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2.0;
 }
 
+/* The run's progress bar, so that messages printed outside a struct bench erase it first. */
+static struct tool_progress *bench_bar;
+
 struct bench *bench_create(const struct bench_opts *opts, const char *suite)
 {
 	struct bench *b = calloc(1, sizeof(*b));
@@ -113,6 +137,10 @@ struct bench *bench_create(const struct bench_opts *opts, const char *suite)
 	}
 	b->opts = *opts;
 	b->suite = suite;
+	b->cur_suite = suite;
+	snprintf(b->label, sizeof(b->label), "kmm bench %s", suite);
+	progress_init(&b->progress, b->label, opts->quiet);
+	bench_bar = &b->progress;
 	return b;
 }
 
@@ -120,6 +148,8 @@ void bench_destroy(struct bench *b)
 {
 	int i;
 
+	if (bench_bar == &b->progress)
+		bench_bar = NULL;
 	for (i = 0; i < b->nr_notes; i++)
 		free(b->notes[i]);
 	free(b->notes);
@@ -131,6 +161,48 @@ void bench_destroy(struct bench *b)
 const struct bench_opts *bench_opts(const struct bench *b)
 {
 	return &b->opts;
+}
+
+void bench_set_mode(struct bench *b, const char *mode)
+{
+	snprintf(b->smp_mode, sizeof(b->smp_mode), "%s", mode ? mode : "");
+}
+
+void bench_begin_suite(struct bench *b, const char *suite, int index, int count)
+{
+	b->cur_suite = suite;
+	b->suite_idx = index;
+	b->nr_suites = count;
+	if (count > 1)
+		snprintf(b->label, sizeof(b->label), "kmm bench %s (%d/%d: %s)", b->suite,
+			 index + 1, count, suite);
+	else
+		snprintf(b->label, sizeof(b->label), "kmm bench %s", suite);
+	progress_label(&b->progress, b->label);
+	progress_show(&b->progress, -1, true, "starting");
+}
+
+void bench_progress(struct bench *b, const char *fmt, ...)
+{
+	char text[200];
+	va_list ap;
+
+	if (!b->progress.on)
+		return;
+	va_start(ap, fmt);
+	vsnprintf(text, sizeof(text), fmt, ap);
+	va_end(ap);
+	progress_show(&b->progress, -1, true, "%s", text);
+}
+
+void bench_progress_clear(struct bench *b)
+{
+	progress_clear(&b->progress);
+}
+
+void bench_progress_done(struct bench *b)
+{
+	progress_done(&b->progress);
 }
 
 void bench_set_machine(struct bench *b, const char *cmdline)
@@ -145,27 +217,41 @@ int bench_boot(const char *cmdline, kmm_machine **out)
 	int rc = kmm_machine_create(cmdline, out, err, sizeof(err));
 
 	if (rc < 0) {
-		fprintf(stderr, "bench: cannot boot \"%s\": %s (error %d)\n",
+		if (bench_bar)
+			progress_clear(bench_bar);
+		fprintf(stderr, "kmm bench: the suite's machine '%s' did not boot: %s (error %d)\n",
 			cmdline ? cmdline : KMM_DEFAULT_CMDLINE, err[0] ? err : "no message", rc);
 		return -1;
 	}
 	return 0;
 }
 
-void bench_figure(struct bench *b, const char *key, double value)
+static void bench_add_figure(struct bench *b, const char *key, double value, bool constant)
 {
 	int i;
 
 	for (i = 0; i < b->nr_fig; i++) {
 		if (!strcmp(b->fig[i].key, key)) {
 			b->fig[i].value = value;
+			b->fig[i].constant = constant;
 			return;
 		}
 	}
 	if (b->nr_fig == b->cap_fig)
 		b->fig = bench_grow(b->fig, &b->cap_fig, sizeof(*b->fig));
 	snprintf(b->fig[b->nr_fig].key, BENCH_NAME_LEN, "%s", key);
+	b->fig[b->nr_fig].constant = constant;
 	b->fig[b->nr_fig++].value = value;
+}
+
+void bench_figure(struct bench *b, const char *key, double value)
+{
+	bench_add_figure(b, key, value, false);
+}
+
+void bench_constant(struct bench *b, const char *key, double value)
+{
+	bench_add_figure(b, key, value, true);
 }
 
 void bench_note(struct bench *b, const char *fmt, ...)
@@ -195,6 +281,7 @@ static struct bench_result *bench_add_result(struct bench *b, const char *name,
 		b->res = bench_grow(b->res, &b->cap_res, sizeof(*b->res));
 	r = &b->res[b->nr_res++];
 	memset(r, 0, sizeof(*r));
+	snprintf(r->suite, sizeof(r->suite), "%s", b->cur_suite);
 	snprintf(r->name, sizeof(r->name), "%s", name);
 	snprintf(r->impl, sizeof(r->impl), "%s", im->impl);
 	r->threads = im->threads > 0 ? im->threads : 1;
@@ -227,13 +314,15 @@ static int bench_time(const struct bench_impl *im, uint64_t iters, uint64_t *ns)
  * Warm `im` up and choose the op count of one repetition (see the header
  * comment for the rule).
  */
-static int bench_calibrate(const struct bench_impl *im, double seconds, uint64_t *iters)
+static int bench_calibrate(struct bench *b, const struct bench_impl *im, double seconds,
+			   uint64_t *iters, const char *name, double done)
 {
 	const double target = seconds * 1e9;
 	uint64_t n = 1, t = 0, spent = 0;
 	double want;
 
 	for (;;) {
+		progress_show(&b->progress, done, false, "%s: %s warm-up", name, im->impl);
 		if (bench_time(im, n, &t))
 			return -1;
 		spent += t;
@@ -257,8 +346,13 @@ int bench_measure(struct bench *b, const char *name, const struct bench_impl *im
 		fprintf(stderr, "bench: out of memory\n");
 		goto out;
 	}
+	/* progress: nr warm-ups, then reps x nr repetitions, each about --seconds */
 	for (i = 0; i < nr; i++) {
-		if (impls[i].run && bench_calibrate(&impls[i], b->opts.seconds, &iters[i])) {
+		double done = (double)i / (double)(nr * (reps + 1));
+
+		if (impls[i].run &&
+		    bench_calibrate(b, &impls[i], b->opts.seconds, &iters[i], name, done)) {
+			progress_clear(&b->progress);
 			fprintf(stderr, "bench: %s/%s failed during warm-up\n", name,
 				impls[i].impl);
 			goto out;
@@ -270,7 +364,11 @@ int bench_measure(struct bench *b, const char *name, const struct bench_impl *im
 
 			if (!impls[i].run)
 				continue;
+			progress_show(&b->progress,
+				      (double)(nr + r * nr + i) / (double)(nr * (reps + 1)), false,
+				      "%s: %s rep %d/%d", name, impls[i].impl, r + 1, reps);
 			if (bench_time(&impls[i], iters[i], &t)) {
+				progress_clear(&b->progress);
 				fprintf(stderr, "bench: %s/%s failed in repetition %d\n", name,
 					impls[i].impl, r + 1);
 				goto out;
@@ -350,6 +448,11 @@ static const char *bench_machine(const struct bench *b)
 	return b->opts.machine ? b->opts.machine : KMM_DEFAULT_CMDLINE;
 }
 
+static const char *bench_mode(const struct bench *b)
+{
+	return b->smp_mode[0] ? b->smp_mode : "unknown";
+}
+
 static void bench_print_json(const struct bench *b)
 {
 	int i, n = 0;
@@ -358,6 +461,8 @@ static void bench_print_json(const struct bench *b)
 	bench_print_string(b->suite);
 	fputs(",\n  \"machine\": ", stdout);
 	bench_print_string(bench_machine(b));
+	fputs(",\n  \"smp_mode\": ", stdout);
+	bench_print_string(bench_mode(b));
 	fputs(",\n  \"results\": [", stdout);
 	for (i = 0; i < b->nr_res; i++) {
 		const struct bench_result *r = &b->res[i];
@@ -369,8 +474,10 @@ static void bench_print_json(const struct bench *b)
 		fputs(", \"impl\": ", stdout);
 		bench_print_string(r->impl);
 		printf(", \"threads\": %d, \"ns_per_op\": %.2f, \"ns_min\": %.2f, "
-		       "\"ns_max\": %.2f, \"ops\": %llu}",
+		       "\"ns_max\": %.2f, \"ops\": %llu, \"suite\": ",
 		       r->threads, r->ns_med, r->ns_min, r->ns_max, (unsigned long long)r->ops);
+		bench_print_string(r->suite);
+		putchar('}');
 	}
 	fputs(n ? "\n  ],\n  \"figures\": {" : "],\n  \"figures\": {", stdout);
 	for (i = 0; i < b->nr_fig; i++) {
@@ -379,7 +486,14 @@ static void bench_print_json(const struct bench *b)
 		fputs(": ", stdout);
 		bench_print_number(b->fig[i].value);
 	}
-	fputs("},\n  \"absent\": [", stdout);
+	fputs("},\n  \"constants\": [", stdout);
+	for (i = 0, n = 0; i < b->nr_fig; i++) {
+		if (!b->fig[i].constant)
+			continue;
+		fputs(n++ ? ", " : "", stdout);
+		bench_print_string(b->fig[i].key);
+	}
+	fputs("],\n  \"absent\": [", stdout);
 	for (i = 0; i < b->nr_absent; i++) {
 		fputs(i ? ", " : "", stdout);
 		bench_print_string(b->absent[i]);
@@ -387,11 +501,28 @@ static void bench_print_json(const struct bench *b)
 	fputs("]\n}\n", stdout);
 }
 
+static void bench_print_figures(const struct bench *b)
+{
+	int i;
+
+	if (!b->nr_fig)
+		return;
+	printf("\nfigures\n");
+	for (i = 0; i < b->nr_fig; i++) {
+		printf("  %-32s ", b->fig[i].key);
+		bench_print_number(b->fig[i].value);
+		if (b->fig[i].constant)
+			fputs("   (compile-time constant, not measured)", stdout);
+		putchar('\n');
+	}
+}
+
 static void bench_print_table(const struct bench *b)
 {
 	int i;
 
-	printf("kmm bench %s    machine: %s\n", b->suite, bench_machine(b));
+	printf("kmm bench %s    machine: %s    smp mode: %s\n", b->suite, bench_machine(b),
+	       bench_mode(b));
 	printf("%d repetitions x %.2f s per impl, interleaved; ns per op: median, min, max; "
 	       "kmm/peer < 1 means kmm is faster\n\n",
 	       b->opts.reps, b->opts.seconds);
@@ -413,14 +544,7 @@ static void bench_print_table(const struct bench *b)
 			printf(" %9.3g", k->ns_med / r->ns_med);
 		putchar('\n');
 	}
-	if (b->nr_fig) {
-		printf("\nfigures\n");
-		for (i = 0; i < b->nr_fig; i++) {
-			printf("  %-32s ", b->fig[i].key);
-			bench_print_number(b->fig[i].value);
-			putchar('\n');
-		}
-	}
+	bench_print_figures(b);
 	if (b->nr_notes) {
 		putchar('\n');
 		for (i = 0; i < b->nr_notes; i++)
@@ -428,10 +552,130 @@ static void bench_print_table(const struct bench *b)
 	}
 }
 
+/* ---- Markdown (scripts/bench-readme.sh) -------------------------------------- */
+
+/* The implementations in the order of the table's columns: kmm, then as first seen. */
+static int bench_md_impls(const struct bench *b, const char *impls[], int max)
+{
+	int n = 0;
+
+	impls[n++] = "kmm";
+	for (int i = 0; i < b->nr_res && n < max; i++) {
+		int j;
+
+		for (j = 0; j < n && strcmp(impls[j], b->res[i].impl); j++)
+			;
+		if (j == n)
+			impls[n++] = b->res[i].impl;
+	}
+	return n;
+}
+
+/* Three significant digits, as the README's tables print them: 6.2, 42.8, 201. */
+static void bench_md_ns(double v)
+{
+	if (v >= 100)
+		printf(" %.0f |", v);
+	else
+		printf(" %.1f |", v);
+}
+
+static void bench_md_host(void)
+{
+	char model[160] = "", line[256];
+	struct utsname u;
+	FILE *f = fopen("/proc/cpuinfo", "r");
+	long cpus = sysconf(_SC_NPROCESSORS_ONLN);
+
+	while (f && fgets(line, sizeof(line), f)) {
+		char *colon = strchr(line, ':');
+
+		if (colon && !strncmp(line, "model name", 10)) {
+			colon++;
+			while (*colon == ' ' || *colon == '\t')
+				colon++;
+			colon[strcspn(colon, "\n")] = '\0';
+			snprintf(model, sizeof(model), "%s", colon);
+			break;
+		}
+	}
+	if (f)
+		fclose(f);
+	if (uname(&u) == 0)
+		printf("host: %ld CPUs%s%s, %s %s %s", cpus, model[0] ? " " : "", model, u.sysname,
+		       u.release, u.machine);
+	else
+		printf("host: %ld CPUs%s%s", cpus, model[0] ? " " : "", model);
+}
+
+static void bench_print_markdown(const struct bench *b)
+{
+	const char *impls[BENCH_MAX_ABSENT + 4];
+	int nimpl = bench_md_impls(b, impls, BENCH_MAX_ABSENT + 4), i;
+	time_t now = time(NULL);
+	char date[32] = "";
+
+	strftime(date, sizeof(date), "%Y-%m-%d", gmtime(&now));
+	printf("`kmm bench %s`, %s: machine `%s`, smp mode **%s** (per-CPU fast paths on %s), ",
+	       b->suite, date, bench_machine(b), bench_mode(b),
+	       !strcmp(bench_mode(b), "rseq") ? "restartable sequences" : "compare-and-swap");
+	bench_md_host();
+	printf("; median of %d repetitions x %g s, ns per op (one alloc+free pair unless the "
+	       "name says otherwise; threads > 1: per thread).\n\n",
+	       b->opts.reps, b->opts.seconds);
+	printf("| result | thr |");
+	for (int j = 0; j < nimpl; j++)
+		printf(" %s |", impls[j]);
+	printf("\n|--------|-----|");
+	for (int j = 0; j < nimpl; j++)
+		printf("---|");
+	putchar('\n');
+	for (i = 0; i < b->nr_res; i++) {
+		const struct bench_result *r = &b->res[i];
+		int k;
+
+		/* one row per suite + name + threads, at its first result */
+		for (k = 0; k < i; k++)
+			if (!strcmp(b->res[k].suite, r->suite) && !strcmp(b->res[k].name, r->name) &&
+			    b->res[k].threads == r->threads)
+				break;
+		if (k < i)
+			continue;
+		printf("| %s: %s | %d |", r->suite, r->name, r->threads);
+		for (int j = 0; j < nimpl; j++) {
+			const struct bench_result *c = NULL;
+
+			for (k = i; k < b->nr_res && !c; k++)
+				if (!strcmp(b->res[k].suite, r->suite) &&
+				    !strcmp(b->res[k].name, r->name) &&
+				    b->res[k].threads == r->threads && !strcmp(b->res[k].impl, impls[j]))
+					c = &b->res[k];
+			if (!c)
+				printf(" - |");
+			else if (c->absent)
+				printf(" absent |");
+			else
+				bench_md_ns(c->ns_med);
+		}
+		putchar('\n');
+	}
+	if (b->nr_fig) {
+		printf("\n| figure | value |\n|--------|-------|\n");
+		for (i = 0; i < b->nr_fig; i++) {
+			printf("| %s | ", b->fig[i].key);
+			bench_print_number(b->fig[i].value);
+			printf("%s |\n", b->fig[i].constant ? " (compile-time constant, not measured)"
+							     : "");
+		}
+	}
+}
+
 void bench_print(const struct bench *b)
 {
 	if (b->opts.json)
 		bench_print_json(b);
+	else if (b->opts.markdown)
+		bench_print_markdown(b);
 	else
 		bench_print_table(b);
 	fflush(stdout);

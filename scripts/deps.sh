@@ -1,12 +1,13 @@
 #!/usr/bin/env bash
 # scripts/deps.sh - install what building and testing kmm needs on Debian,
 # only where it is missing. Runs as root (or through sudo when available).
-# Usage: scripts/deps.sh [build|test|bench]
+# Usage: scripts/deps.sh [build|test|bench|deb]
 set -euo pipefail
 need=(cmake gcc make pkg-config)
 case "${1:-build}" in
-  test) need+=(libcmocka-dev clang) ;;
+  test) need+=(libcmocka-dev clang qemu-system-x86 chromium tmux xz-utils zlib1g-dev liblzma-dev) ;; # qemu: examples/kernel; chromium, tmux: kmm replay tests
   bench) need+=(libjemalloc-dev libmimalloc-dev libgoogle-perftools-dev) ;;
+  deb) need+=(build-essential debhelper dpkg-dev fakeroot lintian) ;;
 esac
 missing=()
 for pkg in "${need[@]}"; do

@@ -26,6 +26,7 @@
 
 struct kmm_slab;
 struct kmm_reclaim;
+struct kmm_trace_record;
 
 /* What upper layers add to /proc/meminfo (slab layer). */
 struct kmm_meminfo_extra {
@@ -70,6 +71,9 @@ struct kmm_machine {
 	unsigned long pcpu_unit_bytes;
 	struct pcpu_state *pcpu;
 
+	/* The boot allocator's reservations, kept for deferred init (page/deferred.c). */
+	struct memblock *memblock;
+
 	/* Boot-time accounting, for meminfo and zoneinfo. */
 	unsigned long memmap_pages;   /* frames spent on the memmap */
 	unsigned long boot_pages;     /* all frames taken by the boot allocator */
@@ -98,6 +102,10 @@ struct kmm_machine {
 
 	/* The slab allocator's state (slab/slab.h); NULL until kmem_cache_init. */
 	struct kmm_slab *slab;
+
+	/* Tracepoints (trace/trace.h): NULL when off, tested once per allocation. */
+	void (*trace_fn)(void *ctx, const struct kmm_trace_record *rec);
+	void *trace_ctx;
 
 	kmm_sink_fn log_sink;
 	void *log_ctx;
@@ -162,6 +170,18 @@ static inline struct pglist_data *NODE_DATA(const struct kmm_machine *m, int nid
 }
 
 #define for_each_online_node_m(m, nid) for ((nid) = 0; (nid) < (m)->nr_nodes; (nid)++)
+
+/*
+ * The zones the machine's kernel is built with, in the kernel's order
+ * (enum kmm_zone_type): x86-64's DMA, DMA32, Normal, Movable, Device; a
+ * machine that asks for highmem (highmem=) also has HighMem, between
+ * Normal and Movable, as a kernel built with CONFIG_HIGHMEM. Reports print
+ * exactly these zones and one protection column per zone (docs/machine.md).
+ */
+static inline bool zone_idx_configured(const struct kmm_machine *m, int idx)
+{
+	return idx != KMM_ZONE_HIGHMEM || m->desc.highmem_bytes != 0;
+}
 
 /* Iterate every zone of every node, populated or not. */
 #define for_each_zone_m(m, zone)                                          \

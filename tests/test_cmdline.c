@@ -29,7 +29,8 @@ static struct kmm_machine_desc parse_ok(const char *cmdline)
 	errbuf[1] = '\0';
 	ret = kmm_cmdline_parse(cmdline, &d, errbuf, sizeof(errbuf));
 	if (ret != KMM_OK)
-		fail_msg("parse of \"%s\" failed (%d): %s", cmdline, ret, errbuf);
+		fail_msg("parse of \"%s\" failed (%d): %s", cmdline ? cmdline : "(null)", ret,
+			 errbuf);
 	assert_string_equal(errbuf, "");
 	return d;
 }
@@ -57,12 +58,14 @@ static void parse_err(const char *cmdline, const char *msg)
 /* Parse must fail and the message must quote `token`. */
 static void parse_err_tok(const char *cmdline, const char *token)
 {
-	char quoted[300];
-	int ret;
+	char quoted[sizeof(errbuf)];
+	int ret, n;
 
 	ret = kmm_cmdline_parse(cmdline, NULL, errbuf, sizeof(errbuf));
 	assert_int_equal(ret, KMM_EINVAL);
-	snprintf(quoted, sizeof(quoted), "'%s'", token);
+	/* A token too long to fit the message cannot be quoted whole: a bad test. */
+	n = snprintf(quoted, sizeof(quoted), "'%s'", token);
+	assert_true(n > 0 && (size_t)n < sizeof(quoted));
 	if (!strstr(errbuf, quoted))
 		fail_msg("parse of \"%s\": message \"%s\" does not quote %s", cmdline, errbuf,
 			 quoted);
@@ -745,6 +748,80 @@ static void check_format(const char *in, const char *want)
 	assert_round_trip(&d);
 }
 
+/* ---- refusals after parsing (boot/layout.c) quote the token as typed ------ */
+
+/*
+ * kmm_machine_create must refuse `cmdline` with KMM_EINVAL, create
+ * nothing, and quote `quoted` (with its single quotes) in the message.
+ */
+static void boot_refused(const char *cmdline, const char *quoted)
+{
+	kmm_machine *m = (kmm_machine *)&m;
+	int ret;
+
+	errbuf[0] = '\0';
+	ret = kmm_machine_create(cmdline, &m, errbuf, sizeof(errbuf));
+	if (ret != KMM_EINVAL)
+		fail_msg("\"%s\" returned %d, expected KMM_EINVAL (%s)", cmdline, ret, errbuf);
+	assert_null(m);
+	if (!strstr(errbuf, quoted))
+		fail_msg("\"%s\": message \"%s\" does not quote %s", cmdline, errbuf, quoted);
+}
+
+static void test_layout_refusals_quote_token(void **state KMM_UNUSED)
+{
+	/* too little memory once the x86 holes below 1M are cut out */
+	boot_refused("mem=16M", "'mem=16M' leaves");
+	boot_refused("mem=16384K nr_cpus=2", "'mem=16384K' leaves");
+	boot_refused("nr_cpus=1 mem=0x1000000", "'mem=0x1000000'");
+	boot_refused("mem=1M", "'mem=1M' is too small");
+	/* more than 2^32 pages */
+	boot_refused("mem=16T", "'mem=16T' puts memory beyond 16T");
+	boot_refused("mem=17592186044416", "'mem=17592186044416'");
+	boot_refused("page_size=64K mem=1G mem=300T", "'mem=300T' puts memory beyond 256T");
+	/* an exact map: the item at fault, as typed */
+	boot_refused("memmap=exactmap", "'memmap=exactmap' needs");
+	boot_refused("memmap=exactmap memmap=8M@0", "'memmap=exactmap' leaves 8M");
+	boot_refused("memmap=exactmap memmap=64M@0,32T@0x40000000", "'memmap=32T@0x40000000'");
+	/* reservations */
+	boot_refused("mem=1G memmap=1M$0,64M$100G", "'memmap=64M$100G' reserves a range outside");
+	boot_refused("mem=1G memmap=0x4000000$0x1900000000", "'memmap=0x4000000$0x1900000000'");
+	boot_refused("memmap=5G$0", "the default 'mem=4G'");
+	/* the other size keys and numa= */
+	boot_refused("mem=1G highmem=0x80000000", "'highmem=0x80000000' is larger");
+	boot_refused("mem=1G movablecore=2048M", "'movablecore=2048M' is more");
+	boot_refused("mem=64M numa=fake=08", "'numa=fake=08'");
+	/* a later mem= wins, and it is the one quoted */
+	boot_refused("mem=8G mem=16M", "'mem=16M'");
+}
+
+/* The parser records the tokens behind the description, and only on success. */
+static void test_parse_src(void **state KMM_UNUSED)
+{
+	const char *line = "mem=8G  memmap=exactmap,64M@0 nr_cpus=2 memmap=1M$2M,3M$8M mem=0x40000000";
+	struct kmm_desc_src src, before;
+	struct kmm_machine_desc d;
+	char q[80];
+
+	memset(&src, 0x5a, sizeof(src));
+	assert_int_equal(kmm_cmdline_parse_src(line, &d, &src, errbuf, sizeof(errbuf)), KMM_OK);
+	assert_string_equal(kmm_token_quote(q, sizeof(q), NULL, &src.mem), "'mem=0x40000000'");
+	assert_ptr_equal(src.mem.text, strstr(line, "mem=0x"));
+	assert_string_equal(kmm_token_quote(q, sizeof(q), "memmap=", &src.exactmap),
+			    "'memmap=exactmap'");
+	assert_string_equal(kmm_token_quote(q, sizeof(q), "memmap=", &src.usable[0]),
+			    "'memmap=64M@0'");
+	assert_string_equal(kmm_token_quote(q, sizeof(q), "memmap=", &src.reserved[1]),
+			    "'memmap=3M$8M'");
+	assert_null(src.highmem.text);
+	assert_null(src.numa.text);
+
+	memcpy(&before, &src, sizeof(src));
+	assert_int_equal(kmm_cmdline_parse_src("mem=1G bogus=1", &d, &src, errbuf, sizeof(errbuf)),
+			 KMM_EINVAL);
+	assert_memory_equal(&src, &before, sizeof(src));
+}
+
 static void test_format(void **state KMM_UNUSED)
 {
 	check_format("", "nr_cpus=1");
@@ -993,6 +1070,8 @@ int main(void)
 		cmocka_unit_test(test_token_length),
 		cmocka_unit_test(test_err_buffer),
 		cmocka_unit_test(test_messages_quote_token),
+		cmocka_unit_test(test_layout_refusals_quote_token),
+		cmocka_unit_test(test_parse_src),
 		cmocka_unit_test(test_format),
 		cmocka_unit_test(test_format_truncation),
 		cmocka_unit_test(test_round_trip),

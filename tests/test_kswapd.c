@@ -35,7 +35,7 @@ static void test_kswapd_shrinks_user_cache_before_anyone_blocks(void **state)
 	(void)state;
 	assert_int_equal(kmm_kswapd_info(m, 0, &ki), KMM_OK);
 	assert_true(ki.running);
-	stalls = rt_event(m, ALLOCSTALL);
+	stalls = rt_allocstalls(m);
 	/*
 	 * Fill the program's cache until the zone is below low, without
 	 * waking kswapd (the slow path serves these at min, no reclaim).
@@ -55,7 +55,7 @@ static void test_kswapd_shrinks_user_cache_before_anyone_blocks(void **state)
 	assert_true(rt_event(m, PAGEOUTRUN) > 0);
 	assert_true(uc_freed(c) > 0);
 	/* no allocation had to reclaim directly */
-	assert_int_equal(rt_event(m, ALLOCSTALL), stalls);
+	assert_int_equal(rt_allocstalls(m), stalls);
 	assert_int_equal(rt_event(m, PGSTEAL_DIRECT), 0);
 	uc_destroy(c);
 	assert_consistent(m, &log_);

@@ -97,7 +97,7 @@ static void test_oom_report_layout(void **state)
 	assert_true(match(lines[i++], "^ unevictable:" U " dirty:" U " writeback:" U "$"));
 	assert_true(match(lines[i++], "^ slab_reclaimable:" U " slab_unreclaimable:" U "$"));
 	assert_true(match(lines[i++], "^ mapped:" U " shmem:" U " pagetables:" U "$"));
-	assert_true(match(lines[i++], "^ sec_pagetables:" U " bounce:" U "$"));
+	assert_true(match(lines[i++], "^ sec_pagetables:" U "$"));
 	assert_true(match(lines[i++], "^ kernel_misc_reclaimable:" U "$"));
 	assert_true(match(lines[i], "^ free:" U " free_pcp:" U " free_cma:" U "$"));
 	sscanf(lines[i++], " free:%lu", &free_sum);
@@ -113,7 +113,7 @@ static void test_oom_report_layout(void **state)
 			  "kB reserved_highatomic:" U "KB active_anon:" U "kB inactive_anon:" U
 			  "kB active_file:" U "kB inactive_file:" U "kB unevictable:" U
 			  "kB writepending:" U "kB present:" U "kB managed:" U "kB mlocked:" U
-			  "kB bounce:" U "kB free_pcp:" U "kB local_pcp:" U "kB free_cma:" U "kB$"));
+			  "kB free_pcp:" U "kB local_pcp:" U "kB free_cma:" U "kB$"));
 	sscanf(lines[i++], "Node 0 DMA32 free:%lukB", &zone_free_kb);
 	assert_int_equal(zone_free_kb, free_sum * 4);
 	assert_true(match(lines[i++], "^lowmem_reserve\\[\\]:( " U "){5}$"));

@@ -171,7 +171,7 @@ static void test_atomic_uses_reserves_and_wakes_kswapd(void **state)
 	uc_gate(c, 1);
 	while (uc_add(c, (GFP_KERNEL & ~__GFP_KSWAPD_RECLAIM) | __GFP_NORETRY | __GFP_NOWARN))
 		;
-	stalls = rt_event(m, ALLOCSTALL);
+	stalls = rt_allocstalls(m);
 	/* below min: only an allocation with reserve rights gets a page, and it wakes kswapd */
 	assert_null(kmm_alloc_pages(m, GFP_NOWAIT | __GFP_NOWARN, 0));
 	wakes = rt_event(m, KSWAPD_WAKE);
@@ -185,7 +185,7 @@ static void test_atomic_uses_reserves_and_wakes_kswapd(void **state)
 	assert_true(dipped);
 	assert_true(kmm_zone_free_pages(m, 0, KMM_ZONE_DMA32) >= min - min / 2 - min / 4);
 	assert_true(rt_event(m, KSWAPD_WAKE) > wakes);
-	assert_int_equal(rt_event(m, ALLOCSTALL), stalls);
+	assert_int_equal(rt_allocstalls(m), stalls);
 	/* the wakeups reached the thread: it ran (and, the cache refusing, freed nothing) */
 	assert_true(wait_until((kmm_kswapd_info(m, 0, &ki), ki.runs > 0), 10000));
 	/*
@@ -386,11 +386,11 @@ static void test_retry_modifiers_never_oom(void **state)
 	assert_null(kmm_alloc_pages(m, GFP_DMA32 | GFP_KERNEL | __GFP_NOWARN, 0));
 	/* an atomic request never sleeps nor reclaims: it takes from the reserves */
 	{
-		unsigned long stalls = rt_event(m, ALLOCSTALL);
+		unsigned long stalls = rt_allocstalls(m);
 		struct page *p = kmm_alloc_pages(m, GFP_ATOMIC, 0);
 
 		assert_non_null(p);
-		assert_int_equal(rt_event(m, ALLOCSTALL), stalls);
+		assert_int_equal(rt_allocstalls(m), stalls);
 		h.p[h.n++] = p;
 	}
 	assert_int_equal(vc.calls, 0);
@@ -414,17 +414,17 @@ static void test_noreclaim_scope_and_nofail_order_warning(void **state)
 		;
 	uc_gate(c, 0);
 	/* PF_MEMALLOC: no direct reclaim (no recursion), but the reserves below min */
-	stalls = rt_event(m, ALLOCSTALL);
+	stalls = rt_allocstalls(m);
 	flags = kmm_memalloc_noreclaim_save();
 	p = kmm_alloc_pages(m, GFP_KERNEL, 0);
 	kmm_memalloc_noreclaim_restore(flags);
 	assert_non_null(p);
-	assert_int_equal(rt_event(m, ALLOCSTALL), stalls);
+	assert_int_equal(rt_allocstalls(m), stalls);
 	kmm_free_pages(m, p, 0);
 	/* outside the scope the same request reclaims */
 	p = kmm_alloc_pages(m, GFP_KERNEL, 0);
 	assert_non_null(p);
-	assert_true(rt_event(m, ALLOCSTALL) > stalls);
+	assert_true(rt_allocstalls(m) > stalls);
 	kmm_free_pages(m, p, 0);
 	uc_destroy(c);
 	/* __GFP_NOFAIL above order 1: warned once, as the kernel warns */

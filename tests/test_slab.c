@@ -3,7 +3,7 @@
  * tests/test_slab.c - object caches (slab/): creation and geometry, object
  * alignment, colouring visible in addresses, constructor semantics, the
  * full/partial/free list transitions, shrink giving every page back
- * (buddyinfo back to its baseline), the hysteresis that keeps empty slabs,
+ * (buddyinfo back to its baseline), SLUB's min_partial rule for empty slabs,
  * bulk allocation all-or-nothing under exhaustion, SLAB_TYPESAFE_BY_RCU,
  * node, zone and migratetype placement, hardening (obfuscated free
  * pointers, randomized freelists, init_on_alloc/init_on_free), the
@@ -94,7 +94,7 @@ static void test_create_refused(void **state)
 
 	(void)state;
 	assert_null(kmm_kmem_cache_create(m, "zero", 0, 0, 0, NULL));
-	assert_true(test_log_contains(&log_, "kmem_cache_create(zero) failed"));
+	assert_true(test_log_contains(&log_, "__kmem_cache_create_args(zero) failed with error -22"));
 	assert_null(kmm_kmem_cache_create(m, "align", 64, 48, 0, NULL));
 	assert_true(test_log_contains(&log_, "alignment is not a power of two"));
 	assert_null(kmm_kmem_cache_create(m, NULL, 64, 0, 0, NULL));
@@ -320,7 +320,7 @@ static void test_list_transitions(void **state)
 	kmm_kmem_cache_free(m, s, p[0]);
 	node_counts(s, &partial, &full, &free);
 	assert_true(partial == 2 && full == 0 && free == 0);
-	/* partial -> free: kept (hysteresis) */
+	/* partial -> free: kept (partial + empty <= min_partial) */
 	kmm_kmem_cache_free(m, s, p[n]);
 	node_counts(s, &partial, &full, &free);
 	assert_true(partial == 1 && full == 0 && free == 1);
@@ -397,44 +397,79 @@ static void test_shrink_returns_every_page(void **state)
 	}
 }
 
-/* Alloc/free cycles across a slab boundary do not take and return pages each time. */
-static void test_hysteresis(void **state)
+static unsigned int expect_min_partial(unsigned int stride)
 {
-	kmm_machine *m = test_boot("mem=256M nr_cpus=2 pcp=0", &log_);
-	struct kmem_cache *s = kmm_kmem_cache_create(m, "cycle", 512, 0, 0, NULL);
-	void *p[400];
-	unsigned long grown, free_pages;
+	unsigned int half = (31u - (unsigned int)__builtin_clz(stride)) / 2;
 
-	(void)state;
-	/* on one CPU: objects parked in another CPU's array would need more slabs */
-	test_pin_cpu(0);
-	for (int i = 0; i < 400; i++)
-		p[i] = kmm_kmem_cache_alloc(m, s, GFP_KERNEL);
-	for (int i = 0; i < 400; i++)
-		kmm_kmem_cache_free(m, s, p[i]);
+	return half < 5 ? 5 : half > 10 ? 10 : half;
+}
+
+/*
+ * SLUB's min_partial: after a burst (a radix-tree-like load: thousands of
+ * nodes allocated, then all freed) a node keeps at most min_partial empty
+ * slabs, clamp(ilog2(stride) / 2, 5, 10); kmem_cache_shrink frees those too.
+ */
+static void burst_leaves_min_partial(const char *cmdline, unsigned int size)
+{
+	kmm_machine *m = test_boot(cmdline, &log_);
+	struct kmem_cache *s = kmm_kmem_cache_create(m, "radix_tree_node", size, 0, 0, NULL);
+	enum { N = 20000 };
+	void **p = calloc(N, sizeof(*p));
+	unsigned long grown, pages_before;
+
+	assert_non_null(s);
+	assert_int_equal(s->min_partial, expect_min_partial(s->size));
+	pages_before = test_free_pages(m);
+	for (int i = 0; i < N; i++)
+		assert_non_null(p[i] = kmm_kmem_cache_alloc(m, s, GFP_KERNEL));
 	grown = s->stat[SLAB_STAT_GROW];
-	free_pages = test_free_pages(m);
-	for (int round = 0; round < 200; round++) {
-		for (int i = 0; i < 400; i++)
-			p[i] = kmm_kmem_cache_alloc(m, s, GFP_KERNEL);
-		for (int i = 0; i < 400; i++)
-			kmm_kmem_cache_free(m, s, p[i]);
-	}
-	assert_int_equal(s->stat[SLAB_STAT_GROW], grown);
-	assert_int_equal(test_free_pages(m), free_pages);
-	/* what is kept is bounded by the peak in use (400) and the static free_limit */
-	assert_true(s->node[0].free_objects <=
-		    MAX(s->node[0].free_limit, s->node[0].peak_inuse) + s->objects);
-	/* a shrink resets the peak: then only free_limit objects are kept */
-	kmm_kmem_cache_shrink(m, s);
-	for (int i = 0; i < 400; i++)
-		p[i] = kmm_kmem_cache_alloc(m, s, GFP_KERNEL);
-	for (int i = 0; i < 400; i++)
+	assert_true(grown >= N / s->objects);
+	/* free in an order that empties slabs one after another, then interleaved */
+	for (int i = 0; i < N; i += 2)
 		kmm_kmem_cache_free(m, s, p[i]);
-	assert_true(s->node[0].free_objects <= 400 + s->objects);
-	test_unpin();
+	for (int i = 1; i < N; i += 2)
+		kmm_kmem_cache_free(m, s, p[i]);
+	for (int nid = 0; nid < kmm_nr_nodes(m); nid++) {
+		assert_true(s->node[nid].nr_free <= s->min_partial);
+		assert_true(s->node[nid].nr_partial + s->node[nid].nr_free <= s->min_partial ||
+			    s->node[nid].nr_free == 0);
+	}
+	/* what stays: the kept empty slabs and the objects in the per-CPU arrays */
+	assert_true(cache_info(m, "radix_tree_node").num_slabs <=
+		    (unsigned long)kmm_nr_nodes(m) * s->min_partial +
+			    (unsigned long)kmm_nr_cpus(m) * s->limit);
+	assert_true(s->stat[SLAB_STAT_SHRINK] + cache_info(m, "radix_tree_node").num_slabs ==
+		    grown);
+	/* the shrinker still frees what is kept */
+	kmm_kmem_cache_shrink(m, s);
+	assert_int_equal(cache_info(m, "radix_tree_node").num_slabs, 0);
+	assert_int_equal(test_free_pages(m), pages_before);
 	assert_consistent(m, &log_);
+	kmm_kmem_cache_destroy(m, s);
+	free(p);
 	kmm_machine_destroy(m);
+}
+
+static void test_min_partial(void **state)
+{
+	(void)state;
+	burst_leaves_min_partial("mem=512M nr_cpus=2 pcp=0", 576);
+	burst_leaves_min_partial("mem=512M nr_cpus=2 numa=fake=2 pcp=0", 576);
+	burst_leaves_min_partial("mem=512M nr_cpus=1 pcp=0", 8192);
+	/* the formula at its bounds, from the stride */
+	{
+		kmm_machine *m = test_boot("mem=256M nr_cpus=1", &log_);
+		static const unsigned int sizes[] = { 8, 200, 1000, 4096, 16384, 65536, 131072 };
+
+		for (size_t i = 0; i < sizeof(sizes) / sizeof(sizes[0]); i++) {
+			struct kmem_cache *s = kmm_kmem_cache_create(m, "mp", sizes[i], 0, 0, NULL);
+
+			assert_non_null(s);
+			assert_int_equal(s->min_partial, expect_min_partial(s->size));
+			kmm_kmem_cache_destroy(m, s);
+		}
+		kmm_machine_destroy(m);
+	}
 }
 
 /* ---- bulk -------------------------------------------------------------------------- */
@@ -758,8 +793,14 @@ static void test_slabinfo_format(void **state)
 			found = true;
 			assert_true(ao >= 100);
 			assert_int_equal(os, 72);
-			assert_int_equal(lim, 120);
-			assert_int_equal(bat, 60);
+		}
+		/* 6.18 is SLUB-only: no tunables, every slab active, nothing shared */
+		assert_int_equal(lim, 0);
+		assert_int_equal(bat, 0);
+		assert_int_equal(sh, 0);
+		assert_int_equal(as, ns);
+		assert_int_equal(sa, 0);
+		if (!strcmp(name, "a_very_long_cache_name_indeed")) {
 			/* newest first: the cache just created is the first row */
 			assert_int_equal(rows, 0);
 		}
@@ -768,6 +809,15 @@ static void test_slabinfo_format(void **state)
 	assert_true(found);
 	assert_int_equal(rows, m->slab->nr_caches);
 	free(r);
+	/* the per-CPU arrays slabinfo cannot show are in kmm_slab_info (and kmm slabtop) */
+	{
+		struct kmm_slab_info in[1];
+
+		assert_true(kmm_slab_info(m, in, 1) >= 1);
+		assert_string_equal(in[0].name, "a_very_long_cache_name_indeed");
+		assert_int_equal(in[0].limit, 120);
+		assert_int_equal(in[0].batchcount, 60);
+	}
 	/* kmm stat's name for it */
 	assert_int_equal(kmm_report_by_name("slabinfo"), KMM_REPORT_SLABINFO);
 	kmm_machine_destroy(m);
@@ -822,7 +872,7 @@ int main(void)
 		cmocka_unit_test(test_ctor),
 		cmocka_unit_test(test_list_transitions),
 		cmocka_unit_test(test_shrink_returns_every_page),
-		cmocka_unit_test(test_hysteresis),
+		cmocka_unit_test(test_min_partial),
 		cmocka_unit_test(test_bulk),
 		cmocka_unit_test(test_bulk_all_or_nothing),
 		cmocka_unit_test(test_typesafe_by_rcu),

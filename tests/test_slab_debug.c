@@ -39,17 +39,21 @@ static void assert_log(const char *needle)
 /* The header of a SLUB report, exactly. */
 static void assert_bug(const char *cache, const char *taint, const char *reason)
 {
-	char want[256];
+	char want[512];
+	int n;
 
-	snprintf(want, sizeof(want), BANNER "BUG %s (%s): %s\n" RULE "\n", cache, taint, reason);
+	n = snprintf(want, sizeof(want), BANNER "BUG %s (%s): %s\n" RULE "\n", cache, taint, reason);
+	assert_true(n > 0 && (size_t)n < sizeof(want)); /* a truncated needle would match less */
 	assert_log(want);
 }
 
 static void assert_fix_not_freed(const char *cache, const void *obj)
 {
-	char want[128];
+	char want[256];
+	int n;
 
-	snprintf(want, sizeof(want), "FIX %s: Object at %p not freed\n", cache, obj);
+	n = snprintf(want, sizeof(want), "FIX %s: Object at %p not freed\n", cache, obj);
+	assert_true(n > 0 && (size_t)n < sizeof(want));
 	assert_log(want);
 }
 

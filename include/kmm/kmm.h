@@ -15,6 +15,12 @@
  * orders) is reported through the log sink and changes nothing.
  *
  * <kmm/linux.h> binds the kernel's names to a default machine.
+ *
+ * Kernel names in these headers (gfp_t, __GFP_*, GFP_*, slab_flags_t,
+ * SLAB_*, ZERO_SIZE_PTR) can be left out: define KMM_NO_LINUX_NAMES before
+ * the first kmm header and only kmm_ / KMM_ names are declared (kmm_gfp_t
+ * and KMM_GFP_KERNEL, kmm_slab_flags_t and KMM_SLAB_HWCACHE_ALIGN ...), so
+ * a program with kernel-style headers of its own can use the instance API.
  */
 #ifndef KMM_KMM_H
 #define KMM_KMM_H
@@ -55,6 +61,7 @@ enum kmm_zone_type {
 	KMM_ZONE_NORMAL,
 	KMM_ZONE_HIGHMEM,
 	KMM_ZONE_MOVABLE,
+	KMM_ZONE_DEVICE, /* never populated: ZONE_DEVICE memory is not buddy memory */
 	KMM_NR_ZONES
 };
 
@@ -67,6 +74,12 @@ enum kmm_zone_type {
  * the machine that is printing.
  */
 typedef void (*kmm_sink_fn)(void *ctx, const char *text, size_t len);
+
+/*
+ * The version of the running library, "MAJOR.MINOR.PATCH" (a constant
+ * string). <kmm/version.h> has the version of the headers as macros.
+ */
+KMM_API const char *kmm_version(void);
 
 /* ---- machine lifetime ------------------------------------------------- */
 
@@ -97,23 +110,29 @@ KMM_API const char *kmm_machine_cmdline(const kmm_machine *m);
 KMM_API unsigned long kmm_page_size(const kmm_machine *m);
 KMM_API int kmm_nr_nodes(const kmm_machine *m);
 KMM_API int kmm_nr_cpus(const kmm_machine *m);
+/*
+ * How the machine's per-CPU fast paths synchronise, chosen at boot
+ * (docs/smp.md): "rseq" (restartable sequences) or "cas" (compare-and-swap).
+ */
+KMM_API const char *kmm_smp_mode(const kmm_machine *m);
 /* Number of pages in the machine's pfn range [0, max_pfn). */
 KMM_API unsigned long kmm_max_pfn(const kmm_machine *m);
 
 /* ---- page allocator ----------------------------------------------------- */
 
 /* 2^order contiguous pages from the current CPU's node, or NULL. */
-KMM_API struct page *kmm_alloc_pages(kmm_machine *m, gfp_t gfp, unsigned int order);
+KMM_API struct page *kmm_alloc_pages(kmm_machine *m, kmm_gfp_t gfp, unsigned int order);
 /* Same, preferring node `nid` (-1: the current CPU's node). */
-KMM_API struct page *kmm_alloc_pages_node(kmm_machine *m, int nid, gfp_t gfp, unsigned int order);
+KMM_API struct page *kmm_alloc_pages_node(kmm_machine *m, int nid, kmm_gfp_t gfp,
+					  unsigned int order);
 /* Same, restricted to the nodes set in *nodemask (bit n = node n); NULL: any node. */
-KMM_API struct page *kmm_alloc_pages_nodemask(kmm_machine *m, gfp_t gfp, unsigned int order,
+KMM_API struct page *kmm_alloc_pages_nodemask(kmm_machine *m, kmm_gfp_t gfp, unsigned int order,
 					      int nid, const uint64_t *nodemask);
 /* Drop a reference to a block of 2^order pages; free it when it reaches zero. */
 KMM_API void kmm_free_pages(kmm_machine *m, struct page *page, unsigned int order);
 
 /* Address-based variants (lowmem only): __get_free_pages / free_pages. */
-KMM_API unsigned long kmm_get_free_pages(kmm_machine *m, gfp_t gfp, unsigned int order);
+KMM_API unsigned long kmm_get_free_pages(kmm_machine *m, kmm_gfp_t gfp, unsigned int order);
 KMM_API void kmm_free_pages_addr(kmm_machine *m, unsigned long addr, unsigned int order);
 
 /* Reference counting: get_page / put_page / page_ref_count. put_page frees at zero. */
@@ -196,6 +215,16 @@ KMM_API int kmm_zone_unusable_index(kmm_machine *m, int nid, enum kmm_zone_type 
 				    unsigned int order);
 KMM_API int kmm_zone_fragmentation_index(kmm_machine *m, int nid, enum kmm_zone_type zone,
 					 unsigned int order);
+/*
+ * Deferred struct page init (docs/machine.md, `deferred_struct_page_init=`):
+ * at boot only part of each node's highest zone has initialized
+ * descriptors; the rest is initialized as allocations need it. These
+ * finish the work now, and count the RAM pages still waiting. Reports
+ * finish it themselves, since they show the machine as Linux does after boot.
+ */
+KMM_API void kmm_deferred_init_all(kmm_machine *m);
+KMM_API unsigned long kmm_deferred_pages(kmm_machine *m);
+
 /* Managed pages of a zone (0 when the zone is not populated). */
 KMM_API unsigned long kmm_zone_managed_pages(kmm_machine *m, int nid, enum kmm_zone_type zone);
 

@@ -21,6 +21,7 @@
 #define KMM_LINUX_H
 
 #include <kmm/kmm.h>
+#include <kmm/gfp.h> /* the kernel's gfp names, even after KMM_NO_LINUX_NAMES */
 
 #ifdef __cplusplus
 extern "C" {
@@ -145,6 +146,7 @@ static inline unsigned int compound_order(const struct page *page)
 #define ZONE_NORMAL KMM_ZONE_NORMAL
 #define ZONE_HIGHMEM KMM_ZONE_HIGHMEM
 #define ZONE_MOVABLE KMM_ZONE_MOVABLE
+#define ZONE_DEVICE KMM_ZONE_DEVICE
 #define MAX_NR_ZONES KMM_NR_ZONES
 #define NUMA_NO_NODE (-1)
 

@@ -129,9 +129,18 @@ KMM_API void kmm_free_cold_page(kmm_machine *m, struct page *page);
 /* One CPU's page list set of one zone, as zoneinfo's pagesets show it. */
 struct kmm_pcp_info {
 	int count; /* pages on the lists */
-	int high;
+	int high;  /* tuned between high_min and high_max; 0 until the lists are first used */
 	int batch;
+	int high_min;
+	int high_max;
 };
+/*
+ * The vmstat worker's step, which Linux runs every second (vm.stat_interval):
+ * fold every CPU's counters and decay every pageset's high towards high_min,
+ * draining the pages above it. kmm has no worker thread: call it at the
+ * interval you want. Returns 1 while another call would still change something, else 0.
+ */
+KMM_API int kmm_vmstat_refresh(kmm_machine *m);
 KMM_API int kmm_zone_pcp_info(kmm_machine *m, int nid, enum kmm_zone_type zone, int cpu,
 			      struct kmm_pcp_info *info);
 

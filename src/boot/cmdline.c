@@ -223,7 +223,7 @@ static bool parse_size(const char *s, uint64_t *out)
 
 /* ---- defaults ------------------------------------------------------------ */
 
-/* DMA, DMA32, NORMAL, HIGHMEM, MOVABLE: the kernel's x86-64 values. */
+/* DMA, DMA32, NORMAL, HIGHMEM, MOVABLE (the key's five values), DEVICE: x86-64's. */
 static const int default_lowmem_reserve_ratio[KMM_NR_ZONES] = { 256, 256, 32, 0, 0 };
 
 #define DEFAULT_PAGE_SHIFT 12
@@ -252,13 +252,16 @@ void kmm_desc_defaults(struct kmm_machine_desc *desc)
 	desc->page_reporting = true;
 	desc->page_reporting_order = DEFAULT_PAGE_REPORTING_ORDER;
 	desc->page_reporting_delay_ms = DEFAULT_PAGE_REPORTING_DELAY_MS;
+	desc->deferred_init = true;
 }
 
 /* ---- parsing ------------------------------------------------------------- */
 
 struct parser {
 	struct kmm_machine_desc d;
-	const char *tok; /* the token being parsed */
+	struct kmm_desc_src src; /* the tokens behind d */
+	const char *tok;	 /* the token being parsed */
+	const char *orig;	 /* the same token in the caller's command line */
 	size_t tok_len;
 	bool elide; /* quote only the start of the token */
 	char *err;
@@ -397,11 +400,11 @@ static int key_page_size(struct parser *p, const char *val)
 
 static int key_lowmem_reserve_ratio(struct parser *p, const char *val)
 {
-	int ratio[KMM_NR_ZONES];
+	int ratio[KMM_ZONE_DEVICE];
 	const char *s = val;
 	char detail[80];
 
-	for (int z = 0; z < KMM_NR_ZONES; z++) {
+	for (int z = 0; z < KMM_ZONE_DEVICE; z++) {
 		uint64_t v;
 		size_t n = parse_digits(s, &v);
 
@@ -409,7 +412,7 @@ static int key_lowmem_reserve_ratio(struct parser *p, const char *val)
 			goto bad;
 		ratio[z] = (int)v;
 		s += n;
-		if (z < KMM_NR_ZONES - 1) {
+		if (z < KMM_ZONE_DEVICE - 1) {
 			if (*s != ',')
 				goto bad;
 			s++;
@@ -417,12 +420,12 @@ static int key_lowmem_reserve_ratio(struct parser *p, const char *val)
 	}
 	if (*s)
 		goto bad;
-	for (int z = 0; z < KMM_NR_ZONES; z++)
+	for (int z = 0; z < KMM_ZONE_DEVICE; z++)
 		p->d.lowmem_reserve_ratio[z] = ratio[z];
 	return KMM_OK;
 bad:
 	kmm_snprintf(detail, sizeof(detail), " (expected %d comma-separated integers 0..%d)",
-		     KMM_NR_ZONES, INT_MAX);
+		     KMM_ZONE_DEVICE, INT_MAX);
 	return fail(p, "bad value in", detail);
 }
 
@@ -444,6 +447,7 @@ static int key_slab_debug(struct parser *p, const char *val)
 /* One SIZE<op>START item of memmap=, spanning [s, end). */
 static int memmap_range(struct parser *p, const char *s, const char *end)
 {
+	const char *item = s;
 	struct kmm_range *tab;
 	uint64_t size, start;
 	char detail[48];
@@ -483,6 +487,8 @@ static int memmap_range(struct parser *p, const char *s, const char *end)
 	}
 	tab[*nr].start = start;
 	tab[*nr].size = size;
+	(op == '@' ? p->src.usable : p->src.reserved)[*nr] =
+		(struct kmm_token){ p->orig + (item - p->tok), (size_t)(end - item) };
 	(*nr)++;
 	return KMM_OK;
 bad:
@@ -502,6 +508,8 @@ static int key_memmap(struct parser *p, const char *val)
 		while (*end && *end != ',')
 			end++;
 		if (end - s == 8 && kmm_strncmp(s, "exactmap", 8) == 0) {
+			p->src.exactmap = (struct kmm_token){ p->orig + (s - p->tok), 8 };
+			kmm_memset(p->src.usable, 0, sizeof(p->src.usable));
 			p->d.exactmap = true;
 			p->d.nr_usable = 0;
 			kmm_memset(p->d.usable, 0, sizeof(p->d.usable));
@@ -543,6 +551,7 @@ static const struct key keys[] = {
 	{ .name = "lowmem_reserve_ratio", .type = K_FUNC, .fn = key_lowmem_reserve_ratio },
 	{ .name = "page_group_by_mobility", .type = K_BOOL, .off = DESC_OFF(mobility_grouping) },
 	{ .name = "pcp", .type = K_BOOL, .off = DESC_OFF(pcp) },
+	{ .name = "deferred_struct_page_init", .type = K_BOOL, .off = DESC_OFF(deferred_init) },
 	{ .name = "init_on_alloc", .type = K_BOOL, .off = DESC_OFF(init_on_alloc) },
 	{ .name = "init_on_free", .type = K_BOOL, .off = DESC_OFF(init_on_free) },
 	{ .name = "slab_freelist_random", .type = K_BOOL, .off = DESC_OFF(slab_freelist_random) },
@@ -580,13 +589,31 @@ static const struct key *find_key(const char *name, size_t len)
 	return NULL;
 }
 
+/* The source slot of a key whose whole token layout.c may quote, or NULL. */
+static struct kmm_token *key_src(struct parser *p, const struct key *k)
+{
+	if (!kmm_strcmp(k->name, "mem"))
+		return &p->src.mem;
+	if (!kmm_strcmp(k->name, "highmem"))
+		return &p->src.highmem;
+	if (!kmm_strcmp(k->name, "movablecore"))
+		return &p->src.movablecore;
+	if (!kmm_strcmp(k->name, "numa"))
+		return &p->src.numa;
+	if (!kmm_strcmp(k->name, "page_size"))
+		return &p->src.page_size;
+	return NULL;
+}
+
+static int parse_value(struct parser *p, const struct key *k, const char *eq);
+
 /* One NUL-terminated token: KEY=VALUE. */
 static int parse_token(struct parser *p, const char *tok)
 {
 	const struct key *k;
 	const char *eq = tok;
-	void *field;
-	uint64_t v;
+	struct kmm_token *src;
+	int ret;
 
 	while (*eq && *eq != '=')
 		eq++;
@@ -595,7 +622,18 @@ static int parse_token(struct parser *p, const char *tok)
 		return fail(p, "unknown key", NULL);
 	if (!*eq)
 		return fail(p, "missing '=' in", NULL);
-	eq++;
+	ret = parse_value(p, k, eq + 1);
+	src = key_src(p, k);
+	if (!ret && src)
+		*src = (struct kmm_token){ p->orig, p->tok_len };
+	return ret;
+}
+
+/* The value of key k (after its '='). */
+static int parse_value(struct parser *p, const struct key *k, const char *eq)
+{
+	void *field;
+	uint64_t v;
 
 	field = (char *)&p->d + k->off;
 	switch (k->type) {
@@ -637,12 +675,20 @@ static bool is_sep(char c)
 
 int kmm_cmdline_parse(const char *cmdline, struct kmm_machine_desc *desc, char *err, size_t err_len)
 {
+	return kmm_cmdline_parse_src(cmdline, desc, NULL, err, err_len);
+}
+
+int kmm_cmdline_parse_src(const char *cmdline, struct kmm_machine_desc *desc,
+			  struct kmm_desc_src *src, char *err, size_t err_len)
+{
 	const char *s = cmdline ? cmdline : "";
 	char tok[TOKEN_MAX + 1];
 	struct parser p;
 
 	kmm_desc_defaults(&p.d);
+	kmm_memset(&p.src, 0, sizeof(p.src));
 	p.tok = "";
+	p.orig = "";
 	p.tok_len = 0;
 	p.elide = false;
 	p.err = err;
@@ -661,6 +707,7 @@ int kmm_cmdline_parse(const char *cmdline, struct kmm_machine_desc *desc, char *
 		while (s[n] && !is_sep(s[n]))
 			n++;
 		p.tok = s;
+		p.orig = s;
 		p.tok_len = n;
 		if (n > TOKEN_MAX) {
 			char detail[48];
@@ -677,10 +724,28 @@ int kmm_cmdline_parse(const char *cmdline, struct kmm_machine_desc *desc, char *
 			return ret;
 		s += n;
 	}
+	if (src)
+		kmm_memcpy(src, &p.src, sizeof(*src));
 	if (!desc)
 		return KMM_OK;
 	kmm_memcpy(desc, &p.d, sizeof(*desc));
 	return KMM_OK;
+}
+
+char *kmm_token_quote(char *buf, size_t len, const char *prefix, const struct kmm_token *t)
+{
+	struct sbuf sb;
+	size_t n = t && t->text ? t->len : 0;
+
+	sb_init(&sb, buf, len);
+	sb_putc(&sb, '\'');
+	if (prefix)
+		sb_puts(&sb, prefix);
+	sb_putescaped(&sb, t && t->text ? t->text : "", MIN(n, (size_t)TOKEN_ECHO));
+	if (n > TOKEN_ECHO)
+		sb_puts(&sb, "...");
+	sb_putc(&sb, '\'');
+	return buf;
 }
 
 /* ---- the canonical form -------------------------------------------------- */
@@ -784,7 +849,7 @@ void kmm_desc_format(const struct kmm_machine_desc *desc, char *buf, size_t len)
 		ratio_default &= desc->lowmem_reserve_ratio[z] == default_lowmem_reserve_ratio[z];
 	if (!ratio_default) {
 		sb_key(&sb, "lowmem_reserve_ratio=");
-		for (int z = 0; z < KMM_NR_ZONES; z++) {
+		for (int z = 0; z < KMM_ZONE_DEVICE; z++) {
 			if (z)
 				sb_putc(&sb, ',');
 			sb_puts64(&sb, desc->lowmem_reserve_ratio[z]);
@@ -792,6 +857,7 @@ void kmm_desc_format(const struct kmm_machine_desc *desc, char *buf, size_t len)
 	}
 	sb_bool(&sb, "page_group_by_mobility=", desc->mobility_grouping, true);
 	sb_bool(&sb, "pcp=", desc->pcp, true);
+	sb_bool(&sb, "deferred_struct_page_init=", desc->deferred_init, true);
 	sb_bool(&sb, "init_on_alloc=", desc->init_on_alloc, false);
 	sb_bool(&sb, "init_on_free=", desc->init_on_free, false);
 	sb_bool(&sb, "slab_freelist_random=", desc->slab_freelist_random, false);

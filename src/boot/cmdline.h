@@ -55,6 +55,7 @@ struct kmm_machine_desc {
 	int lowmem_reserve_ratio[KMM_NR_ZONES]; /* lowmem_reserve_ratio=a,b,c,d,e */
 	bool mobility_grouping;			/* page_group_by_mobility=0|1 (default 1) */
 	bool pcp;				/* pcp=0|1 (default 1) */
+	bool deferred_init;			/* deferred_struct_page_init=0|1 (default 1) */
 	bool init_on_alloc;			/* init_on_alloc=0|1 */
 	bool init_on_free;			/* init_on_free=0|1 */
 	bool slab_freelist_random;		/* slab_freelist_random=0|1 */
@@ -71,6 +72,28 @@ struct kmm_machine_desc {
 	int page_reporting_delay_ms;	      /* page_reporting_delay_ms=N (default 2000) */
 };
 
+/*
+ * Where a value came from: a piece of the caller's command line, exactly as
+ * typed (text == NULL: the key was not given). For memmap= it is one item
+ * of the token ("64M$1G" of "memmap=32M$0,64M$1G"), quoted as
+ * 'memmap=ITEM'; for every other key the whole token.
+ */
+struct kmm_token {
+	const char *text;
+	size_t len;
+};
+
+/*
+ * The tokens behind a description, for the refusals that come after
+ * parsing (boot/layout.c): the token that set each key's final value, and
+ * the item that made each memmap= range. Valid while the command line is.
+ */
+struct kmm_desc_src {
+	struct kmm_token mem, highmem, movablecore, numa, page_size, exactmap;
+	struct kmm_token usable[KMM_MAX_RANGES];
+	struct kmm_token reserved[KMM_MAX_RANGES];
+};
+
 /* The defaults every key starts from (4 KiB pages, one CPU, one node, no RAM). */
 void kmm_desc_defaults(struct kmm_machine_desc *desc);
 
@@ -81,6 +104,17 @@ void kmm_desc_defaults(struct kmm_machine_desc *desc);
  */
 int kmm_cmdline_parse(const char *cmdline, struct kmm_machine_desc *desc, char *err,
 		      size_t err_len);
+
+/* The same, also recording in *src (when not NULL) the tokens behind desc. */
+int kmm_cmdline_parse_src(const char *cmdline, struct kmm_machine_desc *desc,
+			  struct kmm_desc_src *src, char *err, size_t err_len);
+
+/*
+ * Write t as a message quotes it: in single quotes, `prefix` first (e.g.
+ * "memmap=" for a memmap item), bytes outside printable ASCII as \xNN, a
+ * long token cut after 48 bytes with "...". Returns buf.
+ */
+char *kmm_token_quote(char *buf, size_t len, const char *prefix, const struct kmm_token *t);
 
 /*
  * Parse a size with the kernel's memparse suffixes K, M, G, T, P, E

@@ -1,7 +1,10 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * boot/layout.c - turn a machine description into RAM, node and zone spans
- * (see layout.h). Every refusal names the key that caused it.
+ * (see layout.h). Every refusal quotes the token that caused it, exactly as
+ * the user typed it (struct kmm_desc_src, from the parser); without a src,
+ * or for a key left at its default, the canonical form ("the default
+ * 'mem=4G'").
  */
 #include "boot/layout.h"
 #include "lib/format.h"
@@ -29,6 +32,56 @@ static void fmt_size(char *buf, size_t len, uint64_t bytes)
 		kmm_snprintf(buf, len, "%llu", (unsigned long long)bytes);
 	else
 		kmm_snprintf(buf, len, "%llu%c", (unsigned long long)bytes, units[u]);
+}
+
+/*
+ * The token behind a size key, for a message: exactly as the user typed it
+ * when src knows it, otherwise (no src, or a default) the canonical form.
+ */
+static const char *q_size(char *buf, size_t len, const struct kmm_token *t, const char *key,
+			  uint64_t bytes)
+{
+	char sz[32];
+
+	if (t && t->text)
+		return kmm_token_quote(buf, len, NULL, t);
+	fmt_size(sz, sizeof(sz), bytes);
+	kmm_snprintf(buf, len, "'%s=%s'", key, sz);
+	return buf;
+}
+
+/* The same for a memmap= item (op '@' or '$'). */
+static const char *q_range(char *buf, size_t len, const struct kmm_token *t,
+			   const struct kmm_range *r, char op)
+{
+	char sz[32], at[32];
+
+	if (t && t->text)
+		return kmm_token_quote(buf, len, "memmap=", t);
+	fmt_size(sz, sizeof(sz), r->size);
+	fmt_size(at, sizeof(at), r->start);
+	kmm_snprintf(buf, len, "'memmap=%s%c%s'", sz, op, at);
+	return buf;
+}
+
+/* What decided the machine's RAM: the mem= token (or the default) or memmap=exactmap. */
+static const char *q_ram(char *buf, size_t len, const struct kmm_machine_desc *d,
+			 const struct kmm_desc_src *src)
+{
+	if (d->exactmap) {
+		if (src && src->exactmap.text)
+			return kmm_token_quote(buf, len, "memmap=", &src->exactmap);
+		kmm_snprintf(buf, len, "'memmap=exactmap'");
+		return buf;
+	}
+	if (src && !src->mem.text) {
+		char sz[32];
+
+		fmt_size(sz, sizeof(sz), d->mem_bytes ? d->mem_bytes : DEFAULT_MEM);
+		kmm_snprintf(buf, len, "the default 'mem=%s'", sz);
+		return buf;
+	}
+	return q_size(buf, len, src ? &src->mem : NULL, "mem", d->mem_bytes);
 }
 
 int kmm_ranges_add(struct kmm_pfn_range *r, int *nr, int max, unsigned long start,
@@ -182,49 +235,61 @@ enum kmm_zone_type kmm_layout_pfn_zone(const struct kmm_layout *lay, int nid, un
 	return KMM_ZONE_NORMAL;
 }
 
-static int layout_ram(const struct kmm_machine_desc *d, struct kmm_layout *lay, char *err,
-		      size_t len)
+static int layout_ram(const struct kmm_machine_desc *d, const struct kmm_desc_src *src,
+		      struct kmm_layout *lay, char *err, size_t len)
 {
 	uint64_t psize = 1ull << d->page_shift;
 	struct kmm_range raw[KMM_MAX_RANGES + 3];
+	/* the memmap=SIZE@START item behind raw[i], NULL for the ranges of mem= */
+	const struct kmm_token *raw_src[KMM_MAX_RANGES + 3];
+	const struct kmm_range *raw_range[KMM_MAX_RANGES + 3];
 	int nraw = 0;
+	char q[80], sz[32];
 
 	if (d->exactmap) {
 		if (d->nr_usable == 0)
-			return fail(
-				err, len,
-				"'memmap=exactmap' needs at least one 'memmap=SIZE@START' range");
+			return fail(err, len,
+				    "%s needs at least one 'memmap=SIZE@START' range",
+				    q_ram(q, sizeof(q), d, src));
 	} else {
 		uint64_t mem = d->mem_bytes ? d->mem_bytes : DEFAULT_MEM;
 		uint64_t low = MIN(mem, SZ_3G);
-		char sz[32];
 
-		if (mem < SZ_16M) {
-			fmt_size(sz, sizeof(sz), mem);
-			return fail(err, len,
-				    "'mem=%s' is too small (a machine needs at least 16M)", sz);
-		}
+		if (mem < SZ_16M)
+			return fail(err, len, "%s is too small (a machine needs at least 16M)",
+				    q_ram(q, sizeof(q), d, src));
 		/* x86: page 0 is reserved, 640K-1M is the VGA/BIOS hole, 3G-4G the PCI hole. */
 		/* usable 4K..0x9f000 as on real boards: the EBDA sits just below 640K */
 		raw[nraw++] = (struct kmm_range){ psize, 0x9f000ull - psize };
 		raw[nraw++] = (struct kmm_range){ SZ_1M, low - SZ_1M };
 		if (mem > low)
 			raw[nraw++] = (struct kmm_range){ SZ_4G, mem - low };
+		for (int i = 0; i < nraw; i++)
+			raw_src[i] = NULL, raw_range[i] = NULL;
 	}
-	for (int i = 0; i < d->nr_usable; i++)
+	for (int i = 0; i < d->nr_usable; i++) {
+		raw_src[nraw] = src ? &src->usable[i] : NULL;
+		raw_range[nraw] = &d->usable[i];
 		raw[nraw++] = d->usable[i];
+	}
 	for (int i = 0; i < nraw; i++) {
 		uint64_t s = ALIGN_UP(raw[i].start, psize), e = raw[i].start + raw[i].size;
+		const char *who = raw_range[i] ? q_range(q, sizeof(q), raw_src[i], raw_range[i], '@')
+					       : q_ram(q, sizeof(q), d, src);
 
 		e = ALIGN_DOWN(e, psize);
-		if (e >> d->page_shift > 0xfffffffeull)
+		if (e >> d->page_shift > 0xfffffffeull) {
+			fmt_size(sz, sizeof(sz), psize << 32);
 			return fail(err, len,
-				    "memory ends beyond 2^32 pages; use a larger page_size= or "
-				    "less mem=");
+				    "%s puts memory beyond %s (2^32 pages of %lluK); use a larger "
+				    "page_size= or less memory",
+				    who, sz, (unsigned long long)(psize >> 10));
+		}
 		if (s < e && kmm_ranges_add(lay->ram, &lay->nr_ram, KMM_MAX_RAM_RANGES,
 					    (unsigned long)(s >> d->page_shift),
 					    (unsigned long)(e >> d->page_shift)))
-			return fail(err, len, "too many memory ranges");
+			return fail(err, len, "%s: too many memory ranges (at most %d)", who,
+				    KMM_MAX_RAM_RANGES);
 	}
 	for (int i = 0; i < d->nr_reserved; i++) {
 		const struct kmm_range *r = &d->reserved[i];
@@ -232,29 +297,44 @@ static int layout_ram(const struct kmm_machine_desc *d, struct kmm_layout *lay, 
 		unsigned long e =
 			(unsigned long)(ALIGN_UP(r->start + r->size, psize) >> d->page_shift);
 		long removed = sub_range(lay, s, e);
-		char sz[32], at[32];
+		const char *who = q_range(q, sizeof(q), src ? &src->reserved[i] : NULL, r, '$');
 
-		fmt_size(sz, sizeof(sz), r->size);
-		fmt_size(at, sizeof(at), r->start);
 		if (removed < 0)
-			return fail(err, len, "too many memory ranges after 'memmap=%s$%s'", sz,
-				    at);
+			return fail(err, len, "too many memory ranges after %s (at most %d)", who,
+				    KMM_MAX_RAM_RANGES);
 		if (removed == 0)
-			return fail(err, len, "'memmap=%s$%s' reserves a range outside memory", sz,
-				    at);
+			return fail(err, len, "%s reserves a range outside memory", who);
 	}
 	if (lay->nr_ram == 0)
-		return fail(err, len, "the machine has no usable memory");
+		return fail(err, len, "%s%s leaves no usable memory", q_ram(q, sizeof(q), d, src),
+			    d->nr_reserved ? " with its memmap= reservations" : "");
 	lay->max_pfn = lay->ram[lay->nr_ram - 1].end;
 	lay->total_pages = kmm_layout_ram_pages(lay, 0, lay->max_pfn);
-	if (((uint64_t)lay->total_pages << d->page_shift) < SZ_16M)
-		return fail(err, len, "the machine has less than 16M of usable memory");
+	if (((uint64_t)lay->total_pages << d->page_shift) < SZ_16M) {
+		fmt_size(sz, sizeof(sz), (uint64_t)lay->total_pages << d->page_shift);
+		return fail(err, len,
+			    "%s leaves %s of usable memory%s; a machine needs at least 16M",
+			    q_ram(q, sizeof(q), d, src), sz,
+			    d->exactmap		? ""
+			    : d->nr_reserved	? " (after the x86 holes below 1M and the "
+						  "memmap= reservations)"
+						: " (after the x86 holes at 0-4K and 636K-1M)");
+	}
 	return KMM_OK;
 }
 
-static int layout_nodes(const struct kmm_machine_desc *d, struct kmm_layout *lay, char *err,
-			size_t len)
+static const char *q_numa(char *buf, size_t len, const struct kmm_desc_src *src, int n)
 {
+	if (src && src->numa.text)
+		return kmm_token_quote(buf, len, NULL, &src->numa);
+	kmm_snprintf(buf, len, "'numa=fake=%d'", n);
+	return buf;
+}
+
+static int layout_nodes(const struct kmm_machine_desc *d, const struct kmm_desc_src *src,
+			struct kmm_layout *lay, char *err, size_t len)
+{
+	char q[80];
 	int n = d->numa_fake > 0 ? d->numa_fake : 1;
 	unsigned long per = lay->total_pages / (unsigned long)n;
 	unsigned long prev = 0;
@@ -262,9 +342,8 @@ static int layout_nodes(const struct kmm_machine_desc *d, struct kmm_layout *lay
 	if (n > 1 && ((uint64_t)per << d->page_shift) < FAKE_NODE_MIN_SIZE)
 		return fail(
 			err, len,
-			"'numa=fake=%d': each node needs at least 32M of memory, the machine has "
-			"%lluM",
-			n,
+			"%s: each node needs at least 32M of memory, the machine has %lluM",
+			q_numa(q, sizeof(q), src, n),
 			(unsigned long long)(((uint64_t)lay->total_pages << d->page_shift) >> 20));
 	lay->nr_nodes = n;
 	for (int i = 0; i < n; i++) {
@@ -280,8 +359,8 @@ static int layout_nodes(const struct kmm_machine_desc *d, struct kmm_layout *lay
 			    kmm_layout_ram_pages(lay, prev, end) == 0)
 				return fail(
 					err, len,
-					"'numa=fake=%d': the memory cannot be split into %d nodes",
-					n, n);
+					"%s: the memory cannot be split into %d nodes",
+					q_numa(q, sizeof(q), src, n), n);
 		}
 		lay->node[i] = (struct kmm_pfn_range){ prev, end };
 		lay->movable_start[i] = end;
@@ -290,17 +369,17 @@ static int layout_nodes(const struct kmm_machine_desc *d, struct kmm_layout *lay
 	return KMM_OK;
 }
 
-int kmm_layout_compute(const struct kmm_machine_desc *d, struct kmm_layout *lay, char *err,
-		       size_t len)
+int kmm_layout_compute(const struct kmm_machine_desc *d, const struct kmm_desc_src *src,
+		       struct kmm_layout *lay, char *err, size_t len)
 {
 	int ret;
-	char sz[32];
+	char q[80];
 
 	kmm_memset(lay, 0, sizeof(*lay));
 	if (err && len)
 		err[0] = '\0';
 	lay->page_shift = d->page_shift;
-	ret = layout_ram(d, lay, err, len);
+	ret = layout_ram(d, src, lay, err, len);
 	if (ret)
 		return ret;
 	lay->dma_end = (unsigned long)(SZ_16M >> d->page_shift);
@@ -311,21 +390,21 @@ int kmm_layout_compute(const struct kmm_machine_desc *d, struct kmm_layout *lay,
 		unsigned long low_min = (unsigned long)(SZ_16M >> d->page_shift);
 		bool ok;
 
-		fmt_size(sz, sizeof(sz), d->highmem_bytes);
+		q_size(q, sizeof(q), src ? &src->highmem : NULL, "highmem", d->highmem_bytes);
 		if (hp == 0)
-			return fail(err, len, "'highmem=%s' is smaller than a page", sz);
+			return fail(err, len, "%s is smaller than a page", q);
 		if (hp + low_min > lay->total_pages)
 			return fail(
 				err, len,
-				"'highmem=%s' is larger than memory allows (%lluM of RAM, lowmem "
+				"%s is larger than memory allows (%lluM of RAM, lowmem "
 				"needs at least 16M)",
-				sz,
+				q,
 				(unsigned long long)(((uint64_t)lay->total_pages
 						      << d->page_shift) >>
 						     20));
 		lay->max_low_pfn = top_ram_boundary(lay, 0, lay->max_pfn, hp, &ok);
 	}
-	ret = layout_nodes(d, lay, err, len);
+	ret = layout_nodes(d, src, lay, err, len);
 	if (ret)
 		return ret;
 
@@ -357,20 +436,29 @@ int kmm_layout_compute(const struct kmm_machine_desc *d, struct kmm_layout *lay,
 				}
 			}
 			lay->movable_start[n] = top_ram_boundary(lay, floor, ne, want, &ok);
-			fmt_size(sz, sizeof(sz), d->movablecore_bytes);
+			q_size(q, sizeof(q), src ? &src->movablecore : NULL, "movablecore",
+			       d->movablecore_bytes);
 			if (!ok || want == 0)
 				return fail(
 					err, len,
-					"'movablecore=%s' is more than node %d's highest zone can "
+					"%s is more than node %d's highest zone can "
 					"give (or less than a page per node)",
-					sz, n);
+					q, n);
 		}
-		for (int z = 0; z < KMM_ZONE_MOVABLE; z++) {
-			unsigned long s = MAX(ns, lo[z]);
-			unsigned long e = MIN(MIN(ne, hi[z]), lay->movable_start[n]);
+		/*
+		 * As the kernel spans a zone (zone_spanned_pages_in_node): its
+		 * address range clipped to the node's span, the node's first RAM
+		 * pfn to its last; holes inside (the PCI hole in DMA32) stay in
+		 * the span and only present_pages leaves them out.
+		 */
+		struct kmm_pfn_range node_ram = trim_to_ram(lay, ns, ne);
 
-			lay->zone[n][z] =
-				s < e ? trim_to_ram(lay, s, e) : (struct kmm_pfn_range){ 0, 0 };
+		for (int z = 0; z < KMM_ZONE_MOVABLE; z++) {
+			unsigned long s = MAX(node_ram.start, lo[z]);
+			unsigned long e = MIN(MIN(node_ram.end, hi[z]), lay->movable_start[n]);
+
+			lay->zone[n][z] = s < e ? (struct kmm_pfn_range){ s, e }
+						: (struct kmm_pfn_range){ 0, 0 };
 		}
 		lay->zone[n][KMM_ZONE_MOVABLE] = trim_to_ram(lay, lay->movable_start[n], ne);
 	}

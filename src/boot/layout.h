@@ -62,8 +62,12 @@ struct kmm_layout {
 int kmm_ranges_add(struct kmm_pfn_range *r, int *nr, int max, unsigned long start,
 		   unsigned long end);
 
-int kmm_layout_compute(const struct kmm_machine_desc *desc, struct kmm_layout *lay, char *err,
-		       size_t err_len);
+/*
+ * Lay out desc. A refusal (KMM_EINVAL) quotes the offending token as typed
+ * when src (from kmm_cmdline_parse_src, may be NULL) knows it.
+ */
+int kmm_layout_compute(const struct kmm_machine_desc *desc, const struct kmm_desc_src *src,
+		       struct kmm_layout *lay, char *err, size_t err_len);
 
 /* RAM pages of the layout inside [start, end). */
 unsigned long kmm_layout_ram_pages(const struct kmm_layout *lay, unsigned long start,

@@ -21,16 +21,20 @@
 #include "boot/late_init.h"
 #include "boot/memblock.h"
 #include "log.h"
+#include "page/deferred.h"
 #include "page/internal.h"
 #include "platform/platform.h"
 
-const char *const zone_names[MAX_NR_ZONES] = { "DMA", "DMA32", "Normal", "HighMem", "Movable" };
+const char *const zone_names[MAX_NR_ZONES] = { "DMA",	  "DMA32",   "Normal",
+								"HighMem", "Movable", "Device" };
 const char *const migratetype_names[MIGRATE_TYPES] = { "Unmovable", "Movable", "Reclaimable",
 						       "HighAtomic", "Isolate" };
-#define KMM_EVENT_NAME(id, name) name,
+#define KMM_EVENT_NAME(id, name, zone) name,
+#define KMM_EVENT_ZONE(id, name, zone) zone,
 const char *const vm_event_names[NR_VM_EVENT_ITEMS] = { KMM_VM_EVENT_ITEMS(KMM_EVENT_NAME)
-								KMM_VM_EVENT_ITEMS_RECLAIM(
-									KMM_EVENT_NAME) };
+								KMM_VM_KMM_EVENT_ITEMS(KMM_EVENT_NAME) };
+const signed char vm_event_zone[NR_VM_EVENT_ITEMS] = { KMM_VM_EVENT_ITEMS(KMM_EVENT_ZONE)
+							   KMM_VM_KMM_EVENT_ITEMS(KMM_EVENT_ZONE) };
 
 /* Give up booting for lack of room: a message, and KMM_ENOMEM. */
 #define fail(err, len, ...) (kmm_set_error((err), (len), __VA_ARGS__), KMM_ENOMEM)
@@ -94,11 +98,14 @@ static int setup_memmap(struct boot *b, char *err, size_t len)
 			b->section_present[s / 8] |= (uint8_t)(1u << (s % 8));
 		return KMM_OK;
 	}
-	m->vmemmap_reserved = ALIGN_UP((size_t)b->lay.max_pfn * psz, b->caps.host_page_size);
-	m->vmemmap = kmm_os_reserve(m->vmemmap_reserved);
+	/* vmemmap_reserved says what teardown must give back: set it only once held. */
+	size_t reserve = ALIGN_UP((size_t)b->lay.max_pfn * psz, b->caps.host_page_size);
+
+	m->vmemmap = kmm_os_reserve(reserve);
 	if (!m->vmemmap)
 		return fail(err, len, "cannot reserve %zu bytes of address space for the memmap",
-			    m->vmemmap_reserved);
+			    reserve);
+	m->vmemmap_reserved = reserve;
 	for (int n = 0; n < b->lay.nr_nodes; n++) {
 		unsigned long ns = b->lay.node[n].start, ne = b->lay.node[n].end;
 		size_t total = 0, off = 0;
@@ -141,13 +148,6 @@ static int setup_memmap(struct boot *b, char *err, size_t len)
 	return KMM_OK;
 }
 
-static bool pfn_section_present(const struct boot *b, unsigned long pfn)
-{
-	unsigned long sec = pfn >> PFN_SECTION_SHIFT;
-
-	return (b->section_present[sec / 8] >> (sec % 8)) & 1;
-}
-
 static int setup_nodes(struct boot *b, char *err, size_t len)
 {
 	struct kmm_machine *m = b->m;
@@ -172,7 +172,7 @@ static int setup_nodes(struct boot *b, char *err, size_t len)
 			zone->node = n;
 			zone->idx = (enum kmm_zone_type)z;
 			zone->name = zone_names[z];
-			kmm_spin_init(&zone->lock);
+			kmm_spin_init_class(&zone->lock, KMM_LOCK_ZONE);
 			for (int o = 0; o < NR_PAGE_ORDERS; o++)
 				for (int t = 0; t < MIGRATE_TYPES; t++)
 					page_list_init(&zone->free_area[o].free_list[t]);
@@ -207,85 +207,29 @@ static int setup_pageblocks(struct boot *b, char *err, size_t len)
 	return KMM_OK;
 }
 
-/* Every descriptor of a backed section: reserved, with its zone and node. */
+/*
+ * Every descriptor of a backed section, reserved, with its zone and node;
+ * then every RAM page memblock did not take to the buddy lists. Both stop
+ * at each node's first deferred pfn (page/deferred.c).
+ */
 static void init_memmap(struct boot *b)
 {
-	struct kmm_machine *m = b->m;
-
-	for (int n = 0; n < b->lay.nr_nodes; n++) {
-		unsigned long pfn = b->lay.node[n].start, end = b->lay.node[n].end;
-
-		while (pfn < end) {
-			unsigned long sec_end =
-				MIN(end, ALIGN_DOWN(pfn, PAGES_PER_SECTION) + PAGES_PER_SECTION);
-			struct page tmpl;
-			enum kmm_zone_type z;
-			unsigned long run_end;
-
-			if (!pfn_section_present(b, pfn)) {
-				pfn = sec_end;
-				continue;
-			}
-			/* a run of pfns with the same zone */
-			z = kmm_layout_pfn_zone(&b->lay, n, pfn);
-			run_end = MIN(sec_end, kmm_layout_next_zone_boundary(&b->lay, n, pfn));
-			kmm_memset(&tmpl, 0, sizeof(tmpl));
-			tmpl.flags = 1u << PG_reserved;
-			if (pfn >= b->lay.max_low_pfn)
-				tmpl.flags |= 1u << PG_highmem;
-			set_page_links(&tmpl, z, (unsigned int)n);
-			tmpl._refcount = 1;
-			tmpl.lru_next = KMM_NIL_PFN;
-			tmpl.lru_prev = KMM_NIL_PFN;
-			for (unsigned long p = pfn; p < run_end; p++)
-				m->vmemmap[p] = tmpl;
-			pfn = run_end;
-		}
-	}
+	for (int n = 0; n < b->lay.nr_nodes; n++)
+		memmap_init_range(b->m, n, b->lay.node[n].start,
+				  MIN(b->lay.node[n].end, b->m->node_data[n]->first_deferred_pfn));
 }
 
-/* Hand every free RAM page to the buddy allocator (memblock_free_all). */
+/* memblock_free_all */
 static void free_all_ram(struct boot *b)
 {
 	struct kmm_machine *m = b->m;
 
 	for_each_zone_m (m, zone) {
-		unsigned long zs = zone->zone_start_pfn, ze = zone_end_pfn(zone);
+		unsigned long end = MIN(zone_end_pfn(zone), zone->zone_pgdat->first_deferred_pfn);
 
 		if (!zone_is_populated(zone))
 			continue;
-		zone->managed_pages = 0;
-		for (int r = 0; r < b->lay.nr_ram; r++) {
-			unsigned long s = MAX(zs, b->lay.ram[r].start);
-			unsigned long e = MIN(ze, b->lay.ram[r].end);
-
-			while (s < e) {
-				unsigned int order;
-				unsigned long nr;
-
-				if (memblock_is_reserved(&b->mb, s)) {
-					s++;
-					continue;
-				}
-				order = s ? MIN((unsigned int)__builtin_ctzl(s),
-						(unsigned)MAX_ORDER)
-					  : MAX_ORDER;
-				while ((s + (1ul << order) > e ||
-					memblock_reserved_in(&b->mb, s, s + (1ul << order))) &&
-				       order > 0)
-					order--;
-				nr = 1ul << order;
-				for (unsigned long p = s; p < s + nr; p++) {
-					struct page *pg = pfn_to_page(m, p);
-
-					page_clear(pg, PG_reserved);
-					set_page_count(pg, 0);
-				}
-				__free_boot_block(m, zone, s, order);
-				zone->managed_pages += nr;
-				s += nr;
-			}
-		}
+		zone->managed_pages = memmap_free_range(m, zone, zone->zone_start_pfn, end);
 		m->totalram_pages += zone->managed_pages;
 		if (zone->idx == KMM_ZONE_HIGHMEM)
 			m->totalhigh_pages += zone->managed_pages;
@@ -319,6 +263,7 @@ static int machine_boot(const char *cmdline, void *mem, size_t size, kmm_machine
 			size_t len)
 {
 	struct kmm_machine_desc desc;
+	struct kmm_desc_src src; /* the tokens behind desc, for the layout's refusals */
 	struct boot b;
 	struct kmm_machine *m;
 	int ret;
@@ -330,13 +275,13 @@ static int machine_boot(const char *cmdline, void *mem, size_t size, kmm_machine
 	*out = NULL;
 	kmm_memset(&b, 0, sizeof(b));
 	kmm_desc_defaults(&desc);
-	ret = kmm_cmdline_parse(cmdline && *cmdline ? cmdline : KMM_DEFAULT_CMDLINE, &desc, err,
-				len);
+	ret = kmm_cmdline_parse_src(cmdline && *cmdline ? cmdline : KMM_DEFAULT_CMDLINE, &desc,
+				    &src, err, len);
 	if (ret)
 		return ret;
 	if (!desc.exactmap && desc.mem_bytes == 0)
 		desc.mem_bytes = 4ull << 30; /* the default machine's memory size */
-	ret = kmm_layout_compute(&desc, &b.lay, err, len);
+	ret = kmm_layout_compute(&desc, &src, &b.lay, err, len);
 	if (ret)
 		return ret;
 	kmm_os_caps(&b.caps);
@@ -391,7 +336,7 @@ static int machine_boot(const char *cmdline, void *mem, size_t size, kmm_machine
 	m->phys_handle = b.handle;
 	m->owns_phys = b.owns_phys;
 	m->nr_nodes = b.lay.nr_nodes;
-	kmm_spin_init(&m->log_lock);
+	kmm_spin_init_class(&m->log_lock, KMM_LOCK_LOG);
 	kmm_desc_format(&desc, m->cmdline, sizeof(m->cmdline));
 
 	b.nr_sections = (b.lay.max_pfn + PAGES_PER_SECTION - 1) >> PFN_SECTION_SHIFT;
@@ -410,7 +355,16 @@ static int machine_boot(const char *cmdline, void *mem, size_t size, kmm_machine
 		return ret;
 	}
 	m->section_present = b.section_present;
+	/* memblock stays for deferred init: its last allocation is its own copy. */
+	m->memblock = boot_alloc(&b, sizeof(struct memblock), 0, NULL);
+	if (!m->memblock) {
+		teardown(&b);
+		return fail(err, len, "no room for the boot allocator's reservations");
+	}
+	kmm_memcpy(m->memblock, &b.mb, sizeof(b.mb));
+	m->memblock->lay = &m->layout;
 	setup_cpus(m);
+	deferred_setup(m);
 	init_memmap(&b);
 	free_all_ram(&b);
 	m->boot_pages = b.mb.reserved_pages;

@@ -11,7 +11,7 @@ void kmm_spin_lock_slow(kmm_spinlock *lock)
 {
 	for (;;) {
 		for (int i = 0; i < KMM_SPIN_BEFORE_YIELD; i++) {
-			if (!kmm_spin_is_locked(lock) && kmm_spin_trylock(lock))
+			if (!kmm_spin_is_locked(lock) && __kmm_spin_trylock_raw(lock))
 				return;
 			cpu_relax();
 		}

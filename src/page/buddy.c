@@ -42,6 +42,11 @@ static inline void add_to_free_list(struct kmm_machine *m, struct zone *zone, un
 	struct page *page = pfn_to_page(m, pfn);
 	struct free_area *area = &zone->free_area[order];
 
+	/* a block joins one list once, whole, aligned, unreferenced, inside its zone */
+	VM_BUG_ON_PAGE(m, page_test(page, PG_buddy) || page_test(page, PG_pcp), page);
+	VM_BUG_ON_PAGE(m, pfn & ((1ul << order) - 1), page);
+	VM_BUG_ON_PAGE(m, page_ref_count(page) != 0, page);
+	KMM_BUG_ON(m, !zone_spans_pfn(zone, pfn) || pfn + (1ul << order) > zone_end_pfn(zone));
 	page->private = order;
 	page->u.buddy_mt = (uint8_t)mt;
 	page_set(page, PG_buddy);
@@ -58,6 +63,9 @@ static inline void del_from_free_list(struct kmm_machine *m, struct zone *zone, 
 	struct page *page = pfn_to_page(m, pfn);
 	struct free_area *area = &zone->free_area[order];
 
+	/* only a free block of exactly this order leaves this order's lists */
+	VM_BUG_ON_PAGE(m, !page_test(page, PG_buddy) || buddy_order(page) != order, page);
+	KMM_BUG_ON(m, area->nr_free == 0);
 	page_list_del(m->vmemmap, &area->free_list[page->u.buddy_mt], (uint32_t)pfn);
 	if (unlikely(page_test(page, PG_reported))) {
 		/* allocated or merged: its memory is in use again (page_reporting.c) */
@@ -106,6 +114,8 @@ static void free_one_page_notify(struct kmm_machine *m, struct zone *zone, unsig
 {
 	bool to_tail = false;
 
+	KMM_BUG_ON(m, !kmm_spin_is_locked(&zone->lock));
+	KMM_BUG_ON(m, order > MAX_ORDER);
 	__mod_zone_free_pages(zone, 1l << order);
 	while (order < MAX_ORDER) {
 		unsigned long buddy_pfn = pfn ^ (1ul << order);
@@ -123,6 +133,8 @@ static void free_one_page_notify(struct kmm_machine *m, struct zone *zone, unsig
 		del_from_free_list(m, zone, buddy_pfn, order);
 		pfn &= buddy_pfn;
 		order++;
+		/* the merged block starts at the lower buddy: aligned to its new order */
+		KMM_BUG_ON(m, pfn & ((1ul << order) - 1));
 	}
 	/* If the next larger buddy is free, the block may merge soon: keep it cold. */
 	if (order < MAX_ORDER - 1) {
@@ -197,6 +209,7 @@ static inline void expand(struct kmm_machine *m, struct zone *zone, unsigned lon
 {
 	unsigned long size = 1ul << high;
 
+	KMM_BUG_ON(m, low > high || (pfn & (size - 1)));
 	while (high > low) {
 		high--;
 		size >>= 1;
@@ -389,7 +402,7 @@ retry:
 void reserve_highatomic_pageblock(struct kmm_machine *m, struct page *page, struct zone *zone)
 {
 	unsigned long pfn = page_to_pfn(m, page);
-	unsigned long max_managed = zone->managed_pages / 100 + pageblock_nr_pages;
+	unsigned long max_managed = zone_managed_final(zone) / 100 + pageblock_nr_pages;
 	int mt;
 
 	if (READ_ONCE(zone->nr_reserved_highatomic) >= max_managed)

@@ -18,6 +18,7 @@
  */
 #include "boot/late_init.h"
 #include "log.h"
+#include "page/deferred.h"
 #include "page/internal.h"
 
 #define CHECK_REPORT_MAX 20
@@ -83,9 +84,18 @@ static unsigned long check_free_lists(struct checker *c, struct zone *zone, unsi
 					break;
 				}
 				p = pfn_to_page(m, pfn);
-				if (p->lru_prev != prev)
-					problem(c, zone, "pfn %#x: back link %#x, expected %#x",
-						pfn, p->lru_prev, prev);
+				/*
+				 * A cycle always shows here first (the entry it closes on
+				 * was reached from elsewhere before); walking on would only
+				 * repeat the same problems.
+				 */
+				if (p->lru_prev != prev) {
+					problem(c, zone,
+						"pfn %#x: back link %#x, expected %#x: the order %u %s "
+						"list is broken (or has a cycle)",
+						pfn, p->lru_prev, prev, order, migratetype_names[mt]);
+					break;
+				}
 				if (!page_test(p, PG_buddy))
 					problem(c, zone, "pfn %#x on order %u list lacks PG_buddy",
 						pfn, order);
@@ -132,14 +142,23 @@ static unsigned long scan_span(struct checker *c, struct zone *zone)
 {
 	struct kmm_machine *m = c->m;
 	unsigned long heads = 0;
-	unsigned long pfn = zone->zone_start_pfn, end = zone_end_pfn(zone);
+	unsigned long pfn = zone->zone_start_pfn;
+	/* Descriptors past the first deferred pfn are not initialized yet. */
+	unsigned long end = MIN(zone_end_pfn(zone), zone->zone_pgdat->first_deferred_pfn);
+	unsigned long valid_end = 0; /* [pfn, valid_end) is known to have a memmap */
 
 	while (pfn < end) {
 		const struct page *p;
 
-		if (!pfn_valid(m, pfn)) {
-			pfn = ALIGN_DOWN(pfn, PAGES_PER_SECTION) + PAGES_PER_SECTION;
-			continue;
+		if (pfn >= valid_end) {
+			/* one section at a time: a section's memmap is wholly there or not */
+			unsigned long stop = ALIGN_DOWN(pfn, PAGES_PER_SECTION) + PAGES_PER_SECTION;
+
+			if (!pfn_valid(m, pfn)) {
+				pfn = stop;
+				continue;
+			}
+			valid_end = stop;
 		}
 		p = pfn_to_page(m, pfn);
 		if (page_test(p, PG_buddy)) {
@@ -178,6 +197,8 @@ static void check_zone(struct checker *c, struct zone *zone)
 	unsigned long heads_listed, heads_seen, free_pages;
 	unsigned long nblocks;
 
+	/* deferred_lock first, as deferred init takes them: the span cannot grow meanwhile. */
+	kmm_spin_lock(&zone->zone_pgdat->deferred_lock);
 	kmm_spin_lock(&zone->lock);
 	free_pages = check_free_lists(c, zone, &heads_listed);
 	heads_seen = scan_span(c, zone);
@@ -197,6 +218,7 @@ static void check_zone(struct checker *c, struct zone *zone)
 			problem(c, zone, "pageblock %lu has invalid type %u", i,
 				zone->pageblock_mt[i]);
 	kmm_spin_unlock(&zone->lock);
+	kmm_spin_unlock(&zone->zone_pgdat->deferred_lock);
 	flush_messages(c);
 }
 
@@ -211,6 +233,7 @@ int kmm_check(kmm_machine *m)
 		if (zone_is_populated(zone))
 			check_zone(&c, zone);
 	}
+	c.problems += deferred_check(m);
 	c.problems += kmm_layers_check(m);
 	if (c.problems > CHECK_REPORT_MAX)
 		kmm_log(m, "kmm_check: %d problems in all (the first %d shown)\n", c.problems,

@@ -1,57 +1,76 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * page/gfp.c - the printed name of a gfp mask (the kernel's %pGg, used by
- * allocation-failure warnings and traces). gfp_zone and gfp_migratetype,
- * on every allocation's path, are inline in page/internal.h.
+ * page/gfp.c - the printed names of a gfp mask: the kernel's %pGg (lib/
+ * vsprintf.c format_flags over gfpflag_names), used by allocation-failure
+ * warnings, the "Unexpected gfp" fix-up of the slab layer and bad-call
+ * reports. gfp_zone and gfp_migratetype, on every allocation's path, are
+ * inline in page/internal.h.
+ *
+ * The table is 6.18's __def_gfpflag_names (include/trace/events/mmflags.h)
+ * in its order: the composites from the widest down, then GFP_DMA,
+ * GFP_DMA32 and __GFP_RECLAIM, then every single bit in bit order. A name
+ * matches when all of its bits are set; its bits are then taken out, so a
+ * later, narrower name never repeats them (GFP_DMA leaves nothing for
+ * __GFP_DMA). kmm's own two flags (above the kernel's mask) follow, named
+ * as kmm defines them; bits that no name covers print as one hex number
+ * at the end. tests/test_gfp.c compares the table with the kernel's own,
+ * taken from this machine's mm_page_alloc event format.
  */
 #include "page/internal.h"
 
-#define GFP_TRANSHUGE_LIGHT \
-	((GFP_HIGHUSER_MOVABLE | __GFP_COMP | __GFP_NOMEMALLOC | __GFP_NOWARN) & ~__GFP_RECLAIM)
-#define GFP_TRANSHUGE (GFP_TRANSHUGE_LIGHT | __GFP_DIRECT_RECLAIM)
+/* clang-format off */
+#define GFP_NAME(flag) { flag, #flag }
+/* clang-format on */
 
-/* The kernel's table order (include/trace/events/mmflags.h): composites first. */
-static const struct {
-	gfp_t mask;
-	const char *name;
-} gfp_names[] = {
-	{ GFP_TRANSHUGE, "GFP_TRANSHUGE" },
-	{ GFP_TRANSHUGE_LIGHT, "GFP_TRANSHUGE_LIGHT" },
-	{ GFP_HIGHUSER_MOVABLE, "GFP_HIGHUSER_MOVABLE" },
-	{ GFP_HIGHUSER, "GFP_HIGHUSER" },
-	{ GFP_USER, "GFP_USER" },
-	{ GFP_KERNEL_ACCOUNT, "GFP_KERNEL_ACCOUNT" },
-	{ GFP_KERNEL, "GFP_KERNEL" },
-	{ GFP_NOFS, "GFP_NOFS" },
-	{ GFP_ATOMIC, "GFP_ATOMIC" },
-	{ GFP_NOIO, "GFP_NOIO" },
-	{ GFP_NOWAIT, "GFP_NOWAIT" },
-	{ GFP_DMA, "GFP_DMA" },
-	{ __GFP_HIGHMEM, "__GFP_HIGHMEM" },
-	{ GFP_DMA32, "GFP_DMA32" },
-	{ __GFP_HIGH, "__GFP_HIGH" },
-	{ __GFP_IO, "__GFP_IO" },
-	{ __GFP_FS, "__GFP_FS" },
-	{ __GFP_NOWARN, "__GFP_NOWARN" },
-	{ __GFP_RETRY_MAYFAIL, "__GFP_RETRY_MAYFAIL" },
-	{ __GFP_NOFAIL, "__GFP_NOFAIL" },
-	{ __GFP_NORETRY, "__GFP_NORETRY" },
-	{ __GFP_COMP, "__GFP_COMP" },
-	{ __GFP_ZERO, "__GFP_ZERO" },
-	{ __GFP_NOMEMALLOC, "__GFP_NOMEMALLOC" },
-	{ __GFP_MEMALLOC, "__GFP_MEMALLOC" },
-	{ __GFP_HARDWALL, "__GFP_HARDWALL" },
-	{ __GFP_THISNODE, "__GFP_THISNODE" },
-	{ __GFP_RECLAIMABLE, "__GFP_RECLAIMABLE" },
-	{ __GFP_MOVABLE, "__GFP_MOVABLE" },
-	{ __GFP_ACCOUNT, "__GFP_ACCOUNT" },
-	{ __GFP_WRITE, "__GFP_WRITE" },
-	{ __GFP_RECLAIM, "__GFP_RECLAIM" },
-	{ __GFP_DIRECT_RECLAIM, "__GFP_DIRECT_RECLAIM" },
-	{ __GFP_KSWAPD_RECLAIM, "__GFP_KSWAPD_RECLAIM" },
-	{ __GFP_COLD, "__GFP_COLD" },
-	{ __GFP_NO_GROW, "__GFP_NO_GROW" },
+static const struct gfp_name gfp_names[] = {
+	GFP_NAME(GFP_TRANSHUGE),
+	GFP_NAME(GFP_TRANSHUGE_LIGHT),
+	GFP_NAME(GFP_HIGHUSER_MOVABLE),
+	GFP_NAME(GFP_HIGHUSER),
+	GFP_NAME(GFP_USER),
+	GFP_NAME(GFP_KERNEL_ACCOUNT),
+	GFP_NAME(GFP_KERNEL),
+	GFP_NAME(GFP_NOFS),
+	GFP_NAME(GFP_ATOMIC),
+	GFP_NAME(GFP_NOIO),
+	GFP_NAME(GFP_NOWAIT),
+	GFP_NAME(GFP_DMA),
+	GFP_NAME(GFP_DMA32),
+	GFP_NAME(__GFP_RECLAIM),
+	GFP_NAME(__GFP_DMA),
+	GFP_NAME(__GFP_HIGHMEM),
+	GFP_NAME(__GFP_DMA32),
+	GFP_NAME(__GFP_MOVABLE),
+	GFP_NAME(__GFP_RECLAIMABLE),
+	GFP_NAME(__GFP_HIGH),
+	GFP_NAME(__GFP_IO),
+	GFP_NAME(__GFP_FS),
+	GFP_NAME(__GFP_ZERO),
+	GFP_NAME(__GFP_DIRECT_RECLAIM),
+	GFP_NAME(__GFP_KSWAPD_RECLAIM),
+	GFP_NAME(__GFP_WRITE),
+	GFP_NAME(__GFP_NOWARN),
+	GFP_NAME(__GFP_RETRY_MAYFAIL),
+	GFP_NAME(__GFP_NOFAIL),
+	GFP_NAME(__GFP_NORETRY),
+	GFP_NAME(__GFP_MEMALLOC),
+	GFP_NAME(__GFP_COMP),
+	GFP_NAME(__GFP_NOMEMALLOC),
+	GFP_NAME(__GFP_HARDWALL),
+	GFP_NAME(__GFP_THISNODE),
+	GFP_NAME(__GFP_ACCOUNT),
+	GFP_NAME(__GFP_ZEROTAGS),
+	GFP_NAME(__GFP_NO_OBJ_EXT),
+	/* kmm's own, above the kernel's mask */
+	GFP_NAME(__GFP_COLD),
+	GFP_NAME(__GFP_NO_GROW),
 };
+
+const struct gfp_name *kmm_gfp_names(size_t *nr)
+{
+	*nr = ARRAY_SIZE(gfp_names);
+	return gfp_names;
+}
 
 size_t kmm_format_gfp(char *buf, size_t len, gfp_t gfp)
 {

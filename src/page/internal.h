@@ -96,21 +96,43 @@ static inline int gfp_zone(gfp_t gfp)
 	}
 }
 
-/* The migratetype for gfp, or -1 when MOVABLE and RECLAIMABLE are both set. */
+/*
+ * Every bit a caller may pass: the kernel's mask without its unused bit 9
+ * (0x200), plus kmm's own flags. Anything else is refused with a report.
+ */
+#define GFP_KMM_VALID ((__GFP_BITS_MASK & ~0x200u) | KMM_GFP_KMM_MASK)
+#define GFP_MOVABLE_MASK (__GFP_RECLAIMABLE | __GFP_MOVABLE)
+#define GFP_MOVABLE_SHIFT 3
+
+/*
+ * The migratetype for gfp (6.18's gfp_migratetype): the two mobility bits
+ * shifted down, so MOVABLE -> Movable, RECLAIMABLE -> Reclaimable, neither
+ * -> Unmovable, and both -> HighAtomic (3), which 6.18 also warns about
+ * (VM_WARN_ON; the page allocator prints that warning, not this).
+ */
 static inline int gfp_migratetype(const struct kmm_machine *m, gfp_t gfp)
 {
-	gfp_t mob = gfp & (__GFP_MOVABLE | __GFP_RECLAIMABLE);
-
-	if (unlikely(mob == (__GFP_MOVABLE | __GFP_RECLAIMABLE)))
-		return -1;
+	_Static_assert((__GFP_MOVABLE >> GFP_MOVABLE_SHIFT) == MIGRATE_MOVABLE, "movable");
+	_Static_assert((__GFP_RECLAIMABLE >> GFP_MOVABLE_SHIFT) == MIGRATE_RECLAIMABLE,
+		       "reclaimable");
+	_Static_assert((GFP_MOVABLE_MASK >> GFP_MOVABLE_SHIFT) == MIGRATE_HIGHATOMIC, "highatomic");
 	if (unlikely(!m->desc.mobility_grouping))
 		return MIGRATE_UNMOVABLE;
-	return mob == __GFP_MOVABLE ? MIGRATE_MOVABLE
-	       : mob		    ? MIGRATE_RECLAIMABLE
-				    : MIGRATE_UNMOVABLE;
+	return (int)((gfp & GFP_MOVABLE_MASK) >> GFP_MOVABLE_SHIFT);
 }
+
+/* One printed name of the %pGg table (page/gfp.c). */
+struct gfp_name {
+	gfp_t mask;
+	const char *name;
+};
+
+/* The table itself, in the kernel's order (for the golden test). */
+const struct gfp_name *kmm_gfp_names(size_t *nr);
 /* "GFP_KERNEL|__GFP_ZERO" (the kernel's %pGg); returns the length. */
 size_t kmm_format_gfp(char *buf, size_t len, gfp_t gfp);
+/* page_alloc.c: kmm_free_pages without the mm_page_free tracepoint (the slab's own pages). */
+void free_pages_untraced(struct kmm_machine *m, struct page *page, unsigned int order);
 
 /* ---- watermark.c: min_free_kbytes, watermarks, lowmem reserves ----------- */
 
@@ -139,8 +161,13 @@ int numa_node_id_m(struct kmm_machine *m);
 extern const char *const pageflag_names[NR_PAGEFLAGS];
 
 void bad_page(struct kmm_machine *m, const struct page *page, const char *reason);
+/* The descriptor in the kernel's dump_page format. */
+void dump_page(struct kmm_machine *m, struct kmm_out *o, const struct page *page,
+	       const char *reason);
 void warn_alloc(struct kmm_machine *m, gfp_t gfp, unsigned int order, const uint64_t *nodemask,
 		const char *fmt, ...) KMM_PRINTF(5, 6);
 void kmm_report_bad_call(struct kmm_machine *m, const char *fmt, ...) KMM_PRINTF(2, 3);
+/* 6.18's VM_WARN_ON in gfp_migratetype: __GFP_MOVABLE and __GFP_RECLAIMABLE together. */
+void warn_gfp_migratetype(struct kmm_machine *m, gfp_t gfp);
 
 #endif /* KMM_PAGE_INTERNAL_H */

@@ -33,8 +33,10 @@
  * Lock order: pcp lock -> zone->lock; zone->lock is a leaf; nothing logs
  * while holding either (log.h).
  */
+#include "page/deferred.h"
 #include "page/internal.h"
 #include "boot/late_init.h"
+#include "trace/trace.h"
 #include "page/pcp.h"
 #include "reclaim/reclaim.h"
 #include "platform/platform.h"
@@ -83,6 +85,9 @@ static void clear_pages(struct kmm_machine *m, struct page *page, unsigned int o
 static inline void prep_new_page(struct kmm_machine *m, struct page *page, unsigned int order,
 				 gfp_t gfp, int mt)
 {
+	/* a block leaving the free lists is unreferenced and no longer marked free */
+	VM_BUG_ON_PAGE(m, page_ref_count(page) != 0, page);
+	VM_BUG_ON_PAGE(m, page_test(page, PG_buddy) || page_test(page, PG_pcp), page);
 	set_page_count(page, 1);
 	set_page_alloc_info(page, order, (unsigned int)mt);
 	if ((gfp & __GFP_ZERO) || m->desc.init_on_alloc)
@@ -101,6 +106,11 @@ static struct page *rmqueue_buddy(struct kmm_machine *m, struct zone *zone, unsi
 	kmm_spin_lock(&zone->lock);
 	if ((alloc_flags & ALLOC_HIGHATOMIC) && order > 0)
 		pfn = __rmqueue_smallest(m, zone, order, MIGRATE_HIGHATOMIC);
+	if (pfn == KMM_NIL_PFN && unlikely(mt == MIGRATE_HIGHATOMIC)) {
+		/* MOVABLE|RECLAIMABLE: the reserve's lists first, then as Unmovable does */
+		pfn = __rmqueue_smallest(m, zone, order, MIGRATE_HIGHATOMIC);
+		mt = MIGRATE_UNMOVABLE;
+	}
 	if (pfn == KMM_NIL_PFN)
 		pfn = __rmqueue(m, zone, order, mt, alloc_flags);
 	if (pfn == KMM_NIL_PFN && (alloc_flags & (ALLOC_OOM | ALLOC_NO_WATERMARKS)))
@@ -137,8 +147,18 @@ static struct page *rmqueue_buddy(struct kmm_machine *m, struct zone *zone, unsi
 static inline struct page *rmqueue(struct kmm_machine *m, struct zone *zone, unsigned int order,
 				   gfp_t gfp, int mt, unsigned int alloc_flags, int preferred_nid)
 {
-	if (likely(pcp_allowed_order(order)) && likely(zone->pcp)) {
-		struct page *page = rmqueue_pcplist(m, zone, order, mt, alloc_flags,
+	/* only the three pcp types have per-CPU lists (HighAtomic: MOVABLE|RECLAIMABLE) */
+	if (likely(pcp_allowed_order(order)) && likely(zone->pcp) && likely(mt < MIGRATE_PCPTYPES)) {
+		struct page *page;
+
+		/* order 0, hot end, preferred node: this CPU's array first (pcp_hot.h) */
+		if (likely(order == 0) && likely(!(gfp & __GFP_COLD)) &&
+		    likely(zone->node == preferred_nid)) {
+			page = pcp_hot_alloc(m, zone, mt);
+			if (likely(page))
+				return page;
+		}
+		page = rmqueue_pcplist(m, zone, order, mt, alloc_flags,
 						    gfp & __GFP_COLD, preferred_nid);
 
 		if (likely(page))
@@ -173,6 +193,17 @@ static struct page *get_page_from_freelist(struct kmm_machine *m, gfp_t gfp, uns
 
 		if ((int)zone->idx > ac->highest_zoneidx || !node_allowed(ac->nodemask, zone->node))
 			continue;
+		/*
+		 * 6.18: note a zone that fell below its high watermark, so the
+		 * per-CPU free path shrinks pcp high and hands pages back
+		 * (nr_pcp_high); done here rather than on the hotter free path.
+		 */
+		if (!zone_test_flag(zone, ZONE_BELOW_HIGH)) {
+			if (zone_watermark_fast(zone, order, high_wmark_pages(zone),
+						ac->highest_zoneidx, alloc_flags))
+				goto try_this_zone;
+			zone_set_flag(zone, ZONE_BELOW_HIGH);
+		}
 		if (!(alloc_flags & ALLOC_NO_WATERMARKS)) {
 			/*
 			 * A boost raises low, where kswapd is woken; kmm does not let
@@ -184,9 +215,15 @@ static struct page *get_page_from_freelist(struct kmm_machine *m, gfp_t gfp, uns
 						      : 0);
 
 			if (!zone_watermark_fast(zone, order, mark, ac->highest_zoneidx,
-						 alloc_flags))
+						 alloc_flags)) {
+				/* Below the mark: descriptors not yet initialized may lift it. */
+				if (unlikely(zone_has_deferred(zone)) &&
+				    deferred_grow_zone(m, zone, order))
+					goto try_this_zone;
 				continue;
+			}
 		}
+try_this_zone:
 		page = rmqueue(m, zone, order, gfp, ac->migratetype, alloc_flags,
 			       ac->preferred_nid);
 		if (page) {
@@ -200,6 +237,8 @@ static struct page *get_page_from_freelist(struct kmm_machine *m, gfp_t gfp, uns
 				reserve_highatomic_pageblock(m, page, zone);
 			return page;
 		}
+		if (unlikely(zone_has_deferred(zone)) && deferred_grow_zone(m, zone, order))
+			goto try_this_zone;
 	}
 	return NULL;
 }
@@ -248,7 +287,6 @@ static struct page *alloc_pages_direct_reclaim(struct kmm_machine *m, gfp_t gfp,
 {
 	struct page *page;
 
-	count_vm_event(m, ALLOCSTALL);
 	*progress = try_to_free_pages(m, gfp, order, ac->highest_zoneidx, ac->nodemask,
 				      ac->preferred_nid);
 	page = get_page_from_freelist(m, gfp, order, alloc_flags, ac);
@@ -291,7 +329,7 @@ static bool should_reclaim_retry(struct kmm_machine *m, gfp_t gfp, unsigned int 
 			continue;
 		if (zone->pcp)
 			for (int cpu = 0; cpu < m->nr_cpus; cpu++)
-				available += (unsigned long)READ_ONCE(pcp_ptr(m, zone, cpu)->count);
+				available += (unsigned long)pcp_pages(pcp_ptr(m, zone, cpu));
 		available += (unsigned long)READ_ONCE(zone->vm_stat[NR_FREE_PAGES]);
 		if (__zone_watermark_ok(zone, order, zone->_watermark[WMARK_MIN], ac->highest_zoneidx,
 					alloc_flags, (long)available)) {
@@ -448,6 +486,9 @@ struct page *__alloc_pages(struct kmm_machine *m, gfp_t gfp, unsigned int order,
 	struct page *page;
 	int zidx, mt;
 
+	/* might_alloc: a request that may block must not come under a spinning lock */
+	if (gfp & __GFP_DIRECT_RECLAIM)
+		might_sleep();
 	if (unlikely(order > MAX_ORDER)) {
 		if (!(gfp & __GFP_NOWARN))
 			kmm_report_bad_call(
@@ -456,17 +497,17 @@ struct page *__alloc_pages(struct kmm_machine *m, gfp_t gfp, unsigned int order,
 		return NULL;
 	}
 	zidx = gfp_zone(gfp);
-	mt = gfp_migratetype(m, gfp);
-	if (unlikely(zidx == ZONE_BAD || mt < 0 || (gfp & ~__GFP_BITS_MASK))) {
+	if (unlikely(zidx == ZONE_BAD || (gfp & ~GFP_KMM_VALID))) {
 		char name[256];
 
 		kmm_format_gfp(name, sizeof(name), gfp);
 		kmm_report_bad_call(m, "alloc_pages: invalid gfp mask 0x%x(%s): %s", gfp, name,
-				    zidx == ZONE_BAD ? "conflicting zone modifiers"
-				    : mt < 0 ? "__GFP_MOVABLE and __GFP_RECLAIMABLE together"
-					     : "unknown bits");
+				    zidx == ZONE_BAD ? "conflicting zone modifiers" : "unknown bits");
 		return NULL;
 	}
+	mt = gfp_migratetype(m, gfp);
+	if (unlikely((gfp & GFP_MOVABLE_MASK) == GFP_MOVABLE_MASK))
+		warn_gfp_migratetype(m, gfp);
 	if (preferred_nid < 0 || preferred_nid >= m->nr_nodes) {
 		if (preferred_nid != -1) {
 			kmm_report_bad_call(m,
@@ -644,7 +685,24 @@ static void free_sole_reference(struct kmm_machine *m, struct page *page, unsign
 static void put_block_pcp(struct kmm_machine *m, struct zone *zone, struct page *page,
 			  unsigned int order, bool cold)
 {
-	int ref = page_ref_dec_return(page);
+	int ref;
+
+	/*
+	 * The only reference to an order-0 page: into this CPU's array without
+	 * an atomic (pcp_hot.h). A count of 1 cannot rise under us (nobody may
+	 * take a reference to a page they hold none of); a second free from a
+	 * thread of this CPU finds the count 0 and is reported by the caller's
+	 * validation; docs/smp.md says what a free racing from another CPU does.
+	 */
+	if (likely(order == 0) && likely(!cold) && likely(page_ref_count(page) == 1) &&
+	    likely(!m->desc.init_on_free)) {
+		unsigned long pfn = page_to_pfn(m, page);
+		int mt = get_pageblock_migratetype(zone, pfn);
+
+		if (likely(mt < MIGRATE_PCPTYPES) && pcp_hot_free(m, zone, page, pfn, mt))
+			return;
+	}
+	ref = page_ref_dec_return(page);
 
 	if (likely(ref == 0)) {
 		free_pages_prepare(m, page, order);
@@ -696,21 +754,23 @@ static void put_block_locked_out(struct kmm_machine *m, struct page *page, unsig
 
 struct page *kmm_alloc_pages(kmm_machine *m, gfp_t gfp, unsigned int order)
 {
-	return __alloc_pages(m, gfp, order, -1, NULL);
+	return trace_page_alloc(m, __alloc_pages(m, gfp, order, -1, NULL), order, gfp);
 }
 
 struct page *kmm_alloc_pages_node(kmm_machine *m, int nid, gfp_t gfp, unsigned int order)
 {
-	return __alloc_pages(m, gfp, order, nid, NULL);
+	return trace_page_alloc(m, __alloc_pages(m, gfp, order, nid, NULL), order, gfp);
 }
 
 struct page *kmm_alloc_pages_nodemask(kmm_machine *m, gfp_t gfp, unsigned int order, int nid,
 				      const uint64_t *nodemask)
 {
-	return __alloc_pages(m, gfp, order, nid, nodemask);
+	return trace_page_alloc(m, __alloc_pages(m, gfp, order, nid, nodemask), order, gfp);
 }
 
-void kmm_free_pages(kmm_machine *m, struct page *page, unsigned int order)
+/* __free_pages; `traced` is false for the slab layer's own pages (free_pages_untraced). */
+static inline void free_pages_checked(struct kmm_machine *m, struct page *page, unsigned int order,
+				      bool traced)
 {
 	if (unlikely(!page)) {
 		kmm_report_bad_call(m, "__free_pages: NULL page");
@@ -718,7 +778,19 @@ void kmm_free_pages(kmm_machine *m, struct page *page, unsigned int order)
 	}
 	if (!free_page_is_valid(m, page, order, "__free_pages"))
 		return;
+	if (traced)
+		trace_page_free(m, page, order);
 	put_block(m, page, order, false);
+}
+
+void kmm_free_pages(kmm_machine *m, struct page *page, unsigned int order)
+{
+	free_pages_checked(m, page, order, true);
+}
+
+void free_pages_untraced(struct kmm_machine *m, struct page *page, unsigned int order)
+{
+	free_pages_checked(m, page, order, false);
 }
 
 /* __free_page, to the hot or the cold end of this CPU's list (2.6's free_hot_cold_page). */
@@ -730,6 +802,7 @@ static void free_hot_cold_page(kmm_machine *m, struct page *page, bool cold, con
 	}
 	if (!free_page_is_valid(m, page, 0, caller))
 		return;
+	trace_page_free(m, page, 0);
 	put_block(m, page, 0, cold);
 }
 
@@ -746,7 +819,8 @@ void kmm_free_cold_page(kmm_machine *m, struct page *page)
 unsigned long kmm_get_free_pages(kmm_machine *m, gfp_t gfp, unsigned int order)
 {
 	/* As the modern kernel does, a highmem request is quietly served from lowmem. */
-	struct page *page = __alloc_pages(m, gfp & ~__GFP_HIGHMEM, order, -1, NULL);
+	gfp_t lowmem = gfp & ~__GFP_HIGHMEM;
+	struct page *page = trace_page_alloc(m, __alloc_pages(m, lowmem, order, -1, NULL), order, lowmem);
 
 	return page ? (unsigned long)page_to_virt_raw(m, page) : 0;
 }
@@ -765,6 +839,7 @@ void kmm_free_pages_addr(kmm_machine *m, unsigned long addr, unsigned int order)
 	}
 	if (!free_page_is_valid(m, page, order, "free_pages"))
 		return;
+	trace_page_free(m, page, order);
 	put_block(m, page, order, false);
 }
 
@@ -784,18 +859,34 @@ void kmm_get_page(kmm_machine *m, struct page *page)
 	page_ref_inc(head);
 }
 
+/*
+ * put_page drops one reference of the block `page` heads. A compound page
+ * is freed at zero with its compound order. A plain (non-compound) block of
+ * order > 0 is legal too: Linux's put_page only drops the extra reference a
+ * get_page took, and __free_pages(page, order) frees it later. kmm frees
+ * such a block with the order it was allocated with whichever call drops
+ * the last reference (Linux, when put_page drops the last reference of a
+ * plain block, frees the head alone; its __free_pages frees the rest
+ * early when an extra reference is still held): the same pages come back,
+ * at most a little later.
+ */
 void kmm_put_page(kmm_machine *m, struct page *page)
 {
 	struct page *head;
+	unsigned int order;
 
 	if (unlikely(!page_in_machine(m, page))) {
 		kmm_report_bad_call(m, "put_page: %p is not a page of this machine", (void *)page);
 		return;
 	}
 	head = kmm_compound_head(m, page);
-	if (!free_page_is_valid(m, head, kmm_compound_order(m, head), "put_page"))
+	order = kmm_compound_order(m, head);
+	if (!page_test(head, PG_head) && page_alloc_order(head) > 0)
+		order = (unsigned int)page_alloc_order(head);
+	if (!free_page_is_valid(m, head, order, "put_page"))
 		return;
-	put_block(m, head, kmm_compound_order(m, head), false);
+	trace_page_free(m, head, order);
+	put_block(m, head, order, false);
 }
 
 int kmm_page_ref_count(const kmm_machine *m, const struct page *page)
@@ -815,9 +906,13 @@ int kmm_pfn_valid(const kmm_machine *m, unsigned long pfn)
 	return pfn_valid(m, pfn);
 }
 
+/* A lookup of a pfn whose descriptor is still deferred initializes it first. */
 struct page *kmm_pfn_to_page(const kmm_machine *m, unsigned long pfn)
 {
-	return pfn_valid(m, pfn) ? pfn_to_page(m, pfn) : NULL;
+	if (!pfn_valid(m, pfn))
+		return NULL;
+	deferred_init_pfn((struct kmm_machine *)m, pfn);
+	return pfn_to_page(m, pfn);
 }
 
 void *kmm_page_address(const kmm_machine *m, const struct page *page)

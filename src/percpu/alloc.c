@@ -96,7 +96,7 @@ int percpu_init(struct kmm_machine *m)
 	if (!page)
 		return KMM_ENOMEM;
 	pcpu = kmm_page_address(m, page);
-	kmm_spin_init(&pcpu->lock);
+	kmm_spin_init_class(&pcpu->lock, KMM_LOCK_PCPU);
 	pcpu->page = page;
 	pcpu->unit_pages = (unsigned int)unit_pages;
 	pcpu->chunk_order = ilog2_ul(cpus * unit_pages);

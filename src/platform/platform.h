@@ -85,8 +85,17 @@ void kmm_os_smp_caps(struct kmm_os_smp *smp);
  */
 int kmm_os_rseq_fence(int cpu);
 
+/*
+ * Register the calling thread's rseq area when the host registers areas
+ * lazily (a thread that reads the kernel's "unregistered" CPU number, -1,
+ * from its area calls this): 0 when the thread now has one, -1 when it
+ * cannot or the host registers areas itself.
+ */
+int kmm_os_rseq_thread_init(void);
+
 /* Per-thread words the core owns: zero when a thread starts, never freed. */
-#define KMM_OS_THREAD_WORDS 16
+/* 0..15: get_cpu holds (smp/preempt.c); 16..63: the lock-order checker (lib/lockdep.c). */
+#define KMM_OS_THREAD_WORDS 64
 uintptr_t *kmm_os_thread_words(void);
 
 /*

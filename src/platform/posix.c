@@ -7,8 +7,8 @@
  * 64 GiB machine costs only the frames it touches. Everything else is a thin
  * wrapper over the system call of the same purpose.
  *
- * SMP: the rseq area is glibc's (__rseq_offset / __rseq_size, weak, so an
- * older libc simply has none); KMM_RSEQ=0 in the environment hides it. The
+ * SMP: the rseq area is glibc's when glibc registered one, otherwise kmm's
+ * own (posix_rseq.c); KMM_RSEQ=0 in the environment hides it. The
  * rseq fence is membarrier(MEMBARRIER_CMD_PRIVATE_EXPEDITED_RSEQ), after a
  * one-time registration (redone in a forked child). The core's per-thread
  * words are a __thread array.
@@ -20,6 +20,7 @@
  */
 #define _GNU_SOURCE
 #include "platform/platform.h"
+#include "platform/posix_rseq.h"
 
 #include <errno.h>
 #include <limits.h>
@@ -127,13 +128,6 @@ void kmm_os_yield(void)
 	sched_yield();
 }
 
-/*
- * glibc 2.35 and later register an rseq area for every thread and publish
- * where it is; the weak references leave these 0 with an older libc.
- */
-extern const ptrdiff_t __rseq_offset __attribute__((weak));
-extern const unsigned int __rseq_size __attribute__((weak));
-
 #ifndef MEMBARRIER_CMD_PRIVATE_EXPEDITED_RSEQ
 #define MEMBARRIER_CMD_PRIVATE_EXPEDITED_RSEQ (1 << 7)
 #define MEMBARRIER_CMD_REGISTER_PRIVATE_EXPEDITED_RSEQ (1 << 8)
@@ -178,11 +172,8 @@ void kmm_os_smp_caps(struct kmm_os_smp *smp)
 	memset(smp, 0, sizeof(*smp));
 	smp->host_cpus = n > 0 ? (int)n : 1;
 #if defined(__x86_64__)
-	if (&__rseq_size && &__rseq_offset && __rseq_size >= 20 && !(env && !strcmp(env, "0"))) {
-		smp->rseq_offset = (long)__rseq_offset;
-		smp->rseq_size = __rseq_size;
+	if (!(env && !strcmp(env, "0")) && posix_rseq_area(&smp->rseq_offset, &smp->rseq_size) == 0)
 		smp->rseq_fence = posix_rseq_fence_register();
-	}
 #else
 	(void)env;
 #endif

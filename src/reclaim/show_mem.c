@@ -31,7 +31,7 @@ static unsigned long zone_free_pcp(struct kmm_machine *m, struct zone *zone)
 
 	if (zone->pcp)
 		for (int cpu = 0; cpu < m->nr_cpus; cpu++)
-			n += (unsigned long)READ_ONCE(pcp_ptr(m, zone, cpu)->count);
+			n += (unsigned long)pcp_pages(pcp_ptr(m, zone, cpu));
 	return n;
 }
 
@@ -70,11 +70,11 @@ static void show_free_areas(struct kmm_machine *m, struct kmm_out *o, const uint
 		       " unevictable:%lu dirty:%lu writeback:%lu\n"
 		       " slab_reclaimable:%lu slab_unreclaimable:%lu\n"
 		       " mapped:%lu shmem:%lu pagetables:%lu\n"
-		       " sec_pagetables:%lu bounce:%lu\n"
+		       " sec_pagetables:%lu\n"
 		       " kernel_misc_reclaimable:%lu\n"
 		       " free:%lu free_pcp:%lu free_cma:%lu\n",
 		       0ul, 0ul, 0ul, 0ul, 0ul, 0ul, 0ul, 0ul, 0ul, slab.slab_reclaimable_pages,
-		       slab.slab_unreclaimable_pages, 0ul, 0ul, 0ul, 0ul, 0ul, 0ul, free, free_pcp,
+		       slab.slab_unreclaimable_pages, 0ul, 0ul, 0ul, 0ul, 0ul, free, free_pcp,
 		       0ul);
 	for (int nid = 0; nid < m->nr_nodes; nid++) {
 		bool managed = false;
@@ -109,7 +109,7 @@ static void show_free_areas(struct kmm_machine *m, struct kmm_out *o, const uint
 			       "reserved_highatomic:%luKB active_anon:0kB inactive_anon:0kB "
 			       "active_file:0kB inactive_file:0kB unevictable:%lukB "
 			       "writepending:%lukB present:%lukB managed:%lukB mlocked:%lukB "
-			       "bounce:%lukB free_pcp:%lukB local_pcp:%ukB free_cma:%lukB\n",
+			       "free_pcp:%lukB local_pcp:%ukB free_cma:%lukB\n",
 			       zone->node, zone->name,
 			       K(m, READ_ONCE(zone->vm_stat[NR_FREE_PAGES])),
 			       K(m, READ_ONCE(zone->watermark_boost)), K(m, min_wmark_pages(zone)),
@@ -119,8 +119,8 @@ static void show_free_areas(struct kmm_machine *m, struct kmm_out *o, const uint
 			       K(m, READ_ONCE(zone->vm_stat[NR_ZONE_WRITE_PENDING])),
 			       K(m, zone->present_pages), K(m, zone->managed_pages),
 			       K(m, READ_ONCE(zone->vm_stat[NR_MLOCK])),
-			       K(m, READ_ONCE(zone->vm_stat[NR_BOUNCE])), K(m, zone_free_pcp(m, zone)),
-			       zone->pcp ? (unsigned int)K(m, READ_ONCE(pcp_ptr(m, zone, this_cpu)->count))
+			       K(m, zone_free_pcp(m, zone)),
+			       zone->pcp ? (unsigned int)K(m, pcp_pages(pcp_ptr(m, zone, this_cpu)))
 					 : 0u,
 			       K(m, READ_ONCE(zone->vm_stat[NR_FREE_CMA_PAGES])));
 		kmm_out_printf(o, "lowmem_reserve[]:");

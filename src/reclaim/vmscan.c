@@ -134,7 +134,7 @@ unsigned long node_free_pages(struct kmm_machine *m, int nid, int highest_zoneid
 		pages += (unsigned long)READ_ONCE(zone->vm_stat[NR_FREE_PAGES]);
 		if (zone->pcp)
 			for (int cpu = 0; cpu < m->nr_cpus; cpu++)
-				pages += (unsigned long)READ_ONCE(pcp_ptr(m, zone, cpu)->count);
+				pages += (unsigned long)pcp_pages(pcp_ptr(m, zone, cpu));
 	}
 	return pages;
 }
@@ -171,7 +171,7 @@ unsigned long try_to_free_pages(struct kmm_machine *m, gfp_t gfp, unsigned int o
 	unsigned int noreclaim = kmm_memalloc_noreclaim_save();
 
 	(void)order;
-	count_vm_event(m, ALLOCSTALL_DMA + (unsigned int)highest_zoneidx);
+	count_zid_vm_events(m, ALLOCSTALL_DMA, highest_zoneidx, 1);
 	for (int priority = DEF_PRIORITY; priority >= 0 && reclaimed < target; priority--) {
 		for (int i = 0; i < m->nr_nodes && reclaimed < target; i++) {
 			int nid = (preferred_nid + i) % m->nr_nodes;

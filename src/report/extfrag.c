@@ -10,6 +10,7 @@
  * Printed per populated zone as "Node %d, zone %8s " then "%d.%03d " per
  * order (extfrag_index uses "%2d.%03d ").
  */
+#include "page/deferred.h"
 #include "report/report.h"
 
 struct contig_page_info {
@@ -62,6 +63,7 @@ static bool zone_contig_info(kmm_machine *m, int nid, enum kmm_zone_type z, unsi
 
 	if (nid < 0 || nid >= m->nr_nodes || (unsigned int)z >= MAX_NR_ZONES || order > MAX_ORDER)
 		return false;
+	deferred_init_all(m); /* the zone as Linux shows it after boot */
 	zone_free_blocks(&m->node_data[nid]->node_zones[z], counts);
 	fill_contig_page_info(counts, order, info);
 	return true;

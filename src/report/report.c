@@ -4,6 +4,7 @@
  * small zone queries of the public API.
  */
 #include "boot/late_init.h"
+#include "page/deferred.h"
 #include "report/report.h"
 
 static const struct {
@@ -26,6 +27,8 @@ int kmm_report(kmm_machine *m, enum kmm_report which, kmm_sink_fn sink, void *ct
 
 	if ((unsigned int)which >= KMM_NR_REPORTS || !reports[which].print || !sink)
 		return KMM_EINVAL;
+	/* Linux's reports are read after its deferred init is done: finish ours. */
+	deferred_init_all(m);
 	/* per-CPU counter deltas are folded into the zones first, as /proc does */
 	kmm_layers_report(m);
 	kmm_out_init(&o, sink, ctx);
@@ -59,6 +62,7 @@ static struct zone *find_zone(kmm_machine *m, int nid, enum kmm_zone_type z)
 {
 	if (nid < 0 || nid >= m->nr_nodes || (unsigned int)z >= MAX_NR_ZONES)
 		return NULL;
+	deferred_init_all(m); /* the zone as Linux shows it after boot */
 	return &m->node_data[nid]->node_zones[z];
 }
 

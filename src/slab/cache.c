@@ -52,17 +52,39 @@ static unsigned int fls_u(unsigned int x)
 	return x ? 32 - (unsigned int)__builtin_clz(x) : 0;
 }
 
+/*
+ * Is s a cache of m? Every cache lives in m's direct map (a kmem_cache
+ * object, or boot memory for the first), so a pointer outside it or not
+ * aligned as a cache is refused before anything is read through it: a
+ * foreign pointer is reported, not dereferenced.
+ */
 bool slab_cache_valid(struct kmm_machine *m, const struct kmem_cache *s)
 {
-	return s && s->magic == KMEM_CACHE_MAGIC && s->m == m;
+	if (!s || !IS_ALIGNED((uintptr_t)s, _Alignof(struct kmem_cache)) ||
+	    !virt_to_head_page_m(m, s) || !virt_to_head_page_m(m, (const char *)(s + 1) - 1))
+		return false;
+	return s->magic == KMEM_CACHE_MAGIC && s->m == m;
 }
 
-void slab_account_pages(struct kmem_cache *s, long nr)
+/*
+ * Slab pages are counted machine-wide (meminfo, the checker) and per node,
+ * in the node's nr_slab_reclaimable / nr_slab_unreclaimable as the kernel
+ * keeps them (NR_SLAB_*_B, shown in pages).
+ */
+void slab_node_account(struct kmm_machine *m, int nid, bool reclaimable, long nr)
+{
+	__atomic_add_fetch(&m->node_data[nid]->vm_stat[reclaimable ? NR_SLAB_RECLAIMABLE_B
+								   : NR_SLAB_UNRECLAIMABLE_B],
+			   nr, __ATOMIC_RELAXED);
+}
+
+void slab_account_pages(struct kmem_cache *s, const struct page *page, long nr)
 {
 	int reclaimable = !!(s->flags & SLAB_RECLAIM_ACCOUNT);
 
 	__atomic_add_fetch(&s->m->slab->slab_pages[reclaimable], (unsigned long)nr,
 			   __ATOMIC_RELAXED);
+	slab_node_account(s->m, (int)page_nid(page), reclaimable, nr);
 }
 
 /* ---- geometry ------------------------------------------------------------- */
@@ -121,7 +143,7 @@ static int calculate_order(const struct kmm_machine *m, unsigned int size)
 	return order <= MAX_ORDER ? (int)order : -1;
 }
 
-static bool calculate_sizes(struct kmem_cache *s)
+static bool calculate_sizes(struct kmem_cache *s, const struct kmm_kmem_cache_args *args)
 {
 	struct kmm_machine *m = s->m;
 	slab_flags_t flags = s->flags;
@@ -136,10 +158,14 @@ static bool calculate_sizes(struct kmem_cache *s)
 	if ((flags & SLAB_RED_ZONE) && size == s->object_size)
 		size += sizeof(void *);
 	s->inuse = size;
-	if ((flags & (SLAB_TYPESAFE_BY_RCU | SLAB_POISON)) || s->ctor ||
+	if (((flags & SLAB_TYPESAFE_BY_RCU) && !args->use_freeptr_offset) ||
+	    (flags & SLAB_POISON) || s->ctor ||
 	    ((flags & SLAB_RED_ZONE) && s->object_size < sizeof(void *))) {
 		s->offset = size;
 		size += sizeof(void *);
+	} else if ((flags & SLAB_TYPESAFE_BY_RCU) && args->use_freeptr_offset) {
+		/* the caller reserved a freeptr_t inside the object (checked at create) */
+		s->offset = args->freeptr_offset;
 	} else {
 		s->offset = ALIGN_DOWN(s->object_size / 2, (unsigned int)sizeof(void *));
 	}
@@ -180,12 +206,14 @@ static bool calculate_sizes(struct kmem_cache *s)
 	return true;
 }
 
-/* SLAB's enable_cpucache sizes. */
-static void set_cpu_tunables(struct kmem_cache *s)
+/* SLAB's enable_cpucache sizes, or the sheaf capacity the creator asked for. */
+static void set_cpu_tunables(struct kmem_cache *s, unsigned int sheaf_capacity)
 {
 	unsigned int limit;
 
-	if (s->size > 131072)
+	if (sheaf_capacity)
+		limit = sheaf_capacity;
+	else if (s->size > 131072)
 		limit = 1;
 	else if (s->size > s->m->page_size)
 		limit = 8;
@@ -215,38 +243,46 @@ static unsigned int boot_cache_size(const struct kmm_machine *m)
 			      (size_t)m->nr_nodes * sizeof(struct kmem_cache_node));
 }
 
+static unsigned int ilog2_u(unsigned int x)
+{
+	return x ? 31 - (unsigned int)__builtin_clz(x) : 0;
+}
+
 /* Fill in a zeroed struct kmem_cache. */
 static bool kmem_cache_open(struct kmm_machine *m, struct kmem_cache *s, const char *name,
-			    unsigned int size, unsigned int align, slab_flags_t flags,
-			    void (*ctor)(void *))
+			    unsigned int size, const struct kmm_kmem_cache_args *args,
+			    slab_flags_t flags)
 {
 	s->m = m;
 	s->node = (struct kmem_cache_node *)((char *)s + nodes_offset(m));
 	kmm_strlcpy(s->name, name, sizeof(s->name));
 	s->object_size = size ? size : 1;
-	s->ctor = ctor;
+	s->ctor = args->ctor;
+	s->useroffset = args->useroffset;
+	s->usersize = args->usersize;
 	s->flags = (flags & ~__OBJECT_POISON) | slab_debug_flags(m, s->name);
 	s->debug = !!(s->flags & SLAB_DEBUG_FLAGS);
-	s->align = calculate_alignment(s->flags, align, s->object_size);
-	if (!calculate_sizes(s))
+	s->align = calculate_alignment(s->flags, args->align, s->object_size);
+	if (!calculate_sizes(s, args))
 		return false;
-	set_cpu_tunables(s);
+	/*
+	 * SLUB's kmem_cache_open: the larger the object, the more empty slabs
+	 * a node keeps, so the page allocator is not pounded (slabs.c, node_trim).
+	 */
+	s->min_partial = MIN(MAX(ilog2_u(s->size) / 2, 5u), 10u);
+	set_cpu_tunables(s, args->sheaf_capacity);
 	slab_arrays_init(s);
 	s->random = (uintptr_t)slab_random(m);
 	s->init_on_alloc = slab_want_init_on_alloc(m, s);
 	s->init_on_free = slab_want_init_on_free(m, s);
 	for (int nid = 0; nid < m->nr_nodes; nid++) {
 		struct kmem_cache_node *n = get_node(s, nid);
-		unsigned int cpus = 0;
 
-		kmm_spin_init(&n->list_lock);
+		kmm_spin_init_class(&n->list_lock, KMM_LOCK_LIST_LOCK);
 		page_list_init(&n->partial);
 		page_list_init(&n->full);
 		page_list_init(&n->free);
 		page_list_init(&n->rcu);
-		for (int c = 0; c < m->nr_cpus; c++)
-			cpus += m->cpu_to_node[c] == nid;
-		n->free_limit = (1ul + cpus) * s->batchcount + s->objects;
 	}
 	s->magic = KMEM_CACHE_MAGIC;
 	return true;
@@ -280,6 +316,16 @@ static void cache_list_del(struct kmm_slab *ss, struct kmem_cache *s)
 struct kmem_cache *__kmem_cache_create(struct kmm_machine *m, const char *name, unsigned int size,
 				       unsigned int align, slab_flags_t flags, void (*ctor)(void *))
 {
+	struct kmm_kmem_cache_args args = { .align = align, .ctor = ctor };
+
+	return __kmem_cache_create_args_m(m, name, size, &args, flags);
+}
+
+struct kmem_cache *__kmem_cache_create_args_m(struct kmm_machine *m, const char *name,
+					      unsigned int size,
+					      const struct kmm_kmem_cache_args *args,
+					      slab_flags_t flags)
+{
 	struct kmm_slab *ss = m->slab;
 	struct kmem_cache *s;
 
@@ -290,7 +336,7 @@ struct kmem_cache *__kmem_cache_create(struct kmm_machine *m, const char *name, 
 		s = slab_alloc(m, ss->kmem_cache, GFP_KERNEL | __GFP_ZERO, RET_IP);
 	if (!s)
 		return NULL;
-	if (!kmem_cache_open(m, s, name, size, align, flags, ctor)) {
+	if (!kmem_cache_open(m, s, name, size, args, flags)) {
 		struct page *page = virt_to_head_page_m(m, s);
 
 		kmm_memset(s, 0, boot_cache_size(m));
@@ -301,12 +347,20 @@ struct kmem_cache *__kmem_cache_create(struct kmm_machine *m, const char *name, 
 	return s;
 }
 
-struct kmem_cache *kmm_kmem_cache_create(kmm_machine *m, const char *name, unsigned int size,
-					 unsigned int align, slab_flags_t flags,
-					 void (*ctor)(void *))
+/*
+ * __kmem_cache_create_args's checks, in the kernel's order: a bad usercopy
+ * region is dropped with a warning (the kernel's WARN_ON), a bad free
+ * pointer offset fails (-EINVAL), and so does what kmm cannot build.
+ */
+struct kmem_cache *kmm_kmem_cache_create_args(kmm_machine *m, const char *name, unsigned int size,
+					      const struct kmm_kmem_cache_args *args,
+					      kmm_slab_flags_t flags)
 {
+	static const struct kmm_kmem_cache_args defaults;
+	struct kmm_kmem_cache_args a = args ? *args : defaults;
 	const char *why = NULL;
 	struct kmem_cache *s = NULL;
+	int err = KMM_EINVAL;
 
 	if (!m->slab)
 		why = "the slab allocator is not running";
@@ -314,27 +368,55 @@ struct kmem_cache *kmm_kmem_cache_create(kmm_machine *m, const char *name, unsig
 		why = "no name";
 	else if (size == 0 || size > kmm_kmalloc_max_size(m))
 		why = "bad object size";
-	else if (align & (align - 1))
+	else if (a.align & (a.align - 1))
 		why = "alignment is not a power of two";
-	else if (align > m->page_size)
+	else if (a.align > m->page_size)
 		why = "alignment above the page size";
+	else if (a.use_freeptr_offset &&
+		 (a.freeptr_offset >= size || !(flags & SLAB_TYPESAFE_BY_RCU) ||
+		  a.freeptr_offset % _Alignof(void *)))
+		why = a.freeptr_offset >= size ? "freeptr_offset outside the object"
+		      : !(flags & SLAB_TYPESAFE_BY_RCU)
+			      ? "freeptr_offset without SLAB_TYPESAFE_BY_RCU"
+			      : "freeptr_offset not aligned to a pointer";
+	if (!why && ((!a.usersize && a.useroffset) || size < a.usersize ||
+		     size - a.usersize < a.useroffset)) {
+		kmm_log(m,
+			"WARNING: __kmem_cache_create_args(%s): usercopy region %u+%u does not fit "
+			"the %u-byte object: dropped\n",
+			name, a.useroffset, a.usersize, size);
+		a.useroffset = a.usersize = 0;
+	}
 	if (!why) {
-		s = __kmem_cache_create(m, name, size, align, flags, ctor);
-		if (!s)
+		s = __kmem_cache_create_args_m(m, name, size, &a, flags);
+		if (!s) {
 			why = "out of memory or object too large";
+			err = KMM_ENOMEM;
+		}
 	}
 	if (s)
 		return s;
 	if (flags & SLAB_PANIC) {
 		kmm_log(m,
-			"Kernel panic - not syncing: kmem_cache_create: Failed to create slab "
+			"Kernel panic - not syncing: __kmem_cache_create_args: Failed to create "
+			"slab "
 			"'%s'. Error %d\n",
-			name ? name : "(null)", KMM_ENOMEM);
+			name ? name : "(null)", err);
 		kmm_os_abort();
 	}
-	kmm_log(m, "kmem_cache_create(%s) failed with error %d: %s (size %u, align %u)\n",
-		name ? name : "(null)", KMM_EINVAL, why, size, align);
+	kmm_log(m, "__kmem_cache_create_args(%s) failed with error %d\n", name ? name : "(null)",
+		err);
+	kmm_log(m, "kmm: %s (size %u, align %u)\n", why, size, a.align);
 	return NULL;
+}
+
+struct kmem_cache *kmm_kmem_cache_create(kmm_machine *m, const char *name, unsigned int size,
+					 unsigned int align, slab_flags_t flags,
+					 void (*ctor)(void *))
+{
+	struct kmm_kmem_cache_args args = { .align = align, .ctor = ctor };
+
+	return kmm_kmem_cache_create_args(m, name, size, &args, flags);
 }
 
 /* ---- shrinking ---------------------------------------------------------------- */
@@ -551,16 +633,17 @@ static int __kmem_cache_init(struct kmm_machine *m, int nid)
 	ss->boot_nid = nid;
 	ss->state_order = order;
 	ss->meta_pages = 1ul << order;
+	slab_node_account(m, (int)page_nid(page), false, 1l << order);
 	ss->kmalloc_shift_high = m->page_shift + 1;
-	kmm_spin_init(&ss->slab_mutex);
+	kmm_spin_init_class(&ss->slab_mutex, KMM_LOCK_SLAB_MUTEX);
 	slab_random_seed(m);
 	slab_debug_validate(m);
 
 	boot = (struct kmem_cache *)((char *)ss + state);
-	if (!kmem_cache_open(m, boot, "kmem_cache", boot_cache_size(m), 0, SLAB_HWCACHE_ALIGN,
-			     NULL)) {
+	if (!kmem_cache_open(m, boot, "kmem_cache", boot_cache_size(m),
+			     &(const struct kmm_kmem_cache_args){ 0 }, SLAB_HWCACHE_ALIGN)) {
 		m->slab = NULL;
-		kmm_free_pages(m, page, order);
+		free_pages_untraced(m, page, order);
 		return KMM_ENOMEM;
 	}
 	ss->kmem_cache = boot;

@@ -140,9 +140,11 @@ static void check_node(struct slab_checker *c, struct kmem_cache *s, int nid)
 					list_names[l], pfn);
 				break;
 			}
-			if (map[pfn].lru_prev != prev)
-				problem(c, s, "pfn %#x: back link %#x, expected %#x", pfn,
-					map[pfn].lru_prev, prev);
+			if (map[pfn].lru_prev != prev) { /* broken, or a cycle: stop here */
+				problem(c, s, "pfn %#x: back link %#x, expected %#x: node %d %s list is broken",
+					pfn, map[pfn].lru_prev, prev, nid, list_names[l]);
+				break;
+			}
 			free_objects += check_slab(c, s, nid, &map[pfn], l);
 			prev = pfn;
 		}
@@ -243,19 +245,25 @@ static void scan_memmap(struct slab_checker *c)
 	struct kmm_slab *ss = m->slab;
 	unsigned long found = 0;
 
-	for (unsigned long pfn = 0; pfn < m->max_low_pfn; pfn++) {
-		const struct page *p;
+	for (unsigned long pfn = 0; pfn < m->max_low_pfn;) {
+		/* one section at a time: a section's memmap is wholly there or not */
+		unsigned long stop = MIN(ALIGN_DOWN(pfn, PAGES_PER_SECTION) + PAGES_PER_SECTION,
+					 m->max_low_pfn);
 
 		if (!pfn_valid(m, pfn)) {
-			pfn = ALIGN_DOWN(pfn, PAGES_PER_SECTION) + PAGES_PER_SECTION - 1;
+			pfn = stop;
 			continue;
 		}
-		p = pfn_to_page(m, pfn);
-		if (!page_test(p, PG_slab))
-			continue;
-		found++;
-		if (page_test(p, PG_tail) || !cache_listed(ss, page_slab_cache(p)))
-			problem(c, NULL, "pfn %#lx is PG_slab but no listed cache owns it", pfn);
+		for (; pfn < stop; pfn++) {
+			const struct page *p = pfn_to_page(m, pfn);
+
+			if (likely(!page_test(p, PG_slab)))
+				continue;
+			found++;
+			if (page_test(p, PG_tail) || !cache_listed(ss, page_slab_cache(p)))
+				problem(c, NULL, "pfn %#lx is PG_slab but no listed cache owns it",
+					pfn);
+		}
 	}
 	if (found != c->slabs)
 		problem(c, NULL, "%lu PG_slab head pages in the memmap, %lu slabs on the lists",

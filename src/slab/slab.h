@@ -111,8 +111,6 @@ struct kmem_cache_node {
 	struct page_list partial, full, free, rcu;
 	unsigned long nr_partial, nr_full, nr_free, nr_rcu;
 	unsigned long free_objects; /* free objects in this node's slabs */
-	unsigned long free_limit;   /* free objects always kept (SLAB's free_limit) */
-	unsigned long peak_inuse;   /* most objects in use since the last shrink */
 } __attribute__((aligned(64)));
 
 enum slab_stat {
@@ -148,6 +146,8 @@ struct kmem_cache {
 	unsigned int colour;	 /* number of colours */
 	unsigned int colour_off; /* bytes per colour step */
 	unsigned int limit, batchcount;
+	unsigned int min_partial;	 /* SLUB's: empty slabs a node may keep (slabs.c) */
+	unsigned int useroffset, usersize; /* the usercopy region (recorded, not enforced) */
 	gfp_t allocflags;
 	void (*ctor)(void *);
 	uint32_t magic;
@@ -284,21 +284,33 @@ static inline struct kmem_cache *page_slab_cache(const struct page *page)
  * sequence with no atomic instruction; otherwise one compare-and-swap. A
  * busy lock or a thread that moved meanwhile gives false at once.
  */
-static inline bool array_trylock(const struct kmm_machine *m, struct slab_array *ac, int cpu)
+static inline bool __array_trylock(const struct kmm_machine *m, struct slab_array *ac, int cpu,
+				   const char *file, int line)
 {
-	return cpu_trylock_local(m, &ac->lock, cpu) == CPU_LOCK_TAKEN;
+	if (cpu_trylock_local(m, &ac->lock, cpu) != CPU_LOCK_TAKEN)
+		return false;
+	kmm_lockdep_acquire(&ac->lock, KMM_LOCK_SLAB_ARRAY, true, file, line);
+	return true;
 }
 
 /* Take any CPU's array from any thread, waiting (drain, shrink, kmm_check). */
-static inline void array_lock_remote(struct kmm_machine *m, struct slab_array *ac, int cpu)
+static inline void __array_lock_remote(struct kmm_machine *m, struct slab_array *ac, int cpu,
+				       const char *file, int line)
 {
+	kmm_lockdep_acquire(&ac->lock, KMM_LOCK_SLAB_ARRAY, false, file, line);
 	cpu_lock_remote(m, &ac->lock, cpu);
 }
 
-static inline void array_unlock(struct slab_array *ac)
+static inline void __array_unlock(struct slab_array *ac, const char *file, int line)
 {
+	kmm_lockdep_release(&ac->lock, KMM_LOCK_SLAB_ARRAY, file, line);
 	cpu_unlock(&ac->lock);
 }
+
+/* Macros, so the lock-order checker (lib/lockdep.h) learns the caller's line. */
+#define array_trylock(m, ac, cpu) __array_trylock((m), (ac), (cpu), KMM_SITE)
+#define array_lock_remote(m, ac, cpu) __array_lock_remote((m), (ac), (cpu), KMM_SITE)
+#define array_unlock(ac) __array_unlock((ac), KMM_SITE)
 
 /* ---- harden.c: free pointer obfuscation, randomness ----------------------- */
 
@@ -379,7 +391,11 @@ unsigned int node_add_new_slab_take(struct kmem_cache *s, struct page *page, voi
 				    unsigned int max);
 /* Move every empty slab of s off its node lists into *release (TYPESAFE: to rcu). */
 void node_release_empty(struct kmem_cache *s, struct page_list *release);
-/* Give back empty slabs beyond what the node keeps (list_lock held). */
+/*
+ * Give back empty slabs beyond SLUB's min_partial rule (list_lock held):
+ * the node keeps an empty slab only while its partial and empty slabs
+ * together number at most s->min_partial.
+ */
 void node_trim(struct kmem_cache *s, struct kmem_cache_node *n, struct page_list *release);
 
 /* ---- percpu_cache.c: the per-CPU object arrays ----------------------------- */
@@ -463,13 +479,27 @@ static inline void *array_pop_locked(const struct kmm_machine *m, const struct k
 	return obj;
 }
 
+/*
+ * Cheap enough for the fast path: s lies in the direct map (where every
+ * cache lives, and which is mapped whole, so reading it is safe), is
+ * aligned as a cache and carries the magic. slab_cache_valid, on the slow
+ * path, is the full check and the report.
+ */
+static inline bool slab_cache_plausible(const struct kmm_machine *m, const struct kmem_cache *s)
+{
+	uintptr_t off = (uintptr_t)s - (uintptr_t)m->phys;
+
+	return off < ((uintptr_t)m->max_low_pfn << m->page_shift) - sizeof(*s) &&
+	       IS_ALIGNED(off, _Alignof(struct kmem_cache)) && s->magic == KMEM_CACHE_MAGIC;
+}
+
 /* The per-CPU-array part of an allocation: NULL when it has to go slow. */
 static inline void *slab_alloc_fast(struct kmm_machine *m, struct kmem_cache *s, gfp_t gfp)
 {
 	unsigned int shift = m->slab->array_shift;
 	void *obj;
 
-	if (unlikely(s->debug | READ_ONCE(m->fault_armed)))
+	if (unlikely(!slab_cache_plausible(m, s) || (s->debug | READ_ONCE(m->fault_armed))))
 		return NULL; /* debug caches and failslab take the slow path */
 	if (likely(m->smp_mode == KMM_SMP_RSEQ))
 		obj = array_pop_rseq(m, s, shift);
@@ -614,18 +644,27 @@ int kmem_cache_init(struct kmm_machine *m);
 struct kmem_cache *__kmem_cache_create(struct kmm_machine *m, const char *name, unsigned int size,
 				       unsigned int align, slab_flags_t flags,
 				       void (*ctor)(void *));
+struct kmem_cache *__kmem_cache_create_args_m(struct kmm_machine *m, const char *name,
+					      unsigned int size,
+					      const struct kmm_kmem_cache_args *args,
+					      slab_flags_t flags);
 unsigned long __kmem_cache_shrink(struct kmem_cache *s, bool wait);
 /* Release every cache's empty slabs without waiting: returns the pages freed. */
 unsigned long slab_reclaim(struct kmm_machine *m, gfp_t gfp, unsigned int order);
 /* Register slab_reclaim as one shrinker of the machine (slab_shrinker.c). */
 int slab_register_shrinker(struct kmm_machine *m);
 /* Account slab pages for meminfo (nr may be negative). */
-void slab_account_pages(struct kmem_cache *s, long nr);
+void slab_account_pages(struct kmem_cache *s, const struct page *page, long nr);
+void slab_node_account(struct kmm_machine *m, int nid, bool reclaimable, long nr);
 bool slab_cache_valid(struct kmm_machine *m, const struct kmem_cache *s);
 
 /* ---- kmalloc.c ------------------------------------------------------------------- */
 
 int create_kmalloc_caches(struct kmm_machine *m);
+/* What slab pages cannot honour: 6.18's GFP_SLAB_BUG_MASK (kmm's own flags are fine). */
+#define GFP_SLAB_BUG_MASK (__GFP_DMA32 | __GFP_HIGHMEM | ~GFP_KMM_VALID)
+/* kmalloc_fix_flags: warn as the kernel does and drop the bits in GFP_SLAB_BUG_MASK. */
+gfp_t kmalloc_fix_flags(struct kmm_machine *m, gfp_t gfp);
 
 /* ---- check.c --------------------------------------------------------------------- */
 

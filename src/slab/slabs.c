@@ -19,12 +19,15 @@
  * cut at the last good object and the objects beyond it are written off as
  * in use, so the counts stay exact), pushing them back, and keeping each
  * slab on the list its inuse count says (partial, full, free). Empty slabs
- * beyond the node's free_limit are handed back to the caller on a private
- * list and given to the page allocator after unlock (discard_slab); below
- * the limit they stay for reuse, the hysteresis that keeps an alloc/free
- * cycle from taking and returning pages each time. SLAB_TYPESAFE_BY_RCU
- * caches never give a slab back directly: shrinking moves empty ones to
- * the rcu list, which kmm_slab_synchronize_rcu empties.
+ * follow SLUB's min_partial rule (node_trim): a node keeps an empty slab
+ * only while its partial and empty slabs together number at most
+ * s->min_partial (clamp(ilog2(size) / 2, 5, 10)), so a burst that is freed
+ * leaves at most that many empty slabs behind. Those beyond it are handed
+ * back to the caller on a private list and given to the page allocator
+ * after unlock (discard_slab). SLAB_TYPESAFE_BY_RCU caches never give a
+ * slab back directly: the empty slabs beyond the rule, and on a shrink all
+ * of them, move to the rcu list, which kmm_slab_synchronize_rcu empties
+ * (SLUB frees them after a grace period).
  */
 #include "slab/slab.h"
 
@@ -101,15 +104,8 @@ struct page *new_slab(struct kmem_cache *s, gfp_t gfp, int nid)
 	struct kmm_machine *m = s->m;
 	struct page *page;
 
-	if (unlikely(gfp & (__GFP_DMA32 | __GFP_HIGHMEM | ~__GFP_BITS_MASK))) {
-		/* kmalloc_fix_flags: what slab pages cannot honour is dropped */
-		char name[128];
-
-		kmm_format_gfp(name, sizeof(name), gfp);
-		kmm_log(m, "Unexpected gfp: %#x (%s). Fixing up to gfp: %#x. Fix your code!\n", gfp,
-			name, gfp & ~(__GFP_DMA32 | __GFP_HIGHMEM | ~__GFP_BITS_MASK));
-		gfp &= ~(__GFP_DMA32 | __GFP_HIGHMEM | ~__GFP_BITS_MASK);
-	}
+	if (unlikely(gfp & GFP_SLAB_BUG_MASK))
+		gfp = kmalloc_fix_flags(m, gfp);
 	gfp = (gfp & ~SLAB_GFP_DROP) | s->allocflags;
 	page = __alloc_pages(m, gfp, s->order, nid, NULL);
 	if (!page)
@@ -143,7 +139,7 @@ struct page *new_slab(struct kmem_cache *s, gfp_t gfp, int nid)
 		link_freelist(s, page, NULL);
 	}
 	__atomic_add_fetch(&s->stat[SLAB_STAT_GROW], 1, __ATOMIC_RELAXED);
-	slab_account_pages(s, 1l << s->order);
+	slab_account_pages(s, page, 1l << s->order);
 	return page;
 }
 
@@ -153,8 +149,8 @@ void discard_slab(struct kmem_cache *s, struct page *page)
 	page->private = 0;
 	page->u.raw = 0;
 	__atomic_add_fetch(&s->stat[SLAB_STAT_SHRINK], 1, __ATOMIC_RELAXED);
-	slab_account_pages(s, -(1l << s->order));
-	kmm_free_pages(s->m, page, s->order);
+	slab_account_pages(s, page, -(1l << s->order));
+	free_pages_untraced(s->m, page, s->order);
 }
 
 unsigned long discard_slab_list(struct kmem_cache *s, struct page_list *list)
@@ -181,6 +177,9 @@ void *slab_pop(struct kmem_cache *s, struct page *page, bool *corrupt)
 
 	if (idx == SLAB_NIL)
 		return NULL;
+	/* a slab with a free object is not full and its freelist head is one of its objects */
+	VM_BUG_ON_PAGE(s->m, idx >= page->u.slab.objects, page);
+	VM_BUG_ON_PAGE(s->m, page->u.slab.inuse >= page->u.slab.objects, page);
 	obj = slab_object(s, page, idx);
 	next = get_freepointer(s, obj);
 	page->u.slab.inuse++;
@@ -205,6 +204,9 @@ void slab_push(struct kmem_cache *s, struct page *page, void *obj)
 {
 	unsigned int head = page->u.slab.freelist;
 
+	/* only an object of this slab, of which some are in use, comes back */
+	VM_BUG_ON_PAGE(s->m, page->u.slab.inuse == 0, page);
+	VM_BUG_ON_PAGE(s->m, slab_obj_index(s, page, obj) < 0, page);
 	set_freepointer(s, obj, head == SLAB_NIL ? NULL : slab_object(s, page, head));
 	page->u.slab.freelist = (uint16_t)slab_obj_index(s, page, obj);
 	page->u.slab.inuse--;
@@ -244,11 +246,6 @@ void node_list_del(struct kmem_cache *s, struct kmem_cache_node *n, struct page 
 
 	page_list_del(s->m->vmemmap, l, (uint32_t)page_to_pfn(s->m, page));
 	(*list_counter(n, l))--;
-}
-
-static unsigned long node_objects(const struct kmem_cache *s, const struct kmem_cache_node *n)
-{
-	return (n->nr_partial + n->nr_full + n->nr_free + n->nr_rcu) * s->objects;
 }
 
 /* The slab to take objects from next: partial, then free, then rcu-pending. */
@@ -300,31 +297,34 @@ unsigned int node_take(struct kmem_cache *s, struct kmem_cache_node *n, void **o
 		}
 		node_list_add(s, n, page);
 	}
-	if (node_objects(s, n) - n->free_objects > n->peak_inuse)
-		n->peak_inuse = node_objects(s, n) - n->free_objects;
 	return got;
 }
 
 /*
- * The hysteresis: a node keeps as many free objects as it has had in use
- * at its peak since the last shrink (at least SLAB's free_limit), so a
- * cache that cycles through the same working set keeps its slabs; beyond
- * that, the coldest empty slabs go back at once. (list_lock held)
+ * SLUB's min_partial rule (__slab_free: an empty slab is discarded when the
+ * node already has min_partial partial slabs; SLUB's partial list holds the
+ * empty slabs too): keep empty slabs only while partial + empty slabs are
+ * at most min_partial, give back the coldest beyond. Empty slabs of a
+ * TYPESAFE_BY_RCU cache go to the rcu list instead, to wait for a grace
+ * period. (list_lock held)
  */
 void node_trim(struct kmem_cache *s, struct kmem_cache_node *n, struct page_list *release)
 {
 	struct page *map = s->m->vmemmap;
-	unsigned long keep = MAX(n->free_limit, n->peak_inuse);
+	bool rcu = s->flags & SLAB_TYPESAFE_BY_RCU;
 
-	if (s->flags & SLAB_TYPESAFE_BY_RCU)
-		return;
-	while (n->free_objects > keep && n->nr_free > 0) {
+	while (n->nr_free > 0 && n->nr_partial + n->nr_free > s->min_partial) {
 		uint32_t pfn = n->free.tail;
 
 		page_list_del(map, &n->free, pfn);
 		n->nr_free--;
-		n->free_objects -= s->objects;
-		page_list_add_tail(map, release, pfn);
+		if (rcu) {
+			page_list_add(map, &n->rcu, pfn);
+			n->nr_rcu++;
+		} else {
+			n->free_objects -= s->objects;
+			page_list_add_tail(map, release, pfn);
+		}
 	}
 }
 
@@ -381,8 +381,6 @@ unsigned int node_add_new_slab_take(struct kmem_cache *s, struct page *page, voi
 	}
 	n->free_objects += s->objects - got;
 	node_list_add(s, n, page);
-	if (node_objects(s, n) - n->free_objects > n->peak_inuse)
-		n->peak_inuse = node_objects(s, n) - n->free_objects;
 	kmm_spin_unlock(&n->list_lock);
 	return got;
 }
@@ -404,7 +402,6 @@ void node_release_empty(struct kmem_cache *s, struct page_list *release)
 		struct kmem_cache_node *n = get_node(s, nid);
 
 		kmm_spin_lock(&n->list_lock);
-		n->peak_inuse = node_objects(s, n) - n->free_objects;
 		while (!page_list_empty(&n->free)) {
 			uint32_t pfn = n->free.head;
 

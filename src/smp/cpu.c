@@ -48,6 +48,11 @@ int smp_init(struct kmm_machine *m)
 	return ret;
 }
 
+const char *kmm_smp_mode(const kmm_machine *m)
+{
+	return m->smp_mode == KMM_SMP_RSEQ ? "rseq" : "cas";
+}
+
 void cpu_lock_backoff(unsigned int spins)
 {
 	if (spins < CPU_LOCK_SPINS_BEFORE_YIELD)

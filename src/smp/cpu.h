@@ -39,8 +39,14 @@ enum kmm_smp_mode {
 static inline unsigned int smp_host_cpu(const struct kmm_machine *m)
 {
 #if KMM_HAVE_RSEQ
-	if (likely(m->rseq_offset != 0))
-		return rseq_cpu_id(m->rseq_offset);
+	if (likely(m->rseq_offset != 0)) {
+		unsigned int cpu = rseq_cpu_id(m->rseq_offset);
+
+		/* -1: a thread the host registers lazily, on its first visit */
+		if (unlikely(cpu >= 0x80000000u) && kmm_os_rseq_thread_init() == 0)
+			cpu = rseq_cpu_id(m->rseq_offset);
+		return cpu;
+	}
 #endif
 	return kmm_os_cpu_hint();
 }

@@ -32,7 +32,7 @@
 #include "percpu/percpu.h"
 #include "smp/cpu_lock.h"
 
-#define KMM_CPU_HOLDS 5
+#define KMM_CPU_HOLDS 5 /* in thread words 0..14; lib/lockdep.c uses 16 on */
 
 struct cpu_state {
 	kmm_cpu_lock lock;
@@ -122,6 +122,7 @@ int kmm_get_cpu(kmm_machine *m)
 		return kmm_this_cpu(m);
 	}
 	cpu = lock_this_cpu(m);
+	kmm_lockdep_acquire(cpu_state_lock(m, cpu), KMM_LOCK_GET_CPU, false, KMM_SITE);
 	h->machine = (uintptr_t)m;
 	h->cpu = (uintptr_t)cpu;
 	h->depth = 1;
@@ -140,6 +141,7 @@ void kmm_put_cpu(kmm_machine *m)
 		int cpu = (int)h->cpu;
 
 		h->machine = 0;
+		kmm_lockdep_release(cpu_state_lock(m, cpu), KMM_LOCK_GET_CPU, KMM_SITE);
 		cpu_unlock(cpu_state_lock(m, cpu));
 	}
 }

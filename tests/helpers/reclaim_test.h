@@ -185,6 +185,16 @@ static inline unsigned long rt_event(kmm_machine *m, int item)
 	return __atomic_load_n(&m->events[item], __ATOMIC_RELAXED);
 }
 
+/* allocstall_<zone> summed: every direct reclaim (6.18 has no plain allocstall) */
+static inline unsigned long rt_allocstalls(kmm_machine *m)
+{
+	unsigned long n = 0;
+
+	for (int z = 0; z < KMM_NR_ZONES; z++)
+		n += rt_event(m, ALLOCSTALL_DMA + z);
+	return n;
+}
+
 static inline struct zone *rt_zone(kmm_machine *m, int nid, int z)
 {
 	return &m->node_data[nid]->node_zones[z];

@@ -14,7 +14,8 @@ struct snap {
 	unsigned long c[8][KMM_NR_ZONES][KMM_NR_ORDERS];
 };
 
-static const char *const zname[KMM_NR_ZONES] = { "DMA", "DMA32", "Normal", "HighMem", "Movable" };
+static const char *const zname[KMM_NR_ZONES] = { "DMA",     "DMA32",   "Normal",
+						    "HighMem", "Movable", "Device" };
 
 static void take(kmm_machine *m, struct snap *s)
 {
@@ -95,33 +96,87 @@ static void print_report(kmm_machine *m, enum kmm_report r)
 	kmm_report(m, r, tool_file_sink, stdout);
 }
 
+static const char *machine;
+
+static const struct tool_opt demo_opts[] = {
+	TOOL_OPT_MACHINE(&machine),
+	{ 0 },
+};
+
+static const struct tool_cmd demo_cmd = {
+	.name = "kmm demo",
+	.synopsis = "[--machine '...']",
+	.help = "A guided tour of a booted machine: its zones, /proc/buddyinfo, what a split\n"
+		"and a merge do to it, zone choice by gfp flags, watermarks, a failure\n"
+		"warning, a double free being caught, and last the per-CPU page lists.\n"
+		"\n"
+		"The tour boots the machine with pcp=0 appended, so that every step shows the\n"
+		"buddy allocator alone (a pcp= of yours is overridden for the tour, and the\n"
+		"tour says so); the last section boots the machine exactly as given.\n",
+	.opts = demo_opts,
+	.epilog = TOOL_MACHINE_HELP,
+};
+
+/* The value of the last pcp= token of the user's machine string, or NULL. */
+static const char *user_pcp(const char *cmdline, char *buf, size_t len)
+{
+	const char *found = NULL, *s = cmdline;
+
+	while (s && *s) {
+		size_t n;
+
+		while (*s && strchr(" \t\n\r\v\f", *s))
+			s++;
+		n = strcspn(s, " \t\n\r\v\f");
+		if (n > 4 && !strncmp(s, "pcp=", 4)) {
+			snprintf(buf, len, "%.*s", (int)(n - 4), s + 4);
+			found = buf;
+		}
+		s += n;
+	}
+	return found;
+}
+
 int kmm_demo_main(int argc, char **argv)
 {
 	struct snap boot, s0, s1;
 	struct page *p0, *p3, *pdma, *p9, *dma_blocks[8];
-	int bad, ndma = 0;
-	char tour[600];
-	const char *cmdline = tool_machine_arg(argc, argv, &bad);
+	int rc, ndma = 0;
+	char tour[600], pcp_buf[64];
+	const char *pcp;
 	kmm_machine *m;
 	unsigned long kb;
 
-	if (bad) {
-		fprintf(stderr, "usage: kmm demo [--machine \"...\"]\n");
-		return 2;
-	}
+	rc = tool_parse(&demo_cmd, argc, argv, NULL, NULL);
+	if (rc)
+		return rc == TOOL_HELP ? 0 : rc;
+	/* the machine as given must boot, or the error names what the user typed */
+	rc = tool_boot(&demo_cmd, machine, machine, &m);
+	if (rc)
+		return rc;
+	kmm_machine_destroy(m);
+	pcp = user_pcp(machine, pcp_buf, sizeof(pcp_buf));
 	/* the tour shows the buddy allocator alone; the per-CPU lists come last */
-	snprintf(tour, sizeof(tour), "%s pcp=0", cmdline ? cmdline : KMM_DEFAULT_CMDLINE);
-	m = tool_boot(tour);
-	if (!m)
-		return 1;
+	snprintf(tour, sizeof(tour), "%s pcp=0", machine ? machine : KMM_DEFAULT_CMDLINE);
+	rc = tool_boot(&demo_cmd, machine, tour, &m);
+	if (rc)
+		return rc;
 	kmm_set_log(m, tool_file_sink, stdout);
 	kb = kmm_page_size(m) >> 10;
 
 	section("The machine");
-	printf("Booted \"%s\": %d node(s), %d CPU(s), %lu KiB pages.\n", kmm_machine_cmdline(m),
+	printf("Booted '%s': %d node(s), %d CPU(s), %lu KiB pages.\n", kmm_machine_cmdline(m),
 	       kmm_nr_nodes(m), kmm_nr_cpus(m), kb);
-	printf("(pcp=0: the per-CPU page lists are off for the tour, so every step below\n"
-	       "is the buddy allocator alone; the last section turns them on.)\n\n");
+	if (pcp && strcmp(pcp, "0") && strcmp(pcp, "off"))
+		printf("(Your machine string says pcp=%s; the tour appended pcp=0, which overrides\n"
+		       "it: the per-CPU page lists are off for the tour, so every step below is\n"
+		       "the buddy allocator alone. The last section boots your machine as given.)\n\n",
+		       pcp);
+	else
+		printf("(pcp=0 %s: the per-CPU page lists are off for the tour, so every\n"
+		       "step below is the buddy allocator alone; the last section boots the\n"
+		       "machine as given.)\n\n",
+		       pcp ? "as in your machine string" : "was appended");
 	printf("Physical memory is a sparse memfd: frames cost host memory only once touched.\n"
 	       "The memmap (one 32-byte struct page per frame), node and zone structures were\n"
 	       "carved out of the machine's own RAM by the boot allocator, so each zone's\n"
@@ -225,20 +280,30 @@ int kmm_demo_main(int argc, char **argv)
 	kmm_machine_destroy(m);
 
 	section("Per-CPU page lists (pcp)");
-	m = tool_boot(cmdline);
-	if (!m)
-		return 1;
+	rc = tool_boot(&demo_cmd, machine, machine, &m);
+	if (rc)
+		return rc;
+	if (pcp && (!strcmp(pcp, "0") || !strcmp(pcp, "off"))) {
+		printf("Your machine string says pcp=%s: this machine has no per-CPU page lists,\n"
+		       "every order-0 request goes to the buddy lists under zone->lock, as in the\n"
+		       "tour above. Run the demo without pcp=%s to see the lists.\n",
+		       pcp, pcp);
+		kmm_machine_destroy(m);
+		return 0;
+	}
 	kmm_set_log(m, tool_file_sink, stdout);
 	take(m, &s0);
 	p0 = kmm_alloc_pages(m, GFP_KERNEL, 0);
 	take(m, &s1);
 	show_changes(m, &s0, &s1);
-	printf("\nOn \"%s\" order-0..3 requests go through the current CPU's\n"
+	printf("\nOn '%s' order-0..3 requests go through the current CPU's\n"
 	       "page list. It was empty, so one zone-lock hold moved a whole batch of\n"
 	       "pages from the buddy lists to it (rmqueue_bulk) and handed us one: the\n"
 	       "rest sit on the CPU's list, counted in zoneinfo's pagesets, not in\n"
 	       "buddyinfo. Freeing puts the page back on that list (no zone lock), until\n"
-	       "the list passes `high` and a batch goes back to the buddy lists:\n\n",
+	       "the list reaches `high` and pages go back to the buddy lists. As in Linux\n"
+	       "6.18, high tunes itself between high_min and high_max: refills raise it,\n"
+	       "a zone short of memory and kmm_vmstat_refresh() lower it:\n\n",
 	       kmm_machine_cmdline(m));
 	kmm_free_pages(m, p0, 0);
 	{
@@ -249,7 +314,7 @@ int kmm_demo_main(int argc, char **argv)
 		if (tmp) {
 			kmm_report(m, KMM_REPORT_ZONEINFO, tool_file_sink, tmp);
 			rewind(tmp);
-			while (fgets(line, sizeof(line), tmp) && lines < 12) {
+			while (fgets(line, sizeof(line), tmp) && lines < 16) {
 				if (show && strstr(line, "Node"))
 					break; /* the next zone */
 				if (strstr(line, "zone   Normal"))
@@ -257,7 +322,8 @@ int kmm_demo_main(int argc, char **argv)
 				if (show &&
 				    (strstr(line, "zone   Normal") || strstr(line, "pagesets") ||
 				     strstr(line, "cpu:") || strstr(line, "count:") ||
-				     strstr(line, "high:") || strstr(line, "batch:"))) {
+				     strstr(line, "high:") || strstr(line, "batch:") ||
+				     strstr(line, "high_min:") || strstr(line, "high_max:"))) {
 					fputs(line, stdout);
 					lines++;
 				}

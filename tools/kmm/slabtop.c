@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * tools/kmm/slabtop.c - `kmm slabtop [--machine "..."] [--sort KEY]
+ * tools/kmm/slabtop.c - `kmm slabtop [--machine '...'] [--sort KEY]
  * [--lines N] [--alloc N]`: a one-shot slabtop (procps slabtop -o) of a
  * freshly booted machine, its caches sorted by memory (cache size) by
  * default.
@@ -81,52 +81,62 @@ static void workload(kmm_machine *m, long n)
 	}
 }
 
-static int usage(void)
-{
-	fprintf(stderr, "usage: kmm slabtop [--machine \"...\"] [--sort c|o|a|s|l|n] "
-			"[--lines N] [--alloc N]\n"
-			"  --sort   c cache size (default), o objects, a active objects,\n"
-			"           s object size, l slabs, n name\n"
-			"  --lines  print only the first N caches\n"
-			"  --alloc  make N kmalloc allocations of mixed sizes first\n");
-	return 2;
-}
+static const char *machine, *sort_arg;
+static long lines = -1, allocs;
+
+static const char *const sort_keys[] = { "c", "o", "a", "s", "l", "n", NULL };
+
+static const struct tool_opt slabtop_opts[] = {
+	TOOL_OPT_MACHINE(&machine),
+	{ .name = "--sort",
+	  .type = OPT_CHOICE,
+	  .dst = &sort_arg,
+	  .choices = sort_keys,
+	  .metavar = "KEY",
+	  .help = "c cache size (default), o objects, a active objects, s object size, "
+		  "l slabs, n name" },
+	{ .name = "--lines",
+	  .type = OPT_LONG,
+	  .dst = &lines,
+	  .lo = 0,
+	  .hi = 1000000,
+	  .metavar = "N",
+	  .help = "print only the first N caches" },
+	{ .name = "--alloc",
+	  .type = OPT_LONG,
+	  .dst = &allocs,
+	  .lo = 0,
+	  .hi = 100000000,
+	  .metavar = "N",
+	  .help = "first make N kmalloc allocations of mixed sizes (8 B - 8 KiB)" },
+	{ 0 },
+};
+
+static const struct tool_cmd slabtop_cmd = {
+	.name = "kmm slabtop",
+	.synopsis = "[--machine '...'] [--sort KEY] [--lines N] [--alloc N]",
+	.help = "A one-shot slabtop (procps slabtop -o) of a freshly booted machine: the\n"
+		"summary, then one row per slab cache, sorted by cache size by default.\n",
+	.opts = slabtop_opts,
+	.epilog = TOOL_MACHINE_HELP,
+};
 
 int kmm_slabtop_main(int argc, char **argv)
 {
 	static struct kmm_slab_info info[SLABTOP_MAX_CACHES];
 	unsigned long objs = 0, active = 0, slabs = 0, active_slabs = 0;
 	unsigned long size = 0, active_size = 0, min_obj = ~0ul, max_obj = 0;
-	const char *cmdline;
-	long lines = -1, allocs = 0;
-	int bad, n, caches_active = 0;
+	int n, rc, caches_active = 0;
 	kmm_machine *m;
 
-	cmdline = tool_machine_arg(argc, argv, &bad);
-	for (int i = 1; i < argc; i++) {
-		const char *a = argv[i];
-
-		if (!strcmp(a, "--machine")) {
-			i++;
-		} else if (!strncmp(a, "--machine=", 10)) {
-			continue;
-		} else if (!strcmp(a, "--sort") && i + 1 < argc && strlen(argv[i + 1]) == 1 &&
-			   strchr("coasln", argv[i + 1][0])) {
-			sort_key = argv[++i][0];
-		} else if (!strcmp(a, "--lines") && i + 1 < argc) {
-			lines = strtol(argv[++i], NULL, 10);
-		} else if (!strcmp(a, "--alloc") && i + 1 < argc) {
-			allocs = strtol(argv[++i], NULL, 10);
-		} else {
-			fprintf(stderr, "kmm slabtop: unexpected argument '%s'\n", a);
-			return usage();
-		}
-	}
-	if (bad || allocs < 0)
-		return usage();
-	m = tool_boot(cmdline);
-	if (!m)
-		return 1;
+	rc = tool_parse(&slabtop_cmd, argc, argv, NULL, NULL);
+	if (rc)
+		return rc == TOOL_HELP ? 0 : rc;
+	if (sort_arg)
+		sort_key = sort_arg[0];
+	rc = tool_boot(&slabtop_cmd, machine, machine, &m);
+	if (rc)
+		return rc;
 	page_kb = kmm_page_size(m) / 1024;
 	workload(m, allocs);
 	n = kmm_slab_info(m, info, SLABTOP_MAX_CACHES);
@@ -159,14 +169,18 @@ int kmm_slabtop_main(int argc, char **argv)
 	printf(" %-35s: %.2fK / %.2fK / %.2fK\n\n", "Minimum / Average / Maximum Object",
 	       n ? min_obj / 1024.0 : 0.0, objs ? size / 1024.0 / objs : 0.0, max_obj / 1024.0);
 	qsort(info, (size_t)n, sizeof(info[0]), compare);
-	printf("%6s %6s %4s %8s %6s %8s %10s %-23s\n", "OBJS", "ACTIVE", "USE", "OBJ SIZE", "SLABS",
-	       "OBJ/SLAB", "CACHE SIZE", "NAME");
+	/* CPU ARRAY: kmm's per-CPU object array, limit/batchcount (slabinfo shows SLUB's 0s) */
+	printf("%6s %6s %4s %8s %6s %8s %10s %9s %-23s\n", "OBJS", "ACTIVE", "USE", "OBJ SIZE",
+	       "SLABS", "OBJ/SLAB", "CACHE SIZE", "CPU ARRAY", "NAME");
 	for (int i = 0; i < n && (lines < 0 || i < lines); i++) {
 		const struct kmm_slab_info *c = &info[i];
 
-		printf("%6lu %6lu %3.0f%% %7.2fK %6lu %8u %9luK %-23s\n", c->num_objs,
+		char arr[24];
+
+		snprintf(arr, sizeof(arr), "%u/%u", c->limit, c->batchcount);
+		printf("%6lu %6lu %3.0f%% %7.2fK %6lu %8u %9luK %9s %-23s\n", c->num_objs,
 		       c->active_objs, pct(c->active_objs, c->num_objs), c->objsize / 1024.0,
-		       c->num_slabs, c->objperslab, cache_kb(c), c->name);
+		       c->num_slabs, c->objperslab, cache_kb(c), arr, c->name);
 	}
 	kmm_machine_destroy(m);
 	return 0;

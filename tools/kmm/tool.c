@@ -11,31 +11,23 @@ void tool_file_sink(void *ctx, const char *text, size_t len)
 	fwrite(text, 1, len, (FILE *)ctx);
 }
 
-const char *tool_machine_arg(int argc, char **argv, int *bad)
+int tool_boot(const struct tool_cmd *cmd, const char *as_typed, const char *cmdline,
+	      kmm_machine **out)
 {
-	*bad = 0;
-	for (int i = 1; i < argc; i++) {
-		if (!strcmp(argv[i], "--machine")) {
-			if (i + 1 >= argc) {
-				*bad = 1;
-				return NULL;
-			}
-			return argv[i + 1];
-		}
-		if (!strncmp(argv[i], "--machine=", 10))
-			return argv[i] + 10;
-	}
-	return NULL;
-}
+	char err[256] = "";
+	int rc;
 
-kmm_machine *tool_boot(const char *cmdline)
-{
-	kmm_machine *m = NULL;
-	char err[256];
-
-	if (kmm_machine_create(cmdline, &m, err, sizeof(err)) != KMM_OK) {
-		fprintf(stderr, "kmm: bad machine \"%s\": %s\n", cmdline ? cmdline : "", err);
-		return NULL;
+	*out = NULL;
+	rc = kmm_machine_create(cmdline, out, err, sizeof(err));
+	if (rc == KMM_OK)
+		return 0;
+	if (as_typed) {
+		fprintf(stderr, "%s: bad value ", cmd->name);
+		tool_quote(stderr, as_typed);
+		fprintf(stderr, " for --machine: %s\n", err[0] ? err : "refused");
+	} else {
+		fprintf(stderr, "%s: the default machine '%s' did not boot: %s\n", cmd->name,
+			KMM_DEFAULT_CMDLINE, err[0] ? err : "refused");
 	}
-	return m;
+	return rc == KMM_EINVAL ? TOOL_USAGE : 1;
 }

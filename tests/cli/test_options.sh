@@ -1,0 +1,131 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: MIT
+# tests/cli/test_options.sh - every subcommand parses its options alike
+# (tools/kmm/opts.c): help on stdout with exit 0, unknown options and bad
+# values refused naming the option and quoting the value (exit 2, nothing on
+# stdout), a repeated option refused, help examples in single quotes.
+. "$(dirname "$0")/lib.sh"
+
+for sub in demo stat slabtop bench; do
+	for h in -h --help; do
+		run "$sub" "$h"
+		expect_rc 0
+		expect_out "usage: kmm $sub"
+		expect_out "--machine '...'"
+		expect_err_empty
+	done
+	run help "$sub"
+	expect_rc 0
+	expect_out "usage: kmm $sub"
+	# help wins wherever it is on the line
+	run "$sub" --machine mem=1G --help
+	expect_rc 0
+	expect_out "usage: kmm $sub"
+	# examples use single quotes: "memmap=64M$1G" would lose its $1 in a shell
+	run "$sub" --help
+	expect_out "'mem=8G nr_cpus=4 numa=fake=2 memmap=64M\$1G'"
+	expect_no_out "\"mem=8G"
+
+	run "$sub" --bogus
+	expect_usage_error "kmm $sub: unknown option '--bogus'"
+	run "$sub" --bogus=1
+	expect_usage_error "unknown option '--bogus=1'"
+	run "$sub" -x
+	expect_usage_error "unknown option '-x'"
+	run "$sub" --machine
+	expect_usage_error "option --machine needs a value"
+	run "$sub" --machine 'mem=1G' --machine 'mem=2G'
+	expect_usage_error "option --machine given twice ('mem=1G', then 'mem=2G')"
+	run "$sub" --machine=mem=1G --machine mem=1G
+	expect_usage_error "given twice"
+done
+
+run --help
+expect_rc 0
+expect_out "usage: kmm COMMAND"
+expect_out "'mem=8G nr_cpus=4 numa=fake=2 memmap=64M\$1G'"
+expect_no_out '"mem=8G'
+run help
+expect_rc 0
+expect_out "usage: kmm COMMAND"
+run
+expect_rc 2
+expect_out_empty
+run bogus
+expect_usage_error "kmm: unknown command 'bogus'"
+
+# the demo no longer ignores what it does not understand
+run demo extra
+expect_usage_error "kmm demo: unexpected argument 'extra'"
+
+# stat
+run stat
+expect_rc 0
+expect_out "buddyinfo"
+expect_out "slabinfo"
+run stat --machine 'mem=foo'
+expect_usage_error "bad value 'mem=foo' for --machine"
+run stat nosuchreport
+expect_usage_error "kmm stat: unknown report 'nosuchreport'"
+run stat buddyinfo zoneinfo
+expect_usage_error "unexpected argument 'zoneinfo'"
+run stat buddyinfo --machine 'mem=1G'
+expect_rc 0
+expect_out "Node 0, zone      DMA"
+
+# slabtop: the value is blamed, not the option
+run slabtop --sort z
+expect_usage_error "kmm slabtop: bad value 'z' for --sort (expected c, o, a, s, l or n)"
+run slabtop --sort=cc
+expect_usage_error "bad value 'cc' for --sort"
+run slabtop --sort
+expect_usage_error "option --sort needs a value"
+run slabtop --lines x
+expect_usage_error "bad value 'x' for --lines"
+run slabtop --lines 3x
+expect_usage_error "bad value '3x' for --lines"
+run slabtop --lines -1
+expect_usage_error "bad value '-1' for --lines"
+run slabtop --alloc many
+expect_usage_error "bad value 'many' for --alloc"
+run slabtop --sort n --lines 3
+expect_rc 0
+expect_err_empty
+check
+rows=$(sed -n '/^  *OBJS/,$p' "$TMP/out" | tail -n +2 | wc -l)
+[ "$rows" -eq 3 ] || fail "--lines 3 printed $rows cache rows"
+run slabtop --sort=o --alloc 200 --lines=1
+expect_rc 0
+expect_out "CACHE SIZE"
+
+# bench
+run bench
+expect_usage_error "kmm bench: missing argument"
+run bench nosuchsuite
+expect_usage_error "kmm bench: unknown suite 'nosuchsuite'"
+run bench zones --threads 0
+expect_usage_error "bad value '0' for --threads"
+run bench zones --threads two
+expect_usage_error "bad value 'two' for --threads"
+run bench zones --seconds abc
+expect_usage_error "bad value 'abc' for --seconds"
+run bench zones --seconds 0
+expect_usage_error "bad value '0' for --seconds"
+run bench zones --reps 2
+expect_usage_error "bad value '2' for --reps"
+run bench zones --json=yes
+expect_usage_error "option --json takes no value"
+run bench zones --json --json
+expect_usage_error "option --json given twice"
+run bench zones --json --markdown
+expect_usage_error "--json and --markdown exclude each other"
+run bench zones pages
+expect_usage_error "unexpected argument 'pages'"
+run bench list --machine 'mem=foo'
+expect_usage_error "bad value 'mem=foo' for --machine"
+run bench list
+expect_rc 0
+expect_out "pages"
+expect_out "slab"
+
+finish

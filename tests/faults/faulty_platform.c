@@ -1,0 +1,122 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * tests/faults/faulty_platform.c - the POSIX platform with failures on demand.
+ *
+ * Every kmm_os_* call that can fail on a real host goes through a wrapper
+ * here that counts it and, when asked, fails the N-th such call the way the
+ * host would (an error code or NULL). The wrappers also keep the books of
+ * what the host handed out - physical-memory objects and address space - so
+ * a test can prove that a machine whose boot failed gave every byte and every
+ * descriptor back, and that one that booted and was destroyed did too.
+ *
+ * Built only into tests/faults/test_host_faults (with the kmm core objects),
+ * never into libkmm. The real implementations are posix.c's, renamed.
+ */
+#define kmm_os_phys_create real_kmm_os_phys_create
+#define kmm_os_phys_destroy real_kmm_os_phys_destroy
+#define kmm_os_phys_map real_kmm_os_phys_map
+#define kmm_os_reserve real_kmm_os_reserve
+#define kmm_os_unmap real_kmm_os_unmap
+#define kmm_os_thread_create real_kmm_os_thread_create
+#define kmm_os_thread_join real_kmm_os_thread_join
+#include "platform/posix.c"
+#undef kmm_os_phys_create
+#undef kmm_os_phys_destroy
+#undef kmm_os_phys_map
+#undef kmm_os_reserve
+#undef kmm_os_unmap
+#undef kmm_os_thread_create
+#undef kmm_os_thread_join
+
+#include "faulty_platform.h"
+
+struct host_faults host_faults;
+
+/* True when this call is the one to fail. */
+static int fault_here(enum host_call call)
+{
+	unsigned long n = __atomic_add_fetch(&host_faults.calls, 1, __ATOMIC_RELAXED);
+
+	host_faults.calls_of[call]++;
+	if (host_faults.fail_at && n == host_faults.fail_at) {
+		host_faults.failed_call = call;
+		return 1;
+	}
+	return 0;
+}
+
+int kmm_os_phys_create(uint64_t size, intptr_t *handle);
+void kmm_os_phys_destroy(intptr_t handle);
+void *kmm_os_phys_map(intptr_t handle, uint64_t offset, size_t size, void *at);
+void *kmm_os_reserve(size_t size);
+void kmm_os_unmap(void *addr, size_t size);
+int kmm_os_thread_create(kmm_os_thread *thread, const char *name, void (*fn)(void *arg), void *arg);
+void kmm_os_thread_join(kmm_os_thread thread);
+
+/* Threads: refused on demand (fail_threads), counted until joined. */
+int kmm_os_thread_create(kmm_os_thread *thread, const char *name, void (*fn)(void *arg), void *arg)
+{
+	int ret;
+
+	__atomic_add_fetch(&host_faults.thread_creates, 1, __ATOMIC_RELAXED);
+	if (__atomic_load_n(&host_faults.fail_threads, __ATOMIC_RELAXED))
+		return -EAGAIN;
+	ret = real_kmm_os_thread_create(thread, name, fn, arg);
+	if (ret == 0)
+		__atomic_add_fetch(&host_faults.live_threads, 1, __ATOMIC_RELAXED);
+	return ret;
+}
+
+void kmm_os_thread_join(kmm_os_thread thread)
+{
+	real_kmm_os_thread_join(thread);
+	__atomic_sub_fetch(&host_faults.live_threads, 1, __ATOMIC_RELAXED);
+}
+
+int kmm_os_phys_create(uint64_t size, intptr_t *handle)
+{
+	int ret;
+
+	if (fault_here(HOST_PHYS_CREATE))
+		return -ENOMEM;
+	ret = real_kmm_os_phys_create(size, handle);
+	if (ret == 0)
+		host_faults.live_objects++;
+	return ret;
+}
+
+void kmm_os_phys_destroy(intptr_t handle)
+{
+	host_faults.live_objects--;
+	real_kmm_os_phys_destroy(handle);
+}
+
+void *kmm_os_phys_map(intptr_t handle, uint64_t offset, size_t size, void *at)
+{
+	void *p;
+
+	if (fault_here(HOST_PHYS_MAP))
+		return NULL;
+	p = real_kmm_os_phys_map(handle, offset, size, at);
+	if (p && !at) /* a fixed mapping replaces part of a reservation */
+		host_faults.live_bytes += (long)size;
+	return p;
+}
+
+void *kmm_os_reserve(size_t size)
+{
+	void *p;
+
+	if (fault_here(HOST_RESERVE))
+		return NULL;
+	p = real_kmm_os_reserve(size);
+	if (p)
+		host_faults.live_bytes += (long)size;
+	return p;
+}
+
+void kmm_os_unmap(void *addr, size_t size)
+{
+	host_faults.live_bytes -= (long)size;
+	real_kmm_os_unmap(addr, size);
+}

@@ -1,0 +1,273 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * tests/faults/test_host_faults.c - every host failure at boot is a clean
+ * error, and a machine is either fully booted or fully torn down.
+ *
+ * Linked with the fault-injecting platform (faulty_platform.c) instead of
+ * posix.c. For each machine shape the test first counts the failable host
+ * calls of a good boot, then boots again failing the 1st, the 2nd, ... the
+ * last of them. Each boot must either fail with a KMM_E* code and a message,
+ * or (when the failed call was optional) boot a machine that kmm_check finds
+ * whole; either way, once it is gone, the ledger of host resources (memfds,
+ * reserved and mapped bytes) must be back at zero.
+ *
+ * A second group makes the host itself refuse, in a child process: a
+ * machine larger than the address space, a memfd that cannot grow
+ * (RLIMIT_FSIZE), and vm.max_map_count exhausted.
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <setjmp.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/resource.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+
+#include <kmm/kmm.h>
+#include <kmm/reclaim.h>
+
+#include "faulty_platform.h"
+
+static const char *const shapes[] = {
+	"mem=64M nr_cpus=1",
+	"mem=4G nr_cpus=2",
+	"mem=2G nr_cpus=4 numa=fake=2",
+	"mem=1G nr_cpus=2 highmem=256M movablecore=128M",
+	"mem=512M nr_cpus=2 page_size=64K",
+	"mem=64G nr_cpus=2 memmap=64M$1G",
+};
+
+static char logbuf[4096];
+static size_t loglen;
+
+static void quiet_sink(void *ctx, const char *text, size_t len)
+{
+	(void)ctx;
+	if (loglen + len < sizeof(logbuf)) {
+		memcpy(logbuf + loglen, text, len);
+		loglen += len;
+	}
+}
+
+static void assert_ledger_clear(const char *shape, unsigned long n)
+{
+	if (host_faults.live_threads != 0)
+		fail_msg("'%s', failing call %lu: %ld threads not joined", shape, n,
+			 host_faults.live_threads);
+	if (host_faults.live_objects != 0 || host_faults.live_bytes != 0)
+		fail_msg("'%s', failing call %lu: %ld memfds and %ld bytes of address space "
+			 "left behind",
+			 shape, n, host_faults.live_objects, host_faults.live_bytes);
+}
+
+/* Boot with call `n` failing (0: none); returns 1 when the machine booted. */
+static int boot_once(const char *shape, unsigned long n)
+{
+	char err[256] = "";
+	kmm_machine *m = NULL;
+	int ret;
+
+	host_faults_reset(n);
+	ret = kmm_machine_create(shape, &m, err, sizeof(err));
+	if (ret != KMM_OK) {
+		if (n == 0)
+			fail_msg("'%s' does not boot: %s", shape, err);
+		assert_true(ret < 0);
+		assert_null(m);
+		if (err[0] == '\0')
+			fail_msg("'%s', failing call %lu: error %d without a message", shape, n, ret);
+		assert_ledger_clear(shape, n);
+		return 0;
+	}
+	assert_non_null(m);
+	kmm_set_log(m, quiet_sink, NULL);
+	if (kmm_check(m) != 0)
+		fail_msg("'%s', failing call %lu: booted but kmm_check fails", shape, n);
+	kmm_machine_destroy(m);
+	assert_ledger_clear(shape, n);
+	return 1;
+}
+
+static void test_every_boot_call_fails_cleanly(void **state)
+{
+	(void)state;
+	for (size_t s = 0; s < sizeof(shapes) / sizeof(shapes[0]); s++) {
+		unsigned long calls, failed = 0;
+
+		assert_int_equal(boot_once(shapes[s], 0), 1);
+		calls = host_faults.calls;
+		assert_true(calls >= 2); /* at least the memfd and its mapping */
+		for (unsigned long n = 1; n <= calls; n++)
+			failed += !boot_once(shapes[s], n);
+		/* Every failable call at boot is needed: each failure is a failed boot. */
+		if (failed != calls)
+			fail_msg("'%s': only %lu of %lu host failures stopped the boot", shapes[s],
+				 failed, calls);
+		printf("'%s': %lu host calls, each failure a clean error\n", shapes[s], calls);
+	}
+}
+
+/* The message for a failing memfd names what was refused. */
+static void test_messages_name_the_refusal(void **state)
+{
+	char err[256];
+	kmm_machine *m = NULL;
+
+	(void)state;
+	host_faults_reset(1); /* the first call: the physical memory object */
+	assert_int_equal(kmm_machine_create("mem=1G", &m, err, sizeof(err)), KMM_ENOMEM);
+	assert_int_equal(host_faults.failed_call, HOST_PHYS_CREATE);
+	assert_non_null(strstr(err, "physical memory"));
+	host_faults_reset(2); /* its mapping */
+	assert_int_not_equal(kmm_machine_create("mem=1G", &m, err, sizeof(err)), KMM_OK);
+	assert_int_equal(host_faults.failed_call, HOST_PHYS_MAP);
+	assert_non_null(strstr(err, "map"));
+	host_faults_reset(0);
+}
+
+/* Run fn in a child; the child's exit status is its verdict (0 = passed). */
+static void in_child(void (*fn)(void))
+{
+	pid_t pid = fork();
+	int status;
+
+	assert_true(pid >= 0);
+	if (pid == 0) {
+		fn();
+		_exit(0);
+	}
+	assert_int_equal(waitpid(pid, &status, 0), pid);
+	if (!WIFEXITED(status) || WEXITSTATUS(status) != 0)
+		fail_msg("the child failed (status %#x)", status);
+}
+
+static void child_expect_error(const char *cmdline, const char *needle)
+{
+	char err[256] = "";
+	kmm_machine *m = NULL;
+	int ret;
+
+	host_faults_reset(0);
+	ret = kmm_machine_create(cmdline, &m, err, sizeof(err));
+	if (ret == KMM_OK || !strstr(err, needle) || host_faults.live_objects ||
+	    host_faults.live_bytes) {
+		fprintf(stderr, "'%s': ret %d, err '%s', %ld memfds, %ld bytes left\n", cmdline,
+			ret, err, host_faults.live_objects, host_faults.live_bytes);
+		_exit(1);
+	}
+	printf("'%s' refused: %s\n", cmdline, err);
+	fflush(stdout);
+}
+
+/* 2^32 frames of 64 KiB: 256 TiB, more than x86_64's 128 TiB of user space. */
+static void child_bigger_than_address_space(void)
+{
+	child_expect_error("mem=255T page_size=64K nr_cpus=1", "cannot map");
+}
+
+static void child_memfd_cannot_grow(void)
+{
+	struct rlimit rl = {1 << 20, 1 << 20};
+
+	signal(SIGXFSZ, SIG_IGN);
+	if (setrlimit(RLIMIT_FSIZE, &rl) != 0)
+		_exit(2);
+	child_expect_error("mem=1G nr_cpus=1", "cannot create");
+}
+
+/* Fill the process's map count with one-page mappings that cannot merge. */
+static void child_map_count_exhausted(void)
+{
+	size_t page = (size_t)sysconf(_SC_PAGESIZE);
+	char *p;
+	long n = 0;
+
+	for (;;) {
+		p = mmap(NULL, page, n & 1 ? PROT_READ : PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS,
+			 -1, 0);
+		if (p == MAP_FAILED)
+			break;
+		n++;
+	}
+	if (errno != ENOMEM || n < 1000)
+		_exit(3);
+	/* A NUMA machine needs several mappings: the memfd and each node's memmap. */
+	child_expect_error("mem=2G nr_cpus=2 numa=fake=2", "cannot");
+}
+
+static void test_host_refusals(void **state)
+{
+	(void)state;
+	in_child(child_bigger_than_address_space);
+	in_child(child_memfd_cannot_grow);
+	in_child(child_map_count_exhausted);
+}
+
+/*
+ * A host that refuses threads: the machine boots without kswapd and without
+ * free page reporting (docs/reclaim.md), reclaims directly, and every
+ * thread of a machine that had them is joined at destroy.
+ */
+static void test_threads_refused(void **state)
+{
+	struct kmm_kswapd_info ki;
+	char err[256] = "";
+	kmm_machine *m = NULL;
+	struct page **held;
+	long n = 0, max;
+
+	(void)state;
+	host_faults_reset(0);
+	assert_int_equal(kmm_machine_create("mem=64M nr_cpus=2", &m, err, sizeof(err)), KMM_OK);
+	assert_true(host_faults.thread_creates > 0); /* kswapd0 and page_reporting */
+	assert_int_equal(host_faults.live_threads, host_faults.thread_creates);
+	assert_int_equal(kmm_kswapd_info(m, 0, &ki), KMM_OK);
+	assert_true(ki.running);
+	kmm_machine_destroy(m);
+	assert_ledger_clear("mem=64M nr_cpus=2", 0);
+
+	host_faults_reset(0);
+	host_faults.fail_threads = 1;
+	m = NULL;
+	assert_int_equal(kmm_machine_create("mem=64M nr_cpus=2", &m, err, sizeof(err)), KMM_OK);
+	kmm_set_log(m, quiet_sink, NULL);
+	assert_true(host_faults.thread_creates > 0);
+	assert_int_equal(host_faults.live_threads, 0);
+	assert_int_equal(kmm_kswapd_info(m, 0, &ki), KMM_OK);
+	assert_false(ki.running);
+	/* allocating everything still works (direct reclaim only) and nothing is lost */
+	max = 64l << 20 >> 12;
+	held = calloc((size_t)max, sizeof(*held));
+	assert_non_null(held);
+	while (n < max && (held[n] = kmm_alloc_pages(m, KMM_GFP_KERNEL | KMM_GFP_NORETRY |
+								KMM_GFP_NOWARN, 0)))
+		n++;
+	assert_true(n > max / 2);
+	assert_int_equal(kmm_check(m), 0);
+	while (n > 0)
+		kmm_free_pages(m, held[--n], 0);
+	free(held);
+	assert_int_equal(kmm_check(m), 0);
+	kmm_machine_destroy(m);
+	assert_ledger_clear("mem=64M nr_cpus=2", 0);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_every_boot_call_fails_cleanly),
+		cmocka_unit_test(test_messages_name_the_refusal),
+		cmocka_unit_test(test_host_refusals),
+		cmocka_unit_test(test_threads_refused),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}

@@ -1,0 +1,318 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * tests/test_deferred.c - deferred struct page init: what boot leaves
+ * uninitialized (Linux's rule: every zone below a node's highest one whole,
+ * the highest one from its second section on), the memmap memory that is
+ * therefore never touched, allocations that grow a zone on demand, threads
+ * that grow it at once, lookups and reports that finish the work, the
+ * checker's view of the deferred state, and a machine that, once whole,
+ * equals the same machine booted with deferred_struct_page_init=0 in every
+ * zone's present, managed, free and watermark figures.
+ */
+#define _GNU_SOURCE
+#include "kmm_test.h"
+
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "page/deferred.h"
+#include "page/internal.h"
+
+static struct test_log log_;
+
+#define SECTION_PAGES (1ul << 15)
+#define NO_DEFERRED (~0ul)
+
+static long resident_kb(void)
+{
+	long pages = 0, rss = 0;
+	FILE *f = fopen("/proc/self/statm", "r");
+
+	if (f) {
+		if (fscanf(f, "%ld %ld", &pages, &rss) != 2)
+			rss = 0;
+		fclose(f);
+	}
+	return rss * (sysconf(_SC_PAGESIZE) / 1024);
+}
+
+static struct zone *top_zone(kmm_machine *m, int nid)
+{
+	for (int z = KMM_NR_ZONES - 1; z >= 0; z--)
+		if (m->node_data[nid]->node_zones[z].present_pages)
+			return &m->node_data[nid]->node_zones[z];
+	return NULL;
+}
+
+/* Boot follows Linux's defer_init rule, node by node. */
+static void test_boot_defers_the_top_zone(void **state)
+{
+	kmm_machine *m = test_boot("mem=8G nr_cpus=2 numa=fake=4", &log_);
+
+	(void)state;
+	assert_true(kmm_deferred_pages(m) > 0);
+	for (int n = 0; n < kmm_nr_nodes(m); n++) {
+		struct pglist_data *pgdat = m->node_data[n];
+		struct zone *top = top_zone(m, n);
+		unsigned long fdp = pgdat->first_deferred_pfn;
+
+		assert_non_null(top);
+		/* 2 GiB per node: the top zone is more than a section, so it defers */
+		assert_true(fdp != NO_DEFERRED);
+		assert_int_equal(fdp % SECTION_PAGES, 0);
+		assert_true(fdp > top->zone_start_pfn + SECTION_PAGES);
+		assert_true(fdp <= top->zone_start_pfn + 2 * SECTION_PAGES + SECTION_PAGES);
+		assert_true(top->deferred_pages > 0);
+		/* lower zones are whole */
+		for (int z = 0; z < KMM_NR_ZONES; z++) {
+			struct zone *zone = &pgdat->node_zones[z];
+
+			if (zone != top)
+				assert_int_equal(zone->deferred_pages, 0);
+		}
+		/* the deferred descriptors are untouched memory */
+		assert_int_equal(pfn_to_page(m, fdp)->flags, 0);
+		assert_int_equal(pfn_to_page(m, zone_end_pfn(top) - 1)->flags, 0);
+	}
+	assert_consistent(m, &log_);
+	kmm_machine_destroy(m);
+}
+
+/* mem=64G: the memmap (512 MiB) is mostly never touched. */
+static void test_resident_memory_follows_use(void **state)
+{
+	long before = resident_kb(), after_boot, after_full;
+	kmm_machine *m = test_boot("mem=64G nr_cpus=2", &log_);
+
+	(void)state;
+	after_boot = resident_kb();
+	kmm_deferred_init_all(m);
+	after_full = resident_kb();
+	printf("mem=64G: %ld KiB resident after boot, %ld KiB once every descriptor is "
+	       "written\n",
+	       after_boot - before, after_full - before);
+	/* 3 GiB of lowmem zones are whole at boot (24 MiB of memmap); 64G needs 512 MiB */
+	assert_true(after_boot - before < 96 * 1024);
+	assert_true(after_full - before > 400 * 1024);
+	assert_int_equal(kmm_deferred_pages(m), 0);
+	kmm_machine_destroy(m);
+}
+
+/* Taking more than boot initialized grows the zone, a section at a time. */
+static void test_allocation_grows_the_zone(void **state)
+{
+	kmm_machine *m = test_boot("mem=4G nr_cpus=1", &log_);
+	struct zone *normal = &m->node_data[0]->node_zones[KMM_ZONE_NORMAL];
+	unsigned long deferred = normal->deferred_pages, managed = normal->managed_pages;
+	unsigned long want = managed + 3 * SECTION_PAGES, got = 0;
+	struct page **pages = test_malloc(want * sizeof(*pages));
+
+	(void)state;
+	assert_true(deferred > 3 * SECTION_PAGES);
+	for (; got < want; got++) {
+		pages[got] = kmm_alloc_pages_node(m, 0, GFP_KERNEL, 0);
+		if (!pages[got])
+			break;
+	}
+	assert_int_equal(got, want);
+	assert_true(normal->managed_pages >= managed + 2 * SECTION_PAGES);
+	assert_int_equal(normal->managed_pages + normal->deferred_pages, managed + deferred);
+	assert_consistent(m, &log_);
+	for (unsigned long i = 0; i < got; i++)
+		kmm_free_pages(m, pages[i], 0);
+	test_free(pages);
+	assert_consistent(m, &log_);
+	kmm_machine_destroy(m);
+}
+
+struct grower {
+	kmm_machine *m;
+	int id;
+	unsigned long allocated;
+};
+
+static void *grow_thread(void *arg)
+{
+	struct grower *g = arg;
+	enum { N = 20000 };
+	struct page **pages = malloc(N * sizeof(*pages));
+	uint64_t seed = (uint64_t)g->id * 7919 + 3;
+
+	for (int round = 0; round < 4; round++) {
+		int n = 0;
+
+		for (; n < N; n++) {
+			unsigned order = (unsigned)(test_rand(&seed) % 3);
+
+			pages[n] = kmm_alloc_pages(g->m, GFP_KERNEL | __GFP_COMP, order);
+			if (!pages[n])
+				break;
+			*(uint64_t *)kmm_page_address(g->m, pages[n]) = (uint64_t)(uintptr_t)pages[n];
+			g->allocated += 1ul << order;
+		}
+		for (int i = 0; i < n; i++) {
+			assert_true(*(uint64_t *)kmm_page_address(g->m, pages[i]) ==
+				    (uint64_t)(uintptr_t)pages[i]);
+			kmm_free_pages(g->m, pages[i], kmm_compound_order(g->m, pages[i]));
+		}
+	}
+	free(pages);
+	return NULL;
+}
+
+/* Threads allocating at once race to grow the same zone: nothing is lost. */
+static void test_threads_grow_concurrently(void **state)
+{
+	kmm_machine *m = test_boot("mem=6G nr_cpus=2 pcp=1", &log_);
+	struct grower g[3];
+	pthread_t t[3];
+	unsigned long before = kmm_deferred_pages(m);
+
+	(void)state;
+	for (int i = 0; i < 3; i++) {
+		g[i] = (struct grower){ m, i, 0 };
+		assert_int_equal(pthread_create(&t[i], NULL, grow_thread, &g[i]), 0);
+	}
+	/* kmm_check runs during the growth too: the deferred state is always whole */
+	int problems = 0;
+
+	for (int i = 0; i < 5; i++)
+		problems += kmm_check(m);
+	for (int i = 0; i < 3; i++)
+		pthread_join(t[i], NULL);
+	if (problems)
+		fail_msg("kmm_check during growth: %s", log_.buf);
+	assert_true(kmm_deferred_pages(m) < before);
+	assert_consistent(m, &log_);
+	kmm_machine_destroy(m);
+}
+
+/* Once whole, a deferred machine is the machine booted without deferral. */
+static void test_whole_machine_equals_undeferred(void **state)
+{
+	static const char *const shapes[][2] = {
+		{ "mem=24G nr_cpus=2", "mem=24G nr_cpus=2 deferred_struct_page_init=0" },
+		{ "mem=8G nr_cpus=2 numa=fake=2 movablecore=1G",
+		  "mem=8G nr_cpus=2 numa=fake=2 movablecore=1G deferred_struct_page_init=0" },
+		{ "mem=2G nr_cpus=1 highmem=1G", "mem=2G nr_cpus=1 highmem=1G deferred_struct_page_init=0" },
+	};
+
+	(void)state;
+	for (size_t s = 0; s < sizeof(shapes) / sizeof(shapes[0]); s++) {
+		kmm_machine *a = test_boot(shapes[s][0], &log_);
+		kmm_machine *b = test_boot(shapes[s][1], &log_);
+
+		assert_true(kmm_deferred_pages(a) > 0);
+		assert_int_equal(kmm_deferred_pages(b), 0);
+		/* watermarks are final from the start */
+		for (int n = 0; n < kmm_nr_nodes(a); n++)
+			for (int z = 0; z < KMM_NR_ZONES; z++) {
+				struct zone *za = &a->node_data[n]->node_zones[z];
+				struct zone *zb = &b->node_data[n]->node_zones[z];
+
+				for (int w = 0; w < NR_WMARK; w++)
+					assert_int_equal(za->_watermark[w], zb->_watermark[w]);
+				for (int r = 0; r < KMM_NR_ZONES; r++)
+					assert_int_equal(za->lowmem_reserve[r], zb->lowmem_reserve[r]);
+				assert_int_equal(za->pcp_batch, zb->pcp_batch);
+				assert_int_equal(za->pcp_high_min, zb->pcp_high_min);
+				assert_int_equal(za->pcp_high_max, zb->pcp_high_max);
+			}
+		kmm_deferred_init_all(a);
+		assert_int_equal(kmm_deferred_pages(a), 0);
+		assert_int_equal(a->totalram_pages, b->totalram_pages);
+		for (int n = 0; n < kmm_nr_nodes(a); n++)
+			for (int z = 0; z < KMM_NR_ZONES; z++) {
+				struct zone *za = &a->node_data[n]->node_zones[z];
+				struct zone *zb = &b->node_data[n]->node_zones[z];
+				unsigned long ca[KMM_NR_ORDERS], cb[KMM_NR_ORDERS];
+
+				assert_int_equal(za->present_pages, zb->present_pages);
+				assert_int_equal(za->managed_pages, zb->managed_pages);
+				assert_int_equal(kmm_zone_free_pages(a, n, z), kmm_zone_free_pages(b, n, z));
+				if (!za->present_pages)
+					continue;
+				kmm_zone_free_blocks(a, n, z, ca);
+				kmm_zone_free_blocks(b, n, z, cb);
+				assert_memory_equal(ca, cb, sizeof(ca));
+			}
+		assert_consistent(a, &log_);
+		kmm_machine_destroy(a);
+		kmm_machine_destroy(b);
+	}
+}
+
+/* Lookups and reports see the machine whole. */
+static void test_lookups_and_reports_finish_the_work(void **state)
+{
+	kmm_machine *m = test_boot("mem=4G nr_cpus=1", &log_);
+	struct zone *normal = &m->node_data[0]->node_zones[KMM_ZONE_NORMAL];
+	unsigned long last = zone_end_pfn(normal) - 1, fdp = m->node_data[0]->first_deferred_pfn;
+	struct page *p;
+	char *r;
+
+	(void)state;
+	assert_true(fdp < last);
+	p = kmm_pfn_to_page(m, fdp);
+	assert_non_null(p);
+	/* its section is initialized now: a free page of zone Normal */
+	assert_int_equal(kmm_page_zonenum(m, p), KMM_ZONE_NORMAL);
+	assert_true(m->node_data[0]->first_deferred_pfn > fdp);
+	assert_true(kmm_deferred_pages(m) > 0);
+	r = test_report(m, KMM_REPORT_ZONEINFO);
+	free(r);
+	assert_int_equal(kmm_deferred_pages(m), 0);
+	assert_int_equal(m->node_data[0]->first_deferred_pfn, NO_DEFERRED);
+	assert_consistent(m, &log_);
+	kmm_machine_destroy(m);
+}
+
+/* kmm_check notices a deferred state that lies. */
+static void test_check_sees_a_wrong_deferred_count(void **state)
+{
+	kmm_machine *m = test_boot("mem=4G nr_cpus=1", &log_);
+	struct zone *normal = &m->node_data[0]->node_zones[KMM_ZONE_NORMAL];
+
+	(void)state;
+	test_log_clear(&log_);
+	normal->deferred_pages++;
+	assert_int_equal(kmm_check(m), 1);
+	assert_true(test_log_contains(&log_, "deferred pages counted"));
+	normal->deferred_pages--;
+	assert_int_equal(kmm_check(m), 0);
+	kmm_machine_destroy(m);
+}
+
+/* The key reads back, and off means whole at boot. */
+static void test_machine_key(void **state)
+{
+	kmm_machine *m = test_boot("mem=4G deferred_struct_page_init=0", &log_);
+
+	(void)state;
+	assert_string_equal(kmm_machine_cmdline(m), "mem=4G nr_cpus=1 deferred_struct_page_init=0");
+	assert_int_equal(kmm_deferred_pages(m), 0);
+	kmm_machine_destroy(m);
+	m = test_boot("mem=4G", &log_);
+	assert_string_equal(kmm_machine_cmdline(m), "mem=4G nr_cpus=1");
+	assert_true(kmm_deferred_pages(m) > 0);
+	kmm_machine_destroy(m);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_boot_defers_the_top_zone),
+		cmocka_unit_test(test_resident_memory_follows_use),
+		cmocka_unit_test(test_allocation_grows_the_zone),
+		cmocka_unit_test(test_threads_grow_concurrently),
+		cmocka_unit_test(test_whole_machine_equals_undeferred),
+		cmocka_unit_test(test_lookups_and_reports_finish_the_work),
+		cmocka_unit_test(test_check_sees_a_wrong_deferred_count),
+		cmocka_unit_test(test_machine_key),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
