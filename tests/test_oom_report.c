@@ -116,7 +116,7 @@ static void test_oom_report_layout(void **state)
 			  "kB free_pcp:" U "kB local_pcp:" U "kB free_cma:" U "kB$"));
 	sscanf(lines[i++], "Node 0 DMA32 free:%lukB", &zone_free_kb);
 	assert_int_equal(zone_free_kb, free_sum * 4);
-	assert_true(match(lines[i++], "^lowmem_reserve\\[\\]:( " U "){5}$"));
+	assert_true(match(lines[i++], "^lowmem_reserve\\[\\]:( " U "){6}$"));
 	/* "Node 0 DMA32: 3*4kB (UME) 1*8kB (M) 0*16kB ... = 12kB" */
 	assert_true(match(lines[i], "^Node 0 DMA32: (" U "\\*" U "kB (\\([UMEHI]+\\) )?){11}= " U "kB$"));
 	{

@@ -226,6 +226,31 @@ struct posix_thread_start {
 	char name[16];
 };
 
+/*
+ * glibc 2.34 moved the pthread functions into libc with a new symbol
+ * version; bind the versions every glibc since the baseline
+ * (docs/building.md) exports, so libkmm.so still loads there. Not in
+ * sanitizer builds, whose interceptors take the unversioned names.
+ */
+#if defined(__GLIBC__) && !defined(__SANITIZE_ADDRESS__) && !defined(__SANITIZE_THREAD__)
+#if defined(__has_feature)
+#if __has_feature(address_sanitizer) || __has_feature(thread_sanitizer)
+#define KMM_POSIX_NO_SYMVER
+#endif
+#endif
+#ifndef KMM_POSIX_NO_SYMVER
+#if defined(__x86_64__)
+__asm__(".symver pthread_create,pthread_create@GLIBC_2.2.5");
+__asm__(".symver pthread_join,pthread_join@GLIBC_2.2.5");
+__asm__(".symver pthread_setname_np,pthread_setname_np@GLIBC_2.12");
+#elif defined(__aarch64__)
+__asm__(".symver pthread_create,pthread_create@GLIBC_2.17");
+__asm__(".symver pthread_join,pthread_join@GLIBC_2.17");
+__asm__(".symver pthread_setname_np,pthread_setname_np@GLIBC_2.17");
+#endif
+#endif
+#endif
+
 static void *posix_thread_main(void *p)
 {
 	struct posix_thread_start st = *(struct posix_thread_start *)p;
