@@ -421,14 +421,37 @@ struct kmem_cache *kmm_kmem_cache_create(kmm_machine *m, const char *name, unsig
 
 /* ---- shrinking ---------------------------------------------------------------- */
 
+/* Pages of slabs the cache holds on all nodes (each node under its list_lock). */
+static unsigned long cache_slab_pages(struct kmem_cache *s)
+{
+	struct kmm_machine *m = s->m;
+	unsigned long slabs = 0;
+
+	for (int nid = 0; nid < m->nr_nodes; nid++) {
+		struct kmem_cache_node *n = get_node(s, nid);
+
+		kmm_spin_lock(&n->list_lock);
+		slabs += n->nr_partial + n->nr_full + n->nr_free + n->nr_rcu;
+		kmm_spin_unlock(&n->list_lock);
+	}
+	return slabs << s->order;
+}
+
+/*
+ * The pages given back: the array flush may already discard slabs it
+ * empties (the min_partial trim), so what came back is measured.
+ */
 unsigned long __kmem_cache_shrink(struct kmem_cache *s, bool wait)
 {
+	unsigned long before = cache_slab_pages(s), after;
 	struct page_list release;
 
 	drain_arrays(s, wait);
 	page_list_init(&release);
 	node_release_empty(s, &release);
-	return discard_slab_list(s, &release);
+	discard_slab_list(s, &release);
+	after = cache_slab_pages(s);
+	return before > after ? before - after : 0;
 }
 
 unsigned long kmm_kmem_cache_shrink(kmm_machine *m, struct kmem_cache *s)
