@@ -50,7 +50,7 @@ extern "C" {
 #define SHRINKER_NEEDS_IO (1u << 9)    /* kmm: call only when the reclaim may use __GFP_IO */
 
 struct shrink_control {
-	gfp_t gfp_mask;
+	kmm_gfp_t gfp_mask;
 	int nid;		   /* node being reclaimed (0 unless SHRINKER_NUMA_AWARE) */
 	unsigned long nr_to_scan;  /* objects to scan in this call */
 	unsigned long nr_scanned;  /* objects scanned: the shrinker may lower it */
@@ -91,14 +91,14 @@ KMM_API void kmm_memalloc_noio_restore(unsigned int flags);
 KMM_API unsigned int kmm_memalloc_noreclaim_save(void);
 KMM_API void kmm_memalloc_noreclaim_restore(unsigned int flags);
 /* gfp as an allocation of this thread sees it (current_gfp_context). */
-KMM_API gfp_t kmm_current_gfp_context(gfp_t gfp);
+KMM_API kmm_gfp_t kmm_current_gfp_context(kmm_gfp_t gfp);
 
 /* ---- OOM ---------------------------------------------------------------------- */
 
 /* What out_of_memory was asked (struct oom_control, the fields kmm has). */
 struct oom_control {
 	const uint64_t *nodemask;
-	gfp_t gfp_mask;
+	kmm_gfp_t gfp_mask;
 	int order;
 };
 
