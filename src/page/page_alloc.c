@@ -390,8 +390,19 @@ static struct page *alloc_pages_may_oom(struct kmm_machine *m, gfp_t gfp, unsign
 	}
 out:
 	kmm_spin_unlock(&r->oom_lock);
-	if (!page && wait)
-		reclaim_wait_for_free(m, exiting ? 10 * RECLAIM_THROTTLE_NS : RECLAIM_THROTTLE_NS);
+	if (!page && wait) {
+		bool freed = reclaim_wait_for_free(m, exiting ? 10 * RECLAIM_THROTTLE_NS
+							     : RECLAIM_THROTTLE_NS);
+
+		/*
+		 * IO-less reclaim without a kill: the kernel loops, relying on
+		 * other tasks' OOM kills. A kmm program may have no other
+		 * allocator (a trace replay): when nothing was freed while it
+		 * waited and no kswapd may still free, the allocation fails.
+		 */
+		if (!freed && !(gfp & (__GFP_FS | __GFP_NOFAIL)) && !reclaim_kswapd_hopeful(m))
+			*progress = 0;
+	}
 	return page;
 }
 

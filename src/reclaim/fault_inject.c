@@ -43,7 +43,7 @@
 static void attr_defaults(struct fault_attr *a, const char *name, uint64_t seed)
 {
 	kmm_memset(a, 0, sizeof(*a));
-	kmm_spin_init(&a->lock);
+	kmm_spin_init_class(&a->lock, KMM_LOCK_FAULT_ATTR);
 	a->name = name;
 	a->interval = 1;
 	a->times = 1;

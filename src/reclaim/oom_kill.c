@@ -10,8 +10,8 @@
  *      retries without a kill);
  *   2. an allocation without __GFP_FS gets "progress" without a kill (the
  *      kernel: the OOM killer does not compensate for IO-less reclaim) and
- *      waits for memory to be freed before it retries, while some kswapd
- *      is not hopeless (otherwise it fails: no other task will kill);
+ *      waits for memory to be freed before it retries (page_alloc.c gives
+ *      up when the wait saw no free and no kswapd can make progress);
  *   3. panic_on_oom (machine key): 2 always, 1 unless the allocation was
  *      constrained to a nodemask: the report, then "Kernel panic - not
  *      syncing: Out of memory: ... panic_on_oom is enabled" and
@@ -154,22 +154,12 @@ bool out_of_memory(struct kmm_machine *m, const struct oom_control *oc, bool *vi
 		return true;
 	/*
 	 * The OOM killer does not compensate for IO-less reclaim: wait for
-	 * memory, retry - while a kswapd may still free some. The kernel
-	 * loops here and relies on other tasks' OOM kills; a kmm program may
-	 * have no other allocator, so once every kswapd is hopeless (or there
-	 * is none) the allocation fails instead (docs/reclaim.md).
+	 * memory, retry (the allocator gives up when nobody can free: see
+	 * alloc_pages_may_oom).
 	 */
 	if (!(oc->gfp_mask & __GFP_FS)) {
-		for (int nid = 0; nid < m->nr_nodes; nid++) {
-			struct reclaim_node *rn = reclaim_node(m, nid);
-
-			if (__atomic_load_n(&rn->running, __ATOMIC_ACQUIRE) &&
-			    READ_ONCE(rn->kswapd_failures) < MAX_RECLAIM_RETRIES) {
-				*victim_exiting = true;
-				return true;
-			}
-		}
-		return false;
+		*victim_exiting = true;
+		return true;
 	}
 	constraint = constrained_alloc(m, oc);
 	if (m->desc.panic_on_oom == 2 ||

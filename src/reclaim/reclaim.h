@@ -214,4 +214,17 @@ void page_reporting_notify_free(struct kmm_machine *m, unsigned int order);
 /* One pass over every zone: pages reported. */
 unsigned long page_reporting_process(struct kmm_machine *m);
 
+/* Is some node's kswapd running and not hopeless (it may still free memory)? */
+static inline bool reclaim_kswapd_hopeful(struct kmm_machine *m)
+{
+	for (int nid = 0; nid < m->nr_nodes; nid++) {
+		struct reclaim_node *rn = reclaim_node(m, nid);
+
+		if (__atomic_load_n(&rn->running, __ATOMIC_ACQUIRE) &&
+		    READ_ONCE(rn->kswapd_failures) < MAX_RECLAIM_RETRIES)
+			return true;
+	}
+	return false;
+}
+
 #endif /* KMM_RECLAIM_RECLAIM_H */

@@ -207,10 +207,10 @@ int reclaim_init(struct kmm_machine *m)
 		return KMM_ENOMEM;
 	r = page_to_virt_raw(m, page);
 	r->state_order = order;
-	kmm_spin_init(&r->shrinker_lock);
-	kmm_spin_init(&r->oom_lock);
-	kmm_spin_init(&r->notifier_lock);
-	kmm_spin_init(&r->report_lock);
+	kmm_spin_init_class(&r->shrinker_lock, KMM_LOCK_SHRINKER);
+	kmm_spin_init_class(&r->oom_lock, KMM_LOCK_OOM);
+	kmm_spin_init_class(&r->notifier_lock, KMM_LOCK_OOM_NOTIFIER);
+	kmm_spin_init_class(&r->report_lock, KMM_LOCK_REPORT);
 	for (int nid = 0; nid < m->nr_nodes; nid++) {
 		struct reclaim_node *rn = &r->node[nid];
 
