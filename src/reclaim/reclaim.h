@@ -109,6 +109,9 @@ struct kmm_reclaim {
 	kmm_spinlock shrinker_lock;
 	struct shrinker *shrinkers;	 /* head; registration order, kmm_last ones at the end */
 	unsigned int nr_shrinkers;
+	/* the slab layer's shrinker lives here: booting allocates no object for it */
+	struct shrinker slab_shrinker;
+	long slab_shrinker_deferred[KMM_MAX_NUMNODES];
 
 	/* vmscan.c: allocations waiting for memory (reclaim_throttle, NOFAIL, exiting victim) */
 	uint32_t free_seq;
@@ -167,7 +170,11 @@ unsigned long shrink_slab(struct kmm_machine *m, gfp_t gfp, int nid, int priorit
 			  unsigned long *scanned);
 /* Internal: a shrinker kept at the end of the list (the slab layer's). */
 #define SHRINKER_KMM_LAST (1u << 16)
+#define SHRINKER_KMM_EMBEDDED (1u << 17) /* lives in another struct: never kfree'd */
 /* shrinker_alloc with its memory from node nid (-1: this CPU's), name already formatted. */
+/* Set up a shrinker that lives in a struct of its layer (deferred: nr_nodes longs). */
+struct shrinker *shrinker_init_embedded(struct kmm_machine *m, struct shrinker *s, long *deferred,
+					unsigned int flags, const char *name);
 struct shrinker *__shrinker_alloc(struct kmm_machine *m, unsigned int flags, int nid,
 				  const char *name);
 

@@ -83,6 +83,19 @@ struct shrinker *__shrinker_alloc(struct kmm_machine *m, unsigned int flags, int
 	return s;
 }
 
+struct shrinker *shrinker_init_embedded(struct kmm_machine *m, struct shrinker *s, long *deferred,
+					unsigned int flags, const char *name)
+{
+	kmm_memset(s, 0, sizeof(*s));
+	kmm_memset(deferred, 0, (size_t)m->nr_nodes * sizeof(long));
+	s->nr_deferred = deferred;
+	s->flags = flags | SHRINKER_ALLOCATED | SHRINKER_KMM_EMBEDDED;
+	s->machine = m;
+	s->seeks = DEFAULT_SEEKS;
+	kmm_strlcpy(s->name, name, sizeof(s->name));
+	return s;
+}
+
 struct shrinker *kmm_shrinker_alloc(kmm_machine *m, unsigned int flags, const char *fmt, ...)
 {
 	char name[sizeof(((struct shrinker *)0)->name)] = "";
@@ -168,6 +181,10 @@ void kmm_shrinker_free(struct shrinker *s)
 			kmm_os_wait(&s->state, 0, 1000000);
 	} else {
 		kmm_spin_unlock(&r->shrinker_lock);
+	}
+	if (s->flags & SHRINKER_KMM_EMBEDDED) {
+		s->flags = 0;
+		return;
 	}
 	s->flags = 0;
 	kmm_kfree(m, s);

@@ -68,12 +68,11 @@ static unsigned long slab_scan_objects(struct shrinker *sh, struct shrink_contro
 
 int slab_register_shrinker(struct kmm_machine *m)
 {
-	/* boot: from the last CPU's node, as the slab layer's other boot memory */
-	struct shrinker *sh =
-		__shrinker_alloc(m, SHRINKER_KMM_LAST, cpu_to_node_m(m, m->nr_cpus - 1), "slab-empty");
+	/* embedded in the reclaim state: booting allocates no object (reports stay Linux's) */
+	struct shrinker *sh = shrinker_init_embedded(m, &m->reclaim->slab_shrinker,
+						     m->reclaim->slab_shrinker_deferred,
+						     SHRINKER_KMM_LAST, "slab-empty");
 
-	if (!sh)
-		return KMM_ENOMEM;
 	sh->count_objects = slab_count_objects;
 	sh->scan_objects = slab_scan_objects;
 	sh->seeks = 0;
