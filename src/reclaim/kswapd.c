@@ -38,6 +38,7 @@
  * Teardown (kmm_machine_destroy): every thread is told to stop, woken and
  * joined before the machine's memory goes.
  */
+#include "page/deferred.h"
 #include "reclaim/reclaim.h"
 
 /* ---- balance ------------------------------------------------------------------------ */
@@ -95,7 +96,7 @@ unsigned long balance_pgdat(struct kmm_machine *m, int nid, unsigned int order,
 	struct pglist_data *pgdat = m->node_data[nid];
 	unsigned long zone_boosts[MAX_NR_ZONES] = { 0 };
 	unsigned long nr_boost_reclaim = 0, total = 0;
-	bool boosted;
+	bool boosted, grew = false;
 	int priority;
 
 	count_vm_event(m, PAGEOUTRUN);
@@ -105,6 +106,24 @@ unsigned long balance_pgdat(struct kmm_machine *m, int nid, unsigned int order,
 		nr_boost_reclaim += zone_boosts[z];
 	}
 	boosted = nr_boost_reclaim != 0;
+	/*
+	 * Memory whose struct pages are not initialized yet (page/deferred.c)
+	 * is free memory: bring it in before reclaiming anybody's cache, as
+	 * Linux's allocations grow deferred zones before they wake kswapd.
+	 */
+	for (int z = highest_zoneidx; z >= 0; z--) {
+		struct zone *zone = &pgdat->node_zones[z];
+
+		while (zone_has_deferred(zone) && !pgdat_balanced(m, nid, order, highest_zoneidx) &&
+		       deferred_grow_zone(m, zone, order))
+			grew = true;
+	}
+	if (grew) {
+		__atomic_store_n(&rn->kswapd_failures, 0, __ATOMIC_RELAXED);
+		reclaim_wake_waiters(m);
+		if (!boosted && pgdat_balanced(m, nid, order, highest_zoneidx))
+			return 0; /* balanced by growth alone: nothing to reclaim */
+	}
 restart:
 	priority = DEF_PRIORITY;
 	do {
