@@ -88,6 +88,7 @@ const char *rp_trace_machine(const char *buf, size_t len, char *out, size_t out_
 int rp_engine_init(struct rp_engine *e, const struct rp_options *opt, const char *trace_machine)
 {
 	char err[256];
+	static char quiet_cmdline[4096];
 	const char *cmdline = opt->cmdline ? opt->cmdline : trace_machine;
 
 	memset(e, 0, sizeof(*e));
@@ -104,9 +105,23 @@ int rp_engine_init(struct rp_engine *e, const struct rp_options *opt, const char
 				if (CPU_ISSET(c, &set))
 					e->host_cpus[e->nhost++] = c;
 	}
+	/*
+	 * A replay is deterministic: no background reclaim or free page
+	 * reporting thread may change the machine between two events, unless
+	 * the machine string asks for them (docs/replay.md).
+	 */
+	const char *shown = cmdline;
+
+	{
+		const char *c = cmdline && *cmdline ? cmdline : KMM_DEFAULT_CMDLINE;
+
+		snprintf(quiet_cmdline, sizeof(quiet_cmdline), "%s%s%s", c,
+			 strstr(c, "kswapd=") ? "" : " kswapd=0",
+			 strstr(c, "page_reporting=") ? "" : " page_reporting=0");
+		cmdline = quiet_cmdline;
+	}
 	if (kmm_machine_create(cmdline, &e->m, err, sizeof(err)) != KMM_OK) {
-		snprintf(e->err, sizeof(e->err), "bad machine \"%s\": %s", cmdline ? cmdline : "",
-			 err);
+		snprintf(e->err, sizeof(e->err), "bad machine \"%s\": %s", shown ? shown : "", err);
 		return -1;
 	}
 	kmm_set_log(e->m, warn_sink, e);
