@@ -231,7 +231,8 @@ static inline unsigned long zone_managed_final(const struct zone *z)
 
 static inline bool zone_is_managed(const struct zone *z)
 {
-	return z->managed_pages != 0;
+	/* deferred growth raises managed_pages while kswapd may read it */
+	return __atomic_load_n(&z->managed_pages, __ATOMIC_RELAXED) != 0;
 }
 
 static inline unsigned long zone_end_pfn(const struct zone *z)

@@ -33,6 +33,7 @@
  * allocation of the task.
  */
 #include "boot/late_init.h"
+#include "page/deferred.h"
 #include "page/pcp.h"
 #include "smp/cpu.h"
 #include "reclaim/reclaim.h"
@@ -264,6 +265,9 @@ int reclaim_check(struct kmm_machine *m)
 
 			if (!pfn_valid(m, pfn))
 				continue;
+			/* descriptors not yet initialized (page/deferred.c) may be written now */
+			if (pfn_deferred(m, zone->node, pfn))
+				break;
 			p = pfn_to_page(m, pfn);
 			if (!page_test(p, PG_reported))
 				continue;

@@ -5,8 +5,8 @@
  *
  * count_objects: the pages held by empty slabs of every cache (each node
  * read under its list_lock, the cache list tried, never waited for), plus
- * the pages of empty slabs waiting out an RCU grace period, plus the slabs
- * a flush of the per-CPU arrays could empty. scan_objects:
+ * the pages of empty slabs waiting out an RCU grace period, plus partial
+ * slabs (a flush of the per-CPU arrays may empty them: an upper bound). scan_objects:
  * slab_reclaim (flush the per-CPU arrays, give every empty slab back,
  * never waiting for a lock), returning the pages freed (SHRINK_STOP when
  * it freed nothing; nr_scanned covers what it freed, so one pass is one
@@ -29,24 +29,17 @@ static unsigned long slab_count_objects(struct shrinker *sh, struct shrink_contr
 	if (!kmm_spin_trylock(&ss->slab_mutex))
 		return 0;
 	for (struct kmem_cache *s = ss->caches; s; s = s->next) {
-		unsigned long cached = 0;
-
-		/*
-		 * Objects parked in the per-CPU arrays keep their slabs partial
-		 * (the free path trims empty slabs to min_partial): a flush may
-		 * empty up to one slab per `objects` of them. Read unlocked, an
-		 * estimate as the kernel's counts are.
-		 */
-		for (int cpu = 0; cpu < m->nr_cpus; cpu++)
-			cached += __atomic_load_n(&cpu_array(s, ss->array_shift, cpu)->avail,
-						  __ATOMIC_RELAXED);
-		if (s->objects)
-			pages += ((cached + s->objects - 1) / s->objects) << s->order;
 		for (int nid = 0; nid < m->nr_nodes; nid++) {
 			struct kmem_cache_node *n = get_node(s, nid);
 
 			kmm_spin_lock(&n->list_lock);
-			pages += (n->nr_free + n->nr_rcu) << s->order;
+			/*
+			 * Empty slabs, and partial ones: objects parked in the
+			 * per-CPU arrays keep slabs partial (the free path trims
+			 * empty ones to min_partial), and a flush may empty them.
+			 * An upper bound; the scan returns what really came back.
+			 */
+			pages += (n->nr_free + n->nr_rcu + n->nr_partial) << s->order;
 			kmm_spin_unlock(&n->list_lock);
 		}
 	}
