@@ -254,6 +254,23 @@ static void scan_memmap(struct slab_checker *c)
 			pfn = stop;
 			continue;
 		}
+		/*
+		 * A section a concurrent deferred_grow_zone initializes is written
+		 * under its node's deferred_lock: hold it while reading the section.
+		 */
+		kmm_spinlock *dl = NULL;
+
+		for (int nid = 0; nid < m->nr_nodes; nid++) {
+			struct pglist_data *pgdat = m->node_data[nid];
+
+			if (pfn >= pgdat->node_start_pfn &&
+			    pfn < pgdat->node_start_pfn + pgdat->node_spanned_pages) {
+				dl = &pgdat->deferred_lock;
+				break;
+			}
+		}
+		if (dl)
+			kmm_spin_lock(dl);
 		for (; pfn < stop; pfn++) {
 			const struct page *p = pfn_to_page(m, pfn);
 
@@ -264,6 +281,8 @@ static void scan_memmap(struct slab_checker *c)
 				problem(c, NULL, "pfn %#lx is PG_slab but no listed cache owns it",
 					pfn);
 		}
+		if (dl)
+			kmm_spin_unlock(dl);
 	}
 	if (found != c->slabs)
 		problem(c, NULL, "%lu PG_slab head pages in the memmap, %lu slabs on the lists",
