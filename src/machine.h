@@ -25,6 +25,7 @@
 #include "page/vmstat.h"
 
 struct kmm_slab;
+struct kmm_reclaim;
 struct kmm_trace_record;
 
 /* What upper layers add to /proc/meminfo (slab layer). */
@@ -83,15 +84,17 @@ struct kmm_machine {
 	unsigned long events[NR_VM_EVENT_ITEMS];
 
 	/*
-	 * Hooks the upper layers install (NULL until they exist): direct
-	 * reclaim returns the pages it freed; drain returns per-CPU pages to
-	 * the buddy lists; kswapd is woken when a zone falls below low.
+	 * The layers above the buddy allocator are rows of one table
+	 * (boot/late_init.c: init, check, report, shrink, teardown); this
+	 * many of them have started.
 	 */
-	unsigned long (*reclaim_hook)(struct kmm_machine *m, gfp_t gfp, unsigned int order);
-	void (*drain_hook)(struct kmm_machine *m);
-	/* Fold per-CPU counters into the zones before a report reads them (page/pcp.c). */
-	void (*vmstat_fold)(struct kmm_machine *m);
-	void (*kswapd_hook)(struct kmm_machine *m, unsigned int order, int highest_zoneidx);
+	int layers_up;
+	/* The reclaim layer's state (reclaim/reclaim.h): shrinkers, kswapd, OOM, fault injection. */
+	struct kmm_reclaim *reclaim;
+	/* Fault injection armed (reclaim/fault_inject.c): bit 0 fail_page_alloc, bit 1 failslab. */
+	uint8_t fault_armed;
+	/* Someone waits for memory to be freed (reclaim/vmscan.c): frees wake them. */
+	uint32_t alloc_waiters;
 
 	/* Report printers the upper layers install. */
 	void (*pageset_printer)(struct kmm_machine *m, struct zone *zone, struct kmm_out *o);
@@ -99,9 +102,6 @@ struct kmm_machine {
 
 	/* The slab allocator's state (slab/slab.h); NULL until kmem_cache_init. */
 	struct kmm_slab *slab;
-
-	/* Consistency checkers of the upper layers (pcp, slab ...), run by kmm_check. */
-	int (*check_hooks[4])(struct kmm_machine *m);
 
 	/* Tracepoints (trace/trace.h): NULL when off, tested once per allocation. */
 	void (*trace_fn)(void *ctx, const struct kmm_trace_record *rec);

@@ -456,7 +456,7 @@ static void test_address_translation(void **state)
 static void test_random_stress_with_cookies(void **state)
 {
 	enum { SLOTS = 2048, STEPS = 200000 };
-	kmm_machine *m = test_boot("mem=512M nr_cpus=1 pcp=0", &log_);
+	kmm_machine *m = test_boot("mem=512M nr_cpus=1 pcp=0 kswapd=0", &log_);
 	struct {
 		struct page *page;
 		unsigned int order;

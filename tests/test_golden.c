@@ -1018,7 +1018,8 @@ static long value_of(const struct lines *l, const char *name)
 /* kmm's own vmstat counters, after the kernel's (docs/reports.md). */
 static const char *const kmm_own[] = { "kswapd_wake",	     "pgalloc_slowpath", "pgalloc_fail",
 				       "pgalloc_highatomic", "pgalloc_fallback", "pageblock_claimed",
-				       "bad_page_reports",   "drain_all_pages" };
+				       "bad_page_reports",   "drain_all_pages",  "page_reporting_pages",
+				       "page_reporting_reused" };
 
 /* vmstat lines kmm counts (the rest of the kernel's print 0 on a fresh machine). */
 static bool kmm_counts(const char *name)

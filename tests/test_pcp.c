@@ -823,7 +823,7 @@ static void test_counters_fold(void **state)
 		p[i] = kmm_alloc_pages_node(m, i % 2, GFP_KERNEL | __GFP_THISNODE, i % 4);
 	for (int i = 0; i < 40; i++)
 		kmm_free_pages(m, p[i], i % 4);
-	m->vmstat_fold(m);
+	pcp_vmstat_fold(m);
 	assert_int_equal(vmstat_value(m, "pgalloc_normal") + vmstat_value(m, "pgalloc_dma32") -
 				 alloc0,
 			 10 * (1 + 2 + 4 + 8));
@@ -994,7 +994,7 @@ static void hot_arrays_work(bool cas)
 	assert_int_equal(kmm_page_ref_count(m, q), 1);
 
 	/* counters: every pop is an allocation, every push a free */
-	m->vmstat_fold(m);
+	pcp_vmstat_fold(m);
 	pgalloc = zone->pgalloc;
 	pgfree = zone->pgfree;
 	for (int i = 0; i < 1000; i++) {
@@ -1002,7 +1002,7 @@ static void hot_arrays_work(bool cas)
 		assert_ptr_equal(kmm_alloc_pages(m, MOVABLE, 0), q);
 	}
 	assert_int_equal(pcp0->count, count);
-	m->vmstat_fold(m);
+	pcp_vmstat_fold(m);
 	assert_int_equal(zone->pgalloc - pgalloc, 1000);
 	assert_int_equal(zone->pgfree - pgfree, 1000);
 

@@ -18,7 +18,7 @@ static struct test_log log_;
 
 static void test_shrinker_rescues_blocking_allocation(void **state)
 {
-	kmm_machine *m = test_boot("memmap=exactmap memmap=64M@0 nr_cpus=1 pcp=0", &log_);
+	kmm_machine *m = test_boot("memmap=exactmap memmap=64M@0 nr_cpus=1 pcp=0 kswapd=0", &log_);
 	struct kmem_cache *s = kmm_kmem_cache_create(m, "reclaimable", 2048, 0, 0, NULL);
 	enum { OBJS = 4000 };
 	void **obj = calloc(OBJS, sizeof(*obj));

@@ -138,7 +138,7 @@ static void test_zonelist_order(void **state)
  */
 static void test_fallback_across_zones_and_nodes(void **state)
 {
-	kmm_machine *m = test_boot("mem=8G nr_cpus=2 numa=fake=2 pcp=0", &log_);
+	kmm_machine *m = test_boot("mem=8G nr_cpus=2 numa=fake=2 pcp=0 kswapd=0", &log_);
 	struct page **held = calloc(8192, sizeof(*held));
 	int seq[16][2], nseq = 0, n = 0;
 
@@ -312,7 +312,7 @@ static void test_min_free_kbytes_examples(void **state)
 
 /* ---- reserves -------------------------------------------------------------------- */
 
-#define SMALL "memmap=exactmap memmap=64M@0 nr_cpus=1 pcp=0"
+#define SMALL "memmap=exactmap memmap=64M@0 nr_cpus=1 pcp=0 kswapd=0"
 
 static int take_all(kmm_machine *m, gfp_t gfp, struct page **held, int n, int max)
 {

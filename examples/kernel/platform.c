@@ -11,6 +11,15 @@
  * each CPU runs one thread of control (so the per-thread words are per-CPU,
  * reached through GS), there is no rseq (no preemption: interrupts are off),
  * and "yield" or "abort" mean pause and a failed exit.
+ *
+ * Threads and waiting: there is no scheduler, so kmm_os_thread_create
+ * refuses (-ENOSYS) and kmm runs without kswapd (reclaim is direct only)
+ * and without free page reporting. kmm_os_wait spins with pause: it
+ * returns when the word no longer holds `expected`, when kmm_os_wake was
+ * called on any address since it started (a global wake generation: a
+ * spurious wakeup the contract allows), or at the timeout. With all CPUs
+ * running kmm code at once, a waiter on one CPU is released by a free or
+ * a wake on another.
  */
 #include <stddef.h>
 #include <stdint.h>
@@ -143,6 +152,41 @@ int kmm_os_rseq_thread_init(void)
 uintptr_t *kmm_os_thread_words(void)
 {
 	return cpu_local_of(this_cpu())->words;
+}
+
+int kmm_os_thread_create(kmm_os_thread *thread, const char *name, void (*fn)(void *arg), void *arg)
+{
+	(void)name, (void)fn, (void)arg;
+	*thread = 0;
+	return -ENOSYS; /* no scheduler: no kernel threads */
+}
+
+void kmm_os_thread_join(kmm_os_thread thread)
+{
+	(void)thread; /* never created */
+}
+
+/* Bumped by every kmm_os_wake: a spinning waiter on any address returns. */
+static uint32_t wake_generation;
+
+int kmm_os_wait(const uint32_t *addr, uint32_t expected, uint64_t timeout_ns)
+{
+	uint32_t gen = __atomic_load_n(&wake_generation, __ATOMIC_ACQUIRE);
+	uint64_t start = kmm_os_now_ns();
+
+	while (__atomic_load_n(addr, __ATOMIC_ACQUIRE) == expected &&
+	       __atomic_load_n(&wake_generation, __ATOMIC_ACQUIRE) == gen) {
+		if (timeout_ns != KMM_OS_WAIT_FOREVER && kmm_os_now_ns() - start >= timeout_ns)
+			return KMM_OS_TIMEDOUT;
+		cpu_pause();
+	}
+	return 0;
+}
+
+void kmm_os_wake(const uint32_t *addr, int n)
+{
+	(void)addr, (void)n;
+	__atomic_add_fetch(&wake_generation, 1, __ATOMIC_RELEASE);
 }
 
 uint64_t kmm_os_now_ns(void)

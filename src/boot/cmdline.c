@@ -229,6 +229,9 @@ static const int default_lowmem_reserve_ratio[KMM_NR_ZONES] = { 256, 256, 32, 0,
 #define DEFAULT_PAGE_SHIFT 12
 #define DEFAULT_REMOTE_DISTANCE 20
 #define DEFAULT_WATERMARK_SCALE_FACTOR 10
+#define DEFAULT_WATERMARK_BOOST_FACTOR 15000
+#define DEFAULT_PAGE_REPORTING_ORDER 9
+#define DEFAULT_PAGE_REPORTING_DELAY_MS 2000
 
 void kmm_desc_defaults(struct kmm_machine_desc *desc)
 {
@@ -244,6 +247,11 @@ void kmm_desc_defaults(struct kmm_machine_desc *desc)
 		desc->lowmem_reserve_ratio[z] = default_lowmem_reserve_ratio[z];
 	desc->mobility_grouping = true;
 	desc->pcp = true;
+	desc->kswapd = true;
+	desc->watermark_boost_factor = DEFAULT_WATERMARK_BOOST_FACTOR;
+	desc->page_reporting = true;
+	desc->page_reporting_order = DEFAULT_PAGE_REPORTING_ORDER;
+	desc->page_reporting_delay_ms = DEFAULT_PAGE_REPORTING_DELAY_MS;
 	desc->deferred_init = true;
 }
 
@@ -321,6 +329,51 @@ static int key_numa(struct parser *p, const char *val)
 		return fail_range(p, 1, KMM_MAX_NUMNODES);
 	p->d.numa_fake = (int)v;
 	return KMM_OK;
+}
+
+/*
+ * fail_page_alloc= and failslab=: "<interval>,<probability>,<space>,<times>"
+ * (setup_fault_attr); times may be -1 (no limit), probability is a percent.
+ */
+static int parse_fault(struct parser *p, const char *val, struct kmm_fault_desc *f)
+{
+	uint64_t v[4];
+	bool neg[4] = { false, false, false, false };
+	const char *s = val;
+
+	for (int i = 0; i < 4; i++) {
+		size_t n;
+
+		if (*s == '-' && (i == 2 || i == 3)) {
+			neg[i] = true;
+			s++;
+		}
+		n = parse_digits(s, &v[i]);
+		if (!n || v[i] > INT_MAX || s[n] != (i == 3 ? '\0' : ','))
+			return fail(p, "bad value in",
+				    " (expected <interval>,<probability>,<space>,<times>)");
+		s += n + (i < 3);
+	}
+	if (v[1] > 100)
+		return fail(p, "bad value in", " (the probability is a percentage, 0..100)");
+	if (neg[2] || (neg[3] && v[3] != 1))
+		return fail(p, "bad value in", " (space must be >= 0, times >= -1)");
+	f->set = true;
+	f->interval = (unsigned long)v[0];
+	f->probability = (unsigned long)v[1];
+	f->space = (long)v[2];
+	f->times = neg[3] ? -1 : (long)v[3];
+	return KMM_OK;
+}
+
+static int key_fail_page_alloc(struct parser *p, const char *val)
+{
+	return parse_fault(p, val, &p->d.fail_page_alloc);
+}
+
+static int key_failslab(struct parser *p, const char *val)
+{
+	return parse_fault(p, val, &p->d.failslab);
 }
 
 static int key_page_size(struct parser *p, const char *val)
@@ -505,6 +558,26 @@ static const struct key keys[] = {
 	{ .name = "slab_debug", .type = K_FUNC, .fn = key_slab_debug },
 	{ .name = "slub_debug", .type = K_FUNC, .fn = key_slab_debug }, /* the old name */
 	{ .name = "memmap", .type = K_FUNC, .fn = key_memmap },
+	{ .name = "kswapd", .type = K_BOOL, .off = DESC_OFF(kswapd) },
+	{ .name = "watermark_boost_factor",
+	  .type = K_INT,
+	  .off = DESC_OFF(watermark_boost_factor),
+	  .lo = 0,
+	  .hi = INT_MAX },
+	{ .name = "panic_on_oom", .type = K_INT, .off = DESC_OFF(panic_on_oom), .lo = 0, .hi = 2 },
+	{ .name = "fail_page_alloc", .type = K_FUNC, .fn = key_fail_page_alloc },
+	{ .name = "failslab", .type = K_FUNC, .fn = key_failslab },
+	{ .name = "page_reporting", .type = K_BOOL, .off = DESC_OFF(page_reporting) },
+	{ .name = "page_reporting.page_reporting_order",
+	  .type = K_INT,
+	  .off = DESC_OFF(page_reporting_order),
+	  .lo = 0,
+	  .hi = KMM_MAX_ORDER },
+	{ .name = "page_reporting_delay_ms",
+	  .type = K_INT,
+	  .off = DESC_OFF(page_reporting_delay_ms),
+	  .lo = 0,
+	  .hi = 3600000 },
 };
 
 static const struct key *find_key(const char *name, size_t len)
@@ -703,6 +776,20 @@ static void sb_bool(struct sbuf *sb, const char *key, bool v, bool def)
 	sb_putc(sb, v ? '1' : '0');
 }
 
+static void sb_fault(struct sbuf *sb, const char *key, const struct kmm_fault_desc *f)
+{
+	if (!f->set)
+		return;
+	sb_key(sb, key);
+	sb_putu64(sb, f->interval);
+	sb_putc(sb, ',');
+	sb_putu64(sb, f->probability);
+	sb_putc(sb, ',');
+	sb_puts64(sb, f->space);
+	sb_putc(sb, ',');
+	sb_puts64(sb, f->times);
+}
+
 /*
  * Fixed order: the memory map, nr_cpus, then every other key that differs
  * from its default, then the memmap= ranges that are not the RAM map.
@@ -778,6 +865,26 @@ void kmm_desc_format(const struct kmm_machine_desc *desc, char *buf, size_t len)
 		sb_key(&sb, "slab_debug=");
 		for (size_t i = 0; i < sizeof(desc->slab_debug) && desc->slab_debug[i]; i++)
 			sb_putc(&sb, desc->slab_debug[i]);
+	}
+	sb_bool(&sb, "kswapd=", desc->kswapd, true);
+	if (desc->watermark_boost_factor != DEFAULT_WATERMARK_BOOST_FACTOR) {
+		sb_key(&sb, "watermark_boost_factor=");
+		sb_puts64(&sb, desc->watermark_boost_factor);
+	}
+	if (desc->panic_on_oom) {
+		sb_key(&sb, "panic_on_oom=");
+		sb_puts64(&sb, desc->panic_on_oom);
+	}
+	sb_fault(&sb, "fail_page_alloc=", &desc->fail_page_alloc);
+	sb_fault(&sb, "failslab=", &desc->failslab);
+	sb_bool(&sb, "page_reporting=", desc->page_reporting, true);
+	if (desc->page_reporting_order != DEFAULT_PAGE_REPORTING_ORDER) {
+		sb_key(&sb, "page_reporting.page_reporting_order=");
+		sb_puts64(&sb, desc->page_reporting_order);
+	}
+	if (desc->page_reporting_delay_ms != DEFAULT_PAGE_REPORTING_DELAY_MS) {
+		sb_key(&sb, "page_reporting_delay_ms=");
+		sb_puts64(&sb, desc->page_reporting_delay_ms);
 	}
 	if (!desc->exactmap)
 		sb_ranges(&sb, desc->usable, desc->nr_usable, '@');

@@ -1,34 +1,131 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * boot/late_init.c - the layers that start after the buddy allocator works,
- * in order (as mm_core_init calls them after memblock_free_all). Each init
- * may allocate pages and install its hooks in struct kmm_machine. A layer
- * adds exactly one line to the table.
+ * boot/late_init.c - the table of layers that start after the buddy
+ * allocator works, in order (as mm_core_init calls them after
+ * memblock_free_all), and the walkers over it (late_init.h).
+ *
+ * Order matters and is the order of the rows: the per-CPU areas and CPU
+ * locks come first (everything per-CPU needs them), then the per-CPU page
+ * lists, the reclaim state (the shrinker list, which the slab layer
+ * registers with), the slab allocator, and last the reclaim threads
+ * (kswapd, free page reporting), which may run any layer's code as soon
+ * as they start. m->layers_up counts the rows whose init succeeded: only
+ * those are checked, folded, shrunk and torn down.
+ *
+ * A layer adds exactly one row; its checker, report fold, shrink and
+ * teardown are fields of that row.
  */
 #include "boot/late_init.h"
+#include "page/pcp.h"
+#include "percpu/percpu.h"
+#include "reclaim/reclaim.h"
 #include "slab/slab.h"
 #include "smp/cpu.h"
 
-static int (*const late_inits[])(struct kmm_machine *m) = {
-	smp_init,	 /* per-CPU areas, get_cpu locks, per-CPU page lists (smp/cpu.c) */
-	kmem_cache_init, /* the slab allocator and the kmalloc caches (slab/cache.c) */
-	NULL,
+static const struct kmm_layer layers[] = {
+	/* per-CPU areas and get_cpu locks (smp/cpu.c, percpu/) */
+	{ .name = "smp", .init = smp_init, .check = percpu_check, .quiet = true },
+	/* per-CPU page lists (page/pcp.c) */
+	{ .name = "pcp",
+	  .init = pcp_init,
+	  .check = pcp_check,
+	  .report = pcp_vmstat_fold,
+	  .shrink = pcp_shrink,
+	  .quiet = true },
+	/* shrinker list, OOM and fault-injection state (reclaim/) */
+	{ .name = "reclaim", .init = reclaim_init, .check = reclaim_check, .quiet = true },
+	/* the slab allocator and the kmalloc caches (slab/cache.c) */
+	{ .name = "slab", .init = kmem_cache_init, .check = slab_check },
+	/* kswapd per node and free page reporting (reclaim/kswapd.c) */
+	{ .name = "kswapd", .init = kswapd_run_all, .teardown = kswapd_stop_all },
 };
+
+/* The allocation events of every zone, saved around a quiet init. */
+struct zone_events {
+	unsigned long pgalloc;
+	long numa[NUMA_OTHER - NUMA_HIT + 1];
+};
+
+static void save_events(struct kmm_machine *m, struct zone_events *ev)
+{
+	for_each_zone_m (m, zone) {
+		ev->pgalloc = zone->pgalloc;
+		for (int i = NUMA_HIT; i <= NUMA_OTHER; i++)
+			ev->numa[i - NUMA_HIT] = zone->vm_stat[i];
+		ev++;
+	}
+}
+
+static void restore_events(struct kmm_machine *m, const struct zone_events *ev)
+{
+	for_each_zone_m (m, zone) {
+		zone->pgalloc = ev->pgalloc;
+		for (int i = NUMA_HIT; i <= NUMA_OTHER; i++)
+			zone->vm_stat[i] = ev->numa[i - NUMA_HIT];
+		ev++;
+	}
+}
 
 int kmm_late_init(struct kmm_machine *m, char *err, size_t len)
 {
-	for (size_t i = 0; i < ARRAY_SIZE(late_inits); i++) {
-		int ret;
+	m->layers_up = 0;
+	for (size_t i = 0; i < ARRAY_SIZE(layers); i++) {
+		struct zone_events ev[KMM_MAX_NUMNODES * MAX_NR_ZONES];
+		int ret = KMM_OK;
 
-		if (!late_inits[i])
-			continue;
-		ret = late_inits[i](m);
+		if (layers[i].init) {
+			if (layers[i].quiet)
+				save_events(m, ev);
+			ret = layers[i].init(m);
+			if (layers[i].quiet)
+				restore_events(m, ev);
+		}
 		if (ret) {
 			if (err && len)
 				kmm_snprintf(err, len,
-					     "a memory-management layer failed to start (%d)", ret);
+					     "the %s layer of memory management failed to start (%d)",
+					     layers[i].name, ret);
+			kmm_late_teardown(m);
 			return ret;
 		}
+		m->layers_up = (int)i + 1;
 	}
 	return KMM_OK;
+}
+
+void kmm_late_teardown(struct kmm_machine *m)
+{
+	while (m->layers_up > 0) {
+		const struct kmm_layer *l = &layers[--m->layers_up];
+
+		if (l->teardown)
+			l->teardown(m);
+	}
+}
+
+int kmm_layers_check(struct kmm_machine *m)
+{
+	int problems = 0;
+
+	for (int i = 0; i < m->layers_up; i++)
+		if (layers[i].check)
+			problems += layers[i].check(m);
+	return problems;
+}
+
+void kmm_layers_report(struct kmm_machine *m)
+{
+	for (int i = 0; i < m->layers_up; i++)
+		if (layers[i].report)
+			layers[i].report(m);
+}
+
+unsigned long kmm_layers_shrink(struct kmm_machine *m, gfp_t gfp, unsigned int order)
+{
+	unsigned long pages = 0;
+
+	for (int i = 0; i < m->layers_up; i++)
+		if (layers[i].shrink)
+			pages += layers[i].shrink(m, gfp, order);
+	return pages;
 }

@@ -407,6 +407,8 @@ void kmm_machine_destroy(kmm_machine *m)
 	b.phys_size = m->phys_size;
 	b.handle = m->phys_handle;
 	b.owns_phys = m->owns_phys;
+	/* the layers stop first: kswapd and the reporting thread are joined */
+	kmm_late_teardown(m);
 	m->magic = 0;
 	if (m->vmemmap_reserved)
 		kmm_os_unmap(m->vmemmap, m->vmemmap_reserved);

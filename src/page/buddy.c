@@ -28,6 +28,7 @@
  * __free_one_page and __rmqueue (not with moves between lists).
  */
 #include "page/internal.h"
+#include "reclaim/reclaim.h"
 
 static const int fallbacks[MIGRATE_PCPTYPES][MIGRATE_PCPTYPES - 1] = {
 	[MIGRATE_UNMOVABLE] = { MIGRATE_RECLAIMABLE, MIGRATE_MOVABLE },
@@ -66,6 +67,12 @@ static inline void del_from_free_list(struct kmm_machine *m, struct zone *zone, 
 	VM_BUG_ON_PAGE(m, !page_test(page, PG_buddy) || buddy_order(page) != order, page);
 	KMM_BUG_ON(m, area->nr_free == 0);
 	page_list_del(m->vmemmap, &area->free_list[page->u.buddy_mt], (uint32_t)pfn);
+	if (unlikely(page_test(page, PG_reported))) {
+		/* allocated or merged: its memory is in use again (page_reporting.c) */
+		page_clear(page, PG_reported);
+		WRITE_ONCE(zone->nr_reported, zone->nr_reported - (1ul << order));
+		count_vm_events(m, PAGE_REPORTING_REUSED, 1ul << order);
+	}
 	page_clear(page, PG_buddy);
 	page->private = 0;
 	page->u.raw = 0;
@@ -102,8 +109,8 @@ static inline bool migratetype_is_mergeable(int mt)
 	return mt < MIGRATE_PCPTYPES;
 }
 
-void __free_one_page(struct kmm_machine *m, struct zone *zone, unsigned long pfn,
-		     unsigned int order, int mt)
+static void free_one_page_notify(struct kmm_machine *m, struct zone *zone, unsigned long pfn,
+				 unsigned int order, int mt, bool report_notify)
 {
 	bool to_tail = false;
 
@@ -137,6 +144,53 @@ void __free_one_page(struct kmm_machine *m, struct zone *zone, unsigned long pfn
 			zone_spans_pfn(zone, higher) && page_test(pfn_to_page(m, higher), PG_buddy);
 	}
 	add_to_free_list(m, zone, pfn, order, mt, to_tail);
+	/* a block big enough to hand back to the host (page_reporting_notify_free) */
+	if (unlikely(order >= (unsigned int)m->desc.page_reporting_order) && report_notify)
+		page_reporting_notify_free(m, order);
+}
+
+void __free_one_page(struct kmm_machine *m, struct zone *zone, unsigned long pfn,
+		     unsigned int order, int mt)
+{
+	free_one_page_notify(m, zone, pfn, order, mt, true);
+}
+
+/*
+ * Free page reporting (reclaim/page_reporting.c): take up to max free
+ * blocks of order/mt that are not yet reported off the lists (they leave
+ * NR_FREE_PAGES until put back); zone->lock held.
+ */
+unsigned int __isolate_unreported(struct kmm_machine *m, struct zone *zone, unsigned int order,
+				  int mt, unsigned long *pfns, unsigned int max)
+{
+	struct page_list *list = &zone->free_area[order].free_list[mt];
+	unsigned int n = 0, walked = 0;
+	uint32_t pfn;
+
+	page_list_for_each (m->vmemmap, list, pfn) {
+		if (n == max || ++walked > 4 * max)
+			break;
+		if (!page_test(pfn_to_page(m, pfn), PG_reported))
+			pfns[n++] = pfn;
+	}
+	for (unsigned int i = 0; i < n; i++) {
+		del_from_free_list(m, zone, pfns[i], order);
+		__mod_zone_free_pages(zone, -(1l << order));
+	}
+	return n;
+}
+
+/* Put an isolated block back (merging, without a new notification) and mark it reported. */
+void __putback_reported(struct kmm_machine *m, struct zone *zone, unsigned long pfn,
+			unsigned int order, int mt)
+{
+	struct page *page = pfn_to_page(m, pfn);
+
+	free_one_page_notify(m, zone, pfn, order, mt, false);
+	if (page_test(page, PG_buddy) && buddy_order(page) == order) {
+		page_set(page, PG_reported);
+		WRITE_ONCE(zone->nr_reported, zone->nr_reported + (1ul << order));
+	}
 }
 
 void __free_boot_block(struct kmm_machine *m, struct zone *zone, unsigned long pfn,
@@ -283,7 +337,7 @@ single_page:
  * whole and later unmovable allocations do not scatter over many blocks.
  */
 static bool __rmqueue_fallback(struct kmm_machine *m, struct zone *zone, unsigned int order,
-			       int start_mt)
+			       int start_mt, unsigned int alloc_flags)
 {
 	bool can_steal;
 	int fmt = -1;
@@ -312,6 +366,14 @@ find_smallest:
 		return false;
 do_steal:
 	count_vm_event(m, PGSTEAL_FALLBACK);
+	/*
+	 * A block of another type smaller than a pageblock: fragmentation.
+	 * Boost the watermark so kswapd reclaims to undo it (the caller
+	 * wakes kswapd after dropping the lock).
+	 */
+	if (cur < (int)pageblock_order && fmt != start_mt && boost_watermark(m, zone) &&
+	    (alloc_flags & ALLOC_KSWAPD))
+		WRITE_ONCE(zone->boosted_wmark, true);
 	steal_suitable_fallback(m, zone, zone->free_area[cur].free_list[fmt].head,
 				(unsigned int)cur, start_mt, can_steal);
 	return true;
@@ -325,7 +387,7 @@ unsigned long __rmqueue(struct kmm_machine *m, struct zone *zone, unsigned int o
 retry:
 	pfn = __rmqueue_smallest(m, zone, order, mt);
 	if (unlikely(pfn == KMM_NIL_PFN)) {
-		if (mt < MIGRATE_PCPTYPES && __rmqueue_fallback(m, zone, order, mt))
+		if (mt < MIGRATE_PCPTYPES && __rmqueue_fallback(m, zone, order, mt, alloc_flags))
 			goto retry;
 		return KMM_NIL_PFN;
 	}

@@ -16,6 +16,7 @@
  * Further layers add their own walkers (per-CPU lists, slab caches).
  * Returns the number of problems; the first few are described in the log.
  */
+#include "boot/late_init.h"
 #include "log.h"
 #include "page/deferred.h"
 #include "page/internal.h"
@@ -233,9 +234,7 @@ int kmm_check(kmm_machine *m)
 			check_zone(&c, zone);
 	}
 	c.problems += deferred_check(m);
-	for (int i = 0; i < (int)ARRAY_SIZE(m->check_hooks); i++)
-		if (m->check_hooks[i])
-			c.problems += m->check_hooks[i](m);
+	c.problems += kmm_layers_check(m);
 	if (c.problems > CHECK_REPORT_MAX)
 		kmm_log(m, "kmm_check: %d problems in all (the first %d shown)\n", c.problems,
 			CHECK_REPORT_MAX);

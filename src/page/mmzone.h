@@ -157,7 +157,9 @@ struct per_cpu_pages;
 struct zone {
 	/* Read-mostly: watermarks and reserves (set by page/watermark.c). */
 	unsigned long _watermark[NR_WMARK];
-	unsigned long watermark_boost;
+	unsigned long watermark_boost; /* written under lock, read without: READ_ONCE */
+	unsigned long nr_reported;     /* free pages in PG_reported blocks (reclaim/page_reporting.c) */
+	bool boosted_wmark;	       /* a fallback boosted the watermark: wake kswapd */
 	long lowmem_reserve[MAX_NR_ZONES];
 	unsigned long nr_reserved_highatomic;
 	/*
@@ -229,7 +231,8 @@ static inline unsigned long zone_managed_final(const struct zone *z)
 
 static inline bool zone_is_managed(const struct zone *z)
 {
-	return z->managed_pages != 0;
+	/* deferred growth raises managed_pages while kswapd may read it */
+	return __atomic_load_n(&z->managed_pages, __ATOMIC_RELAXED) != 0;
 }
 
 static inline unsigned long zone_end_pfn(const struct zone *z)
@@ -244,15 +247,15 @@ static inline bool zone_spans_pfn(const struct zone *z, unsigned long pfn)
 
 static inline unsigned long min_wmark_pages(const struct zone *z)
 {
-	return z->_watermark[WMARK_MIN] + z->watermark_boost;
+	return z->_watermark[WMARK_MIN] + READ_ONCE(z->watermark_boost);
 }
 static inline unsigned long low_wmark_pages(const struct zone *z)
 {
-	return z->_watermark[WMARK_LOW] + z->watermark_boost;
+	return z->_watermark[WMARK_LOW] + READ_ONCE(z->watermark_boost);
 }
 static inline unsigned long high_wmark_pages(const struct zone *z)
 {
-	return z->_watermark[WMARK_HIGH] + z->watermark_boost;
+	return z->_watermark[WMARK_HIGH] + READ_ONCE(z->watermark_boost);
 }
 static inline unsigned long promo_wmark_pages(const struct zone *z)
 {

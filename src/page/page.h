@@ -73,6 +73,7 @@ enum pageflags {
 	PG_guard,      /* debug guard page */
 	PG_hwpoison,   /* reported bad: never reused */
 	PG_owner_priv, /* free for the owning layer */
+	PG_reported,   /* PG_buddy head whose memory was handed back to the host (reclaim/) */
 	NR_PAGEFLAGS
 };
 

@@ -35,13 +35,14 @@
  */
 #include "page/deferred.h"
 #include "page/internal.h"
+#include "boot/late_init.h"
 #include "trace/trace.h"
 #include "page/pcp.h"
+#include "reclaim/reclaim.h"
 #include "platform/platform.h"
 #include "smp/cpu.h"
 #include <kmm/percpu.h>
 
-#define MAX_RECLAIM_RETRIES 16
 
 struct alloc_context {
 	struct zone *const *zonelist;
@@ -204,8 +205,14 @@ static struct page *get_page_from_freelist(struct kmm_machine *m, gfp_t gfp, uns
 			zone_set_flag(zone, ZONE_BELOW_HIGH);
 		}
 		if (!(alloc_flags & ALLOC_NO_WATERMARKS)) {
+			/*
+			 * A boost raises low, where kswapd is woken; kmm does not let
+			 * it fail allocations at min (docs/reclaim.md).
+			 */
 			unsigned long mark = zone->_watermark[alloc_flags & ALLOC_WMARK_MASK] +
-					     zone->watermark_boost;
+					     ((alloc_flags & ALLOC_WMARK_MASK) == ALLOC_WMARK_LOW
+						      ? READ_ONCE(zone->watermark_boost)
+						      : 0);
 
 			if (!zone_watermark_fast(zone, order, mark, ac->highest_zoneidx,
 						 alloc_flags)) {
@@ -220,6 +227,11 @@ try_this_zone:
 		page = rmqueue(m, zone, order, gfp, ac->migratetype, alloc_flags,
 			       ac->preferred_nid);
 		if (page) {
+			/* a fragmenting fallback boosted the watermark: kswapd undoes it */
+			if (unlikely(READ_ONCE(zone->boosted_wmark))) {
+				WRITE_ONCE(zone->boosted_wmark, false);
+				wakeup_kswapd(m, zone, 0, 0, (int)zone->idx);
+			}
 			prep_new_page(m, page, order, gfp, ac->migratetype);
 			if (unlikely((alloc_flags & ALLOC_HIGHATOMIC) && order > 0))
 				reserve_highatomic_pageblock(m, page, zone);
@@ -251,16 +263,23 @@ static unsigned int gfp_to_alloc_flags(gfp_t gfp, unsigned int order)
 	return alloc_flags;
 }
 
-static unsigned int gfp_pfmemalloc_flags(gfp_t gfp)
+/* __gfp_pfmemalloc_flags: __GFP_MEMALLOC, or a thread in reclaim (PF_MEMALLOC). */
+static unsigned int gfp_pfmemalloc_flags(gfp_t gfp, unsigned int pflags)
 {
 	if (gfp & __GFP_NOMEMALLOC)
 		return 0;
 	if (gfp & __GFP_MEMALLOC)
 		return ALLOC_NO_WATERMARKS;
+	if (pflags & PF_MEMALLOC)
+		return ALLOC_NO_WATERMARKS;
 	return 0;
 }
 
-/* Direct reclaim: counted, then the pcp drain and the machine's reclaim hook. */
+/*
+ * Direct reclaim (__alloc_pages_direct_reclaim): the shrinkers
+ * (reclaim/vmscan.c), then, if that was not enough, every layer's shrink
+ * op (the per-CPU page lists) and the highatomic reserves, once.
+ */
 static struct page *alloc_pages_direct_reclaim(struct kmm_machine *m, gfp_t gfp, unsigned int order,
 					       unsigned int alloc_flags,
 					       const struct alloc_context *ac,
@@ -268,43 +287,151 @@ static struct page *alloc_pages_direct_reclaim(struct kmm_machine *m, gfp_t gfp,
 {
 	struct page *page;
 
-	count_zid_vm_events(m, ALLOCSTALL_DMA, ac->highest_zoneidx, 1);
-	*progress = 0;
-	if (m->reclaim_hook)
-		*progress = m->reclaim_hook(m, gfp, order);
+	*progress = try_to_free_pages(m, gfp, order, ac->highest_zoneidx, ac->nodemask,
+				      ac->preferred_nid);
 	page = get_page_from_freelist(m, gfp, order, alloc_flags, ac);
-	if (!page && m->drain_hook) {
-		m->drain_hook(m);
+	if (!page) {
+		unreserve_highatomic_pageblock(m, ac->preferred_nid, false);
+		kmm_layers_shrink(m, gfp, order);
 		page = get_page_from_freelist(m, gfp, order, alloc_flags, ac);
 	}
-	if (!page && unreserve_highatomic_pageblock(m, ac->preferred_nid, false))
-		page = get_page_from_freelist(m, gfp, order, alloc_flags, ac);
+	return page;
+}
+
+/*
+ * should_reclaim_retry: reclaim that makes progress resets the count of
+ * no-progress rounds (not for costly orders, whose progress may not help
+ * their order); more than MAX_RECLAIM_RETRIES of them end it. Otherwise
+ * retry while some zone would meet its min watermark with its free pages
+ * plus what could still be reclaimed there - for kmm, the pages on the
+ * zone's per-CPU lists (shrinker objects have no zone). Before giving up
+ * (and the OOM path), the highatomic reserves are released. A round
+ * without progress on a node whose kswapd is still working waits for
+ * memory to be freed (reclaim_throttle) instead of spinning.
+ */
+static bool should_reclaim_retry(struct kmm_machine *m, gfp_t gfp, unsigned int order,
+				 const struct alloc_context *ac, unsigned int alloc_flags,
+				 bool did_some_progress, int *no_progress_loops)
+{
+	bool ret = false;
+
+	if (did_some_progress && order <= PAGE_ALLOC_COSTLY_ORDER)
+		*no_progress_loops = 0;
+	else
+		(*no_progress_loops)++;
+	if (*no_progress_loops > MAX_RECLAIM_RETRIES)
+		goto out;
+	for (struct zone *const *zp = ac->zonelist; *zp; zp++) {
+		struct zone *zone = *zp;
+		unsigned long available = 0;
+
+		if ((int)zone->idx > ac->highest_zoneidx || !node_allowed(ac->nodemask, zone->node))
+			continue;
+		if (zone->pcp)
+			for (int cpu = 0; cpu < m->nr_cpus; cpu++)
+				available += (unsigned long)pcp_pages(pcp_ptr(m, zone, cpu));
+		available += (unsigned long)READ_ONCE(zone->vm_stat[NR_FREE_PAGES]);
+		if (__zone_watermark_ok(zone, order, zone->_watermark[WMARK_MIN], ac->highest_zoneidx,
+					alloc_flags, (long)available)) {
+			ret = true;
+			break;
+		}
+	}
+	if (!did_some_progress) {
+		struct kmm_kswapd_info ki;
+
+		if (kmm_kswapd_info(m, ac->preferred_nid, &ki) == KMM_OK && ki.running &&
+		    ki.failures < MAX_RECLAIM_RETRIES && reclaim_wait_for_free(m, RECLAIM_THROTTLE_NS))
+			ret = true; /* memory came back while we waited */
+	}
+out:
+	if (!ret)
+		return unreserve_highatomic_pageblock(m, ac->preferred_nid, true);
+	(void)gfp;
+	return ret;
+}
+
+/*
+ * __alloc_pages_may_oom: one OOM at a time (oom_lock, tried: a thread
+ * that finds it taken waits for frees and counts as progress), a last try
+ * at the high watermark, then out_of_memory - not for costly orders,
+ * __GFP_RETRY_MAYFAIL, __GFP_THISNODE or requests below ZONE_NORMAL.
+ */
+static struct page *alloc_pages_may_oom(struct kmm_machine *m, gfp_t gfp, unsigned int order,
+					const struct alloc_context *ac, unsigned long *progress)
+{
+	struct kmm_reclaim *r = m->reclaim;
+	struct oom_control oc = { .nodemask = ac->nodemask, .gfp_mask = gfp, .order = (int)order };
+	bool exiting = false, wait = false;
+	struct page *page;
+
+	*progress = 0;
+	if (!kmm_spin_trylock(&r->oom_lock)) {
+		*progress = 1;
+		reclaim_wait_for_free(m, RECLAIM_THROTTLE_NS);
+		return NULL;
+	}
+	page = get_page_from_freelist(m, gfp & ~__GFP_DIRECT_RECLAIM, order,
+				      ALLOC_WMARK_HIGH | ALLOC_CPUSET, ac);
+	if (page)
+		goto out;
+	if (order > PAGE_ALLOC_COSTLY_ORDER)
+		goto out;
+	if (gfp & (__GFP_RETRY_MAYFAIL | __GFP_THISNODE))
+		goto out;
+	if (ac->highest_zoneidx < KMM_ZONE_NORMAL)
+		goto out;
+	if (out_of_memory(m, &oc, &exiting) || (gfp & __GFP_NOFAIL)) {
+		*progress = 1;
+		/* IO-less reclaim without a kill, a victim still freeing, NOFAIL: wait for memory */
+		wait = exiting || (gfp & __GFP_NOFAIL);
+		if (gfp & __GFP_NOFAIL)
+			page = get_page_from_freelist(m, gfp, order, ALLOC_NO_WATERMARKS, ac);
+	}
+out:
+	kmm_spin_unlock(&r->oom_lock);
+	if (!page && wait) {
+		bool freed = reclaim_wait_for_free(m, exiting ? 10 * RECLAIM_THROTTLE_NS
+							     : RECLAIM_THROTTLE_NS);
+
+		/*
+		 * IO-less reclaim without a kill: the kernel loops, relying on
+		 * other tasks' OOM kills. A kmm program may have no other
+		 * allocator (a trace replay): when nothing was freed while it
+		 * waited and no kswapd may still free, the allocation fails.
+		 */
+		if (!freed && !(gfp & (__GFP_FS | __GFP_NOFAIL)) && !reclaim_kswapd_hopeful(m))
+			*progress = 0;
+	}
 	return page;
 }
 
 static struct page *alloc_pages_slowpath(struct kmm_machine *m, gfp_t gfp, unsigned int order,
 					 const struct alloc_context *ac)
 {
-	bool can_direct_reclaim = gfp & __GFP_DIRECT_RECLAIM;
-	bool costly = order > PAGE_ALLOC_COSTLY_ORDER;
-	unsigned int alloc_flags = gfp_to_alloc_flags(gfp, order);
-	unsigned int reserve_flags;
+	unsigned int pflags = m->reclaim ? current_flags() : 0;
+	bool can_direct_reclaim, costly = order > PAGE_ALLOC_COSTLY_ORDER;
+	unsigned int alloc_flags, reserve_flags;
 	unsigned long progress = 0;
-	int reclaim_rounds = 0;
+	int no_progress_loops = 0;
 	uint64_t start_ns = 0, last_warn_ns = 0;
 	struct page *page;
 
+	/* scoped constraints (memalloc_nofs/noio_save) narrow every allocation inside them */
+	if (pflags & (PF_MEMALLOC_NOFS | PF_MEMALLOC_NOIO))
+		gfp = kmm_current_gfp_context(gfp);
+	can_direct_reclaim = gfp & __GFP_DIRECT_RECLAIM;
+	alloc_flags = gfp_to_alloc_flags(gfp, order);
 	count_vm_event(m, PGALLOC_SLOWPATH);
-	if (alloc_flags & ALLOC_KSWAPD) {
-		count_vm_event(m, KSWAPD_WAKE);
-		if (m->kswapd_hook)
-			m->kswapd_hook(m, order, ac->highest_zoneidx);
-	}
+	if (alloc_flags & ALLOC_KSWAPD)
+		wake_all_kswapds(m, order, gfp, ac->zonelist, ac->highest_zoneidx, ac->nodemask);
 	page = get_page_from_freelist(m, gfp, order, alloc_flags, ac);
 	if (page)
 		return page;
 retry:
-	reserve_flags = gfp_pfmemalloc_flags(gfp);
+	if (alloc_flags & ALLOC_KSWAPD)
+		wake_all_kswapds(m, order, gfp, ac->zonelist, ac->highest_zoneidx, ac->nodemask);
+	reserve_flags = gfp_pfmemalloc_flags(gfp, pflags);
 	if (reserve_flags) {
 		page = get_page_from_freelist(m, gfp, order,
 					      reserve_flags | (alloc_flags & ALLOC_KSWAPD), ac);
@@ -313,28 +440,36 @@ retry:
 	}
 	if (!can_direct_reclaim)
 		goto nopage;
+	/* reclaim does not recurse: a shrinker's own allocations end here */
+	if (pflags & PF_MEMALLOC)
+		goto nopage;
 	page = alloc_pages_direct_reclaim(m, gfp, order, alloc_flags, ac, &progress);
 	if (page)
 		return page;
 	if (gfp & __GFP_NORETRY)
 		goto nopage;
+	/* kmm has no compaction: a costly order retries only when the caller asks to */
 	if (costly && !(gfp & (__GFP_RETRY_MAYFAIL | __GFP_NOFAIL)))
 		goto nopage;
-	/*
-	 * Linux also retries without progress while the zones' reclaimable
-	 * pages could still meet the watermark; kmm has no estimate of those,
-	 * so it retries only while reclaim frees something, at most
-	 * MAX_RECLAIM_RETRIES times.
-	 */
-	if (progress && ++reclaim_rounds <= MAX_RECLAIM_RETRIES)
+	if (should_reclaim_retry(m, gfp, order, ac, alloc_flags, progress > 0, &no_progress_loops))
 		goto retry;
+	page = alloc_pages_may_oom(m, gfp, order, ac, &progress);
+	if (page)
+		return page;
+	if (progress) {
+		no_progress_loops = 0;
+		goto retry;
+	}
 nopage:
 	if (gfp & __GFP_NOFAIL) {
-		/* Must not fail: dip into the reserves, then wait for memory to be freed. */
 		uint64_t now = kmm_os_now_ns();
 
+		/* a NOFAIL caller that cannot block cannot be helped (WARN_ON_ONCE_GFP) */
+		if (!can_direct_reclaim)
+			goto fail;
 		if (!start_ns)
 			start_ns = last_warn_ns = now;
+		/* some access to the reserves, not all of them (__alloc_pages_cpuset_fallback) */
 		page = get_page_from_freelist(m, gfp, order, ALLOC_WMARK_MIN | ALLOC_MIN_RESERVE,
 					      ac);
 		if (page)
@@ -345,11 +480,11 @@ nopage:
 				   (unsigned long long)((now - start_ns) / 1000000), order);
 			last_warn_ns = now;
 		}
-		kmm_os_yield();
-		if (can_direct_reclaim)
-			goto retry;
-		goto nopage;
+		/* wait for a free, kswapd's progress or an OOM kill, then retry */
+		reclaim_wait_for_free(m, 10 * RECLAIM_THROTTLE_NS);
+		goto retry;
 	}
+fail:
 	count_vm_event(m, PGALLOC_FAIL);
 	warn_alloc(m, gfp, order, ac->nodemask, "page allocation failure: order:%u", order);
 	return NULL;
@@ -412,7 +547,13 @@ struct page *__alloc_pages(struct kmm_machine *m, gfp_t gfp, unsigned int order,
 	ac.migratetype = mt;
 	ac.preferred_nid = preferred_nid;
 
-	page = get_page_from_freelist(m, gfp, order, ALLOC_WMARK_LOW, &ac);
+	if (unlikely(gfp & __GFP_NOFAIL) && order > 1)
+		warn_nofail_order(m, gfp, order);
+	if (unlikely(READ_ONCE(m->fault_armed) & 1) && should_fail_alloc_page(m, gfp, order))
+		return NULL;
+	page = get_page_from_freelist(m, gfp, order,
+				      ALLOC_WMARK_LOW | ((gfp & __GFP_KSWAPD_RECLAIM) ? ALLOC_KSWAPD : 0),
+				      &ac);
 	if (likely(page))
 		return page;
 	return alloc_pages_slowpath(m, gfp, order, &ac);
@@ -583,7 +724,19 @@ static void put_block_pcp(struct kmm_machine *m, struct zone *zone, struct page 
 	}
 }
 
-static void put_block(struct kmm_machine *m, struct page *page, unsigned int order, bool cold)
+static void put_block_locked_out(struct kmm_machine *m, struct page *page, unsigned int order,
+				 bool cold);
+
+/* Every free: the block goes back, then allocations waiting for memory are woken. */
+static inline void put_block(struct kmm_machine *m, struct page *page, unsigned int order, bool cold)
+{
+	put_block_locked_out(m, page, order, cold);
+	if (unlikely(__atomic_load_n(&m->alloc_waiters, __ATOMIC_RELAXED)))
+		reclaim_wake_waiters(m);
+}
+
+static void put_block_locked_out(struct kmm_machine *m, struct page *page, unsigned int order,
+				 bool cold)
 {
 	struct zone *zone = page_zone(m, page);
 

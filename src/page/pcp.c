@@ -61,7 +61,7 @@
  *
  * Counters: pgalloc, pgfree and the NUMA events of pcp allocations are
  * kept per CPU and folded into the zone under zone->lock whenever the
- * lists take that lock anyway, when a report asks (m->vmstat_fold), and
+ * lists take that lock anyway, when a report asks (the layer's report op), and
  * after PCP_STAT_FOLD_MAX events; numa_foreign goes straight to the
  * preferred zone with an atomic add, as the buddy path does. The "vm
  * stats threshold" zoneinfo prints is Linux's calculate_normal_threshold.
@@ -421,9 +421,17 @@ void drain_all_pages_m(struct kmm_machine *m, struct zone *only)
 	}
 }
 
-static void pcp_drain_hook(struct kmm_machine *m)
+/* The layer's shrink op: every CPU's lists back to the buddy lists; the pages returned. */
+unsigned long pcp_shrink(struct kmm_machine *m, gfp_t gfp, unsigned int order)
 {
+	unsigned long before = 0, after = 0;
+
+	for_each_zone_m (m, zone)
+		before += (unsigned long)READ_ONCE(zone->vm_stat[NR_FREE_PAGES]);
 	drain_all_pages_m(m, NULL);
+	for_each_zone_m (m, zone)
+		after += (unsigned long)READ_ONCE(zone->vm_stat[NR_FREE_PAGES]);
+	return after > before ? after - before : 0;
 }
 
 /*
@@ -456,7 +464,7 @@ void pcp_boot_done(struct kmm_machine *m)
 }
 
 /* Fold every CPU's counters into the zones, for an exact report (refresh_cpu_vm_stats). */
-static void pcp_vmstat_fold(struct kmm_machine *m)
+void pcp_vmstat_fold(struct kmm_machine *m)
 {
 	for (int cpu = 0; cpu < m->nr_cpus; cpu++) {
 		for_each_zone_m (m, zone) {
@@ -725,7 +733,7 @@ static unsigned long pcp_count_marked(const struct kmm_machine *m, const struct 
 	return n;
 }
 
-static int pcp_check(struct kmm_machine *m)
+int pcp_check(struct kmm_machine *m)
 {
 	struct pcp_checker c;
 
@@ -781,16 +789,6 @@ static int pcp_check(struct kmm_machine *m)
 
 /* ---- boot ------------------------------------------------------------------------- */
 
-static void pcp_install_hook(struct kmm_machine *m, int (*hook)(struct kmm_machine *m))
-{
-	for (size_t i = 0; i < ARRAY_SIZE(m->check_hooks); i++) {
-		if (!m->check_hooks[i]) {
-			m->check_hooks[i] = hook;
-			return;
-		}
-	}
-}
-
 int pcp_init(struct kmm_machine *m)
 {
 	for_each_zone_m (m, zone) {
@@ -828,11 +826,7 @@ int pcp_init(struct kmm_machine *m)
 		zone->pcp_batch = batch;
 		zone->pcp = pcp;
 	}
-	m->drain_hook = pcp_drain_hook;
-	m->vmstat_fold = pcp_vmstat_fold;
 	m->pageset_printer = pcp_print_pagesets;
-	pcp_install_hook(m, pcp_check);
-	pcp_install_hook(m, percpu_check);
 	return KMM_OK;
 }
 

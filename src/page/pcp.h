@@ -82,8 +82,12 @@ static inline int pcp_pages(const struct per_cpu_pages *pcp)
 	return n;
 }
 
-/* Boot (smp_init): batch and high of every zone, the lists, the hooks. */
+/* Boot (a row of the late-init table): batch and high of every zone, the lists. */
 int pcp_init(struct kmm_machine *m);
+/* The layer's ops (boot/late_init.c): kmm_check walker, report fold, shrink (drain). */
+int pcp_check(struct kmm_machine *m);
+void pcp_vmstat_fold(struct kmm_machine *m);
+unsigned long pcp_shrink(struct kmm_machine *m, gfp_t gfp, unsigned int order);
 
 /* Return CPU cpu's pages of zone (NULL: every zone) to the buddy lists. */
 void drain_pages_m(struct kmm_machine *m, int cpu, struct zone *zone);
@@ -95,7 +99,7 @@ void pcp_boot_done(struct kmm_machine *m);
 
 /*
  * Per-CPU counters are folded into the zone when the lists take zone->lock
- * anyway, when a report asks (m->vmstat_fold), and at the latest after this
+ * anyway, when a report asks (the layer's report op), and at the latest after this
  * many events. Folding more often costs scaling: every fold moves the
  * zone's counter and lock cache lines between CPUs (docs/smp.md: folding
  * every stat_threshold events halved 2-thread speed).

@@ -151,6 +151,11 @@
 	X(DIRECT_MAP_LEVEL2_COLLAPSES, "direct_map_level2_collapses", -1)       \
 	X(DIRECT_MAP_LEVEL3_COLLAPSES, "direct_map_level3_collapses", -1)
 
+/*
+ * kmm's own events follow the kernel's. page_reporting_* are the reclaim
+ * layer's (reclaim/page_reporting.c, docs/reclaim.md); the kernel has no
+ * vmstat counter for free page reporting.
+ */
 #define KMM_VM_KMM_EVENT_ITEMS(X)                       \
 	X(KSWAPD_WAKE, "kswapd_wake", -1)               \
 	X(PGALLOC_SLOWPATH, "pgalloc_slowpath", -1)     \
@@ -159,7 +164,9 @@
 	X(PGSTEAL_FALLBACK, "pgalloc_fallback", -1)     \
 	X(PGBLOCK_CLAIMED, "pageblock_claimed", -1)     \
 	X(BAD_PAGE_REPORTS, "bad_page_reports", -1)     \
-	X(DRAIN_ALL, "drain_all_pages", -1)
+	X(DRAIN_ALL, "drain_all_pages", -1)             \
+	X(PAGE_REPORTING_PAGES, "page_reporting_pages", -1) \
+	X(PAGE_REPORTING_REUSED, "page_reporting_reused", -1)
 
 #define KMM_ENUM_EVENT(id, name, zone) id,
 enum vm_event_item {

@@ -32,6 +32,7 @@ const char *const pageflag_names[NR_PAGEFLAGS] = {
 	[PG_guard] = "guard",
 	[PG_hwpoison] = "hwpoison",
 	[PG_owner_priv] = "owner_priv",
+	[PG_reported] = "reported",
 };
 
 static void print_flag_names(struct kmm_out *o, uint32_t flags)

@@ -98,6 +98,39 @@ int kmm_os_rseq_thread_init(void);
 #define KMM_OS_THREAD_WORDS 64
 uintptr_t *kmm_os_thread_words(void);
 
+/*
+ * Threads and waiting (the reclaim layer: kswapd, free page reporting,
+ * allocations that wait for memory). A host thread runs fn(arg) until it
+ * returns; join waits for that and releases the thread. `name` is the
+ * thread's name for the host's tools and for kmm_os_task_name ("kswapd0"),
+ * at most 15 characters are kept. 0 or -errno.
+ *
+ * kmm_os_wait is a futex: if *addr still holds `expected`, sleep until
+ * kmm_os_wake(addr, ...) is called on the same address or timeout_ns
+ * passes (KMM_OS_WAIT_FOREVER: no timeout); return at once otherwise. It
+ * may return early for no reason (a spurious wakeup): callers re-check
+ * their condition in a loop. Returns 0 (woken, or the value differed) or
+ * KMM_OS_TIMEDOUT. kmm_os_wake wakes up to `n` waiters on addr (INT_MAX:
+ * all). The core calls both with no lock held but may call kmm_os_wake
+ * from paths that must not sleep: it must never block.
+ *
+ * A freestanding kernel supplies these from its scheduler: a kernel
+ * thread per kmm_os_thread_create (kthread_run), a wait queue hashed by
+ * address for kmm_os_wait/kmm_os_wake (wait_var_event_timeout /
+ * wake_up_var), and kmm_os_thread_words from its task struct. A host
+ * without threads returns -ENOSYS from kmm_os_thread_create: the machine
+ * then runs without kswapd (reclaim is direct only) and without free page
+ * reporting, and kmm_os_wait may simply return (the callers loop).
+ */
+typedef uintptr_t kmm_os_thread;
+int kmm_os_thread_create(kmm_os_thread *thread, const char *name, void (*fn)(void *arg), void *arg);
+void kmm_os_thread_join(kmm_os_thread thread);
+
+#define KMM_OS_WAIT_FOREVER UINT64_MAX
+#define KMM_OS_TIMEDOUT 1
+int kmm_os_wait(const uint32_t *addr, uint32_t expected, uint64_t timeout_ns);
+void kmm_os_wake(const uint32_t *addr, int n);
+
 /* Monotonic nanoseconds. */
 uint64_t kmm_os_now_ns(void);
 

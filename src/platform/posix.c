@@ -12,12 +12,20 @@
  * rseq fence is membarrier(MEMBARRIER_CMD_PRIVATE_EXPEDITED_RSEQ), after a
  * one-time registration (redone in a forked child). The core's per-thread
  * words are a __thread array.
+ *
+ * Threads are pthreads (named with pthread_setname_np); kmm_os_wait and
+ * kmm_os_wake are the futex system call on the word's address
+ * (FUTEX_PRIVATE: every waiter is a thread of this process, whatever
+ * mapping the word lives in).
  */
 #define _GNU_SOURCE
 #include "platform/platform.h"
 #include "platform/posix_rseq.h"
 
 #include <errno.h>
+#include <limits.h>
+#include <linux/futex.h>
+#include <pthread.h>
 #include <sched.h>
 #include <stdlib.h>
 #include <string.h>
@@ -208,4 +216,95 @@ uint64_t kmm_os_now_ns(void)
 void kmm_os_abort(void)
 {
 	abort();
+}
+
+/* ---- threads and futex waits ----------------------------------------------------- */
+
+struct posix_thread_start {
+	void (*fn)(void *arg);
+	void *arg;
+	char name[16];
+};
+
+/*
+ * glibc 2.34 moved the pthread functions into libc with a new symbol
+ * version; bind the versions every glibc since the baseline
+ * (docs/building.md) exports, so libkmm.so still loads there. Not in
+ * sanitizer builds, whose interceptors take the unversioned names.
+ */
+#if defined(__GLIBC__) && !defined(__SANITIZE_ADDRESS__) && !defined(__SANITIZE_THREAD__)
+#if defined(__has_feature)
+#if __has_feature(address_sanitizer) || __has_feature(thread_sanitizer)
+#define KMM_POSIX_NO_SYMVER
+#endif
+#endif
+#ifndef KMM_POSIX_NO_SYMVER
+#if defined(__x86_64__)
+__asm__(".symver pthread_create,pthread_create@GLIBC_2.2.5");
+__asm__(".symver pthread_join,pthread_join@GLIBC_2.2.5");
+__asm__(".symver pthread_setname_np,pthread_setname_np@GLIBC_2.12");
+#elif defined(__aarch64__)
+__asm__(".symver pthread_create,pthread_create@GLIBC_2.17");
+__asm__(".symver pthread_join,pthread_join@GLIBC_2.17");
+__asm__(".symver pthread_setname_np,pthread_setname_np@GLIBC_2.17");
+#endif
+#endif
+#endif
+
+static void *posix_thread_main(void *p)
+{
+	struct posix_thread_start st = *(struct posix_thread_start *)p;
+
+	free(p);
+	if (st.name[0])
+		pthread_setname_np(pthread_self(), st.name);
+	st.fn(st.arg);
+	return NULL;
+}
+
+int kmm_os_thread_create(kmm_os_thread *thread, const char *name, void (*fn)(void *arg), void *arg)
+{
+	struct posix_thread_start *st = calloc(1, sizeof(*st));
+	pthread_t t;
+	int ret;
+
+	if (!st)
+		return -ENOMEM;
+	st->fn = fn;
+	st->arg = arg;
+	if (name)
+		strncpy(st->name, name, sizeof(st->name) - 1);
+	ret = pthread_create(&t, NULL, posix_thread_main, st);
+	if (ret) {
+		free(st);
+		return -ret;
+	}
+	*thread = (kmm_os_thread)t;
+	return 0;
+}
+
+void kmm_os_thread_join(kmm_os_thread thread)
+{
+	pthread_join((pthread_t)thread, NULL);
+}
+
+int kmm_os_wait(const uint32_t *addr, uint32_t expected, uint64_t timeout_ns)
+{
+	struct timespec ts, *tsp = NULL;
+	long ret;
+
+	if (timeout_ns != KMM_OS_WAIT_FOREVER) {
+		ts.tv_sec = (time_t)(timeout_ns / 1000000000ull);
+		ts.tv_nsec = (long)(timeout_ns % 1000000000ull);
+		tsp = &ts;
+	}
+	ret = syscall(SYS_futex, addr, FUTEX_WAIT_PRIVATE, expected, tsp, NULL, 0);
+	if (ret != 0 && errno == ETIMEDOUT)
+		return KMM_OS_TIMEDOUT;
+	return 0;
+}
+
+void kmm_os_wake(const uint32_t *addr, int n)
+{
+	syscall(SYS_futex, addr, FUTEX_WAKE_PRIVATE, n, NULL, NULL, 0);
 }

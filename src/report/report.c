@@ -3,6 +3,7 @@
  * report/report.c - kmm_report: dispatch to the report printers, and the
  * small zone queries of the public API.
  */
+#include "boot/late_init.h"
 #include "page/deferred.h"
 #include "report/report.h"
 
@@ -29,8 +30,7 @@ int kmm_report(kmm_machine *m, enum kmm_report which, kmm_sink_fn sink, void *ct
 	/* Linux's reports are read after its deferred init is done: finish ours. */
 	deferred_init_all(m);
 	/* per-CPU counter deltas are folded into the zones first, as /proc does */
-	if (m->vmstat_fold)
-		m->vmstat_fold(m);
+	kmm_layers_report(m);
 	kmm_out_init(&o, sink, ctx);
 	reports[which].print(m, &o);
 	kmm_out_flush(&o);

@@ -20,6 +20,7 @@
  *
  * Nothing here logs or allocates pages with a lock held.
  */
+#include "reclaim/reclaim.h"
 #include "slab/slab.h"
 #include "trace/trace.h"
 
@@ -154,6 +155,8 @@ void *slab_alloc_slow(struct kmm_machine *m, struct kmem_cache *s, gfp_t gfp, in
 				    (void *)s);
 		return NULL;
 	}
+	if (unlikely(READ_ONCE(m->fault_armed) & 2) && should_failslab(m, s, gfp))
+		return NULL; /* failslab (reclaim/fault_inject.c) */
 	if (s->debug)
 		return slab_alloc_debug(m, s, gfp, nid, caller);
 	__atomic_add_fetch(&s->stat[SLAB_STAT_ALLOC_SLOW], 1, __ATOMIC_RELAXED);

@@ -29,9 +29,9 @@
  *    when larger), as SLAB computed it.
  *
  * Shrinking flushes every per-CPU array and gives every empty slab back.
- * The shrinker (m->reclaim_hook, when no reclaim layer installed one) does
- * it for every cache without waiting for any lock, so it is safe from the
- * page allocator's slow path whatever the allocating thread holds.
+ * The shrinker (registered on the machine's shrinker list, slab_shrinker.c)
+ * does it for every cache without waiting for any lock, so it is safe from
+ * the page allocator's slow path whatever the allocating thread holds.
  */
 #include "page/pcp.h"
 #include "slab/slab.h"
@@ -421,14 +421,37 @@ struct kmem_cache *kmm_kmem_cache_create(kmm_machine *m, const char *name, unsig
 
 /* ---- shrinking ---------------------------------------------------------------- */
 
+/* Pages of slabs the cache holds on all nodes (each node under its list_lock). */
+static unsigned long cache_slab_pages(struct kmem_cache *s)
+{
+	struct kmm_machine *m = s->m;
+	unsigned long slabs = 0;
+
+	for (int nid = 0; nid < m->nr_nodes; nid++) {
+		struct kmem_cache_node *n = get_node(s, nid);
+
+		kmm_spin_lock(&n->list_lock);
+		slabs += n->nr_partial + n->nr_full + n->nr_free + n->nr_rcu;
+		kmm_spin_unlock(&n->list_lock);
+	}
+	return slabs << s->order;
+}
+
+/*
+ * The pages given back: the array flush may already discard slabs it
+ * empties (the min_partial trim), so what came back is measured.
+ */
 unsigned long __kmem_cache_shrink(struct kmem_cache *s, bool wait)
 {
+	unsigned long before = cache_slab_pages(s), after;
 	struct page_list release;
 
 	drain_arrays(s, wait);
 	page_list_init(&release);
 	node_release_empty(s, &release);
-	return discard_slab_list(s, &release);
+	discard_slab_list(s, &release);
+	after = cache_slab_pages(s);
+	return before > after ? before - after : 0;
 }
 
 unsigned long kmm_kmem_cache_shrink(kmm_machine *m, struct kmem_cache *s)
@@ -650,24 +673,14 @@ static int __kmem_cache_init(struct kmm_machine *m, int nid)
 	cache_list_add(ss, boot);
 
 	ret = create_kmalloc_caches(m);
+	/* The empty-slab release is one registered shrinker (reclaim/shrinker.c). */
+	if (!ret)
+		ret = slab_register_shrinker(m);
 	ss->boot_nid = -1;
 	if (ret)
 		return ret;
 
 	m->meminfo_extra = slab_meminfo;
-	for (int i = 0; i < (int)ARRAY_SIZE(m->check_hooks); i++) {
-		if (!m->check_hooks[i]) {
-			m->check_hooks[i] = slab_check;
-			break;
-		}
-	}
-	/*
-	 * The shrinker (slab_reclaim: kmm_slab_shrink_all without waiting) is
-	 * direct reclaim until a reclaim layer installs a hook of its own,
-	 * which will then call it among its shrinkers.
-	 */
-	if (!m->reclaim_hook)
-		m->reclaim_hook = slab_reclaim;
 	return KMM_OK;
 }
 

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * slab/check.c - the slab layer's part of kmm_check (m->check_hooks).
+ * slab/check.c - the slab layer's part of kmm_check (the slab row's .check in boot/late_init.c).
  *
  * For every cache, under the cache list's lock:
  *  1. each node's lists, under list_lock: every entry is a PG_slab head

@@ -499,8 +499,8 @@ static inline void *slab_alloc_fast(struct kmm_machine *m, struct kmem_cache *s,
 	unsigned int shift = m->slab->array_shift;
 	void *obj;
 
-	if (unlikely(!slab_cache_plausible(m, s) || s->debug))
-		return NULL;
+	if (unlikely(!slab_cache_plausible(m, s) || (s->debug | READ_ONCE(m->fault_armed))))
+		return NULL; /* debug caches and failslab take the slow path */
 	if (likely(m->smp_mode == KMM_SMP_RSEQ))
 		obj = array_pop_rseq(m, s, shift);
 	else
@@ -649,8 +649,10 @@ struct kmem_cache *__kmem_cache_create_args_m(struct kmm_machine *m, const char 
 					      const struct kmm_kmem_cache_args *args,
 					      slab_flags_t flags);
 unsigned long __kmem_cache_shrink(struct kmem_cache *s, bool wait);
-/* The shrinker, with m->reclaim_hook's signature: returns the pages freed. */
+/* Release every cache's empty slabs without waiting: returns the pages freed. */
 unsigned long slab_reclaim(struct kmm_machine *m, gfp_t gfp, unsigned int order);
+/* Register slab_reclaim as one shrinker of the machine (slab_shrinker.c). */
+int slab_register_shrinker(struct kmm_machine *m);
 /* Account slab pages for meminfo (nr may be negative). */
 void slab_account_pages(struct kmem_cache *s, const struct page *page, long nr);
 void slab_node_account(struct kmm_machine *m, int nid, bool reclaimable, long nr);

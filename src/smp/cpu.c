@@ -2,10 +2,10 @@
 /*
  * smp/cpu.c - the CPU model at boot and the slow paths of per-CPU locks.
  *
- * smp_init (one entry of the late-init table) chooses the mode (cpu.h),
- * then brings up, in order, the per-CPU allocator (percpu/alloc.c), the
- * get_cpu locks (smp/preempt.c) and the per-CPU page lists (page/pcp.c),
- * and installs their hooks.
+ * smp_init (one row of the late-init table, boot/late_init.c) chooses the
+ * mode (cpu.h), then brings up, in order, the per-CPU allocator
+ * (percpu/alloc.c) and the get_cpu locks (smp/preempt.c). The per-CPU page
+ * lists are the next row of the table (page/pcp.c).
  *
  * rseq mode needs: an rseq area the core has code for (x86_64, not under
  * ThreadSanitizer), working rseq fences, a CPU number in this thread's
@@ -15,7 +15,6 @@
  * is read from the rseq area when there is one (cheaper than a call).
  */
 #include "page/internal.h"
-#include "page/pcp.h"
 #include "percpu/percpu.h"
 #include "smp/cpu_lock.h"
 
@@ -38,51 +37,14 @@ static void smp_choose_mode(struct kmm_machine *m)
 		m->smp_mode = KMM_SMP_RSEQ;
 }
 
-/* The allocation events of every zone, saved around the boot-time allocations. */
-struct zone_events {
-	unsigned long pgalloc;
-	long numa[NUMA_OTHER - NUMA_HIT + 1];
-};
-
-static void save_events(struct kmm_machine *m, struct zone_events *ev)
-{
-	for_each_zone_m (m, zone) {
-		ev->pgalloc = zone->pgalloc;
-		for (int i = NUMA_HIT; i <= NUMA_OTHER; i++)
-			ev->numa[i - NUMA_HIT] = zone->vm_stat[i];
-		ev++;
-	}
-}
-
-static void restore_events(struct kmm_machine *m, const struct zone_events *ev)
-{
-	for_each_zone_m (m, zone) {
-		zone->pgalloc = ev->pgalloc;
-		for (int i = NUMA_HIT; i <= NUMA_OTHER; i++)
-			zone->vm_stat[i] = ev->numa[i - NUMA_HIT];
-		ev++;
-	}
-}
-
-/*
- * Linux takes the first per-CPU chunk (with the boot page sets in it) from
- * memblock, before the buddy allocator counts anything; kmm takes it from
- * the buddy allocator, and so leaves those allocations out of the counters
- * (pgalloc, numa_*): a freshly booted machine shows no allocation events.
- */
 int smp_init(struct kmm_machine *m)
 {
-	struct zone_events ev[KMM_MAX_NUMNODES * MAX_NR_ZONES];
 	int ret;
 
 	smp_choose_mode(m);
-	save_events(m, ev);
 	ret = percpu_init(m);
 	if (!ret)
 		ret = preempt_init(m);
-	if (!ret)
-		ret = pcp_init(m);
-	restore_events(m, ev);
 	return ret;
 }
 

@@ -17,12 +17,16 @@
 #define kmm_os_phys_map real_kmm_os_phys_map
 #define kmm_os_reserve real_kmm_os_reserve
 #define kmm_os_unmap real_kmm_os_unmap
+#define kmm_os_thread_create real_kmm_os_thread_create
+#define kmm_os_thread_join real_kmm_os_thread_join
 #include "platform/posix.c"
 #undef kmm_os_phys_create
 #undef kmm_os_phys_destroy
 #undef kmm_os_phys_map
 #undef kmm_os_reserve
 #undef kmm_os_unmap
+#undef kmm_os_thread_create
+#undef kmm_os_thread_join
 
 #include "faulty_platform.h"
 
@@ -46,6 +50,28 @@ void kmm_os_phys_destroy(intptr_t handle);
 void *kmm_os_phys_map(intptr_t handle, uint64_t offset, size_t size, void *at);
 void *kmm_os_reserve(size_t size);
 void kmm_os_unmap(void *addr, size_t size);
+int kmm_os_thread_create(kmm_os_thread *thread, const char *name, void (*fn)(void *arg), void *arg);
+void kmm_os_thread_join(kmm_os_thread thread);
+
+/* Threads: refused on demand (fail_threads), counted until joined. */
+int kmm_os_thread_create(kmm_os_thread *thread, const char *name, void (*fn)(void *arg), void *arg)
+{
+	int ret;
+
+	__atomic_add_fetch(&host_faults.thread_creates, 1, __ATOMIC_RELAXED);
+	if (__atomic_load_n(&host_faults.fail_threads, __ATOMIC_RELAXED))
+		return -EAGAIN;
+	ret = real_kmm_os_thread_create(thread, name, fn, arg);
+	if (ret == 0)
+		__atomic_add_fetch(&host_faults.live_threads, 1, __ATOMIC_RELAXED);
+	return ret;
+}
+
+void kmm_os_thread_join(kmm_os_thread thread)
+{
+	real_kmm_os_thread_join(thread);
+	__atomic_sub_fetch(&host_faults.live_threads, 1, __ATOMIC_RELAXED);
+}
 
 int kmm_os_phys_create(uint64_t size, intptr_t *handle)
 {

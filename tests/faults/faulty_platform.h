@@ -21,6 +21,14 @@ struct host_faults {
 	int failed_call;	 /* enum host_call of the injected failure */
 	long live_objects;	 /* physical-memory objects created and not destroyed */
 	long live_bytes;	 /* address space reserved or mapped and not unmapped */
+	/*
+	 * Threads (kswapd, page reporting) are not boot calls: a host that
+	 * refuses them gets a machine without them, not a failed boot. So they
+	 * have their own switch, outside the fail_at sequence.
+	 */
+	int fail_threads;	 /* every kmm_os_thread_create fails with -EAGAIN */
+	long thread_creates;	 /* kmm_os_thread_create calls since the last reset */
+	long live_threads;	 /* threads created and not joined */
 };
 
 extern struct host_faults host_faults;
@@ -32,6 +40,8 @@ static inline void host_faults_reset(unsigned long fail_at)
 	for (int i = 0; i < NR_HOST_CALLS; i++)
 		host_faults.calls_of[i] = 0;
 	host_faults.failed_call = -1;
+	host_faults.fail_threads = 0;
+	host_faults.thread_creates = 0;
 }
 
 #endif

@@ -32,6 +32,7 @@
 #include <cmocka.h>
 
 #include <kmm/kmm.h>
+#include <kmm/reclaim.h>
 
 #include "faulty_platform.h"
 
@@ -58,6 +59,9 @@ static void quiet_sink(void *ctx, const char *text, size_t len)
 
 static void assert_ledger_clear(const char *shape, unsigned long n)
 {
+	if (host_faults.live_threads != 0)
+		fail_msg("'%s', failing call %lu: %ld threads not joined", shape, n,
+			 host_faults.live_threads);
 	if (host_faults.live_objects != 0 || host_faults.live_bytes != 0)
 		fail_msg("'%s', failing call %lu: %ld memfds and %ld bytes of address space "
 			 "left behind",
@@ -207,12 +211,62 @@ static void test_host_refusals(void **state)
 	in_child(child_map_count_exhausted);
 }
 
+/*
+ * A host that refuses threads: the machine boots without kswapd and without
+ * free page reporting (docs/reclaim.md), reclaims directly, and every
+ * thread of a machine that had them is joined at destroy.
+ */
+static void test_threads_refused(void **state)
+{
+	struct kmm_kswapd_info ki;
+	char err[256] = "";
+	kmm_machine *m = NULL;
+	struct page **held;
+	long n = 0, max;
+
+	(void)state;
+	host_faults_reset(0);
+	assert_int_equal(kmm_machine_create("mem=64M nr_cpus=2", &m, err, sizeof(err)), KMM_OK);
+	assert_true(host_faults.thread_creates > 0); /* kswapd0 and page_reporting */
+	assert_int_equal(host_faults.live_threads, host_faults.thread_creates);
+	assert_int_equal(kmm_kswapd_info(m, 0, &ki), KMM_OK);
+	assert_true(ki.running);
+	kmm_machine_destroy(m);
+	assert_ledger_clear("mem=64M nr_cpus=2", 0);
+
+	host_faults_reset(0);
+	host_faults.fail_threads = 1;
+	m = NULL;
+	assert_int_equal(kmm_machine_create("mem=64M nr_cpus=2", &m, err, sizeof(err)), KMM_OK);
+	kmm_set_log(m, quiet_sink, NULL);
+	assert_true(host_faults.thread_creates > 0);
+	assert_int_equal(host_faults.live_threads, 0);
+	assert_int_equal(kmm_kswapd_info(m, 0, &ki), KMM_OK);
+	assert_false(ki.running);
+	/* allocating everything still works (direct reclaim only) and nothing is lost */
+	max = 64l << 20 >> 12;
+	held = calloc((size_t)max, sizeof(*held));
+	assert_non_null(held);
+	while (n < max && (held[n] = kmm_alloc_pages(m, KMM_GFP_KERNEL | KMM_GFP_NORETRY |
+								KMM_GFP_NOWARN, 0)))
+		n++;
+	assert_true(n > max / 2);
+	assert_int_equal(kmm_check(m), 0);
+	while (n > 0)
+		kmm_free_pages(m, held[--n], 0);
+	free(held);
+	assert_int_equal(kmm_check(m), 0);
+	kmm_machine_destroy(m);
+	assert_ledger_clear("mem=64M nr_cpus=2", 0);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_every_boot_call_fails_cleanly),
 		cmocka_unit_test(test_messages_name_the_refusal),
 		cmocka_unit_test(test_host_refusals),
+		cmocka_unit_test(test_threads_refused),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

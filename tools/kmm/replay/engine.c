@@ -88,6 +88,8 @@ const char *rp_trace_machine(const char *buf, size_t len, char *out, size_t out_
 int rp_engine_init(struct rp_engine *e, const struct rp_options *opt, const char *trace_machine)
 {
 	char err[256];
+	int ret;
+	static char quiet_cmdline[4096];
 	const char *cmdline = opt->cmdline ? opt->cmdline : trace_machine;
 
 	memset(e, 0, sizeof(*e));
@@ -104,9 +106,44 @@ int rp_engine_init(struct rp_engine *e, const struct rp_options *opt, const char
 				if (CPU_ISSET(c, &set))
 					e->host_cpus[e->nhost++] = c;
 	}
-	if (kmm_machine_create(cmdline, &e->m, err, sizeof(err)) != KMM_OK) {
-		snprintf(e->err, sizeof(e->err), "bad machine \"%s\": %s", cmdline ? cmdline : "",
-			 err);
+	/*
+	 * A replay is deterministic: no background reclaim or free page
+	 * reporting thread may change the machine between two events, unless
+	 * the machine string asks for them (docs/replay.md).
+	 */
+	const char *shown = cmdline;
+
+	{
+		const char *c = cmdline && *cmdline ? cmdline : KMM_DEFAULT_CMDLINE;
+
+		snprintf(quiet_cmdline, sizeof(quiet_cmdline), "%s%s%s", c,
+			 strstr(c, "kswapd=") ? "" : " kswapd=0",
+			 strstr(c, "page_reporting=") ? "" : " page_reporting=0");
+		cmdline = quiet_cmdline;
+	}
+	/*
+	 * Boot on a fixed host CPU: boot's own allocations fill the per-CPU
+	 * lists of the CPU it runs on, so a boot wherever the process happened
+	 * to start made two runs of one trace differ.
+	 */
+	if (e->nhost) {
+		cpu_set_t one;
+
+		CPU_ZERO(&one);
+		CPU_SET(e->host_cpus[0], &one);
+		sched_setaffinity(0, sizeof(one), &one);
+	}
+	ret = kmm_machine_create(cmdline, &e->m, err, sizeof(err));
+	if (e->nhost) {
+		cpu_set_t all;
+
+		CPU_ZERO(&all);
+		for (int i = 0; i < e->nhost; i++)
+			CPU_SET(e->host_cpus[i], &all);
+		sched_setaffinity(0, sizeof(all), &all);
+	}
+	if (ret != KMM_OK) {
+		snprintf(e->err, sizeof(e->err), "bad machine \"%s\": %s", shown ? shown : "", err);
 		return -1;
 	}
 	kmm_set_log(e->m, warn_sink, e);
