@@ -79,6 +79,19 @@ static struct pcpu_chunk *pcpu_create_chunk(struct kmm_machine *m)
 	return chunk;
 }
 
+unsigned long pcpu_chunk_pages(const struct kmm_machine *m)
+{
+	const struct pcpu_state *pcpu = m->pcpu;
+	unsigned long granules = m->pcpu_unit_bytes / PCPU_MIN_ALLOC_SIZE;
+	size_t map_longs = (granules + BITS_PER_LONG_ - 1) / BITS_PER_LONG_;
+	size_t meta_bytes = sizeof(struct pcpu_chunk) + 2 * map_longs * sizeof(unsigned long);
+
+	if (!pcpu)
+		return 0;
+	return __atomic_load_n(&pcpu->nr_chunks, __ATOMIC_RELAXED) *
+	       ((1ul << pcpu->chunk_order) + (1ul << order_for_bytes(m, meta_bytes)));
+}
+
 int percpu_init(struct kmm_machine *m)
 {
 	unsigned long cpus = 1, unit_pages;

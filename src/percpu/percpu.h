@@ -61,6 +61,12 @@ struct pcpu_state {
 	struct page *page; /* the page holding this struct */
 };
 
+/*
+ * Pages the chunks hold (blocks and metadata). Chunks are kept until the
+ * machine is destroyed: readers walk the list without the lock.
+ */
+unsigned long pcpu_chunk_pages(const struct kmm_machine *m);
+
 /* CPU `cpu`'s copy of the per-CPU object `ptr` (a unit-0 address). */
 static inline void *per_cpu_ptr_m(const struct kmm_machine *m, const void *ptr, int cpu)
 {
