@@ -79,8 +79,8 @@ echo "=== fuzz ==="
 fuzz_secs="${KMM_FUZZ_SECONDS:-60}"
 cmake -S . -B build/fuzz -DCMAKE_BUILD_TYPE=RelWithDebInfo -DKMM_DEBUG_CHECKS=ON -DCMAKE_C_COMPILER=clang \
   -DKMM_FUZZ=ON -DKMM_SANITIZE=address,undefined >/dev/null
-cmake --build build/fuzz -j"$jobs" --target fuzz_api fuzz_machine >/dev/null
-for t in api machine; do
+cmake --build build/fuzz -j"$jobs" --target fuzz_api fuzz_machine fuzz_trace >/dev/null
+for t in api machine trace; do
   mkdir -p "build/fuzz/work-$t" build/fuzz/crashes
   if ! "build/fuzz/fuzz/fuzz_$t" "build/fuzz/work-$t" "fuzz/corpus/$t" -max_total_time="$fuzz_secs" \
       -artifact_prefix=build/fuzz/crashes/ -print_final_stats=1 >"build/fuzz/fuzz_$t.log" 2>&1; then
