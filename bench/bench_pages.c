@@ -38,6 +38,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <unistd.h>
 
 #include "bench.h"
 
@@ -386,43 +387,85 @@ static int pages_split(struct bench *b)
 
 /* ---- boot and teardown time ------------------------------------------------ */
 
-static void pages_boot_figures(struct bench *b)
+/*
+ * Boot figures: median wall time of kmm_machine_create and of
+ * kmm_machine_destroy, and the resident memory the boot added (from
+ * /proc/self/statm), for three shapes: the issue's mem=64G and
+ * mem=1T numa=fake=8 with deferred struct page init (the default), and
+ * mem=64G with every descriptor written at boot, for comparison.
+ */
+static const struct {
+	const char *cmdline, *tag;
+} boot_shapes[] = {
+	{ PAGES_BOOT_CMDLINE, "mem64g" },
+	{ "mem=1T numa=fake=8 nr_cpus=2", "mem1t_numa8" },
+	{ PAGES_BOOT_CMDLINE " deferred_struct_page_init=0", "mem64g_undeferred" },
+};
+
+static double resident_mb(void)
+{
+	long size = 0, rss = 0;
+	FILE *f = fopen("/proc/self/statm", "r");
+
+	if (f) {
+		if (fscanf(f, "%ld %ld", &size, &rss) != 2)
+			rss = 0;
+		fclose(f);
+	}
+	return (double)rss * (double)sysconf(_SC_PAGESIZE) / (1024.0 * 1024.0);
+}
+
+static void pages_boot_shape(struct bench *b, const char *cmdline, const char *tag)
 {
 	const int runs = bench_opts(b)->reps;
 	double *create = calloc((size_t)runs, sizeof(double));
 	double *destroy = calloc((size_t)runs, sizeof(double));
-	char err[256];
+	double *rss = calloc((size_t)runs, sizeof(double));
+	char err[256], name[64];
 	int r;
 
-	if (!create || !destroy)
+	if (!create || !destroy || !rss)
 		goto out;
 	for (r = 0; r < runs; r++) {
 		kmm_machine *m;
 		uint64_t t0, t1, t2;
+		double rss0;
 		int rc;
 
-		bench_progress(b, "boot_ms_mem64g: boot %d/%d of %s", r + 1, runs,
-			       PAGES_BOOT_CMDLINE);
+		bench_progress(b, "boot_ms_%s: boot %d/%d of %s", tag, r + 1, runs, cmdline);
+		rss0 = resident_mb();
 		t0 = bench_now_ns();
-		rc = kmm_machine_create(PAGES_BOOT_CMDLINE, &m, err, sizeof(err));
+		rc = kmm_machine_create(cmdline, &m, err, sizeof(err));
 		t1 = bench_now_ns();
 		if (rc < 0) {
-			fprintf(stderr, "bench: cannot boot \"%s\": %s (error %d)\n",
-				PAGES_BOOT_CMDLINE, err, rc);
-			bench_note(b, "boot_ms_mem64g omitted: \"%s\" did not boot (%s)",
-				   PAGES_BOOT_CMDLINE, err);
+			fprintf(stderr, "bench: cannot boot \"%s\": %s (error %d)\n", cmdline, err,
+				rc);
+			bench_note(b, "boot_ms_%s omitted: \"%s\" did not boot (%s)", tag, cmdline,
+				   err);
 			goto out;
 		}
+		rss[r] = resident_mb() - rss0;
 		kmm_machine_destroy(m);
 		t2 = bench_now_ns();
 		create[r] = (double)(t1 - t0) / 1e6;
 		destroy[r] = (double)(t2 - t1) / 1e6;
 	}
-	bench_figure(b, "boot_ms_mem64g", bench_median(create, runs));
-	bench_figure(b, "teardown_ms_mem64g", bench_median(destroy, runs));
+	snprintf(name, sizeof(name), "boot_ms_%s", tag);
+	bench_figure(b, name, bench_median(create, runs));
+	snprintf(name, sizeof(name), "teardown_ms_%s", tag);
+	bench_figure(b, name, bench_median(destroy, runs));
+	snprintf(name, sizeof(name), "boot_rss_mb_%s", tag);
+	bench_figure(b, name, bench_median(rss, runs));
 out:
 	free(create);
 	free(destroy);
+	free(rss);
+}
+
+static void pages_boot_figures(struct bench *b)
+{
+	for (size_t i = 0; i < sizeof(boot_shapes) / sizeof(boot_shapes[0]); i++)
+		pages_boot_shape(b, boot_shapes[i].cmdline, boot_shapes[i].tag);
 }
 
 static int pages_run(struct bench *b)

@@ -3,7 +3,8 @@
 #  1. with cmocka hidden (as on a machine without libcmocka-dev) kmm configures,
 #     says in one line that the tests are off, and the default build and the
 #     install work;
-#  2. as a subproject of a project that turns BUILD_TESTING on, kmm adds no
+#  2. -DBUILD_TESTING=OFF turns the tests off even where cmocka is installed;
+#  3. as a subproject of a project that turns BUILD_TESTING on, kmm adds no
 #     tests of its own.
 # Inputs: SOURCE_DIR, BUILD_DIR, C_COMPILER, HIDE (the directories holding
 # cmocka.h and libcmocka, separated by '|').
@@ -31,6 +32,14 @@ execute_process(COMMAND ${CMAKE_COMMAND} --install ${root}/nocmocka --prefix ${r
   RESULT_VARIABLE rc OUTPUT_QUIET)
 if(NOT rc EQUAL 0)
   message(FATAL_ERROR "the install without cmocka failed")
+endif()
+
+# BUILD_TESTING=OFF is obeyed although cmocka is there (KMM_TESTS once ignored it)
+execute_process(COMMAND ${CMAKE_COMMAND} -S ${SOURCE_DIR} -B ${root}/off
+  -DCMAKE_C_COMPILER=${C_COMPILER} -DBUILD_TESTING=OFF
+  RESULT_VARIABLE rc OUTPUT_VARIABLE out ERROR_VARIABLE err)
+if(NOT rc EQUAL 0 OR EXISTS ${root}/off/tests OR NOT out MATCHES "kmm: tests off \\(BUILD_TESTING=OFF\\)")
+  message(FATAL_ERROR "-DBUILD_TESTING=OFF did not turn the tests off:\n${out}${err}")
 endif()
 
 file(MAKE_DIRECTORY ${root}/parent)

@@ -4,7 +4,8 @@
 #     (man --warnings -l ...; groff -ww when man-db is missing; skipped when
 #     neither is installed);
 #  2. cannot drift from the code: every KMM_API function of the public
-#     headers appears in a section-3 page, and every command and option that
+#     headers appears in a section-3 page (and has a FUNCTION.3 link to it,
+#     for `man kmm_kmalloc`), and every command and option that
 #     `kmm --help` prints appears in kmm(1).
 # Inputs: MAN_DIR, SOURCE_DIR, KMM (the command).
 cmake_policy(SET CMP0057 NEW)
@@ -46,23 +47,24 @@ foreach(page ${pages})
     string(APPEND text3 "${t}")
   endif()
 endforeach()
-file(GLOB headers ${SOURCE_DIR}/include/kmm/*.h)
+include(${CMAKE_CURRENT_LIST_DIR}/kmm_api.cmake)
+kmm_api_functions(declared ${SOURCE_DIR})
 set(missing "")
-foreach(h ${headers})
-  file(READ ${h} text)
-  string(REGEX MATCHALL "KMM_API[^;{(]*[ *](kmm_[a-z0-9_]+)[ \t\n]*\\(" decls "${text}")
-  foreach(d ${decls})
-    string(REGEX REPLACE ".*[ *](kmm_[a-z0-9_]+)[ \t\n]*\\($" "\\1" name "${d}")
-    string(FIND "${text3}" "${name}(" at)
-    if(at EQUAL -1)
-      list(APPEND missing ${name})
-    endif()
-  endforeach()
+set(unlinked "")
+foreach(name ${declared})
+  string(FIND "${text3}" "${name}(" at)
+  if(at EQUAL -1)
+    list(APPEND missing ${name})
+  endif()
+  if(NOT IS_SYMLINK ${MAN_DIR}/aliases/man3/${name}.3)
+    list(APPEND unlinked ${name})
+  endif()
 endforeach()
-if(missing)
-  list(REMOVE_DUPLICATES missing)
+if(missing OR unlinked)
   string(REPLACE ";" " " m "${missing}")
-  message(FATAL_ERROR "KMM_API functions in no section-3 page (add an @synopsis to man/*.3.md): ${m}")
+  string(REPLACE ";" " " u "${unlinked}")
+  message(FATAL_ERROR "KMM_API functions in no section-3 page (add an @synopsis to man/*.3.md): ${m}\n"
+    "KMM_API functions without a man3 link: ${u}")
 endif()
 
 # 2b. kmm(1) names every command and option of `kmm --help`

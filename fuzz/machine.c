@@ -4,7 +4,8 @@
  *
  * The input is a machine string. The parser must accept it or refuse it
  * with a message; what it accepts must format to a canonical string that
- * parses to the same canonical string again. A machine small enough to
+ * parses to the same canonical string again. The layout (RAM ranges,
+ * nodes, zones) is computed for any accepted string. A machine small enough to
  * boot quickly (at most 512 MiB of address space, 8 CPUs) is booted: a
  * refusal must carry a message; a machine that boots must pass kmm_check,
  * print every report (before and after some allocations, non-empty, whole
@@ -15,6 +16,7 @@
 #include <string.h>
 
 #include "boot/cmdline.h"
+#include "boot/layout.h"
 #include <kmm/slab.h>
 
 struct count_sink {
@@ -107,6 +109,14 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (strcmp(canon, again) != 0)
 		fail(cmdline, "the canonical form does not parse to itself");
 
+	/* the layout is pure: compute it for any machine, boot only small ones */
+	{
+		static struct kmm_layout lay;
+		char lerr[256] = "";
+
+		if (kmm_layout_compute(&d, NULL, &lay, lerr, sizeof(lerr)) != KMM_OK && !lerr[0])
+			fail(cmdline, "layout refused without a message");
+	}
 	if (address_space(&d) > (512ull << 20) || d.nr_cpus > 8 || d.numa_fake > 8)
 		return 0;
 	if (kmm_machine_create(cmdline, &m, err, sizeof(err)) != KMM_OK) {

@@ -35,7 +35,7 @@ static void obj_fill(struct fz *f, struct fz_obj *o)
 	o->cookie = fz_cookie(f, (unsigned int)(o - f->objs));
 	if (o->size == 0)
 		return;
-	if (o->size >= 8)
+	if (o->size > 8)
 		memcpy(o->p, &o->cookie, 8);
 	((unsigned char *)o->p)[o->size - 1] = (unsigned char)o->cookie;
 }
@@ -46,7 +46,7 @@ static bool obj_intact(const struct fz_obj *o)
 
 	if (o->size == 0)
 		return true;
-	if (o->size >= 8) {
+	if (o->size > 8) {
 		memcpy(&c, o->p, 8);
 		if (c != o->cookie)
 			return false;
@@ -154,7 +154,7 @@ static void op_krealloc(struct fz *f)
 		return; /* the old object is untouched */
 	o->p = p;
 	/* the common prefix moved along; re-stamp at the new size */
-	if (before.size >= 8 && size >= 8 && memcmp(p, &before.cookie, 8) != 0)
+	if (before.size > 8 && size > 8 && memcmp(p, &before.cookie, 8) != 0)
 		fz_fail(f, "krealloc lost the object's first bytes");
 	o->size = size;
 	obj_fill(f, o);
@@ -323,6 +323,63 @@ static void op_bad_kfree(struct fz *f)
 	fz_misuse(f, "a bad kfree or kmem_cache_free");
 }
 
+/* Calls with a pointer that is not a cache, a node that does not exist, a zone kmalloc refuses. */
+static void op_bad_call(struct fz *f)
+{
+	uint64_t local[16] = { 0 };
+	struct kmem_cache *fake = (struct kmem_cache *)(void *)local;
+	struct fz_obj *o = slot(f);
+	void *objs[2];
+	void *p;
+
+	switch (fz_u8(f) % 9) {
+	case 0:
+		if (kmm_kmem_cache_alloc(f->m, fake, GFP_KERNEL))
+			fz_fail(f, "kmem_cache_alloc of a fake cache answered");
+		break;
+	case 1:
+		kmm_kmem_cache_free(f->m, fake, local);
+		break;
+	case 2:
+		kmm_kmem_cache_shrink(f->m, fake);
+		break;
+	case 3:
+		if (kmm_kmem_cache_alloc_bulk(f->m, fake, GFP_KERNEL, 2, objs))
+			fz_fail(f, "kmem_cache_alloc_bulk of a fake cache answered");
+		break;
+	case 4:
+		kmm_kmem_cache_destroy(f->m, fake);
+		break;
+	case 5:
+		if (kmm_kmalloc_node(f->m, 64, GFP_KERNEL, kmm_nr_nodes(f->m) + fz_u8(f) % 4))
+			fz_fail(f, "kmalloc_node on a node that does not exist answered");
+		break;
+	case 6:
+		if (kmm_ksize(f->m, local) != 0)
+			fz_fail(f, "ksize of a foreign pointer answered");
+		break;
+	case 7:
+		if (kmm_krealloc(f->m, local, 100, GFP_KERNEL))
+			fz_fail(f, "krealloc of a foreign pointer answered");
+		break;
+	default: /* a large kmalloc with a zone modifier it cannot have: fixed up and logged */
+		if (o->p)
+			return;
+		p = kmm_kmalloc(f->m, kmm_kmalloc_max_cache_size(f->m) + 1,
+				GFP_KERNEL | ((fz_u8(f) & 1) ? __GFP_DMA32 : __GFP_HIGHMEM));
+		if (!fz_log_has(f, "Unexpected gfp"))
+			fz_fail(f, "kmalloc with a zone modifier was not logged");
+		if (!p)
+			return;
+		o->p = p;
+		o->size = kmm_kmalloc_max_cache_size(f->m) + 1;
+		o->cache = -1;
+		obj_fill(f, o);
+		return;
+	}
+	fz_misuse(f, "a slab call with a bad cache, node or pointer");
+}
+
 static void slab_teardown(struct fz *f)
 {
 	for (int i = 0; i < FZ_OBJS; i++)
@@ -349,6 +406,7 @@ static const struct fz_op slab_ops[] = {
 	{ "kmem_cache_destroy", op_cache_destroy },
 	{ "shrink", op_shrink },
 	{ "misuse: kfree", op_bad_kfree },
+	{ "misuse: bad slab call", op_bad_call },
 };
 
 const struct fz_layer fz_layer_slab = {

@@ -43,7 +43,7 @@ $SUDO apt-get install -y -qq --no-install-recommends "${debs[@]/#/./}" >/dev/nul
 remove() { $SUDO apt-get purge -y -qq libkmm0 libkmm-dev kmm-tools >/dev/null; }
 trap remove EXIT
 kmm --version
-man -w kmm kmm-machine kmm_slab >/dev/null
+man -w kmm kmm-machine kmm_slab kmm_kmalloc >/dev/null
 mkdir -p "$out/pc" "$out/cmake"
 cat >"$out/cmake/CMakeLists.txt" <<CMAKE
 cmake_minimum_required(VERSION 3.20)

@@ -32,7 +32,7 @@ run_suite() { # name, cmake args..., -- ctest args...
 run_suite debug -DCMAKE_BUILD_TYPE=Debug
 run_suite sanitize -DCMAKE_BUILD_TYPE=Debug -DKMM_SANITIZE=address,undefined -- -LE static
 run_suite tsan -DCMAKE_BUILD_TYPE=RelWithDebInfo -DCMAKE_C_COMPILER=clang -DKMM_SANITIZE=thread -- -L threads
-run_suite release -DCMAKE_BUILD_TYPE=Release -DCMAKE_C_COMPILER=gcc
+run_suite release-gcc -DCMAKE_BUILD_TYPE=Release -DCMAKE_C_COMPILER=gcc
 echo "=== warnings: every build type, gcc and clang ==="
 for cc in gcc clang; do
   for bt in Debug Release RelWithDebInfo MinSizeRel; do
@@ -43,21 +43,34 @@ for cc in gcc clang; do
   done
 done
 echo "=== release smoke ==="
+rel=build/release-gcc
 for r in buddyinfo zoneinfo meminfo pagetypeinfo vmstat unusable_index extfrag_index slabinfo; do
-  build/release/kmm stat "$r" --machine "mem=8G nr_cpus=2" >/dev/null
+  $rel/kmm stat "$r" --machine "mem=8G nr_cpus=2" >/dev/null
 done
-build/release/kmm demo >/dev/null
-build/release/kmm slabtop >/dev/null
+$rel/kmm demo >/dev/null
+$rel/kmm slabtop >/dev/null
 # every benchmark suite runs and prints exactly one JSON object (timings are not checked here)
-for suite in pages zones smp slab; do
-  out="build/release/bench-$suite.json"
-  build/release/kmm bench "$suite" --json --seconds 0.01 >"$out" 2>/dev/null
+for suite in pages zones smp slab trace; do
+  out="$rel/bench-$suite.json"
+  $rel/kmm bench "$suite" --json --seconds 0.01 >"$out" 2>/dev/null
   if command -v python3 >/dev/null; then
     python3 -c 'import json, sys; d = json.load(open(sys.argv[1])); assert d["suite"] == sys.argv[2] and d["results"]' "$out" "$suite"
   else
     [ "$(head -c 1 "$out")" = "{" ] && grep -q '"results"' "$out"
   fi
 done
+# kmm replay: the shared Linux 6.18 trace on the default machine and two other
+# shapes (summary, JSON, HTML report), compare mode, and kmm map
+trace=tests/data/linux-6.18-kmem-git-tar.trace.xz
+$rel/kmm replay "$trace" --quiet --report $rel/replay.html | grep -q 'kmm_check: 0 problems'
+for shape in "mem=24M" "mem=256M nr_cpus=4 numa=fake=2"; do
+  $rel/kmm replay "$trace" --machine "$shape" --json >$rel/replay.json
+  if command -v python3 >/dev/null; then
+    python3 -c 'import json, sys; d = json.load(open(sys.argv[1]))["replay"]; assert d["kmm_check"] == 0 and d["events_total"] == 37885' $rel/replay.json
+  fi
+done
+$rel/kmm replay "$trace" --machine mem=24M --vs-machine "mem=2G page_group_by_mobility=0" --quiet >/dev/null
+$rel/kmm map --machine "mem=8G" -o $rel/map.svg
 echo "=== debian packages ==="
 scripts/deb.sh --ci
 # 8. each libFuzzer target for a bounded time (KMM_FUZZ_SECONDS, default 60) under ASan+UBSan

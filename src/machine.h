@@ -25,6 +25,7 @@
 #include "page/vmstat.h"
 
 struct kmm_slab;
+struct kmm_trace_record;
 
 /* What upper layers add to /proc/meminfo (slab layer). */
 struct kmm_meminfo_extra {
@@ -101,6 +102,10 @@ struct kmm_machine {
 
 	/* Consistency checkers of the upper layers (pcp, slab ...), run by kmm_check. */
 	int (*check_hooks[4])(struct kmm_machine *m);
+
+	/* Tracepoints (trace/trace.h): NULL when off, tested once per allocation. */
+	void (*trace_fn)(void *ctx, const struct kmm_trace_record *rec);
+	void *trace_ctx;
 
 	kmm_sink_fn log_sink;
 	void *log_ctx;

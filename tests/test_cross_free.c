@@ -60,6 +60,9 @@ struct worker {
 	struct queue *out, *in;
 	char error[200];
 	long freed_remote;
+	long made;
+	int done;		   /* this worker made its last item (atomic) */
+	struct worker *producer; /* the worker whose items this one frees */
 };
 
 static kmm_machine *m_;
@@ -198,35 +201,57 @@ static bool make(struct worker *w, struct item *it)
 	return true;
 }
 
+/* Free one item of another thread's making; false when none is queued. */
+static bool free_one_remote(struct worker *w)
+{
+	struct item it;
+
+	if (!pop(w->in, &it))
+		return false;
+	if (!intact(&it) && !w->error[0]) {
+		uint64_t v = 0;
+
+		if (it.kind != ITEM_PAGE && it.kind != ITEM_PERCPU)
+			memcpy(&v, it.p, 8);
+		snprintf(w->error, sizeof(w->error),
+			 "thread %d: item kind %d (%p, %zu bytes) from thread %d was "
+			 "overwritten: %#llx, cookie %#llx",
+			 w->id, it.kind, it.p, it.size, w->producer->id, (unsigned long long)v,
+			 (unsigned long long)it.cookie);
+	}
+	release(&it);
+	w->freed_remote++;
+	return true;
+}
+
+/*
+ * Every item a worker makes goes to the next worker, which frees it: while
+ * the queue is full the maker frees from its own input (so the ring always
+ * moves), and a worker that has made all its items keeps freeing until its
+ * producer is done and the queue is empty. So no item is freed by its maker,
+ * whatever the scheduler does.
+ */
 static void *worker_main(void *arg)
 {
 	struct worker *w = arg;
-	struct item it;
 
 	pthread_barrier_wait(&start_);
 	for (int i = 0; i < ITERS && !w->error[0]; i++) {
-		if (make(w, &it) && !push(w->out, &it)) {
-			sched_yield(); /* the queue is full: let the next thread catch up */
-			if (!push(w->out, &it))
-				release(&it);
-		}
-		for (int n = 0; n < 2 && pop(w->in, &it); n++) {
-			if (!intact(&it)) {
-				uint64_t v = 0;
+		struct item mine;
 
-				if (it.kind != ITEM_PAGE && it.kind != ITEM_PERCPU)
-					memcpy(&v, it.p, 8);
-				snprintf(w->error, sizeof(w->error),
-					 "thread %d: item kind %d (%p, %zu bytes) from thread %d was "
-					 "overwritten: %#llx, cookie %#llx",
-					 w->id, it.kind, it.p, it.size, (w->id + THREADS - 1) % THREADS,
-					 (unsigned long long)v, (unsigned long long)it.cookie);
-				break;
-			}
-			release(&it);
-			w->freed_remote++;
+		if (make(w, &mine)) {
+			w->made++;
+			while (!push(w->out, &mine))
+				if (!free_one_remote(w))
+					sched_yield();
 		}
+		for (int n = 0; n < 2 && free_one_remote(w); n++)
+			;
 	}
+	__atomic_store_n(&w->done, 1, __ATOMIC_RELEASE);
+	while (!__atomic_load_n(&w->producer->done, __ATOMIC_ACQUIRE) || free_one_remote(w))
+		if (!free_one_remote(w))
+			sched_yield();
 	return NULL;
 }
 
@@ -237,7 +262,7 @@ static void run_cross(const char *cmdline)
 	pthread_t t[THREADS];
 	unsigned long boot_free;
 	struct item it;
-	long remote = 0;
+	long remote = 0, made = 0;
 
 	m_ = test_boot(cmdline, &log);
 	cache_ = kmm_kmem_cache_create(m_, "cross", 200, 0, SLAB_HWCACHE_ALIGN, NULL);
@@ -257,6 +282,9 @@ static void run_cross(const char *cmdline)
 		w[i].in = &queues[(i + THREADS - 1) % THREADS];
 		w[i].error[0] = '\0';
 		w[i].freed_remote = 0;
+		w[i].made = 0;
+		w[i].done = 0;
+		w[i].producer = &w[(i + THREADS - 1) % THREADS];
 		pthread_create(&t[i], NULL, worker_main, &w[i]);
 	}
 	for (int i = 0; i < THREADS; i++) {
@@ -264,15 +292,14 @@ static void run_cross(const char *cmdline)
 		if (w[i].error[0])
 			fail_msg("%s", w[i].error);
 		remote += w[i].freed_remote;
+		made += w[i].made;
 	}
 	pthread_barrier_destroy(&start_);
-	/* a quarter of what the threads made (4 * ITERS) was freed by another thread, at least */
-	assert_true(remote >= ITERS);
+	/* every queue is empty, and every item made was freed by another thread */
 	for (int i = 0; i < THREADS; i++)
-		while (pop(&queues[i], &it)) {
-			assert_true(intact(&it));
-			release(&it);
-		}
+		assert_false(pop(&queues[i], &it));
+	assert_int_equal(remote, made);
+	assert_true(made >= ITERS);
 	assert_false(test_log_contains(&log, "BUG"));
 	assert_consistent(m_, &log);
 	kmm_slab_shrink_all(m_);

@@ -93,6 +93,26 @@ static int expect_high(unsigned long total, int node_cpus, int all_cpus, int bat
 	return high > 4l * batch ? (int)high : 4 * batch;
 }
 
+/*
+ * Pages in CPU cpu's hot arrays of zone (page/pcp_hot.h): they are in front
+ * of the lists, counted in zoneinfo's count, and not seen by the tuning.
+ */
+static int hot_pages(kmm_machine *m, struct zone *zone, int cpu)
+{
+	struct per_cpu_pages *pcp = pcp_ptr(m, zone, cpu);
+	int n = 0;
+
+	for (int mt = 0; mt < MIGRATE_PCPTYPES; mt++)
+		n += (int)pcp_hot_avail(&pcp->hot[mt]);
+	return n;
+}
+
+/* Does this machine put order-0 frees into the hot arrays (rseq mode)? */
+static bool hot_arrays(kmm_machine *m)
+{
+	return KMM_HAVE_RSEQ && m->smp_mode == KMM_SMP_RSEQ;
+}
+
 #define MOVABLE (GFP_KERNEL | __GFP_MOVABLE)
 #define SCALE_MAX 5 /* CONFIG_PCP_BATCH_SCALE_MAX */
 
@@ -273,11 +293,13 @@ static void free_tunes_high(bool cas)
 	struct zone *normal;
 	struct page **held;
 	struct kmm_pcp_info in;
-	int nr, count = 0, high, free_count = 0, returns = 0, big_returns = 0, batch;
+	int nr, count = 0, high, free_count = 0, returns = 0, big_returns = 0, batch, hot;
 	long free_before, returned = 0;
 
 	test_pin_cpu(0);
 	m = boot_mode("mem=4G nr_cpus=2", cas);
+	hot = hot_arrays(m) ? PCP_HOT_MAX : 0;
+	assert_true(cas ? hot == 0 : true);
 	normal = Z(m, 0, KMM_ZONE_NORMAL);
 	in = pcp_info(m, 0, KMM_ZONE_NORMAL, 0);
 	batch = in.batch;
@@ -302,6 +324,13 @@ static void free_tunes_high(bool cas)
 		int limit;
 
 		kmm_free_pages(m, held[i], 0);
+		/* the first frees fill the hot array, which the tuning does not see */
+		if (i < hot) {
+			assert_int_equal(hot_pages(m, normal, 0), i + 1);
+			assert_int_equal(pcp_info(m, 0, KMM_ZONE_NORMAL, 0).count, i + 1);
+			assert_int_equal(pcp_ptr(m, normal, 0)->free_count, 0);
+			continue;
+		}
 		count++;
 		if (free_count < batch << SCALE_MAX)
 			free_count++;
@@ -319,7 +348,8 @@ static void free_tunes_high(bool cas)
 			big_returns += f > batch;
 		}
 		in = pcp_info(m, 0, KMM_ZONE_NORMAL, 0);
-		assert_int_equal(in.count, count);
+		assert_int_equal(in.count, count + hot);
+		assert_int_equal(hot_pages(m, normal, 0), hot);
 		assert_int_equal(in.high, high);
 		/* pages on the list are not free pages of the zone */
 		assert_int_equal(normal->vm_stat[NR_FREE_PAGES], free_before + returned);
@@ -375,8 +405,10 @@ static void test_high_decays(void **state)
 	for (;;) {
 		struct kmm_pcp_info before = pcp_info(m, 0, KMM_ZONE_NORMAL, 0);
 		int expect = before.high - before.high / 8;
-		int todo;
+		int todo, hot = hot_pages(m, normal, 0);
 
+		/* the decay works on the lists; the hot array stays as it is */
+		before.count -= hot;
 		if (before.count - (before.batch << SCALE_MAX) > expect)
 			expect = before.count - (before.batch << SCALE_MAX);
 		if (expect < before.high_min)
@@ -385,6 +417,8 @@ static void test_high_decays(void **state)
 			expect = before.high;
 		todo = kmm_vmstat_refresh(m);
 		in = pcp_info(m, 0, KMM_ZONE_NORMAL, 0);
+		assert_int_equal(hot_pages(m, normal, 0), hot);
+		in.count -= hot;
 		assert_int_equal(in.high, expect);
 		assert_true(in.count <= (in.high > before.count ? before.count : in.high));
 		if (!todo)
@@ -463,6 +497,7 @@ static void hot_and_cold_ends(bool cas)
 	kmm_machine *m;
 	struct page *a, *b, *c, *p;
 	unsigned long last;
+	int factor;
 
 	test_pin_cpu(0);
 	m = boot_mode("mem=4G nr_cpus=2", cas);
@@ -481,22 +516,35 @@ static void hot_and_cold_ends(bool cas)
 	kmm_free_pages(m, a, 0);
 	kmm_free_cold_page(m, b);
 	kmm_free_hot_page(m, c);
-	/* list: c a b */
-	assert_ptr_equal(kmm_alloc_pages(m, MOVABLE | __GFP_COLD, 0), b);
-	assert_ptr_equal(kmm_alloc_pages(m, MOVABLE, 0), c);
-	assert_ptr_equal(kmm_alloc_pages(m, MOVABLE | __GFP_COLD, 0), a);
+	if (hot_arrays(m)) {
+		/* array: a c (c on top), list: b; cold ends never touch the array */
+		assert_int_equal(hot_pages(m, kmm_page_zone(m, a), 0), 2);
+		assert_ptr_equal(kmm_alloc_pages(m, MOVABLE | __GFP_COLD, 0), b);
+		assert_ptr_equal(kmm_alloc_pages(m, MOVABLE, 0), c);
+		assert_ptr_equal(kmm_alloc_pages(m, MOVABLE, 0), a);
+		assert_int_equal(hot_pages(m, kmm_page_zone(m, a), 0), 0);
+	} else {
+		/* list: c a b */
+		assert_int_equal(hot_pages(m, kmm_page_zone(m, a), 0), 0);
+		assert_ptr_equal(kmm_alloc_pages(m, MOVABLE | __GFP_COLD, 0), b);
+		assert_ptr_equal(kmm_alloc_pages(m, MOVABLE, 0), c);
+		assert_ptr_equal(kmm_alloc_pages(m, MOVABLE | __GFP_COLD, 0), a);
+	}
 	assert_int_equal(pcp_info(m, 0, KMM_ZONE_NORMAL, 0).count, 0);
 
 	/* a refill appends in the order the buddy lists hand pages out: the cold
 	 * end of a fresh batch is the last page taken, the hot end the first */
 	kmm_drain_local_pages(m, NULL);
+	/* the refill doubles unless a free reached the lists since the last one;
+	 * the hot array's frees do not, so the factor depends on the mode */
+	factor = pcp_ptr(m, kmm_page_zone(m, a), 0)->alloc_factor;
 	p = kmm_alloc_pages(m, MOVABLE, 0);
 	{
 		struct per_cpu_pages *pcp = pcp_ptr(m, kmm_page_zone(m, p), 0);
 		const struct page_list *l = &pcp->lists[order_to_pindex(MIGRATE_MOVABLE, 0)];
 
 		last = l->tail;
-		assert_int_equal(pcp->count, pcp->batch - 1);
+		assert_int_equal(pcp->count, (pcp->batch << factor) - 1);
 	}
 	kmm_free_pages(m, p, 0);
 	p = kmm_alloc_pages(m, MOVABLE | __GFP_COLD, 0);
@@ -892,6 +940,164 @@ static void test_check_sees_damage(void **state)
 	test_unpin();
 }
 
+/* ---- the hot arrays (page/pcp_hot.h) ------------------------------------------------ */
+
+/*
+ * In rseq mode an order-0 free goes into this CPU's array without touching
+ * the lists and the next allocation pops it; the vm counters stay exact;
+ * a second free from this CPU is caught; kmm_check sees a page in two
+ * arrays (what two frees racing from two CPUs leave) and a page in an
+ * array that is not free; a pop that finds its page in use reports it and
+ * hands out another; drains empty the arrays. In CAS mode they stay empty.
+ */
+static void hot_arrays_work(bool cas)
+{
+	kmm_machine *m;
+	struct zone *zone;
+	struct per_cpu_pages *pcp0, *pcp1;
+	struct page *p, *q, *r;
+	unsigned long pgalloc, pgfree, pfn;
+	long free0;
+	int mt, count;
+
+	test_pin_cpu(0);
+	m = boot_mode("mem=1G nr_cpus=2", cas);
+	p = kmm_alloc_pages(m, MOVABLE, 0);
+	q = kmm_alloc_pages(m, MOVABLE, 0);
+	zone = kmm_page_zone(m, q);
+	pfn = kmm_page_to_pfn(m, q);
+	mt = get_pageblock_migratetype(zone, pfn);
+	assert_true(mt < MIGRATE_PCPTYPES);
+	pcp0 = pcp_ptr(m, zone, 0);
+	pcp1 = pcp_ptr(m, zone, 1);
+	count = pcp0->count;
+	kmm_free_pages(m, q, 0);
+	if (!hot_arrays(m)) {
+		assert_true(cas || !KMM_HAVE_RSEQ);
+		assert_int_equal(hot_pages(m, zone, 0), 0);
+		assert_int_equal(pcp0->count, count + 1);
+		assert_ptr_equal(kmm_alloc_pages(m, MOVABLE, 0), q);
+		goto out;
+	}
+	/* into the array: the lists did not move, the page is free and unlisted */
+	assert_int_equal(hot_pages(m, zone, 0), 1);
+	assert_int_equal(pcp0->hot[mt].pfn[0], pfn);
+	assert_int_equal(pcp0->count, count);
+	assert_int_equal(pcp_info(m, 0, (int)zone->idx, 0).count, count + 1);
+	assert_int_equal(kmm_page_ref_count(m, q), 0);
+	assert_false(page_test(q, PG_pcp));
+	assert_consistent(m, &log_);
+	r = kmm_alloc_pages(m, MOVABLE, 0);
+	assert_ptr_equal(r, q);
+	assert_int_equal(hot_pages(m, zone, 0), 0);
+	assert_int_equal(kmm_page_ref_count(m, q), 1);
+
+	/* counters: every pop is an allocation, every push a free */
+	m->vmstat_fold(m);
+	pgalloc = zone->pgalloc;
+	pgfree = zone->pgfree;
+	for (int i = 0; i < 1000; i++) {
+		kmm_free_pages(m, q, 0);
+		assert_ptr_equal(kmm_alloc_pages(m, MOVABLE, 0), q);
+	}
+	assert_int_equal(pcp0->count, count);
+	m->vmstat_fold(m);
+	assert_int_equal(zone->pgalloc - pgalloc, 1000);
+	assert_int_equal(zone->pgfree - pgfree, 1000);
+
+	/* a second free from this CPU: reported, the array holds the page once */
+	kmm_free_pages(m, q, 0);
+	test_log_clear(&log_);
+	kmm_free_pages(m, q, 0);
+	assert_true(test_log_contains(&log_, "double free"));
+	assert_int_equal(hot_pages(m, zone, 0), 1);
+	assert_consistent(m, &log_);
+
+	/* the same pfn in CPU 1's array too, as two racing frees would leave it */
+	pcp1->hot[mt].pfn[0] = (uint32_t)pfn;
+	pcp1->hot[mt].word = 1;
+	test_log_clear(&log_);
+	assert_true(kmm_check(m) > 0);
+	assert_true(test_log_contains(&log_, "is in two arrays"));
+	pcp1->hot[mt].word = 0;
+	/* a page in the array that is in use */
+	set_page_count(q, 1);
+	test_log_clear(&log_);
+	assert_true(kmm_check(m) > 0);
+	assert_true(test_log_contains(&log_, "is not free"));
+	/* ... and the allocation that pops it: reported, another page handed out */
+	test_log_clear(&log_);
+	r = kmm_alloc_pages(m, MOVABLE, 0);
+	assert_non_null(r);
+	assert_ptr_not_equal(r, q);
+	assert_true(test_log_contains(&log_, "a page in a per-CPU array is in use"));
+	assert_int_equal(hot_pages(m, zone, 0), 0);
+	assert_int_equal(kmm_page_ref_count(m, q), 1);
+	/* undo the damage: q free in the array again */
+	set_page_count(q, 0);
+	pcp0->hot[mt].pfn[0] = (uint32_t)pfn;
+	pcp0->hot[mt].word = 1;
+	assert_consistent(m, &log_);
+	kmm_free_pages(m, r, 0);
+	assert_consistent(m, &log_);
+
+	/* a drain empties the arrays: every page back in the buddy lists */
+	kmm_free_pages(m, p, 0);
+	assert_int_equal(hot_pages(m, zone, 0), 3 > PCP_HOT_MAX ? PCP_HOT_MAX : 3);
+	free0 = zone->vm_stat[NR_FREE_PAGES];
+	kmm_drain_local_pages(m, NULL);
+	assert_int_equal(hot_pages(m, zone, 0), 0);
+	assert_int_equal(pcp_info(m, 0, (int)zone->idx, 0).count, 0);
+	assert_true(zone->vm_stat[NR_FREE_PAGES] >= free0 + 3);
+	p = NULL;
+out:
+	if (p)
+		kmm_free_pages(m, p, 0);
+	assert_consistent(m, &log_);
+	kmm_machine_destroy(m);
+	test_unpin();
+}
+
+static void test_hot_arrays(void **state)
+{
+	(void)state;
+	hot_arrays_work(false);
+	hot_arrays_work(true);
+}
+
+/* A full array sends frees to the lists, an empty one allocations. */
+static void test_hot_array_full(void **state)
+{
+	kmm_machine *m;
+	struct page *held[PCP_HOT_MAX + 4];
+	struct zone *zone;
+	int n = PCP_HOT_MAX + 4, count;
+
+	(void)state;
+	test_pin_cpu(0);
+	m = boot_quiet("mem=1G nr_cpus=2");
+	for (int i = 0; i < n; i++)
+		held[i] = kmm_alloc_pages(m, MOVABLE, 0);
+	zone = kmm_page_zone(m, held[0]);
+	count = pcp_ptr(m, zone, 0)->count;
+	for (int i = 0; i < n; i++)
+		kmm_free_pages(m, held[i], 0);
+	if (hot_arrays(m)) {
+		assert_int_equal(hot_pages(m, zone, 0), PCP_HOT_MAX);
+		assert_int_equal(pcp_ptr(m, zone, 0)->count, count + n - PCP_HOT_MAX);
+		/* allocations empty the array first (last in, first out), then the list */
+		for (int i = n - 1; i >= n - PCP_HOT_MAX; i--)
+			assert_ptr_equal(kmm_alloc_pages(m, MOVABLE, 0), held[i - (n - PCP_HOT_MAX)]);
+		assert_int_equal(hot_pages(m, zone, 0), 0);
+		assert_int_equal(pcp_ptr(m, zone, 0)->count, count + n - PCP_HOT_MAX);
+		for (int i = 0; i < PCP_HOT_MAX; i++)
+			kmm_free_pages(m, held[i], 0);
+	}
+	assert_consistent(m, &log_);
+	kmm_machine_destroy(m);
+	test_unpin();
+}
+
 /* ---- threads ------------------------------------------------------------------------ */
 
 struct churn {
@@ -1014,6 +1220,8 @@ int main(void)
 		cmocka_unit_test(test_pcp_off),
 		cmocka_unit_test(test_misuse_is_reported),
 		cmocka_unit_test(test_check_sees_damage),
+		cmocka_unit_test(test_hot_arrays),
+		cmocka_unit_test(test_hot_array_full),
 		cmocka_unit_test(test_drains_race_with_traffic),
 	};
 

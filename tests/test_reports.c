@@ -15,6 +15,7 @@
 #include <string.h>
 
 #include "page/internal.h"
+#include <kmm/slab.h>
 
 static struct test_log log_;
 
@@ -151,12 +152,14 @@ static void test_zoneinfo_values(void **state)
 				char *end;
 
 				assert_int_equal(strtol(e, &end, 10), z->lowmem_reserve[order[j]]);
-				assert_true(*end == (j + 1 < sizeof(order) / sizeof(order[0]) ? ',' : ')'));
+				assert_true(*end ==
+					    (j + 1 < sizeof(order) / sizeof(order[0]) ? ',' : ')'));
 				e = end + 1;
 			}
 			if (z->present_pages) {
 				assert_int_equal(after(e, "nr_free_pages_blocks", &e) >= 0, 1);
-				assert_int_equal(after(e, "start_pfn:", &e), (long)z->zone_start_pfn);
+				assert_int_equal(after(e, "start_pfn:", &e),
+						 (long)z->zone_start_pfn);
 			}
 			p = e;
 		}
@@ -282,8 +285,9 @@ static void test_pagetypeinfo_counts(void **state)
 		}
 	assert_true(pos >= 3);
 	/* each node has its own header, as the kernel prints one per node */
-	assert_non_null(strstr(strstr(got, "Node    1,") - 200 > got ? strstr(got, "Node    1,") - 200 : got,
-			       "Page block order: 9\n"));
+	assert_non_null(strstr(
+		strstr(got, "Node    1,") - 200 > got ? strstr(got, "Node    1,") - 200 : got,
+		"Page block order: 9\n"));
 	assert_null(strstr(got, "Unmovable            0 \n"));
 	free(got);
 	kmm_machine_destroy(m);
@@ -299,9 +303,9 @@ static void test_pagetypeinfo_cap(void **state)
 	char *got;
 
 	(void)state;
-	while (n < 300000 && (p = kmm_alloc_pages(m, GFP_KERNEL | __GFP_MOVABLE | __GFP_NOWARN |
-							     __GFP_MEMALLOC,
-						 0)))
+	while (n < 300000 &&
+	       (p = kmm_alloc_pages(m, GFP_KERNEL | __GFP_MOVABLE | __GFP_NOWARN | __GFP_MEMALLOC,
+				    0)))
 		held[n++] = p;
 	assert_true(n > 220000);
 	/* every other page back: order-0 blocks that cannot merge */
@@ -366,6 +370,60 @@ static void test_vmstat_counts(void **state)
 		line = nl + 1;
 	}
 	free(got);
+	kmm_machine_destroy(m);
+}
+
+/* zoneinfo's per-node stats of node nid: the value of `name`. */
+static long node_stat(const char *zi, int nid, const char *name)
+{
+	char hdr[32], key[64];
+	const char *p;
+
+	snprintf(hdr, sizeof(hdr), "Node %d, zone", nid);
+	p = strstr(zi, hdr);
+	assert_non_null(p);
+	p = strstr(p, "  per-node stats");
+	assert_non_null(p);
+	snprintf(key, sizeof(key), "\n      %s ", name);
+	p = strstr(p, key);
+	assert_non_null(p);
+	return strtol(p + strlen(key), NULL, 10);
+}
+
+/*
+ * Slab pages count on the node they come from, as the kernel's
+ * NR_SLAB_*_B do: a large kmalloc on node 1 raises node 1's
+ * nr_slab_unreclaimable by its pages and leaves node 0's alone; meminfo's
+ * SUnreclaim is the sum over the nodes.
+ */
+static void test_slab_node_stats(void **state)
+{
+	kmm_machine *m = test_boot("mem=2G nr_cpus=2 numa=fake=2", &log_);
+	char *before, *after, *mi;
+	long n0, n1, total;
+	void *p;
+
+	(void)state;
+	before = test_report(m, KMM_REPORT_ZONEINFO);
+	p = kmm_kmalloc_node(m, 256 << 10, GFP_KERNEL, 1); /* 64 pages, a large kmalloc */
+	assert_non_null(p);
+	after = test_report(m, KMM_REPORT_ZONEINFO);
+	assert_int_equal(node_stat(after, 1, "nr_slab_unreclaimable") -
+				 node_stat(before, 1, "nr_slab_unreclaimable"),
+			 (256 << 10) / 4096);
+	assert_int_equal(node_stat(after, 0, "nr_slab_unreclaimable"),
+			 node_stat(before, 0, "nr_slab_unreclaimable"));
+	n0 = node_stat(after, 0, "nr_slab_unreclaimable");
+	n1 = node_stat(after, 1, "nr_slab_unreclaimable");
+	mi = test_report(m, KMM_REPORT_MEMINFO);
+	total = strtol(strstr(mi, "SUnreclaim:") + strlen("SUnreclaim:"), NULL, 10);
+	print_message("n0 %ld n1 %ld SUnreclaim %ld\n", n0, n1, total);
+	assert_true(n0 + n1 > 64 && n1 >= 64);
+	assert_int_equal(total, (n0 + n1) * 4);
+	kmm_kfree(m, p);
+	free(before);
+	free(after);
+	free(mi);
 	kmm_machine_destroy(m);
 }
 
@@ -465,6 +523,7 @@ int main(void)
 		cmocka_unit_test(test_pagetypeinfo_counts),
 		cmocka_unit_test(test_pagetypeinfo_cap),
 		cmocka_unit_test(test_vmstat_counts),
+		cmocka_unit_test(test_slab_node_stats),
 		cmocka_unit_test(test_extfrag_formats),
 		cmocka_unit_test(test_failure_warning_format),
 		cmocka_unit_test(test_bad_page_format),

@@ -12,8 +12,8 @@
  *     registers an area of its own, the machine still runs in rseq mode, the
  *     area holds the CPU the thread runs on, a thread that kmm has not seen
  *     yet holds -1 (never a CPU number it was not given) and is registered
- *     on its first allocation, and the per-CPU lists stay consistent under
- *     two threads.
+ *     on its first page allocation or its first kmalloc, and the machine
+ *     stays consistent under the two threads.
  * Before kmm registered areas itself, phase 2 found rseq_offset 0 (CAS mode).
  */
 #define _GNU_SOURCE
@@ -29,6 +29,7 @@
 #include "machine.h"
 #include "platform/posix_rseq.h"
 #include "smp/cpu.h"
+#include <kmm/slab.h>
 
 /* The test may depend on glibc 2.35; the library must not (docs/building.md). */
 extern const ptrdiff_t __rseq_offset __attribute__((weak));
@@ -93,8 +94,9 @@ static void test_machine_uses_libc_area(void **state)
 
 struct visitor {
 	kmm_machine *m;
+	bool slab;	     /* kmalloc only (else pages only): both paths register */
 	unsigned int before; /* the area's CPU number before the thread touched kmm */
-	int pages;
+	int done;
 };
 
 static void *visit(void *arg)
@@ -103,12 +105,21 @@ static void *visit(void *arg)
 
 	v->before = rseq_cpu_id(v->m->rseq_offset);
 	for (int i = 0; i < 2000; i++) {
-		struct page *pg = kmm_alloc_pages_node(v->m, 0, GFP_KERNEL, 0);
+		if (v->slab) {
+			char *p = kmm_kmalloc(v->m, 64, GFP_KERNEL);
 
-		if (!pg)
-			break;
-		kmm_free_pages(v->m, pg, 0);
-		v->pages++;
+			if (!p)
+				break;
+			p[0] = 1;
+			kmm_kfree(v->m, p);
+		} else {
+			struct page *pg = kmm_alloc_pages_node(v->m, 0, GFP_KERNEL, 0);
+
+			if (!pg)
+				break;
+			kmm_free_pages(v->m, pg, 0);
+		}
+		v->done++;
 	}
 	assert_area_tracks_cpu(v->m->rseq_offset);
 	return NULL;
@@ -133,13 +144,13 @@ static void test_own_area(void **state)
 		assert_int_equal(m->smp_mode, KMM_SMP_RSEQ);
 	assert_area_tracks_cpu(m->rseq_offset);
 	for (int i = 0; i < 2; i++) {
-		v[i] = (struct visitor){ .m = m };
+		v[i] = (struct visitor){ .m = m, .slab = i == 1 };
 		assert_int_equal(pthread_create(&t[i], NULL, visit, &v[i]), 0);
 	}
 	for (int i = 0; i < 2; i++) {
 		assert_int_equal(pthread_join(t[i], NULL), 0);
 		assert_int_equal(v[i].before, 0xffffffffu);
-		assert_int_equal(v[i].pages, 2000);
+		assert_int_equal(v[i].done, 2000);
 	}
 	assert_consistent(m, &log_);
 	kmm_machine_destroy(m);

@@ -7,13 +7,16 @@
  * another report, so the report does not wait for log_lock: it tries it a
  * few times (to keep a report from another thread whole) and writes through
  * the machine's sink either way. A machine pointer that is not (yet) a
- * machine sends the report to the host console.
+ * machine sends the report to the host console. Built only with
+ * KMM_DEBUG_CHECKS: the macros compile to nothing otherwise.
  */
 #include "lib/bug.h"
 #include "log.h"
 #include "page/internal.h"
 #include "platform/platform.h"
 #include "smp/cpu.h"
+
+#if KMM_DEBUG_CHECKS /* nothing calls these otherwise */
 
 static void console_sink(void *ctx, const char *text, size_t len)
 {
@@ -95,3 +98,5 @@ void kmm_warn(struct kmm_machine *m, const char *file, int line, const char *con
 	kmm_out_printf(&o, "---[ end trace ]---\n");
 	bug_log_end(m, &o, locked);
 }
+
+#endif /* KMM_DEBUG_CHECKS */

@@ -48,9 +48,11 @@ __attribute__((noreturn)) KMM_COLD void kmm_bug_page(struct kmm_machine *m, cons
 
 #define KMM_WARN_ON(m, cond)                                                        \
 	({                                                                          \
-		bool __kmm_w = KMM_DEBUG_CHECKS && unlikely(cond);                  \
-		if (__kmm_w)                                                        \
+		bool __kmm_w = false;                                               \
+		if (KMM_DEBUG_CHECKS && unlikely(cond)) {                           \
+			__kmm_w = true;                                             \
 			kmm_warn((struct kmm_machine *)(m), __FILE__, __LINE__, #cond); \
+		}                                                                   \
 		__kmm_w;                                                            \
 	})
 

@@ -53,6 +53,7 @@
 	X(SLAB_ARRAY, "kmem_cache cpu array lock", 40, LOCKDEP_NEST)        \
 	X(LIST_LOCK, "kmem_cache_node->list_lock", 50, LOCKDEP_NEST)         \
 	X(PCP, "pcp->lock", 60, LOCKDEP_NEST)                                \
+	X(DEFERRED, "pgdat->deferred_lock", 65, 0)                           \
 	X(ZONE, "zone->lock", 70, 0)
 
 enum kmm_lock_class {

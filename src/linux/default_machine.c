@@ -9,6 +9,8 @@
  */
 #include <kmm/linux.h>
 
+#include "linux/record.h"
+
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -22,8 +24,10 @@ static kmm_machine *boot_default(void)
 	char err[256];
 	kmm_machine *m = NULL;
 
-	if (kmm_machine_create(cmdline, &m, err, sizeof(err)) == KMM_OK)
+	if (kmm_machine_create(cmdline, &m, err, sizeof(err)) == KMM_OK) {
+		kmm_record_from_env(m);
 		return m;
+	}
 	fprintf(stderr, "kmm: KMM_CMDLINE=\"%s\": %s; booting the default machine (%s)\n",
 		cmdline ? cmdline : "", err, KMM_DEFAULT_CMDLINE);
 	if (kmm_machine_create(NULL, &m, err, sizeof(err)) == KMM_OK)
@@ -61,8 +65,10 @@ int kmm_default_machine_boot(const char *cmdline, char *err, size_t err_len)
 		return KMM_EINVAL;
 	}
 	ret = kmm_machine_create(cmdline, &m, err, err_len);
-	if (ret == KMM_OK)
+	if (ret == KMM_OK) {
+		kmm_record_from_env(m);
 		__atomic_store_n(&default_machine, m, __ATOMIC_RELEASE);
+	}
 	pthread_mutex_unlock(&default_lock);
 	return ret;
 }

@@ -83,9 +83,18 @@ static unsigned long check_free_lists(struct checker *c, struct zone *zone, unsi
 					break;
 				}
 				p = pfn_to_page(m, pfn);
-				if (p->lru_prev != prev)
-					problem(c, zone, "pfn %#x: back link %#x, expected %#x",
-						pfn, p->lru_prev, prev);
+				/*
+				 * A cycle always shows here first (the entry it closes on
+				 * was reached from elsewhere before); walking on would only
+				 * repeat the same problems.
+				 */
+				if (p->lru_prev != prev) {
+					problem(c, zone,
+						"pfn %#x: back link %#x, expected %#x: the order %u %s "
+						"list is broken (or has a cycle)",
+						pfn, p->lru_prev, prev, order, migratetype_names[mt]);
+					break;
+				}
 				if (!page_test(p, PG_buddy))
 					problem(c, zone, "pfn %#x on order %u list lacks PG_buddy",
 						pfn, order);

@@ -150,7 +150,7 @@ void deferred_setup(struct kmm_machine *m)
 		unsigned long pfn, end, counted = 0;
 
 		pgdat->first_deferred_pfn = NO_DEFERRED;
-		kmm_spin_init(&pgdat->deferred_lock);
+		kmm_spin_init_class(&pgdat->deferred_lock, KMM_LOCK_DEFERRED);
 		if (!m->desc.deferred_init || !zone)
 			continue;
 		/*
@@ -279,6 +279,7 @@ static void check_node(struct kmm_machine *m, struct pglist_data *pgdat, unsigne
 	unsigned long fdp;
 
 	f->zone_count_bad = -1;
+	f->counted = f->want = 0;
 	f->boundary_bad = false;
 	f->listed_pfn = KMM_NIL_PFN;
 	kmm_spin_lock(&pgdat->deferred_lock);

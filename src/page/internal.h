@@ -131,6 +131,8 @@ struct gfp_name {
 const struct gfp_name *kmm_gfp_names(size_t *nr);
 /* "GFP_KERNEL|__GFP_ZERO" (the kernel's %pGg); returns the length. */
 size_t kmm_format_gfp(char *buf, size_t len, gfp_t gfp);
+/* page_alloc.c: kmm_free_pages without the mm_page_free tracepoint (the slab's own pages). */
+void free_pages_untraced(struct kmm_machine *m, struct page *page, unsigned int order);
 
 /* ---- watermark.c: min_free_kbytes, watermarks, lowmem reserves ----------- */
 

@@ -35,6 +35,7 @@
  */
 #include "page/deferred.h"
 #include "page/internal.h"
+#include "trace/trace.h"
 #include "page/pcp.h"
 #include "platform/platform.h"
 #include "smp/cpu.h"
@@ -147,7 +148,16 @@ static inline struct page *rmqueue(struct kmm_machine *m, struct zone *zone, uns
 {
 	/* only the three pcp types have per-CPU lists (HighAtomic: MOVABLE|RECLAIMABLE) */
 	if (likely(pcp_allowed_order(order)) && likely(zone->pcp) && likely(mt < MIGRATE_PCPTYPES)) {
-		struct page *page = rmqueue_pcplist(m, zone, order, mt, alloc_flags,
+		struct page *page;
+
+		/* order 0, hot end, preferred node: this CPU's array first (pcp_hot.h) */
+		if (likely(order == 0) && likely(!(gfp & __GFP_COLD)) &&
+		    likely(zone->node == preferred_nid)) {
+			page = pcp_hot_alloc(m, zone, mt);
+			if (likely(page))
+				return page;
+		}
+		page = rmqueue_pcplist(m, zone, order, mt, alloc_flags,
 						    gfp & __GFP_COLD, preferred_nid);
 
 		if (likely(page))
@@ -545,7 +555,24 @@ static void free_sole_reference(struct kmm_machine *m, struct page *page, unsign
 static void put_block_pcp(struct kmm_machine *m, struct zone *zone, struct page *page,
 			  unsigned int order, bool cold)
 {
-	int ref = page_ref_dec_return(page);
+	int ref;
+
+	/*
+	 * The only reference to an order-0 page: into this CPU's array without
+	 * an atomic (pcp_hot.h). A count of 1 cannot rise under us (nobody may
+	 * take a reference to a page they hold none of); a second free from a
+	 * thread of this CPU finds the count 0 and is reported by the caller's
+	 * validation; docs/smp.md says what a free racing from another CPU does.
+	 */
+	if (likely(order == 0) && likely(!cold) && likely(page_ref_count(page) == 1) &&
+	    likely(!m->desc.init_on_free)) {
+		unsigned long pfn = page_to_pfn(m, page);
+		int mt = get_pageblock_migratetype(zone, pfn);
+
+		if (likely(mt < MIGRATE_PCPTYPES) && pcp_hot_free(m, zone, page, pfn, mt))
+			return;
+	}
+	ref = page_ref_dec_return(page);
 
 	if (likely(ref == 0)) {
 		free_pages_prepare(m, page, order);
@@ -585,21 +612,23 @@ static void put_block(struct kmm_machine *m, struct page *page, unsigned int ord
 
 struct page *kmm_alloc_pages(kmm_machine *m, gfp_t gfp, unsigned int order)
 {
-	return __alloc_pages(m, gfp, order, -1, NULL);
+	return trace_page_alloc(m, __alloc_pages(m, gfp, order, -1, NULL), order, gfp);
 }
 
 struct page *kmm_alloc_pages_node(kmm_machine *m, int nid, gfp_t gfp, unsigned int order)
 {
-	return __alloc_pages(m, gfp, order, nid, NULL);
+	return trace_page_alloc(m, __alloc_pages(m, gfp, order, nid, NULL), order, gfp);
 }
 
 struct page *kmm_alloc_pages_nodemask(kmm_machine *m, gfp_t gfp, unsigned int order, int nid,
 				      const uint64_t *nodemask)
 {
-	return __alloc_pages(m, gfp, order, nid, nodemask);
+	return trace_page_alloc(m, __alloc_pages(m, gfp, order, nid, nodemask), order, gfp);
 }
 
-void kmm_free_pages(kmm_machine *m, struct page *page, unsigned int order)
+/* __free_pages; `traced` is false for the slab layer's own pages (free_pages_untraced). */
+static inline void free_pages_checked(struct kmm_machine *m, struct page *page, unsigned int order,
+				      bool traced)
 {
 	if (unlikely(!page)) {
 		kmm_report_bad_call(m, "__free_pages: NULL page");
@@ -607,7 +636,19 @@ void kmm_free_pages(kmm_machine *m, struct page *page, unsigned int order)
 	}
 	if (!free_page_is_valid(m, page, order, "__free_pages"))
 		return;
+	if (traced)
+		trace_page_free(m, page, order);
 	put_block(m, page, order, false);
+}
+
+void kmm_free_pages(kmm_machine *m, struct page *page, unsigned int order)
+{
+	free_pages_checked(m, page, order, true);
+}
+
+void free_pages_untraced(struct kmm_machine *m, struct page *page, unsigned int order)
+{
+	free_pages_checked(m, page, order, false);
 }
 
 /* __free_page, to the hot or the cold end of this CPU's list (2.6's free_hot_cold_page). */
@@ -619,6 +660,7 @@ static void free_hot_cold_page(kmm_machine *m, struct page *page, bool cold, con
 	}
 	if (!free_page_is_valid(m, page, 0, caller))
 		return;
+	trace_page_free(m, page, 0);
 	put_block(m, page, 0, cold);
 }
 
@@ -635,7 +677,8 @@ void kmm_free_cold_page(kmm_machine *m, struct page *page)
 unsigned long kmm_get_free_pages(kmm_machine *m, gfp_t gfp, unsigned int order)
 {
 	/* As the modern kernel does, a highmem request is quietly served from lowmem. */
-	struct page *page = __alloc_pages(m, gfp & ~__GFP_HIGHMEM, order, -1, NULL);
+	gfp_t lowmem = gfp & ~__GFP_HIGHMEM;
+	struct page *page = trace_page_alloc(m, __alloc_pages(m, lowmem, order, -1, NULL), order, lowmem);
 
 	return page ? (unsigned long)page_to_virt_raw(m, page) : 0;
 }
@@ -654,6 +697,7 @@ void kmm_free_pages_addr(kmm_machine *m, unsigned long addr, unsigned int order)
 	}
 	if (!free_page_is_valid(m, page, order, "free_pages"))
 		return;
+	trace_page_free(m, page, order);
 	put_block(m, page, order, false);
 }
 
@@ -699,6 +743,7 @@ void kmm_put_page(kmm_machine *m, struct page *page)
 		order = (unsigned int)page_alloc_order(head);
 	if (!free_page_is_valid(m, head, order, "put_page"))
 		return;
+	trace_page_free(m, head, order);
 	put_block(m, head, order, false);
 }
 

@@ -125,6 +125,7 @@ static int zone_stat_threshold(const struct kmm_machine *m, const struct zone *z
 /* The per-CPU counters into the zone. zone->lock held. */
 static void pcp_fold_stats(struct zone *zone, struct per_cpu_pages *pcp)
 {
+	pcp_hot_fold(pcp);
 	/* reports read these without the lock: relaxed stores */
 	WRITE_ONCE(zone->pgalloc, zone->pgalloc + (unsigned long)pcp->pgalloc);
 	WRITE_ONCE(zone->pgfree, zone->pgfree + (unsigned long)pcp->pgfree);
@@ -325,6 +326,63 @@ void free_one_page(struct kmm_machine *m, struct zone *zone, unsigned long pfn, 
 
 /* The fast paths, rmqueue_pcplist and free_unref_page, are inline in pcp.h. */
 
+/* ---- the hot arrays (pcp_hot.h): what needs the lock -------------------------------- */
+
+void pcp_hot_fold(struct per_cpu_pages *pcp)
+{
+	for (int mt = 0; mt < MIGRATE_PCPTYPES; mt++) {
+		struct pcp_hot *h = &pcp->hot[mt];
+		uint64_t w = pcp_hot_word(h);
+		int pops = (int)((w >> PCP_HOT_POP_SHIFT) & PCP_HOT_FIELD_MASK);
+		int pushes = (int)((w >> PCP_HOT_PUSH_SHIFT) & PCP_HOT_FIELD_MASK);
+
+		if (!pops && !pushes)
+			continue;
+		/* array pages are order 0 on the preferred, local node: numa_hit and numa_local */
+		pcp->pgalloc += pops;
+		pcp->allocs += pops;
+		pcp->pgfree += pushes;
+		__atomic_store_n(&h->word, w & PCP_HOT_AVAIL_MASK, __ATOMIC_RELAXED);
+	}
+}
+
+KMM_NOINLINE void pcp_hot_fold_this_cpu(struct kmm_machine *m, struct zone *zone)
+{
+	int cpu;
+	struct per_cpu_pages *pcp = pcp_trylock_this_cpu(m, zone, &cpu);
+
+	if (!pcp)
+		return;
+	pcp_fold_stats_locked(zone, pcp);
+	pcp_unlock(pcp);
+}
+
+void pcp_hot_flush(struct kmm_machine *m, struct per_cpu_pages *pcp, int cpu)
+{
+	for (int mt = 0; mt < MIGRATE_PCPTYPES; mt++) {
+		struct pcp_hot *h = &pcp->hot[mt];
+		uint64_t w = pcp_hot_word(h);
+		unsigned int n = (unsigned int)(w & PCP_HOT_AVAIL_MASK);
+
+		if (!n)
+			continue;
+		/* bottom first, so the hottest page ends at the list's hot end */
+		for (unsigned int i = 0; i < n && i < PCP_HOT_MAX; i++) {
+			uint32_t pfn = h->pfn[i];
+
+			pcp_mark(pfn_to_page(m, pfn), 0, cpu, false);
+			page_list_add(m->vmemmap, &pcp->lists[order_to_pindex(mt, 0)], pfn);
+		}
+		WRITE_ONCE(pcp->count, pcp->count + (int)n);
+		__atomic_store_n(&h->word, w & ~PCP_HOT_AVAIL_MASK, __ATOMIC_RELAXED);
+	}
+}
+
+KMM_NOINLINE void pcp_hot_bad(struct kmm_machine *m, struct page *page)
+{
+	bad_page(m, page, "double free (concurrent): a page in a per-CPU array is in use");
+}
+
 /* ---- drains ------------------------------------------------------------------- */
 
 static void drain_pages_zone(struct kmm_machine *m, int cpu, struct zone *zone)
@@ -332,6 +390,7 @@ static void drain_pages_zone(struct kmm_machine *m, int cpu, struct zone *zone)
 	struct per_cpu_pages *pcp = pcp_ptr(m, zone, cpu);
 
 	pcp_lock_remote(m, pcp, cpu);
+	pcp_hot_flush(m, pcp, cpu);
 	if (pcp->count)
 		free_pcppages_bulk(m, zone, pcp->count, pcp, 0);
 	else
@@ -354,7 +413,7 @@ void drain_all_pages_m(struct kmm_machine *m, struct zone *only)
 			if (!zone->pcp || (only && zone != only))
 				continue;
 			/* An empty list set costs nothing to skip (Linux's has_pcps). */
-			if (READ_ONCE(pcp_ptr(m, zone, cpu)->count) == 0)
+			if (pcp_pages(pcp_ptr(m, zone, cpu)) == 0)
 				continue;
 			drain_pages_zone(m, cpu, zone);
 		}
@@ -429,7 +488,7 @@ static void pcp_print_pagesets(struct kmm_machine *m, struct zone *zone, struct 
 			       "\n              batch:    %i"
 			       "\n              high_min: %i"
 			       "\n              high_max: %i",
-			       cpu, pcp ? READ_ONCE(pcp->count) : 0, pcp ? READ_ONCE(pcp->high) : 0,
+			       cpu, pcp ? pcp_pages(pcp) : 0, pcp ? READ_ONCE(pcp->high) : 0,
 			       pcp ? pcp->batch : 1, pcp ? pcp->high_min : 0, pcp ? pcp->high_max : 0);
 		kmm_out_printf(o, "\n  vm stats threshold: %d",
 			       pcp ? pcp->stat_threshold : zone_stat_threshold(m, zone));
@@ -489,9 +548,13 @@ static unsigned long pcp_check_lists(struct pcp_checker *c, struct zone *zone, i
 				break;
 			}
 			p = pfn_to_page(m, pfn);
-			if (p->lru_prev != prev)
-				pcp_problem(c, zone, cpu, "pfn %#x: back link %#x, expected %#x",
-					    pfn, p->lru_prev, prev);
+			if (p->lru_prev != prev) { /* broken, or a cycle: stop here (check.c) */
+				pcp_problem(c, zone, cpu,
+					    "pfn %#x: back link %#x, expected %#x: list %u is broken "
+					    "(or has a cycle)",
+					    pfn, p->lru_prev, prev, pindex);
+				break;
+			}
 			if (!page_test(p, PG_pcp))
 				pcp_problem(c, zone, cpu, "pfn %#x on list %u lacks PG_pcp", pfn,
 					    pindex);
@@ -534,6 +597,74 @@ static unsigned long pcp_check_lists(struct pcp_checker *c, struct zone *zone, i
 	if (pcp->high < 0 || pcp->high > pcp->high_max)
 		pcp_problem(c, zone, cpu, "high %d outside 0..high_max %d", pcp->high,
 			    pcp->high_max);
+	return pages;
+}
+
+/*
+ * Walk one CPU's hot arrays of zone: every entry a free, unlisted order-0
+ * page of the zone (its pageblock's type may have changed since, as for
+ * the lists' pages), no pfn twice in the zone's arrays (a double free that raced between CPUs).
+ * Returns the pages found. Every CPU's lock of the zone held.
+ */
+static unsigned long pcp_check_hot(struct pcp_checker *c, struct zone *zone, int cpu)
+{
+	struct kmm_machine *m = c->m;
+	const struct per_cpu_pages *pcp = pcp_ptr(m, zone, cpu);
+	unsigned long pages = 0;
+
+	for (int mt = 0; mt < MIGRATE_PCPTYPES; mt++) {
+		const struct pcp_hot *h = &pcp->hot[mt];
+		unsigned int n = pcp_hot_avail(h);
+
+		if (n > PCP_HOT_MAX) {
+			pcp_problem(c, zone, cpu, "array %d holds %u pages, more than %d", mt, n,
+				    PCP_HOT_MAX);
+			n = PCP_HOT_MAX;
+		}
+		if (n && (!pcp->hot_local || m->smp_mode != KMM_SMP_RSEQ))
+			pcp_problem(c, zone, cpu, "array %d holds %u pages but is not in use", mt,
+				    n);
+		for (unsigned int i = 0; i < n; i++) {
+			uint32_t pfn = h->pfn[i];
+			const struct page *p;
+
+			if (!zone_spans_pfn(zone, pfn) || !pfn_valid(m, pfn)) {
+				pcp_problem(c, zone, cpu, "array %d holds pfn %#x outside the zone",
+					    mt, pfn);
+				continue;
+			}
+			p = pfn_to_page(m, pfn);
+			if (!pcp_hot_page_free(p))
+				pcp_problem(c, zone, cpu,
+					    "pfn %#x in array %d is not free (flags %#x refcount %d)",
+					    pfn, mt, p->flags, page_ref_count(p));
+			if (page_zonenum(p) != (unsigned int)zone->idx ||
+			    page_nid(p) != (unsigned int)zone->node)
+				pcp_problem(c, zone, cpu, "pfn %#x belongs to node %u zone %u", pfn,
+					    page_nid(p), page_zonenum(p));
+			/* the same pfn anywhere else in the zone's arrays: CPUs before this one */
+			for (int oc = 0; oc <= cpu; oc++) {
+				const struct per_cpu_pages *o = pcp_ptr(m, zone, oc);
+
+				for (int omt = 0; omt < MIGRATE_PCPTYPES; omt++) {
+					unsigned int on = MIN(pcp_hot_avail(&o->hot[omt]),
+							      (unsigned int)PCP_HOT_MAX);
+
+					if (oc == cpu && omt == mt)
+						on = i;
+					else if (oc == cpu && omt > mt)
+						break;
+					for (unsigned int j = 0; j < on; j++)
+						if (o->hot[omt].pfn[j] == pfn)
+							pcp_problem(c, zone, cpu,
+								    "pfn %#x is in two arrays "
+								    "(cpu %d and %d): a double free",
+								    pfn, oc, cpu);
+				}
+			}
+			pages++;
+		}
+	}
 	return pages;
 }
 
@@ -597,6 +728,7 @@ static int pcp_check(struct kmm_machine *m)
 				}
 			}
 			pcp_check_lists(&c, zone, cpu, pcp);
+			pcp_check_hot(&c, zone, cpu);
 		}
 		for (int cpu = m->nr_cpus - 1; cpu >= 0; cpu--)
 			pcp_unlock(pcp_ptr(m, zone, cpu));
@@ -647,6 +779,9 @@ int pcp_init(struct kmm_machine *m)
 			p->high_max = high_max;
 			p->batch = batch;
 			p->stat_threshold = threshold;
+			p->hot_local = cpu_to_node_m(m, cpu) == zone->node;
+			for (int mt = 0; mt < MIGRATE_PCPTYPES; mt++)
+				p->hot[mt].word = 0;
 			for (unsigned int i = 0; i < NR_PCP_LISTS; i++)
 				page_list_init(&p->lists[i]);
 		}
@@ -692,7 +827,7 @@ int kmm_zone_pcp_info(kmm_machine *m, int nid, enum kmm_zone_type z, int cpu,
 		info->high_max = zone->pcp_high_max;
 		return KMM_OK;
 	}
-	info->count = READ_ONCE(pcp_ptr(m, zone, cpu)->count);
+	info->count = pcp_pages(pcp_ptr(m, zone, cpu));
 	info->high = READ_ONCE(pcp_ptr(m, zone, cpu)->high);
 	info->batch = pcp_ptr(m, zone, cpu)->batch;
 	info->high_min = pcp_ptr(m, zone, cpu)->high_min;

@@ -13,6 +13,7 @@
 #define KMM_PAGE_PCP_H
 
 #include "page/internal.h"
+#include "page/pcp_hot.h"
 #include "percpu/percpu.h"
 #include "smp/cpu_lock.h"
 
@@ -27,7 +28,10 @@
 
 struct per_cpu_pages {
 	kmm_cpu_lock lock; /* everything below but high_min, high_max, batch, stat_threshold */
-	int count;	   /* pages on the lists (a block of order k counts 2^k) */
+	/* hot order-0 pages per pcp migratetype, in front of the lists (pcp_hot.h) */
+	struct pcp_hot hot[MIGRATE_PCPTYPES];
+	bool hot_local;	   /* the zone is on this CPU's node: the arrays are used */
+	int count;	   /* pages on the lists (a block of order k counts 2^k), not the arrays */
 	int high;	   /* tuned in [high_min, high_max]: 0 until the lists are first used */
 	int high_min;	   /* zone_highsize: the low watermark split over the node's CPUs */
 	int high_max;	   /* zone_highsize with fraction 8: managed / 8 over the CPUs */
@@ -68,6 +72,16 @@ static inline struct per_cpu_pages *pcp_ptr(const struct kmm_machine *m, const s
 	return per_cpu_ptr_m(m, zone->pcp, cpu);
 }
 
+/* Pages on the lists and in the arrays: what zoneinfo's count shows. */
+static inline int pcp_pages(const struct per_cpu_pages *pcp)
+{
+	int n = READ_ONCE(pcp->count);
+
+	for (int mt = 0; mt < MIGRATE_PCPTYPES; mt++)
+		n += (int)pcp_hot_avail(&pcp->hot[mt]);
+	return n;
+}
+
 /* Boot (smp_init): batch and high of every zone, the lists, the hooks. */
 int pcp_init(struct kmm_machine *m);
 
@@ -102,6 +116,14 @@ void pcp_free_high(struct kmm_machine *m, struct zone *zone, struct per_cpu_page
 bool decay_pcp_high(struct kmm_machine *m, struct zone *zone, struct per_cpu_pages *pcp);
 void free_one_page(struct kmm_machine *m, struct zone *zone, unsigned long pfn, unsigned int order,
 		   int mt);
+/* The arrays' pop and push counts into the pcp counters. pcp lock held. */
+void pcp_hot_fold(struct per_cpu_pages *pcp);
+/* This CPU's arrays of zone: fold their counters (a sequence found one full). */
+void pcp_hot_fold_this_cpu(struct kmm_machine *m, struct zone *zone);
+/* Move every array page of pcp (CPU cpu) to the lists. pcp lock held. */
+void pcp_hot_flush(struct kmm_machine *m, struct per_cpu_pages *pcp, int cpu);
+/* A popped page that is not free: reported (a double free that raced). */
+void pcp_hot_bad(struct kmm_machine *m, struct page *page);
 
 /* ---- high auto-tuning (6.18), the part the free fast path needs ------------------------ */
 
@@ -338,6 +360,118 @@ static inline void free_unref_page(struct kmm_machine *m, struct zone *zone, str
 	else if (unlikely(pcp->pgfree >= PCP_STAT_FOLD_MAX))
 		pcp_fold_stats_locked(zone, pcp);
 	pcp_unlock(pcp);
+}
+
+/* ---- the hot arrays (pcp_hot.h) ------------------------------------------------------- */
+
+#define PCP_HOT_BUSY_FLAGS                                                               \
+	((1u << PG_buddy) | (1u << PG_pcp) | (1u << PG_slab) | (1u << PG_head) |          \
+	 (1u << PG_tail) | (1u << PG_reserved) | (PAGE_ORDER_MASK << PAGE_ORDER_SHIFT))
+
+/* Is this the state a page in an array has (free, unlisted)? */
+static inline bool pcp_hot_page_free(const struct page *page)
+{
+	return likely(!(page_flags(page) & PCP_HOT_BUSY_FLAGS)) && likely(page_ref_count(page) == 0);
+}
+
+/*
+ * An order-0 page of `zone` and pcp migratetype mt from this CPU's array,
+ * or NULL (not rseq mode, no local CPU, the zone not on this CPU's node,
+ * the array empty or locked). The caller has checked that zone is on the
+ * preferred node, so the pop counts as numa_hit and numa_local.
+ */
+static inline struct page *pcp_hot_alloc(struct kmm_machine *m, struct zone *zone, int mt)
+{
+#if KMM_HAVE_RSEQ
+	if (unlikely(m->smp_mode != KMM_SMP_RSEQ))
+		return NULL;
+	for (;;) {
+		int cpu = smp_local_cpu(m);
+		struct per_cpu_pages *pcp;
+		enum pcp_hot_result r;
+		uint32_t pfn;
+
+		if (unlikely(cpu < 0))
+			return NULL;
+		pcp = pcp_ptr(m, zone, cpu);
+		if (unlikely(!pcp->hot_local))
+			return NULL;
+		r = pcp_hot_pop_seq(&pcp->lock.owner, &pcp->hot[mt], (uint32_t)cpu, m->rseq_offset,
+				    &pfn);
+		if (likely(r == PCP_HOT_DONE)) {
+			struct page *page = pfn_to_page(m, pfn);
+
+			if (likely(pcp_hot_page_free(page)))
+				return page;
+			pcp_hot_bad(m, page);
+			continue;
+		}
+		if (r == PCP_HOT_BUSY) {
+			if (unlikely(pcp_hot_word(&pcp->hot[mt]) & PCP_HOT_OVERFLOW))
+				pcp_hot_fold_this_cpu(m, zone);
+			return NULL;
+		}
+	}
+#else
+	(void)m;
+	(void)zone;
+	(void)mt;
+	return NULL;
+#endif
+}
+
+/*
+ * Free an order-0 page the caller holds the only reference to (validated
+ * by free_page_is_valid; pfn's pageblock of pcp migratetype mt) into this
+ * CPU's array: true if done. False leaves the page as it was: the caller
+ * takes the lists' path.
+ */
+static inline bool pcp_hot_free(struct kmm_machine *m, struct zone *zone, struct page *page,
+				unsigned long pfn, int mt)
+{
+#if KMM_HAVE_RSEQ
+	uint32_t flags = page_flags(page);
+
+	if (unlikely(m->smp_mode != KMM_SMP_RSEQ))
+		return false;
+	/* the state of an array page, written before the push commits it */
+	page->private = 0;
+	page->u.raw = 0;
+	page_flags_store(page, flags & ~((PAGE_ORDER_MASK << PAGE_ORDER_SHIFT) |
+					 (PAGE_MT_MASK << PAGE_MT_SHIFT)));
+	set_page_count(page, 0);
+	for (;;) {
+		int cpu = smp_local_cpu(m);
+		struct per_cpu_pages *pcp;
+		enum pcp_hot_result r;
+
+		if (unlikely(cpu < 0))
+			break;
+		pcp = pcp_ptr(m, zone, cpu);
+		if (unlikely(!pcp->hot_local))
+			break;
+		r = pcp_hot_push_seq(&pcp->lock.owner, &pcp->hot[mt], (uint32_t)cpu, m->rseq_offset,
+				     (uint32_t)pfn);
+		if (likely(r == PCP_HOT_DONE))
+			return true;
+		if (r == PCP_HOT_BUSY) {
+			if (unlikely(pcp_hot_word(&pcp->hot[mt]) & PCP_HOT_OVERFLOW))
+				pcp_hot_fold_this_cpu(m, zone);
+			break;
+		}
+	}
+	/* back to the allocated state (private and u the list path clears anyway) */
+	set_page_count(page, 1);
+	page_flags_store(page, flags);
+	return false;
+#else
+	(void)m;
+	(void)zone;
+	(void)page;
+	(void)pfn;
+	(void)mt;
+	return false;
+#endif
 }
 
 #endif /* KMM_PAGE_PCP_H */

@@ -159,7 +159,7 @@ static unsigned long zone_free_pcp(const struct kmm_machine *m, const struct zon
 	if (!zone->pcp)
 		return 0;
 	for (int cpu = 0; cpu < m->nr_cpus; cpu++)
-		sum += (unsigned long)READ_ONCE(pcp_ptr(m, zone, cpu)->count);
+		sum += (unsigned long)pcp_pages(pcp_ptr(m, zone, cpu));
 	return sum;
 }
 
@@ -251,7 +251,7 @@ static void show_mem(struct kmm_machine *m, struct kmm_out *o, gfp_t gfp, const 
 			       zone->nr_reserved_highatomic * kb, free_ha * kb,
 			       zone->present_pages * kb, zone->managed_pages * kb,
 			       zone_free_pcp(m, zone) * kb,
-			       zone->pcp ? (unsigned long)READ_ONCE(pcp_ptr(m, zone, cpu)->count) * kb
+			       zone->pcp ? (unsigned long)pcp_pages(pcp_ptr(m, zone, cpu)) * kb
 					 : 0ul);
 		kmm_out_printf(o, "lowmem_reserve[]:");
 		for (int z = 0; z < MAX_NR_ZONES; z++)

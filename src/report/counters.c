@@ -9,12 +9,10 @@
  * computed from the free areas: the free pages that sit in blocks of
  * pageblock order or more (6.18's NR_FREE_PAGES_BLOCKS).
  *
- * A node counter is pgdat->vm_stat[item], clamped at 0, except the slab
- * pair: kmm's slab layer counts its pages machine-wide, not per node, so
- * node 0 carries the machine's nr_slab_reclaimable and
- * nr_slab_unreclaimable and the other nodes 0 (a departure listed in
- * docs/reports.md). Nothing else in kmm writes a node counter yet: no LRU,
- * page cache, swap, page tables or kernel stacks.
+ * A node counter is pgdat->vm_stat[item], clamped at 0. The slab layer
+ * keeps nr_slab_reclaimable and nr_slab_unreclaimable per node, on the node
+ * of each slab page (slab/cache.c). Nothing else in kmm writes a node
+ * counter yet: no LRU, page cache, swap or page tables.
  */
 #include "report/report.h"
 
@@ -37,15 +35,6 @@ unsigned long node_stat_value(struct kmm_machine *m, int nid, int item)
 {
 	long v;
 
-	if (item == NR_SLAB_RECLAIMABLE_B || item == NR_SLAB_UNRECLAIMABLE_B) {
-		struct kmm_meminfo_extra extra = { 0, 0 };
-
-		if (nid != 0 || !m->meminfo_extra)
-			return 0;
-		m->meminfo_extra(m, &extra);
-		return item == NR_SLAB_RECLAIMABLE_B ? extra.slab_reclaimable_pages
-						     : extra.slab_unreclaimable_pages;
-	}
 	v = READ_ONCE(m->node_data[nid]->vm_stat[item]);
 	return v < 0 ? 0 : (unsigned long)v;
 }

@@ -21,6 +21,7 @@
  * Nothing here logs or allocates pages with a lock held.
  */
 #include "slab/slab.h"
+#include "trace/trace.h"
 
 #define RET_IP ((uintptr_t)__builtin_return_address(0))
 #define BULK_CHUNK 64
@@ -268,8 +269,8 @@ void *kmm_kmem_cache_alloc(kmm_machine *m, struct kmem_cache *s, gfp_t gfp)
 		return slab_alloc_slow(m, s, gfp, -1, RET_IP);
 	obj = slab_alloc_fast(m, s, gfp);
 	if (likely(obj))
-		return obj;
-	return slab_alloc_slow(m, s, gfp, -1, RET_IP);
+		return trace_cache_alloc(m, s, gfp, -1, obj);
+	return trace_cache_alloc(m, s, gfp, -1, slab_alloc_slow(m, s, gfp, -1, RET_IP));
 }
 
 void *kmm_kmem_cache_alloc_node(kmm_machine *m, struct kmem_cache *s, gfp_t gfp, int nid)
@@ -280,14 +281,14 @@ void *kmm_kmem_cache_alloc_node(kmm_machine *m, struct kmem_cache *s, gfp_t gfp,
 		return NULL;
 	}
 	if (nid >= 0 && nid != numa_node_id_m(m))
-		return slab_alloc_slow(m, s, gfp, nid, RET_IP);
+		return trace_cache_alloc(m, s, gfp, nid, slab_alloc_slow(m, s, gfp, nid, RET_IP));
 	if (likely(s)) {
 		void *obj = slab_alloc_fast(m, s, gfp);
 
 		if (likely(obj))
-			return obj;
+			return trace_cache_alloc(m, s, gfp, nid, obj);
 	}
-	return slab_alloc_slow(m, s, gfp, -1, RET_IP);
+	return trace_cache_alloc(m, s, gfp, nid, slab_alloc_slow(m, s, gfp, -1, RET_IP));
 }
 
 void kmm_kmem_cache_free(kmm_machine *m, struct kmem_cache *s, void *obj)
@@ -296,6 +297,7 @@ void kmm_kmem_cache_free(kmm_machine *m, struct kmem_cache *s, void *obj)
 
 	if (unlikely(!obj))
 		return;
+	trace_cache_free(m, s, obj);
 	page = virt_to_head_page_m(m, obj);
 	if (unlikely(!page || page_slab_cache(page) != s)) {
 		free_not_from(m, s, page, obj);
@@ -337,10 +339,12 @@ int kmm_kmem_cache_alloc_bulk(kmm_machine *m, struct kmem_cache *s, gfp_t gfp, s
 		p[i] = slab_alloc_slow(m, s, gfp, -1, RET_IP);
 		if (!p[i]) {
 			/* all or nothing: give back what was taken */
+			trace_cache_alloc_bulk(m, s, gfp, i, p);
 			kmm_kmem_cache_free_bulk(m, s, i, p);
 			return 0;
 		}
 	}
+	trace_cache_alloc_bulk(m, s, gfp, nr, p);
 	return (int)nr;
 }
 
@@ -352,6 +356,7 @@ void kmm_kmem_cache_free_bulk(kmm_machine *m, struct kmem_cache *s, size_t nr, v
 			kmm_kfree(m, p[i]);
 		return;
 	}
+	trace_cache_free_bulk(m, s, nr, p);
 	for (size_t start = 0; start < nr; start += BULK_CHUNK) {
 		size_t end = MIN(nr, start + BULK_CHUNK);
 		uint64_t slow = ~0ull; /* bit i: p[start + i] takes the one-by-one path */

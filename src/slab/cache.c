@@ -51,17 +51,39 @@ static unsigned int fls_u(unsigned int x)
 	return x ? 32 - (unsigned int)__builtin_clz(x) : 0;
 }
 
+/*
+ * Is s a cache of m? Every cache lives in m's direct map (a kmem_cache
+ * object, or boot memory for the first), so a pointer outside it or not
+ * aligned as a cache is refused before anything is read through it: a
+ * foreign pointer is reported, not dereferenced.
+ */
 bool slab_cache_valid(struct kmm_machine *m, const struct kmem_cache *s)
 {
-	return s && s->magic == KMEM_CACHE_MAGIC && s->m == m;
+	if (!s || !IS_ALIGNED((uintptr_t)s, _Alignof(struct kmem_cache)) ||
+	    !virt_to_head_page_m(m, s) || !virt_to_head_page_m(m, (const char *)(s + 1) - 1))
+		return false;
+	return s->magic == KMEM_CACHE_MAGIC && s->m == m;
 }
 
-void slab_account_pages(struct kmem_cache *s, long nr)
+/*
+ * Slab pages are counted machine-wide (meminfo, the checker) and per node,
+ * in the node's nr_slab_reclaimable / nr_slab_unreclaimable as the kernel
+ * keeps them (NR_SLAB_*_B, shown in pages).
+ */
+void slab_node_account(struct kmm_machine *m, int nid, bool reclaimable, long nr)
+{
+	__atomic_add_fetch(&m->node_data[nid]->vm_stat[reclaimable ? NR_SLAB_RECLAIMABLE_B
+								   : NR_SLAB_UNRECLAIMABLE_B],
+			   nr, __ATOMIC_RELAXED);
+}
+
+void slab_account_pages(struct kmem_cache *s, const struct page *page, long nr)
 {
 	int reclaimable = !!(s->flags & SLAB_RECLAIM_ACCOUNT);
 
 	__atomic_add_fetch(&s->m->slab->slab_pages[reclaimable], (unsigned long)nr,
 			   __ATOMIC_RELAXED);
+	slab_node_account(s->m, (int)page_nid(page), reclaimable, nr);
 }
 
 /* ---- geometry ------------------------------------------------------------- */
@@ -375,7 +397,8 @@ struct kmem_cache *kmm_kmem_cache_create_args(kmm_machine *m, const char *name, 
 		return s;
 	if (flags & SLAB_PANIC) {
 		kmm_log(m,
-			"Kernel panic - not syncing: __kmem_cache_create_args: Failed to create slab "
+			"Kernel panic - not syncing: __kmem_cache_create_args: Failed to create "
+			"slab "
 			"'%s'. Error %d\n",
 			name ? name : "(null)", err);
 		kmm_os_abort();
@@ -609,6 +632,7 @@ static int __kmem_cache_init(struct kmm_machine *m, int nid)
 	ss->boot_nid = nid;
 	ss->state_order = order;
 	ss->meta_pages = 1ul << order;
+	slab_node_account(m, (int)page_nid(page), false, 1l << order);
 	ss->kmalloc_shift_high = m->page_shift + 1;
 	kmm_spin_init_class(&ss->slab_mutex, KMM_LOCK_SLAB_MUTEX);
 	slab_random_seed(m);
@@ -618,7 +642,7 @@ static int __kmem_cache_init(struct kmm_machine *m, int nid)
 	if (!kmem_cache_open(m, boot, "kmem_cache", boot_cache_size(m),
 			     &(const struct kmm_kmem_cache_args){ 0 }, SLAB_HWCACHE_ALIGN)) {
 		m->slab = NULL;
-		kmm_free_pages(m, page, order);
+		free_pages_untraced(m, page, order);
 		return KMM_ENOMEM;
 	}
 	ss->kmem_cache = boot;

@@ -140,9 +140,11 @@ static void check_node(struct slab_checker *c, struct kmem_cache *s, int nid)
 					list_names[l], pfn);
 				break;
 			}
-			if (map[pfn].lru_prev != prev)
-				problem(c, s, "pfn %#x: back link %#x, expected %#x", pfn,
-					map[pfn].lru_prev, prev);
+			if (map[pfn].lru_prev != prev) { /* broken, or a cycle: stop here */
+				problem(c, s, "pfn %#x: back link %#x, expected %#x: node %d %s list is broken",
+					pfn, map[pfn].lru_prev, prev, nid, list_names[l]);
+				break;
+			}
 			free_objects += check_slab(c, s, nid, &map[pfn], l);
 			prev = pfn;
 		}

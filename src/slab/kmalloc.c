@@ -25,6 +25,7 @@
  * bytes and frees the old object.
  */
 #include "slab/slab.h"
+#include "trace/trace.h"
 
 #define RET_IP ((uintptr_t)__builtin_return_address(0))
 
@@ -107,6 +108,7 @@ static KMM_NOINLINE void *kmalloc_large(struct kmm_machine *m, size_t size, gfp_
 	page_set(page, PG_owner_priv);
 	page->private = KMALLOC_LARGE_MAGIC;
 	__atomic_add_fetch(&m->slab->large_pages, 1ul << order, __ATOMIC_RELAXED);
+	slab_node_account(m, (int)page_nid(page), false, 1l << order); /* as 6.x accounts them */
 	return page_to_virt_raw(m, page);
 }
 
@@ -145,7 +147,8 @@ static KMM_NOINLINE void free_large(struct kmm_machine *m, struct page *page, co
 	page_clear(page, PG_owner_priv);
 	page->private = 0;
 	__atomic_sub_fetch(&m->slab->large_pages, 1ul << order, __ATOMIC_RELAXED);
-	kmm_free_pages(m, page, order);
+	slab_node_account(m, (int)page_nid(page), false, -(1l << order));
+	free_pages_untraced(m, page, order);
 }
 
 static inline void *__kmalloc(struct kmm_machine *m, size_t size, gfp_t gfp, int nid,
@@ -169,7 +172,7 @@ static inline void *__kmalloc(struct kmm_machine *m, size_t size, gfp_t gfp, int
 
 void *kmm_kmalloc(kmm_machine *m, size_t size, gfp_t gfp)
 {
-	return __kmalloc(m, size, gfp, -1, RET_IP);
+	return trace_kmalloc(m, size, gfp, -1, __kmalloc(m, size, gfp, -1, RET_IP));
 }
 
 void *kmm_kmalloc_node(kmm_machine *m, size_t size, gfp_t gfp, int nid)
@@ -181,7 +184,7 @@ void *kmm_kmalloc_node(kmm_machine *m, size_t size, gfp_t gfp, int nid)
 	}
 	if (nid == numa_node_id_m(m))
 		nid = -1;
-	return __kmalloc(m, size, gfp, nid, RET_IP);
+	return trace_kmalloc(m, size, gfp, nid, __kmalloc(m, size, gfp, nid, RET_IP));
 }
 
 void *kmm_kmalloc_array(kmm_machine *m, size_t n, size_t size, gfp_t gfp)
@@ -190,7 +193,7 @@ void *kmm_kmalloc_array(kmm_machine *m, size_t n, size_t size, gfp_t gfp)
 
 	if (__builtin_mul_overflow(n, size, &bytes))
 		return NULL;
-	return __kmalloc(m, bytes, gfp, -1, RET_IP);
+	return trace_kmalloc(m, bytes, gfp, -1, __kmalloc(m, bytes, gfp, -1, RET_IP));
 }
 
 void kmm_kfree(kmm_machine *m, const void *p)
@@ -198,6 +201,7 @@ void kmm_kfree(kmm_machine *m, const void *p)
 	struct page *page;
 	struct kmem_cache *s;
 
+	trace_kfree(m, p);
 	if (unlikely(ZERO_OR_NULL_PTR(p)))
 		return;
 	page = virt_to_head_page_m(m, p);
@@ -256,7 +260,7 @@ void *kmm_krealloc(kmm_machine *m, const void *p, size_t new_size, gfp_t gfp)
 	void *ret;
 
 	if (ZERO_OR_NULL_PTR(p))
-		return __kmalloc(m, new_size, gfp, -1, RET_IP);
+		return trace_kmalloc(m, new_size, gfp, -1, __kmalloc(m, new_size, gfp, -1, RET_IP));
 	if (new_size == 0) {
 		kmm_kfree(m, p);
 		return ZERO_SIZE_PTR;
@@ -269,7 +273,7 @@ void *kmm_krealloc(kmm_machine *m, const void *p, size_t new_size, gfp_t gfp)
 			kmm_memset((char *)p + new_size, 0, ks - new_size);
 		return (void *)p;
 	}
-	ret = __kmalloc(m, new_size, gfp, -1, RET_IP);
+	ret = trace_kmalloc(m, new_size, gfp, -1, __kmalloc(m, new_size, gfp, -1, RET_IP));
 	if (!ret)
 		return NULL;
 	kmm_memcpy(ret, p, ks);
@@ -291,7 +295,7 @@ void kmm_kfree_sensitive(kmm_machine *m, const void *p)
 
 void *kmm_kmemdup(kmm_machine *m, const void *src, size_t len, gfp_t gfp)
 {
-	void *p = __kmalloc(m, len, gfp, -1, RET_IP);
+	void *p = trace_kmalloc(m, len, gfp, -1, __kmalloc(m, len, gfp, -1, RET_IP));
 
 	if (p && len)
 		kmm_memcpy(p, src, len);
@@ -304,7 +308,7 @@ void *kmm_kmemdup_nul(kmm_machine *m, const char *s, size_t len, gfp_t gfp)
 
 	if (!s || len + 1 == 0)
 		return NULL;
-	p = __kmalloc(m, len + 1, gfp, -1, RET_IP);
+	p = trace_kmalloc(m, len + 1, gfp, -1, __kmalloc(m, len + 1, gfp, -1, RET_IP));
 	if (p) {
 		kmm_memcpy(p, s, len);
 		p[len] = '\0';
@@ -320,7 +324,7 @@ char *kmm_kstrdup(kmm_machine *m, const char *s, gfp_t gfp)
 	if (!s)
 		return NULL;
 	len = kmm_strlen(s) + 1;
-	p = __kmalloc(m, len, gfp, -1, RET_IP);
+	p = trace_kmalloc(m, len, gfp, -1, __kmalloc(m, len, gfp, -1, RET_IP));
 	if (p)
 		kmm_memcpy(p, s, len);
 	return p;
@@ -335,7 +339,7 @@ char *kmm_kstrndup(kmm_machine *m, const char *s, size_t max, gfp_t gfp)
 		return NULL;
 	while (len < max && s[len])
 		len++;
-	p = __kmalloc(m, len + 1, gfp, -1, RET_IP);
+	p = trace_kmalloc(m, len + 1, gfp, -1, __kmalloc(m, len + 1, gfp, -1, RET_IP));
 	if (p) {
 		kmm_memcpy(p, s, len);
 		p[len] = '\0';

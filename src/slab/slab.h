@@ -479,13 +479,27 @@ static inline void *array_pop_locked(const struct kmm_machine *m, const struct k
 	return obj;
 }
 
+/*
+ * Cheap enough for the fast path: s lies in the direct map (where every
+ * cache lives, and which is mapped whole, so reading it is safe), is
+ * aligned as a cache and carries the magic. slab_cache_valid, on the slow
+ * path, is the full check and the report.
+ */
+static inline bool slab_cache_plausible(const struct kmm_machine *m, const struct kmem_cache *s)
+{
+	uintptr_t off = (uintptr_t)s - (uintptr_t)m->phys;
+
+	return off < ((uintptr_t)m->max_low_pfn << m->page_shift) - sizeof(*s) &&
+	       IS_ALIGNED(off, _Alignof(struct kmem_cache)) && s->magic == KMEM_CACHE_MAGIC;
+}
+
 /* The per-CPU-array part of an allocation: NULL when it has to go slow. */
 static inline void *slab_alloc_fast(struct kmm_machine *m, struct kmem_cache *s, gfp_t gfp)
 {
 	unsigned int shift = m->slab->array_shift;
 	void *obj;
 
-	if (unlikely(s->debug))
+	if (unlikely(!slab_cache_plausible(m, s) || s->debug))
 		return NULL;
 	if (likely(m->smp_mode == KMM_SMP_RSEQ))
 		obj = array_pop_rseq(m, s, shift);
@@ -638,7 +652,8 @@ unsigned long __kmem_cache_shrink(struct kmem_cache *s, bool wait);
 /* The shrinker, with m->reclaim_hook's signature: returns the pages freed. */
 unsigned long slab_reclaim(struct kmm_machine *m, gfp_t gfp, unsigned int order);
 /* Account slab pages for meminfo (nr may be negative). */
-void slab_account_pages(struct kmem_cache *s, long nr);
+void slab_account_pages(struct kmem_cache *s, const struct page *page, long nr);
+void slab_node_account(struct kmm_machine *m, int nid, bool reclaimable, long nr);
 bool slab_cache_valid(struct kmm_machine *m, const struct kmem_cache *s);
 
 /* ---- kmalloc.c ------------------------------------------------------------------- */

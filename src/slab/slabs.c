@@ -139,7 +139,7 @@ struct page *new_slab(struct kmem_cache *s, gfp_t gfp, int nid)
 		link_freelist(s, page, NULL);
 	}
 	__atomic_add_fetch(&s->stat[SLAB_STAT_GROW], 1, __ATOMIC_RELAXED);
-	slab_account_pages(s, 1l << s->order);
+	slab_account_pages(s, page, 1l << s->order);
 	return page;
 }
 
@@ -149,8 +149,8 @@ void discard_slab(struct kmem_cache *s, struct page *page)
 	page->private = 0;
 	page->u.raw = 0;
 	__atomic_add_fetch(&s->stat[SLAB_STAT_SHRINK], 1, __ATOMIC_RELAXED);
-	slab_account_pages(s, -(1l << s->order));
-	kmm_free_pages(s->m, page, s->order);
+	slab_account_pages(s, page, -(1l << s->order));
+	free_pages_untraced(s->m, page, s->order);
 }
 
 unsigned long discard_slab_list(struct kmem_cache *s, struct page_list *list)

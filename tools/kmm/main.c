@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "bench.h"
+#include "replay/replay_cmds.h"
 #include "tool.h"
 
 static void usage(FILE *f)
@@ -27,6 +28,13 @@ static void usage(FILE *f)
 		"                                     the slab caches by memory, as slabtop -o\n"
 		"  bench SUITE [--json] [--machine '...'] [--threads N] [--seconds S]\n"
 		"                                     run a benchmark suite (kmm bench list)\n"
+		"  replay TRACE [--machine '...'] [--vs-machine '...'] [--report out.html]\n"
+		"         [--json] [--speed N|--as-fast] [--top] [--lenient] [--quiet]\n"
+		"                                     replay a kernel kmem trace (docs/replay.md)\n"
+		"  top TRACE | top -- PROGRAM         live view of a replay or of a kmm program\n"
+		"  record -o FILE -- PROGRAM [ARGS]   record a kmm program's allocations\n"
+		"  map [--machine '...'] [--trace T] [-o out.svg]\n"
+		"                                     the page-frame map as SVG\n"
 		"  help [COMMAND]                     this text, or COMMAND's (kmm COMMAND --help)\n"
 		"\n"
 		"--machine takes a kernel-command-line-style machine description, e.g.\n"
@@ -53,6 +61,14 @@ int main(int argc, char **argv)
 		return kmm_slabtop_main(argc - 1, argv + 1);
 	if (!strcmp(argv[1], "bench"))
 		return kmm_bench_main(argc - 1, argv + 1);
+	if (!strcmp(argv[1], "replay"))
+		return kmm_replay_main(argc - 1, argv + 1);
+	if (!strcmp(argv[1], "top"))
+		return kmm_top_main(argc - 1, argv + 1);
+	if (!strcmp(argv[1], "record"))
+		return kmm_record_main(argc - 1, argv + 1);
+	if (!strcmp(argv[1], "map"))
+		return kmm_map_main(argc - 1, argv + 1);
 	if (!strcmp(argv[1], "help") && argc > 2 && strcmp(argv[2], "help")) {
 		char help[] = "--help";
 		char *hargv[] = { argv[0], argv[2], help, NULL };

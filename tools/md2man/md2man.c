@@ -3,7 +3,7 @@
  * tools/md2man/md2man.c - the man pages' converter: a restricted Markdown to
  * roff (man macros), run by the build so that each page has one source.
  *
- *   md2man -n NAME -s SECTION -v VERSION -d SUMMARY [-I DIR] -o OUT IN.md
+ *   md2man -n NAME -s SECTION -v VERSION -d SUMMARY [-I DIR] [-a DIR] -o OUT IN.md
  *
  * kmm(1) and the section-3 pages are written in man/NAME.N.md; kmm-machine(7) is
  * docs/machine.md itself. The section-3 pages do not restate the API: a line
@@ -14,7 +14,8 @@
  * after the file name to the next "---- " section comment or the end of
  * the declarations), comments included, into the page, so the page shows
  * exactly what the header declares. A CTest checks that every KMM_API
- * function lands in some page.
+ * function lands in some page. With -a DIR, each KMM_API function copied so
+ * gets a symbolic link DIR/FUNCTION.N to the page (`man kmm_kmalloc`).
  *
  * The Markdown it reads (and nothing more): "#" headings (the first one is
  * the document's title and is dropped: the page gets NAME from -n/-d),
@@ -30,14 +31,17 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #define MAX_DEPTH 8
 
 static FILE *out;
 static const char *include_dir = ".";
+static const char *alias_dir;	/* -a: where the per-function links go */
+static const char *page_file;	/* NAME.SECTION, what they link to */
 static int at_line_start = 1;
 
-static void die(const char *fmt, ...)
+__attribute__((noreturn, format(printf, 1, 2))) static void die(const char *fmt, ...)
 {
 	va_list ap;
 
@@ -146,8 +150,8 @@ static size_t put_char(const char *s)
 	}
 	/* UTF-8 to a groff glyph */
 	{
-		unsigned int cp;
-		size_t n;
+		unsigned int cp = 0;
+		size_t n = 0;
 
 		if ((c & 0xe0) == 0xc0)
 			cp = c & 0x1f, n = 2;
@@ -472,6 +476,31 @@ static void table(const struct text *t, size_t *i)
 	need_para = 1;
 }
 
+/*
+ * With -a DIR: a symbolic link DIR/FUNCTION.SECTION -> NAME.SECTION for the
+ * function a KMM_API declaration line declares, so `man kmm_kmalloc` finds
+ * kmm_slab(3).
+ */
+static void alias(const char *decl)
+{
+	const char *paren = strchr(decl, '('), *start;
+	char path[1024];
+	const char *dot;
+
+	if (!alias_dir || !paren)
+		return;
+	for (start = paren; start > decl && (isalnum((unsigned char)start[-1]) || start[-1] == '_');
+	     start--)
+		;
+	if (strncmp(start, "kmm_", 4) != 0)
+		return;
+	dot = strrchr(page_file, '.');
+	snprintf(path, sizeof(path), "%s/%.*s%s", alias_dir, (int)(paren - start), start, dot);
+	unlink(path);
+	if (symlink(page_file, path) != 0)
+		die("cannot create %s", path);
+}
+
 /* @synopsis FILE START: the header from START to the end of its section. */
 static void synopsis(const char *args)
 {
@@ -528,6 +557,7 @@ static void synopsis(const char *args)
 		else if ((api = strstr(line, "KMM_API "))) {
 			memmove(api, api + 8, strlen(api + 8) + 1);
 			shift = 8;
+			alias(line);
 		}
 		if (strchr(line, ';') || strchr(line, '{') || !*line)
 			shift = 0;
@@ -539,6 +569,27 @@ static void synopsis(const char *args)
 	for (i = 0; i < h.n; i++)
 		free(h.line[i]);
 	free(h.line);
+}
+
+/* `first`, then the lines from *i up to the next block, joined by spaces, as one line. */
+static void put_joined(const struct text *t, size_t *i, const char *first)
+{
+	size_t len = strlen(first);
+	char *joined = strdup(first);
+
+	for (; *i < t->n && !block_start(t->line[*i]); (*i)++) {
+		const char *c = t->line[*i] + indent_of(t->line[*i]);
+
+		joined = realloc(joined, len + strlen(c) + 2);
+		if (!joined)
+			die("out of memory");
+		joined[len++] = ' ';
+		strcpy(joined + len, c);
+		len += strlen(c);
+	}
+	put_inline(joined, len);
+	put("\n");
+	free(joined);
 }
 
 static void convert(const struct text *t)
@@ -592,8 +643,6 @@ static void convert(const struct text *t)
 		ind = list_item(s, &ts, tag, sizeof(tag));
 		if (ind >= 0) {
 			char req[64];
-			size_t len;
-			char *joined;
 
 			while (list_depth && ind < list_indent[list_depth - 1])
 				close_lists(list_depth - 1);
@@ -611,42 +660,16 @@ static void convert(const struct text *t)
 			request(req);
 			need_para = 0;
 			/* the item's text and its continuation lines */
-			len = strlen(s + ts);
-			joined = strdup(s + ts);
-			for (i++; i < t->n && !block_start(t->line[i]); i++) {
-				const char *c = t->line[i] + indent_of(t->line[i]);
-
-				joined = realloc(joined, len + strlen(c) + 2);
-				joined[len++] = ' ';
-				strcpy(joined + len, c);
-				len += strlen(c);
-			}
-			put_inline(joined, len);
-			put("\n");
-			free(joined);
+			i++;
+			put_joined(t, &i, s + ts);
 			continue;
 		}
 		/* a paragraph (or indented text inside a list item) */
-		{
-			size_t len = 0;
-			char *joined = NULL;
-
-			if (list_depth && indent_of(s) <= list_indent[0])
-				close_lists(0);
-			para_break();
-			for (; i < t->n && (len == 0 || !block_start(t->line[i])); i++) {
-				const char *c = t->line[i] + indent_of(t->line[i]);
-
-				joined = realloc(joined, len + strlen(c) + 2);
-				if (len)
-					joined[len++] = ' ';
-				strcpy(joined + len, c);
-				len += strlen(c);
-			}
-			put_inline(joined, len);
-			put("\n");
-			free(joined);
-		}
+		if (list_depth && indent_of(s) <= list_indent[0])
+			close_lists(0);
+		para_break();
+		i++;
+		put_joined(t, &i, s + indent_of(s));
 	}
 	close_lists(0);
 }
@@ -670,12 +693,14 @@ int main(int argc, char **argv)
 			opt = &summary;
 		else if (!strcmp(argv[i], "-I"))
 			opt = &include_dir;
+		else if (!strcmp(argv[i], "-a"))
+			opt = &alias_dir;
 		else if (!strcmp(argv[i], "-o"))
 			opt = &output;
 		else if (!input && argv[i][0] != '-')
 			input = argv[i];
 		else
-			die("usage: md2man -n NAME -s SECTION -v VERSION -d SUMMARY [-I DIR] -o OUT IN.md");
+			die("usage: md2man -n NAME -s SECTION -v VERSION -d SUMMARY [-I DIR] [-a DIR] -o OUT IN.md");
 		if (opt) {
 			if (++i == argc)
 				die("%s needs a value", argv[i - 1]);
@@ -683,8 +708,9 @@ int main(int argc, char **argv)
 		}
 	}
 	if (!name || !section || !summary || !output || !input)
-		die("usage: md2man -n NAME -s SECTION -v VERSION -d SUMMARY [-I DIR] -o OUT IN.md");
+		die("usage: md2man -n NAME -s SECTION -v VERSION -d SUMMARY [-I DIR] [-a DIR] -o OUT IN.md");
 	t = read_lines(input);
+	page_file = strrchr(output, '/') ? strrchr(output, '/') + 1 : output;
 	out = fopen(output, "w");
 	if (!out)
 		die("cannot write %s", output);
