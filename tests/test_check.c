@@ -193,7 +193,8 @@ PCP_CASE(test_pcp_wrong_zone, "belongs to node 0 zone 0",
 PCP_CASE(test_pcp_wrong_cpu, "records order", pfn_to_page(c.m, l->head)->u.pcp_cpu = 7)
 PCP_CASE(test_pcp_tail, "tail is", l->tail = l->head)
 PCP_CASE(test_pcp_count, "count is", pcp->count += 5)
-PCP_CASE(test_pcp_high_batch, "high", pcp->high += 1)
+PCP_CASE(test_pcp_high_batch, "the zone says", pcp->high_max += 1)
+PCP_CASE(test_pcp_high_range, "outside 0..high_max", pcp->high = pcp->high_max + 1)
 PCP_CASE(test_pcp_marked_not_listed, "PG_pcp pages in the memmap but", {
 	page_set(c.held, PG_pcp);
 	c.held->u.pcp_cpu = 0;
@@ -331,6 +332,7 @@ int main(void)
 		cmocka_unit_test(test_pcp_tail),
 		cmocka_unit_test(test_pcp_count),
 		cmocka_unit_test(test_pcp_high_batch),
+		cmocka_unit_test(test_pcp_high_range),
 		cmocka_unit_test(test_pcp_marked_not_listed),
 		cmocka_unit_test(test_pcp_marked_with_pcp_off),
 		cmocka_unit_test(test_slab_inuse),
