@@ -22,5 +22,26 @@ check double-free "BUG malloc-32 (Not tainted): Object already free" "INFO: Free
 # and without debugging the clean run prints nothing but its output
 out="$(LD_PRELOAD="$lib" "$buggy" none 2>&1)"
 if [ "$out" = " done" ] || [ "$out" = "none done" ]; then echo "ok   clean"; passes=$((passes + 1)); else echo "FAIL clean: $out"; fails=$((fails + 1)); fi
+# KMM_STATS=1: the machine's slabinfo, buddyinfo and meminfo at exit, on
+# standard error or appended to KMM_STATS_FILE
+stats() { # name, output, expected text...
+  local name="$1" out="$2"; shift 2
+  for want in "$@"; do
+    if ! grep -qF -- "$want" <<<"$out"; then
+      echo "FAIL $name: no '$want' in:"; echo "$out" | head -30; fails=$((fails + 1)); return
+    fi
+  done
+  echo "ok   $name"; passes=$((passes + 1))
+}
+stats stats "$(KMM_STATS=1 LD_PRELOAD="$lib" "$buggy" none 2>&1 >/dev/null)" \
+  "==> /proc/slabinfo (pid" "slabinfo - version: 2.1" "malloc-32 " "==> /proc/buddyinfo" "Node 0, zone   Normal" \
+  "==> /proc/meminfo" "MemTotal:"
+file="$(mktemp)"
+KMM_STATS=1 KMM_STATS_FILE="$file" LD_PRELOAD="$lib" "$buggy" none >/dev/null 2>&1
+KMM_STATS=1 KMM_STATS_FILE="$file" LD_PRELOAD="$lib" "$buggy" none >/dev/null 2>&1
+stats stats-file "$(cat "$file") titles=$(grep -c '^==> /proc/meminfo' "$file")" "slabinfo - version: 2.1" "MemTotal:" "titles=2"
+rm -f "$file"
+out="$(KMM_STATS=0 LD_PRELOAD="$lib" "$buggy" none 2>&1 >/dev/null)"
+if [ -z "$out" ]; then echo "ok   stats-off"; passes=$((passes + 1)); else echo "FAIL stats-off: $out"; fails=$((fails + 1)); fi
 echo "$passes passed, $fails failed"
 [ "$fails" -eq 0 ]
