@@ -39,6 +39,12 @@
 #define KM_TLS __thread __attribute__((tls_model("initial-exec")))
 #define km_likely(x) __builtin_expect(!!(x), 1)
 #define km_unlikely(x) __builtin_expect(!!(x), 0)
+/* The pointee is not read (only the address): calloc asks about fresh, uninitialized memory. */
+#if defined(__GNUC__) && !defined(__clang__)
+#define KM_ADDRESS_ONLY(i) __attribute__((access(none, i)))
+#else
+#define KM_ADDRESS_ONLY(i)
+#endif
 
 /* Size classes: 16..256 by 16, then four per power of two up to 32 KiB. */
 #define KM_NR_CLASSES 44
@@ -76,7 +82,7 @@ static inline bool km_in_machine(const void *p)
 
 /* huge.c */
 void *km_huge_alloc(size_t size, size_t align);
-bool km_huge_owns(const void *p);
+bool km_huge_owns(const void *p) KM_ADDRESS_ONLY(1);
 size_t km_huge_usable(const void *p);
 void km_huge_free(void *p);
 void *km_huge_realloc(void *p, size_t size);
