@@ -238,6 +238,32 @@ static bool cache_listed(const struct kmm_slab *ss, const struct kmem_cache *s)
 	return false;
 }
 
+/*
+ * Where the scan may read descriptors from pfn on: a node's descriptors at
+ * and past its first deferred pfn are not initialized (deferred growth may
+ * be writing them right now, published by first_deferred_pfn's release
+ * store), and none of them is a slab. Returns the pfn to go on from (the
+ * node's end when pfn is deferred) and lowers *stop to the first deferred pfn.
+ */
+static unsigned long skip_deferred(struct kmm_machine *m, unsigned long pfn, unsigned long *stop)
+{
+	for (int nid = 0; nid < m->nr_nodes; nid++) {
+		const struct pglist_data *pgdat = m->node_data[nid];
+		unsigned long start = pgdat->node_start_pfn, end = start + pgdat->node_spanned_pages;
+		unsigned long first;
+
+		if (pfn < start || pfn >= end)
+			continue;
+		first = __atomic_load_n(&pgdat->first_deferred_pfn, __ATOMIC_ACQUIRE);
+		if (pfn >= first)
+			return end;
+		if (first < *stop)
+			*stop = first;
+		break;
+	}
+	return pfn;
+}
+
 /* Every PG_slab head in the memmap must belong to a listed cache. */
 static void scan_memmap(struct slab_checker *c)
 {
@@ -249,9 +275,15 @@ static void scan_memmap(struct slab_checker *c)
 		/* one section at a time: a section's memmap is wholly there or not */
 		unsigned long stop = MIN(ALIGN_DOWN(pfn, PAGES_PER_SECTION) + PAGES_PER_SECTION,
 					 m->max_low_pfn);
+		unsigned long next;
 
 		if (!pfn_valid(m, pfn)) {
 			pfn = stop;
+			continue;
+		}
+		next = skip_deferred(m, pfn, &stop);
+		if (next != pfn) {
+			pfn = next;
 			continue;
 		}
 		for (; pfn < stop; pfn++) {
