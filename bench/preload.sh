@@ -8,9 +8,15 @@
 # time (s) and the median peak RSS (MB, /usr/bin/time's %M) per program.
 # A peer whose library is missing is left out. Timings on a shared machine
 # are noisy: compare within one run.
+# --json (anywhere): one JSON object on stdout instead of the table, in
+# shared/BENCH.md's shape: suite "preload", one result per program and
+# allocator (seconds median/min/max, peak_rss_mb median/min/max), and figures
+# with kmm's ratio to glibc and to the best peer per program.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-build="${1:-build/release}" reps="${2:-3}"
+json=0 args=()
+for a in "$@"; do if [ "$a" = --json ]; then json=1; else args+=("$a"); fi; done
+build="${args[0]:-build/release}" reps="${args[1]:-3}"
 kmm_lib="$(realpath "$build/libkmm-malloc.so")"
 [ -f "$kmm_lib" ] || { echo "no $kmm_lib: build the kmm_malloc_shared target" >&2; exit 1; }
 [ -x /usr/bin/time ] || { echo "needs /usr/bin/time (Debian package time)" >&2; exit 1; }
@@ -62,6 +68,47 @@ for ((r = 0; r < reps; r++)); do
   done
 done
 median() { tr ' ' '\n' | grep -v '^$' | sort -g | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'; }
+minv() { tr ' ' '\n' | grep -v '^$' | sort -g | head -1; }
+maxv() { tr ' ' '\n' | grep -v '^$' | sort -g | tail -1; }
+mb() { echo "scale=1; $1 / 1024" | bc -l; }
+threads() { case "$1" in prodcons | larson) echo 2 ;; *) echo 1 ;; esac; }
+if [ "$json" = 1 ]; then
+  printf '{"suite": "preload", "machine": "host: %s CPUs, %s MB", "reps": %s, "absent": [' \
+    "$(nproc)" "$(($(awk '/MemTotal/ {print $2}' /proc/meminfo) / 1024))" "$reps"
+  sep=""
+  for p in glibc jemalloc mimalloc tcmalloc; do
+    [ -n "${lib[$p]+x}" ] || { printf '%s"%s"' "$sep" "$p"; sep=", "; }
+  done
+  printf '],\n "results": ['
+  sep=""
+  for prog in "${progs[@]}"; do
+    for p in "${peers[@]}"; do
+      t="${times[$prog.$p]}" k="${rss[$prog.$p]}"
+      printf '%s\n  {"name": "%s", "impl": "%s", "threads": %s, "seconds": %s, "seconds_min": %s, "seconds_max": %s, "peak_rss_mb": %s, "peak_rss_mb_min": %s, "peak_rss_mb_max": %s}' \
+        "$sep" "$prog" "$p" "$(threads "$prog")" "$(median <<<"$t")" "$(minv <<<"$t")" "$(maxv <<<"$t")" \
+        "$(mb "$(median <<<"$k")")" "$(mb "$(minv <<<"$k")")" "$(mb "$(maxv <<<"$k")")"
+      sep=","
+    done
+  done
+  printf '],\n "figures": {'
+  sep=""
+  for prog in "${progs[@]}"; do
+    kt=$(median <<<"${times[$prog.kmm]}") gt=$(median <<<"${times[$prog.glibc]}")
+    kk=$(median <<<"${rss[$prog.kmm]}") gk=$(median <<<"${rss[$prog.glibc]}")
+    best=""
+    for p in "${peers[@]}"; do
+      [ "$p" = kmm ] && continue
+      t=$(median <<<"${times[$prog.$p]}")
+      if [ -z "$best" ] || [ "$(echo "$t < $best" | bc -l)" = 1 ]; then best=$t; fi
+    done
+    ratio() { if [ "$(echo "$2 > 0" | bc -l)" = 1 ]; then printf '%.3f' "$(echo "$1 / $2" | bc -l)"; else echo null; fi; }
+    printf '%s\n  "%s_kmm_over_glibc_time": %s, "%s_kmm_over_best_peer_time": %s, "%s_kmm_over_glibc_rss": %s' \
+      "$sep" "$prog" "$(ratio "$kt" "$gt")" "$prog" "$(ratio "$kt" "$best")" "$prog" "$(ratio "$kk" "$gk")"
+    sep=","
+  done
+  printf '}}\n'
+  exit 0
+fi
 printf '| program |'; for p in "${peers[@]}"; do printf ' %s s | %s MB |' "$p" "$p"; done; echo
 printf '|---|'; for p in "${peers[@]}"; do printf -- '---|---|'; done; echo
 for prog in "${progs[@]}"; do
