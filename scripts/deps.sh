@@ -5,7 +5,8 @@
 set -euo pipefail
 need=(cmake gcc make pkg-config)
 case "${1:-build}" in
-  test) need+=(libcmocka-dev clang qemu-system-x86 chromium tmux xz-utils zlib1g-dev liblzma-dev) ;; # qemu: examples/kernel; chromium, tmux: kmm replay tests
+  test) need+=(libcmocka-dev clang qemu-system-x86 chromium tmux xz-utils zlib1g-dev liblzma-dev) # qemu: examples/kernel; chromium, tmux: kmm replay tests
+    need+=(g++ git sqlite3 python3) ;; # libkmm-malloc's program tests (tests/malloc)
   bench) need+=(libjemalloc-dev libmimalloc-dev libgoogle-perftools-dev) ;;
   deb) need+=(build-essential debhelper dpkg-dev fakeroot lintian) ;;
 esac

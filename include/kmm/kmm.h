@@ -99,6 +99,14 @@ KMM_API int kmm_machine_create(const char *cmdline, kmm_machine **out, char *err
 KMM_API int kmm_machine_create_on(const char *cmdline, void *mem, size_t size, kmm_machine **out,
 				  char *err, size_t err_len);
 
+/*
+ * Same, over a region the caller promises reads as zeroes (a fresh
+ * anonymous mapping): boot then writes only the descriptors it initializes,
+ * so with deferred struct page init the untouched memmap costs no memory.
+ */
+KMM_API int kmm_machine_create_on_zeroed(const char *cmdline, void *mem, size_t size,
+					 kmm_machine **out, char *err, size_t err_len);
+
 KMM_API void kmm_machine_destroy(kmm_machine *m);
 
 /* Where the machine's log goes (default: standard error). */
@@ -224,6 +232,14 @@ KMM_API int kmm_zone_fragmentation_index(kmm_machine *m, int nid, enum kmm_zone_
  */
 KMM_API void kmm_deferred_init_all(kmm_machine *m);
 KMM_API unsigned long kmm_deferred_pages(kmm_machine *m);
+
+/*
+ * Give the host frames of free blocks of at least `min_order` back (after
+ * draining the per-CPU page lists): the blocks stay free, their memory reads
+ * as zeroes when next used. Returns the number of pages discarded
+ * (page/discard.c; malloc_trim of libkmm-malloc).
+ */
+KMM_API unsigned long kmm_discard_free_pages(kmm_machine *m, unsigned int min_order);
 
 /* Managed pages of a zone (0 when the zone is not populated). */
 KMM_API unsigned long kmm_zone_managed_pages(kmm_machine *m, int nid, enum kmm_zone_type zone);

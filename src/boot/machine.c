@@ -47,6 +47,7 @@ struct boot {
 	size_t phys_size;
 	intptr_t handle;
 	bool owns_phys;
+	bool zeroed; /* the caller's region reads as zeroes: boot allocations skip their memset */
 	struct kmm_machine *m;
 	uint8_t *section_present; /* bitmap, from memblock */
 	unsigned long nr_sections;
@@ -66,7 +67,8 @@ static void *boot_alloc(struct boot *b, size_t bytes, int nid, unsigned long *pf
 	if (pfn == MEMBLOCK_NONE)
 		return NULL;
 	p = b->phys + (pfn << b->lay.page_shift);
-	kmm_memset(p, 0, nr << b->lay.page_shift);
+	if (!b->zeroed)
+		kmm_memset(p, 0, nr << b->lay.page_shift);
 	if (pfn_out)
 		*pfn_out = pfn;
 	return p;
@@ -94,8 +96,10 @@ static int setup_memmap(struct boot *b, char *err, size_t len)
 			return fail(err, len, "no room for the memmap (%zu bytes)", bytes);
 		m->vmemmap = (struct page *)(b->phys + (pfn << b->lay.page_shift));
 		m->memmap_pages = pages_for(b, bytes);
+		/* As with SPARSEMEM_VMEMMAP: a section without RAM has no descriptors in use. */
 		for (unsigned long s = 0; s < b->nr_sections; s++)
-			b->section_present[s / 8] |= (uint8_t)(1u << (s % 8));
+			if (section_has_ram(b, s))
+				b->section_present[s / 8] |= (uint8_t)(1u << (s % 8));
 		return KMM_OK;
 	}
 	/* vmemmap_reserved says what teardown must give back: set it only once held. */
@@ -259,7 +263,7 @@ static void teardown(struct boot *b)
 	}
 }
 
-static int machine_boot(const char *cmdline, void *mem, size_t size, kmm_machine **out, char *err,
+static int machine_boot(const char *cmdline, void *mem, size_t size, bool zeroed, kmm_machine **out, char *err,
 			size_t len)
 {
 	struct kmm_machine_desc desc;
@@ -274,6 +278,7 @@ static int machine_boot(const char *cmdline, void *mem, size_t size, kmm_machine
 		return KMM_EINVAL;
 	*out = NULL;
 	kmm_memset(&b, 0, sizeof(b));
+	b.zeroed = zeroed;
 	kmm_desc_defaults(&desc);
 	ret = kmm_cmdline_parse_src(cmdline && *cmdline ? cmdline : KMM_DEFAULT_CMDLINE, &desc,
 				    &src, err, len);
@@ -382,7 +387,7 @@ static int machine_boot(const char *cmdline, void *mem, size_t size, kmm_machine
 
 int kmm_machine_create(const char *cmdline, kmm_machine **out, char *err, size_t err_len)
 {
-	return machine_boot(cmdline, NULL, 0, out, err, err_len);
+	return machine_boot(cmdline, NULL, 0, false, out, err, err_len);
 }
 
 int kmm_machine_create_on(const char *cmdline, void *mem, size_t size, kmm_machine **out, char *err,
@@ -393,7 +398,18 @@ int kmm_machine_create_on(const char *cmdline, void *mem, size_t size, kmm_machi
 			kmm_snprintf(err, err_len, "no memory region given");
 		return KMM_EINVAL;
 	}
-	return machine_boot(cmdline, mem, size, out, err, err_len);
+	return machine_boot(cmdline, mem, size, false, out, err, err_len);
+}
+
+int kmm_machine_create_on_zeroed(const char *cmdline, void *mem, size_t size, kmm_machine **out,
+				 char *err, size_t err_len)
+{
+	if (!mem) {
+		if (err && err_len)
+			kmm_snprintf(err, err_len, "no memory region given");
+		return KMM_EINVAL;
+	}
+	return machine_boot(cmdline, mem, size, true, out, err, err_len);
 }
 
 void kmm_machine_destroy(kmm_machine *m)

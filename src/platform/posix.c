@@ -87,7 +87,8 @@ void kmm_os_unmap(void *addr, size_t size)
 void kmm_os_discard(void *addr, size_t size)
 {
 	/* For a shared memfd mapping this frees the frames (reads give zeroes). */
-	madvise(addr, size, MADV_REMOVE);
+	if (madvise(addr, size, MADV_REMOVE) != 0)
+		madvise(addr, size, MADV_DONTNEED); /* private memory (kmm_machine_create_on) */
 }
 
 void kmm_os_log(const char *text, size_t len)

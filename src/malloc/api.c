@@ -1,0 +1,323 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * malloc/api.c - the C library's allocation functions over the machine.
+ *
+ * Where a block comes from, by size:
+ *   0..32 KiB     a slab cache of libkmm-malloc's own size classes
+ *                 (malloc-16 ... malloc-32768: 16-byte steps to 256, then
+ *                 four per power of two), every one aligned to 16 bytes
+ *                 (max_align_t) - kmalloc-8 is never used - and the
+ *                 power-of-two classes aligned to their size;
+ *   to 4 MiB      kmalloc's large path: a compound block of the page
+ *                 allocator, aligned to its size;
+ *   above         huge.c: a host mapping of its own.
+ * malloc(0) returns a unique 16-byte block (glibc does the same).
+ *
+ * The aligned family: an alignment of at most 16 is malloc; above, the
+ * block is the power-of-two class, compound block or huge mapping of
+ * max(size, alignment) rounded to a power of two, which is aligned to its
+ * size (boot.c maps the machine aligned to 4 MiB).
+ *
+ * free and realloc tell blocks apart by address (kmm_malloc.h): the
+ * machine's memory goes to kfree, which finds the cache or compound block
+ * from the pointer alone; the boot arena is never freed; a registered huge
+ * block goes to huge.c; anything else is foreign and goes to the real libc
+ * (silently unless KMM_MALLOC_DEBUG=foreign).
+ *
+ * realloc follows glibc (and C17's implementation-defined cases so):
+ * realloc(NULL, n) is malloc(n); realloc(p, 0) frees p and returns NULL; a
+ * failure returns NULL with errno ENOMEM and leaves p as it was. A block
+ * stays in place while the new size fits its usable size and is more than
+ * half of it; huge blocks grow and shrink in place or move with mremap.
+ */
+#define _GNU_SOURCE
+#include "malloc/kmm_malloc.h"
+
+#include <dlfcn.h>
+#include <errno.h>
+#include <malloc.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+static inline unsigned int size_class(size_t size)
+{
+	unsigned int e;
+
+	if (size <= 256)
+		return size ? (unsigned int)((size + 15) >> 4) - 1 : 0;
+	e = 64 - (unsigned int)__builtin_clzll((unsigned long long)(size - 1)); /* fls */
+	return 16 + (e - 9) * 4 + (unsigned int)((size - 1 - (1ull << (e - 1))) >> (e - 3));
+}
+
+static inline void *km_alloc(size_t size)
+{
+	if (km_likely(size <= KM_MAX_CLASS))
+		return kmm_kmem_cache_alloc(km.m, km.cls[size_class(size)], KM_GFP);
+	if (size <= km.max_kmalloc)
+		return kmm_kmalloc(km.m, size, KM_GFP);
+	return km_huge_alloc(size, 0);
+}
+
+/* A block of at least `size` bytes aligned to `align` (a power of two). */
+static void *km_alloc_aligned(size_t align, size_t size)
+{
+	size_t n;
+
+	if (align <= KM_ALIGN)
+		return km_alloc(size);
+	n = size > align ? size : align;
+	if (n > km.max_kmalloc)
+		return km_huge_alloc(size, align);
+	if (n & (n - 1))
+		n = (size_t)1 << (64 - __builtin_clzll((unsigned long long)n));
+	if (n <= km.page_size)
+		return kmm_kmem_cache_alloc(km.m, km.cls[size_class(n)], KM_GFP);
+	/* a compound block (kmalloc's large path starts above its largest class) */
+	if (n <= km.max_cache)
+		n = km.max_cache + 1;
+	return kmm_kmalloc(km.m, n, KM_GFP);
+}
+
+void *km_real(const char *name)
+{
+	return dlsym(RTLD_NEXT, name);
+}
+
+void km_foreign_report(const char *what, const void *p)
+{
+	char msg[160];
+	int n;
+
+	if (!km.debug_foreign)
+		return;
+	n = snprintf(msg, sizeof(msg),
+		     "libkmm-malloc: %s(%p): not a block of this machine; passed to the C library\n",
+		     what, p);
+	if (n > 0 && write(2, msg, (size_t)n) < 0)
+		return;
+}
+
+static size_t usable(const void *p)
+{
+	size_t n;
+
+	if (km_in_machine(p)) {
+		km_gate_enter();
+		n = kmm_ksize(km.m, p);
+		km_gate_exit();
+		return n;
+	}
+	if (km_in_arena(p))
+		return km_arena_usable(p);
+	if (km_huge_owns(p))
+		return km_huge_usable(p);
+	{
+		size_t (*real)(void *) = (size_t (*)(void *))km_real("malloc_usable_size");
+
+		km_foreign_report("malloc_usable_size", p);
+		return real ? real((void *)p) : 0;
+	}
+}
+
+KM_EXPORT void *malloc(size_t size)
+{
+	void *p = NULL;
+
+	if (km_unlikely(km_boot())) {
+		p = km_arena_alloc(size, KM_ALIGN);
+	} else {
+		km_gate_enter();
+		p = km_alloc(size);
+		km_gate_exit();
+	}
+	if (km_unlikely(!p))
+		errno = ENOMEM;
+	return p;
+}
+
+KM_EXPORT void free(void *p)
+{
+	if (!p)
+		return;
+	if (km_likely(km_in_machine(p))) {
+		km_gate_enter();
+		kmm_kfree(km.m, p);
+		km_gate_exit();
+		return;
+	}
+	if (km_in_arena(p))
+		return;
+	if (km_huge_owns(p)) {
+		km_huge_free(p);
+		return;
+	}
+	{
+		void (*real)(void *) = (void (*)(void *))km_real("free");
+
+		km_foreign_report("free", p);
+		if (real)
+			real(p);
+	}
+}
+
+KM_EXPORT void *calloc(size_t n, size_t size)
+{
+	size_t bytes;
+	void *p = NULL;
+
+	if (__builtin_mul_overflow(n, size, &bytes)) {
+		errno = ENOMEM;
+		return NULL;
+	}
+	p = malloc(bytes);
+	if (p && !km_huge_owns(p)) /* huge blocks are fresh host mappings: zero */
+		memset(p, 0, bytes);
+	return p;
+}
+
+KM_EXPORT void *realloc(void *p, size_t size)
+{
+	size_t old;
+	void *q;
+
+	if (!p)
+		return malloc(size);
+	if (size == 0) {
+		free(p);
+		return NULL;
+	}
+	if (km_in_machine(p)) {
+		km_gate_enter();
+		old = kmm_ksize(km.m, p);
+		km_gate_exit();
+		if (size <= old && (size > old / 2 || old <= KM_ALIGN))
+			return p;
+	} else if (km_in_arena(p)) {
+		old = km_arena_usable(p);
+	} else if (km_huge_owns(p)) {
+		if (size > km.max_kmalloc) {
+			q = km_huge_realloc(p, size);
+			if (!q)
+				errno = ENOMEM;
+			return q;
+		}
+		old = km_huge_usable(p);
+	} else {
+		void *(*real)(void *, size_t) = (void *(*)(void *, size_t))km_real("realloc");
+
+		km_foreign_report("realloc", p);
+		return real ? real(p, size) : NULL;
+	}
+	q = malloc(size);
+	if (!q)
+		return NULL;
+	memcpy(q, p, old < size ? old : size);
+	free(p);
+	return q;
+}
+
+KM_EXPORT void *reallocarray(void *p, size_t n, size_t size)
+{
+	size_t bytes;
+
+	if (__builtin_mul_overflow(n, size, &bytes)) {
+		errno = ENOMEM;
+		return NULL;
+	}
+	return realloc(p, bytes);
+}
+
+static void *aligned(size_t align, size_t size)
+{
+	void *p = NULL;
+
+	if (km_unlikely(km_boot())) {
+		p = km_arena_alloc(size, align);
+	} else {
+		km_gate_enter();
+		p = km_alloc_aligned(align, size);
+		km_gate_exit();
+	}
+	return p;
+}
+
+KM_EXPORT int posix_memalign(void **out, size_t align, size_t size)
+{
+	void *p = NULL;
+
+	if (!align || (align & (align - 1)) || align % sizeof(void *))
+		return EINVAL;
+	p = aligned(align, size);
+	if (!p)
+		return ENOMEM;
+	*out = p;
+	return 0;
+}
+
+KM_EXPORT void *aligned_alloc(size_t align, size_t size)
+{
+	void *p = NULL;
+
+	if (!align || (align & (align - 1))) {
+		errno = EINVAL;
+		return NULL;
+	}
+	p = aligned(align, size);
+	if (!p)
+		errno = ENOMEM;
+	return p;
+}
+
+KM_EXPORT void *memalign(size_t align, size_t size)
+{
+	void *p = NULL;
+
+	if (align > ((size_t)1 << 63)) {
+		errno = EINVAL;
+		return NULL;
+	}
+	if (align & (align - 1)) /* glibc rounds up to a power of two */
+		align = (size_t)1 << (64 - __builtin_clzll((unsigned long long)align));
+	p = aligned(align ? align : 1, size);
+	if (!p)
+		errno = ENOMEM;
+	return p;
+}
+
+KM_EXPORT void *valloc(size_t size)
+{
+	return memalign((size_t)sysconf(_SC_PAGESIZE), size);
+}
+
+KM_EXPORT void *pvalloc(size_t size)
+{
+	size_t page = (size_t)sysconf(_SC_PAGESIZE), bytes;
+
+	if (__builtin_add_overflow(size, page - 1, &bytes)) {
+		errno = ENOMEM;
+		return NULL;
+	}
+	bytes &= ~(page - 1);
+	return memalign(page, bytes ? bytes : page);
+}
+
+KM_EXPORT size_t malloc_usable_size(void *p)
+{
+	return p ? usable(p) : 0;
+}
+
+/* The pointer predicate: 1 when p is a block of this library (not NULL, not foreign). */
+KM_EXPORT int kmm_malloc_owns(const void *p)
+{
+	return p && (km_in_machine(p) || km_in_arena(p) || km_huge_owns(p));
+}
+
+/* The machine behind malloc (booted on first call). */
+KM_EXPORT kmm_machine *kmm_malloc_machine(void)
+{
+	if (km_boot())
+		return NULL;
+	return km.m;
+}

@@ -1,0 +1,416 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * malloc/boot.c - the process's machine, booted on first use, and the fork gate.
+ *
+ * The machine is sized from the host: its RAM is the host's physical memory
+ * (sysconf(_SC_PHYS_PAGES), rounded down to a 128 MiB section) and it has
+ * as many CPUs as the host has configured, so host CPU numbers are machine
+ * CPU numbers and the restartable-sequence fast paths apply. The RAM is laid
+ * out above 4G (`memmap=exactmap memmap=SIZE@4G`): one Normal zone, so that
+ * deferred struct page init leaves all but its first section untouched and
+ * a process pays about a megabyte of memmap at start, whatever the host's
+ * size. KMM_CMDLINE is appended to that string (a later key wins); its mem=
+ * token, if any, replaces the host's size.
+ *
+ * Physical memory is an anonymous MAP_PRIVATE | MAP_NORESERVE mapping made
+ * here and given to kmm_machine_create_on, aligned to the buddy allocator's
+ * largest block (4 MiB), so a block of order k is aligned to its size in
+ * virtual memory too (the aligned family relies on it). Over caller memory
+ * the machine's memmap is a flat block inside that mapping and nothing of
+ * the machine is a shared mapping, so fork gives parent and child separate,
+ * copy-on-write heaps (tests/malloc/test_malloc.c checks /proc/self/maps).
+ *
+ * Boot without recursion: the booting thread marks itself; whatever it
+ * allocates meanwhile (sysconf, pthread_atfork, dlsym may call malloc) is
+ * served by a static bump arena, never freed. Other threads wait on the
+ * boot mutex. kmm itself never calls malloc.
+ *
+ * The fork gate: each thread has a record {inside} in initial-exec TLS,
+ * linked into a list the first time the thread enters. An operation stores
+ * inside = 1, then reads `closed`; the forking thread stores closed = 1,
+ * runs membarrier(MEMBARRIER_CMD_PRIVATE_EXPEDITED) - a full barrier on
+ * every running thread, the asymmetric half of a Dekker handshake - then
+ * waits until every record reads inside = 0. Either the thread sees the gate
+ * closed and backs off, or the forking thread sees it inside and waits, so
+ * at fork no allocator lock is held and no list is half changed. Where
+ * membarrier is missing, entering uses a full fence instead. The parent and
+ * child handlers reopen the gate; the child's list holds only itself.
+ *
+ * Thread exit: a pthread key's destructor unlinks the thread's record.
+ * Nothing else is per thread: kmm's object caches are per CPU (the next
+ * thread on that CPU uses them), so there is nothing a thread must give
+ * back. A thread that allocates after its destructor ran enters through a
+ * shared counter instead of its record.
+ */
+#define _GNU_SOURCE
+#include "malloc/kmm_malloc.h"
+
+#include <errno.h>
+#include <pthread.h>
+#include <sched.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+struct km_state km;
+
+/* ---- the boot arena ------------------------------------------------------ */
+
+#define ARENA_SIZE (256u << 10)
+static _Alignas(64) char arena[ARENA_SIZE];
+static size_t arena_used;
+
+struct arena_hdr {
+	size_t size;
+	size_t pad;
+};
+
+void *km_arena_alloc(size_t size, size_t align)
+{
+	size_t old, start, end;
+
+	if (align < KM_ALIGN)
+		align = KM_ALIGN;
+	if (size > ARENA_SIZE || align > 4096)
+		return NULL;
+	old = __atomic_load_n(&arena_used, __ATOMIC_RELAXED);
+	do {
+		start = (old + sizeof(struct arena_hdr) + align - 1) & ~(align - 1);
+		end = start + ((size + KM_ALIGN - 1) & ~(size_t)(KM_ALIGN - 1));
+		if (end > ARENA_SIZE)
+			return NULL;
+	} while (!__atomic_compare_exchange_n(&arena_used, &old, end, false, __ATOMIC_RELAXED,
+					      __ATOMIC_RELAXED));
+	((struct arena_hdr *)(arena + start))[-1].size = size;
+	return arena + start;
+}
+
+bool km_in_arena(const void *p)
+{
+	return (uintptr_t)p - (uintptr_t)arena < ARENA_SIZE;
+}
+
+size_t km_arena_usable(const void *p)
+{
+	return ((const struct arena_hdr *)p)[-1].size;
+}
+
+/* ---- the fork gate --------------------------------------------------------- */
+
+struct km_thread {
+	int inside;
+	int registered; /* 1 linked, 2 unlinked by the exit destructor */
+	struct km_thread *next, *prev;
+};
+
+static KM_TLS struct km_thread self;
+static struct km_thread *threads;
+static pthread_mutex_t threads_lock = PTHREAD_MUTEX_INITIALIZER;
+static pthread_key_t exit_key;
+static int gate_closed;
+static int gate_fence = 1; /* 1: no membarrier, enter with a full fence */
+static unsigned long late_inside; /* threads past their exit destructor */
+
+#ifndef MEMBARRIER_CMD_PRIVATE_EXPEDITED
+#define MEMBARRIER_CMD_PRIVATE_EXPEDITED (1 << 3)
+#define MEMBARRIER_CMD_REGISTER_PRIVATE_EXPEDITED (1 << 4)
+#endif
+
+static int membarrier(int cmd)
+{
+#ifdef SYS_membarrier
+	return (int)syscall(SYS_membarrier, cmd, 0, 0);
+#else
+	errno = ENOSYS;
+	return -1;
+#endif
+}
+
+static void thread_exit(void *arg)
+{
+	struct km_thread *t = arg;
+
+	pthread_mutex_lock(&threads_lock);
+	if (t->prev)
+		t->prev->next = t->next;
+	else
+		threads = t->next;
+	if (t->next)
+		t->next->prev = t->prev;
+	t->registered = 2;
+	pthread_mutex_unlock(&threads_lock);
+}
+
+static void register_thread(void)
+{
+	pthread_mutex_lock(&threads_lock);
+	self.prev = NULL;
+	self.next = threads;
+	if (threads)
+		threads->prev = &self;
+	threads = &self;
+	self.registered = 1;
+	pthread_mutex_unlock(&threads_lock);
+	pthread_setspecific(exit_key, &self);
+}
+
+void km_gate_enter(void)
+{
+	if (km_unlikely(self.registered != 1)) {
+		if (self.registered == 0) {
+			register_thread();
+		} else { /* after the thread's exit destructor: the shared counter */
+			for (;;) {
+				__atomic_add_fetch(&late_inside, 1, __ATOMIC_SEQ_CST);
+				if (!__atomic_load_n(&gate_closed, __ATOMIC_SEQ_CST))
+					return;
+				__atomic_sub_fetch(&late_inside, 1, __ATOMIC_RELEASE);
+				while (__atomic_load_n(&gate_closed, __ATOMIC_ACQUIRE))
+					sched_yield();
+			}
+		}
+	}
+	for (;;) {
+		__atomic_store_n(&self.inside, 1, __ATOMIC_RELAXED);
+		if (km_unlikely(gate_fence))
+			__atomic_thread_fence(__ATOMIC_SEQ_CST);
+		else
+			__atomic_signal_fence(__ATOMIC_SEQ_CST);
+		if (km_likely(!__atomic_load_n(&gate_closed, __ATOMIC_ACQUIRE)))
+			return;
+		__atomic_store_n(&self.inside, 0, __ATOMIC_RELEASE);
+		while (__atomic_load_n(&gate_closed, __ATOMIC_ACQUIRE))
+			sched_yield();
+	}
+}
+
+void km_gate_exit(void)
+{
+	if (km_unlikely(self.registered == 2))
+		__atomic_sub_fetch(&late_inside, 1, __ATOMIC_RELEASE);
+	else
+		__atomic_store_n(&self.inside, 0, __ATOMIC_RELEASE);
+}
+
+static void fork_prepare(void)
+{
+	pthread_mutex_lock(&threads_lock);
+	__atomic_store_n(&gate_closed, 1, __ATOMIC_SEQ_CST);
+	if (gate_fence || membarrier(MEMBARRIER_CMD_PRIVATE_EXPEDITED) != 0)
+		__atomic_thread_fence(__ATOMIC_SEQ_CST);
+	for (struct km_thread *t = threads; t; t = t->next)
+		while (__atomic_load_n(&t->inside, __ATOMIC_ACQUIRE))
+			sched_yield();
+	while (__atomic_load_n(&late_inside, __ATOMIC_ACQUIRE))
+		sched_yield();
+	km_huge_lock();
+}
+
+static void fork_parent(void)
+{
+	km_huge_unlock();
+	__atomic_store_n(&gate_closed, 0, __ATOMIC_RELEASE);
+	pthread_mutex_unlock(&threads_lock);
+}
+
+static void fork_child(void)
+{
+	/* Only the forking thread exists here. */
+	threads = NULL;
+	late_inside = 0;
+	if (self.registered == 1) {
+		self.next = self.prev = NULL;
+		threads = &self;
+	}
+	/* membarrier registration is not inherited: register again. */
+	if (!gate_fence && membarrier(MEMBARRIER_CMD_REGISTER_PRIVATE_EXPEDITED) != 0)
+		gate_fence = 1;
+	km_huge_unlock();
+	__atomic_store_n(&gate_closed, 0, __ATOMIC_RELEASE);
+	pthread_mutex_unlock(&threads_lock);
+}
+
+/* ---- booting the machine --------------------------------------------------- */
+
+static pthread_mutex_t boot_lock = PTHREAD_MUTEX_INITIALIZER;
+static KM_TLS int booting;
+
+static void say(const char *text)
+{
+	ssize_t r = write(2, text, strlen(text));
+
+	(void)r;
+}
+
+/* memparse: digits with an optional K/M/G/T suffix; 0 when malformed. */
+static uint64_t parse_size(const char *s)
+{
+	uint64_t v = 0;
+
+	if (*s < '0' || *s > '9')
+		return 0;
+	while (*s >= '0' && *s <= '9')
+		v = v * 10 + (uint64_t)(*s++ - '0');
+	switch (*s) {
+	case 'k': case 'K': v <<= 10; s++; break;
+	case 'm': case 'M': v <<= 20; s++; break;
+	case 'g': case 'G': v <<= 30; s++; break;
+	case 't': case 'T': v <<= 40; s++; break;
+	default: break;
+	}
+	return (*s == '\0' || *s == ' ' || *s == '\t') ? v : 0;
+}
+
+/*
+ * The machine string: the host's shape, then KMM_CMDLINE without its mem=
+ * token (whose size replaces the host's).
+ */
+static void build_cmdline(char *buf, size_t len, uint64_t *mem_out)
+{
+	const char *user = getenv("KMM_CMDLINE");
+	char rest[1024];
+	size_t r = 0;
+	uint64_t mem = (uint64_t)sysconf(_SC_PHYS_PAGES) * (uint64_t)sysconf(_SC_PAGESIZE);
+	long cpus = sysconf(_SC_NPROCESSORS_CONF);
+
+	rest[0] = '\0';
+	while (user && *user) {
+		const char *end = user;
+
+		while (*end == ' ' || *end == '\t' || *end == '\n')
+			end++;
+		user = end;
+		while (*end && *end != ' ' && *end != '\t' && *end != '\n')
+			end++;
+		if (end == user)
+			break;
+		if (!strncmp(user, "mem=", 4) && parse_size(user + 4))
+			mem = parse_size(user + 4);
+		else if ((size_t)(end - user) + 2 < sizeof(rest) - r) {
+			memcpy(rest + r, user, (size_t)(end - user));
+			r += (size_t)(end - user);
+			rest[r++] = ' ';
+			rest[r] = '\0';
+		}
+		user = end;
+	}
+	mem &= ~((128ull << 20) - 1);
+	if (mem < (256ull << 20))
+		mem = 256ull << 20;
+	if (cpus < 1)
+		cpus = 1;
+	if (cpus > 256)
+		cpus = 256;
+	*mem_out = mem;
+	snprintf(buf, len, "memmap=exactmap memmap=%lluM@4G nr_cpus=%ld %s",
+		 (unsigned long long)(mem >> 20), cpus, rest);
+}
+
+static void *map_phys(size_t size)
+{
+	size_t align = 4u << 20;
+	char *p = mmap(NULL, size + align, PROT_READ | PROT_WRITE,
+		       MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+	char *base;
+
+	if (p == MAP_FAILED)
+		return NULL;
+	base = (char *)(((uintptr_t)p + align - 1) & ~(uintptr_t)(align - 1));
+	if (base > p)
+		munmap(p, (size_t)(base - p));
+	if (base + size < p + size + align)
+		munmap(base + size, (size_t)(p + size + align - (base + size)));
+	return base;
+}
+
+static void create_caches(kmm_machine *m)
+{
+	static char names[KM_NR_CLASSES][24];
+
+	for (unsigned int i = 0; i < KM_NR_CLASSES; i++) {
+		unsigned int size, align;
+
+		if (i < 16) {
+			size = 16 * (i + 1);
+		} else {
+			unsigned int g = (i - 16) / 4, k = (i - 16) % 4;
+
+			size = (256u << g) + (k + 1) * (64u << g);
+		}
+		/* power-of-two classes up to a page are aligned to their size (memalign) */
+		align = (size & (size - 1)) || size > km.page_size ? KM_ALIGN : size;
+		snprintf(names[i], sizeof(names[i]), "malloc-%u", size);
+		km.cls[i] = kmm_kmem_cache_create(m, names[i], size, align, 0, NULL);
+		if (!km.cls[i]) {
+			say("libkmm-malloc: cannot create the size classes\n");
+			abort();
+		}
+	}
+}
+
+static int boot_machine(void)
+{
+	char cmdline[1280], err[256];
+	uint64_t mem;
+	size_t size;
+	void *base;
+	kmm_machine *m = NULL;
+	const char *dbg = getenv("KMM_MALLOC_DEBUG");
+
+	build_cmdline(cmdline, sizeof(cmdline), &mem);
+	size = (size_t)((4ull << 30) + mem);
+	base = map_phys(size);
+	if (!base) {
+		say("libkmm-malloc: cannot map the machine's memory\n");
+		abort();
+	}
+	if (kmm_machine_create_on_zeroed(cmdline, base, size, &m, err, sizeof(err)) != KMM_OK) {
+		char msg[1800];
+
+		snprintf(msg, sizeof(msg),
+			 "libkmm-malloc: KMM_CMDLINE: %s; booting the host-sized machine\n", err);
+		say(msg);
+		snprintf(cmdline, sizeof(cmdline), "memmap=exactmap memmap=%lluM@4G nr_cpus=%ld",
+			 (unsigned long long)(mem >> 20), sysconf(_SC_NPROCESSORS_CONF));
+		if (kmm_machine_create_on_zeroed(cmdline, base, size, &m, err, sizeof(err)) != KMM_OK) {
+			say("libkmm-malloc: cannot boot: ");
+			say(err);
+			say("\n");
+			abort();
+		}
+	}
+	km.page_size = kmm_page_size(m);
+	create_caches(m);
+	km.debug_foreign = dbg && strstr(dbg, "foreign") != NULL;
+	km.page_size = kmm_page_size(m);
+	km.max_kmalloc = kmm_kmalloc_max_size(m);
+	km.max_cache = kmm_kmalloc_max_cache_size(m);
+	km.base = base;
+	km.size = size;
+	pthread_key_create(&exit_key, thread_exit);
+	if (membarrier(MEMBARRIER_CMD_REGISTER_PRIVATE_EXPEDITED) == 0)
+		gate_fence = 0;
+	pthread_atfork(fork_prepare, fork_parent, fork_child);
+	km_stats_init();
+	__atomic_store_n(&km.m, m, __ATOMIC_RELEASE);
+	return 0;
+}
+
+int km_boot(void)
+{
+	if (__atomic_load_n(&km.m, __ATOMIC_ACQUIRE))
+		return 0;
+	if (booting)
+		return -1;
+	pthread_mutex_lock(&boot_lock);
+	if (!km.m) {
+		booting = 1;
+		boot_machine();
+		booting = 0;
+	}
+	pthread_mutex_unlock(&boot_lock);
+	return 0;
+}

@@ -1,0 +1,100 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * malloc/kmm_malloc.h - libkmm-malloc's state, shared by its files.
+ *
+ * libkmm-malloc is hosted glue over the instance API, like src/linux/: the
+ * C library's allocation functions served by one kmm machine per process
+ * (docs/malloc.md). Its files:
+ *
+ *   boot.c   the process's machine: sized from the host, booted lazily on
+ *            first use over a private mapping the library makes itself, a
+ *            bump arena for allocations made while it boots, fork safety
+ *   api.c    malloc, free, calloc, realloc, the aligned family, usable size
+ *   huge.c   blocks above the buddy allocator's largest order: host mappings
+ *   stats.c  malloc_trim, mallinfo2, malloc_stats, mallopt, KMM_STATS
+ *
+ * Ownership: a pointer belongs to the library when it lies in the machine's
+ * physical memory [mm.base, mm.base + mm.size), in the boot arena, or is a
+ * registered huge block. Anything else is foreign (allocated by ld.so
+ * before the preload took over, or by the real libc's malloc) and is passed
+ * on to the real libc (dlsym(RTLD_NEXT)).
+ *
+ * The fork gate (boot.c): every entry point runs between gate_enter() and
+ * gate_exit(). pthread_atfork's prepare handler closes the gate and waits
+ * until no thread is inside, so the child's copy of the machine has no lock
+ * held and no operation half done; both sides reopen it.
+ */
+#ifndef KMM_MALLOC_INTERNAL_H
+#define KMM_MALLOC_INTERNAL_H
+
+#define KMM_NO_LINUX_NAMES 1
+#include <kmm/kmm.h>
+#include <kmm/slab.h>
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#define KM_EXPORT __attribute__((visibility("default")))
+#define KM_TLS __thread __attribute__((tls_model("initial-exec")))
+#define km_likely(x) __builtin_expect(!!(x), 1)
+#define km_unlikely(x) __builtin_expect(!!(x), 0)
+/* The pointee is not read (only the address): calloc asks about fresh, uninitialized memory. */
+#if defined(__GNUC__) && !defined(__clang__)
+#define KM_ADDRESS_ONLY(i) __attribute__((access(none, i)))
+#else
+#define KM_ADDRESS_ONLY(i)
+#endif
+
+/* Size classes: 16..256 by 16, then four per power of two up to 32 KiB. */
+#define KM_NR_CLASSES 44
+#define KM_MAX_CLASS 32768u
+/* Alignment of every block malloc returns (max_align_t). */
+#define KM_ALIGN 16u
+/* The largest alignment the aligned family serves from the machine. */
+#define KM_GFP (KMM_GFP_KERNEL | KMM_GFP_NOWARN)
+
+struct km_state {
+	kmm_machine *m;
+	char *base; /* the machine's physical memory, mapped by boot.c */
+	size_t size;
+	size_t max_kmalloc; /* kmm_kmalloc_max_size: above it, huge.c */
+	size_t page_size;
+	size_t max_cache; /* kmm_kmalloc_max_cache_size: kmalloc's largest class */
+	struct kmem_cache *cls[KM_NR_CLASSES];
+	int debug_foreign; /* KMM_MALLOC_DEBUG=foreign: report foreign pointers */
+};
+
+extern struct km_state km;
+
+/* boot.c */
+int km_boot(void);	 /* 0 when the machine is up; -1: serve from the arena */
+void *km_arena_alloc(size_t size, size_t align);
+bool km_in_arena(const void *p);
+size_t km_arena_usable(const void *p);
+void km_gate_enter(void);
+void km_gate_exit(void);
+
+static inline bool km_in_machine(const void *p)
+{
+	return (uintptr_t)p - (uintptr_t)km.base < km.size;
+}
+
+/* huge.c */
+void *km_huge_alloc(size_t size, size_t align);
+bool km_huge_owns(const void *p) KM_ADDRESS_ONLY(1);
+size_t km_huge_usable(const void *p);
+void km_huge_free(void *p);
+void *km_huge_realloc(void *p, size_t size);
+void km_huge_totals(size_t *blocks, size_t *bytes);
+void km_huge_lock(void);
+void km_huge_unlock(void);
+
+/* api.c */
+void *km_real(const char *name); /* dlsym(RTLD_NEXT, name) */
+void km_foreign_report(const char *what, const void *p);
+
+/* stats.c */
+void km_stats_init(void);
+
+#endif /* KMM_MALLOC_INTERNAL_H */

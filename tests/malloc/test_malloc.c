@@ -1,0 +1,503 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * tests/malloc/test_malloc.c - libkmm-malloc linked statically: every
+ * allocation of this program (cmocka's included) goes through kmm.
+ *
+ * The C and POSIX edge cases one by one, the alignment of every size to
+ * 64 KiB and of every alignment to 1 MiB, fork in both directions, fork
+ * while other threads allocate, threads that exit with objects live,
+ * resident memory falling after malloc_trim, foreign pointers, and the
+ * machine's consistency (kmm_check) after each.
+ */
+#define _GNU_SOURCE
+#include <kmm/kmm.h>
+
+#include <dlfcn.h>
+#include <errno.h>
+#include <malloc.h>
+#include <pthread.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+
+int kmm_malloc_owns(const void *p);
+kmm_machine *kmm_malloc_machine(void);
+
+static void check_machine(void)
+{
+	assert_int_equal(kmm_check(kmm_malloc_machine()), 0);
+}
+
+static void test_malloc_free_basics(void **state)
+{
+	void *a = malloc(0), *b = malloc(0);
+
+	(void)state;
+	assert_non_null(a);
+	assert_non_null(b);
+	assert_ptr_not_equal(a, b);
+	assert_true(kmm_malloc_owns(a));
+	free(a);
+	free(b);
+	free(NULL);
+	errno = 0;
+	assert_null(malloc(SIZE_MAX));
+	assert_int_equal(errno, ENOMEM);
+	errno = 0;
+	assert_null(malloc(SIZE_MAX / 2));
+	assert_int_equal(errno, ENOMEM);
+	assert_int_equal(malloc_usable_size(NULL), 0);
+	for (size_t n = 1; n < 100000; n = n * 3 + 1) {
+		char *p = malloc(n);
+
+		assert_non_null(p);
+		assert_true(malloc_usable_size(p) >= n);
+		memset(p, 0xa5, malloc_usable_size(p));
+		free(p);
+	}
+	int x;
+	assert_false(kmm_malloc_owns(&x));
+	assert_false(kmm_malloc_owns(NULL));
+	check_machine();
+}
+
+static void test_calloc_cases(void **state)
+{
+	(void)state;
+	errno = 0;
+	assert_null(calloc(SIZE_MAX / 2, 3));
+	assert_int_equal(errno, ENOMEM);
+	errno = 0;
+	assert_null(calloc((size_t)1 << 33, (size_t)1 << 33));
+	assert_int_equal(errno, ENOMEM);
+	for (size_t n = 1; n <= (8u << 20); n *= 2) {
+		/* dirty a block of the size first, so calloc has to clear */
+		unsigned char *d = malloc(n), *p;
+
+		memset(d, 0xff, n);
+		free(d);
+		p = calloc(1, n);
+		assert_non_null(p);
+		for (size_t i = 0; i < n; i += (n > 4096 ? 61 : 1))
+			assert_int_equal(p[i], 0);
+		assert_int_equal(p[n - 1], 0);
+		free(p);
+	}
+	void *z = calloc(0, 10);
+	assert_non_null(z);
+	free(z);
+	check_machine();
+}
+
+static void test_realloc_cases(void **state)
+{
+	char *p, *q;
+
+	(void)state;
+	p = realloc(NULL, 100); /* as malloc */
+	assert_non_null(p);
+	for (int i = 0; i < 100; i++)
+		p[i] = (char)i;
+	for (size_t n = 101; n < (16u << 20); n = n * 5 / 2) { /* grow across every kind */
+		q = realloc(p, n);
+		assert_non_null(q);
+		for (int i = 0; i < 100; i++)
+			assert_int_equal(q[i], (char)i);
+		p = q;
+	}
+	for (size_t n = (16u << 20); n >= 100; n /= 3) { /* and shrink back */
+		q = realloc(p, n);
+		assert_non_null(q);
+		for (int i = 0; i < 100 && i < (int)n; i++)
+			assert_int_equal(q[i], (char)i);
+		p = q;
+	}
+	/* failure: NULL, ENOMEM, the block untouched */
+	errno = 0;
+	assert_null(realloc(p, SIZE_MAX / 2));
+	assert_int_equal(errno, ENOMEM);
+	for (int i = 0; i < 50; i++)
+		assert_int_equal(p[i], (char)i);
+	/* realloc(p, 0) frees p and returns NULL (glibc) */
+	assert_null(realloc(p, 0));
+	/* reallocarray checks the product */
+	p = malloc(10);
+	errno = 0;
+	assert_null(reallocarray(p, SIZE_MAX / 4, 8));
+	assert_int_equal(errno, ENOMEM);
+	q = reallocarray(p, 100, 8);
+	assert_non_null(q);
+	free(q);
+	/* a huge block grows in place or by remapping, its content kept */
+	p = malloc(6u << 20);
+	memset(p, 7, 6u << 20);
+	q = realloc(p, 40u << 20);
+	assert_non_null(q);
+	assert_int_equal(q[(6u << 20) - 1], 7);
+	assert_true(malloc_usable_size(q) >= (40u << 20));
+	free(q);
+	check_machine();
+}
+
+static void test_aligned_family(void **state)
+{
+	void *p = (void *)1;
+	long page = sysconf(_SC_PAGESIZE);
+	/* alignments that are no power of two, hidden from the compiler's checks */
+	volatile size_t three = 3, twenty_four = 24;
+
+	(void)state;
+	assert_int_equal(posix_memalign(&p, 0, 10), EINVAL);
+	assert_int_equal(posix_memalign(&p, 3, 10), EINVAL);
+	assert_int_equal(posix_memalign(&p, 4, 10), EINVAL); /* not a multiple of sizeof(void *) */
+	assert_int_equal(posix_memalign(&p, 24, 10), EINVAL);
+	assert_ptr_equal(p, (void *)1); /* untouched on failure */
+	assert_int_equal(posix_memalign(&p, 8, 10), 0);
+	free(p);
+	assert_int_equal(posix_memalign(&p, 64, SIZE_MAX / 2), ENOMEM);
+	errno = 0;
+	assert_null(aligned_alloc(three, 10));
+	assert_int_equal(errno, EINVAL);
+	p = aligned_alloc(256, 1000);
+	assert_non_null(p);
+	assert_int_equal((uintptr_t)p % 256, 0);
+	free(p);
+	p = memalign(twenty_four, 100); /* rounded up to 32, as glibc */
+	assert_non_null(p);
+	assert_int_equal((uintptr_t)p % 32, 0);
+	free(p);
+	p = valloc(10);
+	assert_int_equal((uintptr_t)p % (uintptr_t)page, 0);
+	free(p);
+	p = pvalloc(0);
+	assert_non_null(p);
+	assert_int_equal((uintptr_t)p % (uintptr_t)page, 0);
+	assert_true(malloc_usable_size(p) >= (size_t)page);
+	free(p);
+	p = pvalloc((size_t)page + 1);
+	assert_true(malloc_usable_size(p) >= 2 * (size_t)page);
+	free(p);
+	errno = 0;
+	assert_null(pvalloc(SIZE_MAX - 10));
+	assert_int_equal(errno, ENOMEM);
+	check_machine();
+}
+
+static void test_alignment_every_size(void **state)
+{
+	(void)state;
+	for (size_t n = 0; n <= 65536; n++) {
+		unsigned char *p = malloc(n);
+
+		assert_non_null(p);
+		if ((uintptr_t)p % 16)
+			fail_msg("malloc(%zu) = %p is not 16-byte aligned", n, (void *)p);
+		if (n)
+			p[0] = p[n - 1] = 1;
+		free(p);
+	}
+	for (size_t n = 65536; n <= (64u << 20); n = n * 3 / 2 + 1) {
+		unsigned char *p = malloc(n);
+
+		assert_non_null(p);
+		assert_int_equal((uintptr_t)p % 16, 0);
+		p[0] = p[n - 1] = 1;
+		free(p);
+	}
+	/* every alignment to 1 MiB, with sizes around it */
+	for (size_t a = sizeof(void *); a <= (1u << 20); a *= 2) {
+		size_t sizes[] = { 1, a - 1, a, a + 1, 3 * a, 5u << 20 };
+
+		for (unsigned int i = 0; i < sizeof(sizes) / sizeof(sizes[0]); i++) {
+			void *p = NULL;
+			unsigned char *c;
+
+			assert_int_equal(posix_memalign(&p, a, sizes[i]), 0);
+			if ((uintptr_t)p % a)
+				fail_msg("posix_memalign(%zu, %zu) = %p", a, sizes[i], p);
+			c = p;
+			c[0] = c[sizes[i] - 1] = 1;
+			assert_true(malloc_usable_size(p) >= sizes[i]);
+			free(p);
+			c = aligned_alloc(a, sizes[i]);
+			assert_int_equal((uintptr_t)c % a, 0);
+			free(c);
+		}
+	}
+	check_machine();
+}
+
+/* ---- fork ------------------------------------------------------------------ */
+
+static void test_fork_separate_heaps(void **state)
+{
+	int to_child[2], to_parent[2];
+	char *p = malloc(64), *q = malloc(10u << 20);
+	pid_t pid;
+	char c;
+	int status;
+	FILE *maps;
+	char line[512];
+
+	(void)state;
+	/* nothing of the machine is a shared mapping: fork copies it */
+	maps = fopen("/proc/self/maps", "r");
+	assert_non_null(maps);
+	while (fgets(line, sizeof(line), maps)) {
+		char perms[8];
+
+		if (sscanf(line, "%*s %7s", perms) == 1 && perms[3] == 's' && !strstr(line, "["))
+			fail_msg("shared mapping: %s", line);
+	}
+	fclose(maps);
+	strcpy(p, "parent");
+	strcpy(q, "parent-big");
+	assert_int_equal(pipe(to_child), 0);
+	assert_int_equal(pipe(to_parent), 0);
+	pid = fork();
+	assert_true(pid >= 0);
+	if (pid == 0) {
+		int ok = 1;
+		char *mine[1000];
+
+		strcpy(p, "child"); /* the child writes first ... */
+		strcpy(q, "child-big");
+		for (int i = 0; i < 1000; i++) /* ... and allocates from its own heap */
+			mine[i] = malloc((size_t)(i * 37 % 5000) + 1);
+		if (write(to_parent[1], "w", 1) != 1 || read(to_child[0], &c, 1) != 1)
+			_exit(3);
+		/* the parent wrote "again" after our write: not visible here */
+		ok &= !strcmp(p, "child") && !strcmp(q, "child-big");
+		for (int i = 0; i < 1000; i++)
+			free(mine[i]);
+		ok &= kmm_check(kmm_malloc_machine()) == 0;
+		_exit(ok ? 0 : 1);
+	}
+	assert_int_equal(read(to_parent[0], &c, 1), 1);
+	assert_string_equal(p, "parent"); /* the child's write is not visible */
+	assert_string_equal(q, "parent-big");
+	strcpy(p, "again");
+	strcpy(q, "again-big");
+	void *more = malloc(4000);
+	assert_int_equal(write(to_child[1], "r", 1), 1);
+	assert_int_equal(waitpid(pid, &status, 0), pid);
+	assert_true(WIFEXITED(status));
+	assert_int_equal(WEXITSTATUS(status), 0);
+	free(more);
+	free(p);
+	free(q);
+	close(to_child[0]);
+	close(to_child[1]);
+	close(to_parent[0]);
+	close(to_parent[1]);
+	check_machine();
+}
+
+static int stop_churn;
+
+static void *churn(void *arg)
+{
+	unsigned int seed = (unsigned int)(uintptr_t)arg;
+	void *slots[64] = { 0 };
+
+	while (!__atomic_load_n(&stop_churn, __ATOMIC_RELAXED)) {
+		unsigned int i = (seed = seed * 1103515245u + 12345u) >> 16;
+		size_t n = (seed >> 8) % 3000 + 1;
+
+		free(slots[i % 64]);
+		slots[i % 64] = malloc(n);
+		memset(slots[i % 64], 1, n < 64 ? n : 64);
+	}
+	for (int i = 0; i < 64; i++)
+		free(slots[i]);
+	return NULL;
+}
+
+static void test_fork_while_threads_allocate(void **state)
+{
+	pthread_t t[2];
+
+	(void)state;
+	stop_churn = 0;
+	for (int i = 0; i < 2; i++)
+		assert_int_equal(pthread_create(&t[i], NULL, churn, (void *)(uintptr_t)(i + 1)), 0);
+	for (int k = 0; k < 20; k++) {
+		pid_t pid = fork();
+		int status;
+
+		assert_true(pid >= 0);
+		if (pid == 0) {
+			void *v[200];
+
+			for (int i = 0; i < 200; i++)
+				v[i] = malloc((size_t)i * 13 + 1);
+			for (int i = 0; i < 200; i++)
+				free(v[i]);
+			_exit(kmm_check(kmm_malloc_machine()) == 0 ? 0 : 1);
+		}
+		assert_int_equal(waitpid(pid, &status, 0), pid);
+		assert_true(WIFEXITED(status));
+		assert_int_equal(WEXITSTATUS(status), 0);
+	}
+	__atomic_store_n(&stop_churn, 1, __ATOMIC_RELAXED);
+	for (int i = 0; i < 2; i++)
+		pthread_join(t[i], NULL);
+	check_machine();
+}
+
+/* ---- threads ---------------------------------------------------------------- */
+
+#define LIVE 2000
+static void *live_objects(void *arg)
+{
+	void **out = arg;
+
+	for (int i = 0; i < LIVE; i++) {
+		out[i] = malloc((size_t)(i % 700) + 1);
+		memset(out[i], 0x3c, (size_t)(i % 700) + 1);
+	}
+	return NULL;
+}
+
+static void test_threads_exit_with_live_objects(void **state)
+{
+	static void *objs[8][LIVE];
+	pthread_t t[8];
+
+	(void)state;
+	for (int round = 0; round < 3; round++) {
+		for (int i = 0; i < 8; i++)
+			assert_int_equal(pthread_create(&t[i], NULL, live_objects, objs[i]), 0);
+		for (int i = 0; i < 8; i++)
+			pthread_join(t[i], NULL);
+		/* the threads are gone; their objects are still valid and freed here */
+		for (int i = 0; i < 8; i++)
+			for (int k = 0; k < LIVE; k++) {
+				assert_int_equal(((unsigned char *)objs[i][k])[0], 0x3c);
+				free(objs[i][k]);
+			}
+		check_machine();
+	}
+}
+
+/* ---- memory back to the host ------------------------------------------------ */
+
+static long rss_kb(void)
+{
+	FILE *f = fopen("/proc/self/statm", "r");
+	long size = 0, res = 0;
+
+	if (!f)
+		return -1;
+	if (fscanf(f, "%ld %ld", &size, &res) != 2)
+		res = -1;
+	fclose(f);
+	return res * (sysconf(_SC_PAGESIZE) / 1024);
+}
+
+static void test_trim_returns_memory(void **state)
+{
+	enum { SMALL = 100000, BIG = 1500 };
+	static void *small[SMALL], *big[BIG];
+	long before, peak, after;
+
+	(void)state;
+	malloc_trim(0);
+	before = rss_kb();
+	for (int i = 0; i < SMALL; i++) { /* ~100 MB of 1 KiB objects */
+		small[i] = malloc(1000);
+		memset(small[i], 1, 1000);
+	}
+	for (int i = 0; i < BIG; i++) { /* ~100 MB of 64 KiB blocks */
+		big[i] = malloc(65536);
+		memset(big[i], 2, 65536);
+	}
+	peak = rss_kb();
+	for (int i = 0; i < SMALL; i++)
+		free(small[i]);
+	for (int i = 0; i < BIG; i++)
+		free(big[i]);
+	assert_int_equal(malloc_trim(0), 1);
+	after = rss_kb();
+	print_message("rss: %ld KB before, %ld KB at peak, %ld KB after malloc_trim\n", before, peak,
+		      after);
+	assert_true(peak - before > 150 * 1024);
+	assert_true(after - before < 20 * 1024);
+	check_machine();
+}
+
+/* ---- glibc's extras and foreign pointers ------------------------------------ */
+
+static void test_glibc_extras(void **state)
+{
+	struct mallinfo2 a, b;
+	void *v[1000];
+
+	(void)state;
+	a = mallinfo2();
+	for (int i = 0; i < 1000; i++)
+		v[i] = malloc(200);
+	b = mallinfo2();
+	assert_true(b.uordblks >= a.uordblks + 1000 * 200);
+	assert_true(b.arena >= b.uordblks);
+	for (int i = 0; i < 1000; i++)
+		free(v[i]);
+	assert_int_equal(mallopt(M_MMAP_THRESHOLD, 1 << 20), 1);
+	assert_int_equal(mallopt(M_ARENA_MAX, 1), 1);
+	assert_int_equal(mallopt(12345, 1), 0);
+	void *volatile h = malloc(32u << 20);
+	memset(h, 1, 4096);
+	b = mallinfo2();
+	assert_true(b.hblks >= 1 && b.hblkhd >= (32u << 20));
+	free(h);
+	check_machine();
+}
+
+static void test_foreign_pointers(void **state)
+{
+	void *(*real_malloc)(size_t) = (void *(*)(size_t))dlsym(RTLD_NEXT, "malloc");
+	void *(*real_realloc)(void *, size_t) = (void *(*)(void *, size_t))dlsym(RTLD_NEXT, "realloc");
+	char *p;
+
+	(void)state;
+	assert_non_null(real_malloc);
+	assert_non_null(real_realloc);
+	p = real_malloc(100); /* the C library's own block */
+	assert_non_null(p);
+	assert_false(kmm_malloc_owns(p));
+	strcpy(p, "foreign");
+	p = realloc(p, 5000); /* passed to the C library's realloc */
+	assert_non_null(p);
+	assert_false(kmm_malloc_owns(p));
+	assert_string_equal(p, "foreign");
+	assert_true(malloc_usable_size(p) >= 5000);
+	free(p); /* and to its free, silently */
+	check_machine();
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_malloc_free_basics),
+		cmocka_unit_test(test_calloc_cases),
+		cmocka_unit_test(test_realloc_cases),
+		cmocka_unit_test(test_aligned_family),
+		cmocka_unit_test(test_alignment_every_size),
+		cmocka_unit_test(test_fork_separate_heaps),
+		cmocka_unit_test(test_fork_while_threads_allocate),
+		cmocka_unit_test(test_threads_exit_with_live_objects),
+		cmocka_unit_test(test_trim_returns_memory),
+		cmocka_unit_test(test_glibc_extras),
+		cmocka_unit_test(test_foreign_pointers),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
