@@ -38,6 +38,7 @@ static const struct fz_layer *const layers[] = {
 	&fz_layer_page,
 	&fz_layer_slab,
 	&fz_layer_percpu,
+	&fz_layer_reclaim,
 };
 
 #define FZ_MAX_OPS 512

@@ -91,7 +91,7 @@ struct fz_layer {
 	void (*teardown)(struct fz *f);
 };
 
-extern const struct fz_layer fz_layer_page, fz_layer_slab, fz_layer_percpu;
+extern const struct fz_layer fz_layer_page, fz_layer_slab, fz_layer_percpu, fz_layer_reclaim;
 
 static inline uint8_t fz_u8(struct fz *f)
 {
