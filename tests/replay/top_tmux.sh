@@ -12,7 +12,8 @@ mkdir -p "$dir"; cd "$dir"
 sock="kmm-top-$$"
 t() { tmux -L "$sock" "$@"; }
 trap 't kill-server 2>/dev/null || true' EXIT
-cap() { t capture-pane -p -t top; }
+tgt=top
+cap() { t capture-pane -p -t "$tgt"; }
 wait_for() { # pattern, seconds
   for _ in $(seq $(( $2 * 10 ))); do cap | grep -q -- "$1" && return 0; sleep 0.1; done
   echo "timed out waiting for '$1'; screen:"; cap; return 1
@@ -40,12 +41,15 @@ t send-keys -t top q
 wait_for 'EXITED 0' 5
 echo "top: replay view ok ($l1 -> $l2), resize ok, q quits"
 
-# a program that opted in (linked with kmm): its allocations, live
+# a program that opted in (linked with kmm): its allocations, live. The new
+# session starts before the old one goes, so the server never runs empty
+# (killing its last session stops it, racing the next new-session).
+t new-session -d -s prog -x 120 -y 40 "$kmm top -- $prog $dir/prog.state; echo EXITED \$?; sleep 60"
 t kill-session -t top
-t new-session -d -s top -x 120 -y 40 "$kmm top -- $prog $dir/prog.state; echo EXITED \$?; sleep 60"
+tgt=prog
 wait_for 'done' 20
 cap | grep -q 'record_prog'
 cap | grep -q 'rec_cache'
-t send-keys -t top q
+t send-keys -t prog q
 wait_for 'EXITED 0' 5
 echo "top: program view ok"
