@@ -91,9 +91,9 @@ static void bench_make_epilog(void)
 		pos += (size_t)snprintf(bench_epilog + pos, sizeof(bench_epilog) - pos,
 					"  %-8s %s\n", bench_suites[i]->name,
 					bench_suites[i]->desc);
-	snprintf(bench_epilog + pos, sizeof(bench_epilog) - pos,
-		 "  %-8s %s\n  %-8s %s\n\n%s", "all", "every suite above, in this order", "list",
-		 "print the suites and exit", TOOL_MACHINE_HELP);
+	snprintf(bench_epilog + pos, sizeof(bench_epilog) - pos, "  %-8s %s\n  %-8s %s\n\n%s",
+		 "all", "every suite above, in this order", "list", "print the suites and exit",
+		 TOOL_MACHINE_HELP);
 }
 
 static int bench_run_suite(struct bench *b, const struct bench_suite *s)

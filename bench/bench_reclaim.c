@@ -151,7 +151,8 @@ static int restore_figure(struct bench *b)
 		unsigned long min, high, freep;
 		uint64_t t0, deadline;
 		/* fill to just above min without waking kswapd */
-		c.gfp = __GFP_IO | __GFP_FS | __GFP_NOWARN; /* no reclaim, no kswapd: stops at min */
+		c.gfp = __GFP_IO | __GFP_FS |
+			__GFP_NOWARN; /* no reclaim, no kswapd: stops at min */
 		while (1) {
 			struct page *p = kmm_alloc_pages(c.m, c.gfp, 0);
 

@@ -12,7 +12,7 @@
 #define _GNU_SOURCE
 #include "api.h"
 #include "page/internal.h" /* GFP_KMM_VALID */
-#include "percpu/percpu.h"  /* pcpu_chunk_pages */
+#include "percpu/percpu.h" /* pcpu_chunk_pages */
 
 #include <stdarg.h>
 #include <stdio.h>
@@ -99,10 +99,18 @@ void fz_no_report(struct fz *f, const char *what)
 gfp_t fz_gfp(struct fz *f, bool *valid)
 {
 	static const gfp_t base[] = {
-		GFP_KERNEL,	     GFP_ATOMIC,	   GFP_NOWAIT,
-		GFP_DMA,	     GFP_DMA32,		   GFP_HIGHUSER_MOVABLE,
-		GFP_KERNEL | __GFP_RECLAIMABLE, GFP_USER, GFP_NOIO,
-		GFP_KERNEL | __GFP_ZERO, GFP_KERNEL | __GFP_COMP, GFP_ATOMIC | __GFP_COLD,
+		GFP_KERNEL,
+		GFP_ATOMIC,
+		GFP_NOWAIT,
+		GFP_DMA,
+		GFP_DMA32,
+		GFP_HIGHUSER_MOVABLE,
+		GFP_KERNEL | __GFP_RECLAIMABLE,
+		GFP_USER,
+		GFP_NOIO,
+		GFP_KERNEL | __GFP_ZERO,
+		GFP_KERNEL | __GFP_COMP,
+		GFP_ATOMIC | __GFP_COLD,
 	};
 	uint8_t b = fz_u8(f);
 	gfp_t gfp = base[b % (sizeof(base) / sizeof(base[0]))];
@@ -198,7 +206,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	check_all(f, "teardown");
 	end_free = free_pages_now(f->m);
 	if (end_free != boot_free)
-		fz_fail(f, "free pages (+ per-CPU chunks) %lu at the end, %lu after boot", end_free, boot_free);
+		fz_fail(f, "free pages (+ per-CPU chunks) %lu at the end, %lu after boot", end_free,
+			boot_free);
 	fz_no_report(f, "teardown");
 	kmm_machine_destroy(f->m);
 	f->m = NULL;

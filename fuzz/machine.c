@@ -91,8 +91,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	cmdline[size] = '\0';
 
 	which = kmm_report_by_name(cmdline);
-	if (which != -1 && (which < 0 || which >= KMM_NR_REPORTS ||
-			    strcmp(kmm_report_name(which), cmdline) != 0))
+	if (which != -1 &&
+	    (which < 0 || which >= KMM_NR_REPORTS || strcmp(kmm_report_name(which), cmdline) != 0))
 		fail(cmdline, "report name lookup does not round-trip");
 
 	kmm_desc_defaults(&d);

@@ -184,6 +184,6 @@ static const struct fz_op reclaim_ops[] = {
 };
 
 const struct fz_layer fz_layer_reclaim = {
-	"reclaim", reclaim_ops, sizeof(reclaim_ops) / sizeof(reclaim_ops[0]), reclaim_verify,
-	reclaim_teardown,
+	"reclaim",	reclaim_ops,	  sizeof(reclaim_ops) / sizeof(reclaim_ops[0]),
+	reclaim_verify, reclaim_teardown,
 };

@@ -60,8 +60,8 @@ static void slab_verify(struct fz *f)
 		struct fz_obj *o = &f->objs[i];
 
 		if (o->p && !obj_intact(o))
-			fz_fail(f, "object slot %d (%p, %zu bytes, cache %d): cookie overwritten", i,
-				o->p, o->size, o->cache);
+			fz_fail(f, "object slot %d (%p, %zu bytes, cache %d): cookie overwritten",
+				i, o->p, o->size, o->cache);
 	}
 }
 
@@ -85,8 +85,8 @@ static size_t any_size(struct fz *f)
 
 static gfp_t obj_gfp(struct fz *f)
 {
-	static const gfp_t gfps[] = { GFP_KERNEL, GFP_ATOMIC, GFP_KERNEL | __GFP_ZERO, GFP_NOWAIT,
-				      GFP_DMA | GFP_KERNEL, GFP_KERNEL | __GFP_NOWARN };
+	static const gfp_t gfps[] = { GFP_KERNEL, GFP_ATOMIC,		GFP_KERNEL | __GFP_ZERO,
+				      GFP_NOWAIT, GFP_DMA | GFP_KERNEL, GFP_KERNEL | __GFP_NOWARN };
 
 	return gfps[fz_u8(f) % (sizeof(gfps) / sizeof(gfps[0]))];
 }
@@ -176,10 +176,11 @@ static void op_cache_create(struct fz *f)
 	uint8_t ab = fz_u8(f);
 	unsigned int align = ab < 128 ? 0 : ab < 240 ? 1u << (ab % 13) : ab;
 	uint32_t fb = fz_u32(f);
-	slab_flags_t flags = fb & (SLAB_CONSISTENCY_CHECKS | SLAB_RED_ZONE | SLAB_POISON |
-				   SLAB_HWCACHE_ALIGN | SLAB_CACHE_DMA | SLAB_CACHE_DMA32 |
-				   SLAB_STORE_USER | SLAB_RECLAIM_ACCOUNT | SLAB_TYPESAFE_BY_RCU |
-				   SLAB_MEM_SPREAD | SLAB_NOLEAKTRACE | SLAB_NO_MERGE | SLAB_ACCOUNT);
+	slab_flags_t flags =
+		fb & (SLAB_CONSISTENCY_CHECKS | SLAB_RED_ZONE | SLAB_POISON | SLAB_HWCACHE_ALIGN |
+		      SLAB_CACHE_DMA | SLAB_CACHE_DMA32 | SLAB_STORE_USER | SLAB_RECLAIM_ACCOUNT |
+		      SLAB_TYPESAFE_BY_RCU | SLAB_MEM_SPREAD | SLAB_NOLEAKTRACE | SLAB_NO_MERGE |
+		      SLAB_ACCOUNT);
 	bool ctor = fb & 0x80000000u;
 	bool bad;
 	char name[32];
@@ -195,7 +196,10 @@ static void op_cache_create(struct fz *f)
 	if (bad) {
 		if (c->s)
 			fz_fail(f, "kmem_cache_create(size %u, align %u) succeeded", size, align);
-		if (!fz_log_has(f, "kmem_cache_create_args(fuzz-")) /* 6.18: __kmem_cache_create_args(name) failed */
+		if (!fz_log_has(
+			    f,
+			    "kmem_cache_create_args(fuzz-")) /* 6.18: __kmem_cache_create_args(name)
+								failed */
 			fz_fail(f, "a refused kmem_cache_create was not reported");
 		return;
 	}
@@ -221,7 +225,8 @@ static void op_cache_alloc(struct fz *f)
 		p = kmm_kmem_cache_alloc_node(f->m, c->s, GFP_KERNEL,
 					      (int)(how >> 1) % (kmm_nr_nodes(f->m) + 1) - 1);
 	else
-		p = kmm_kmem_cache_alloc(f->m, c->s, (how & 2) ? GFP_KERNEL | __GFP_ZERO : GFP_KERNEL);
+		p = kmm_kmem_cache_alloc(f->m, c->s,
+					 (how & 2) ? GFP_KERNEL | __GFP_ZERO : GFP_KERNEL);
 	if (!p)
 		return;
 	o->p = p;

@@ -89,7 +89,8 @@ struct kmm_machine {
 	 * many of them have started.
 	 */
 	int layers_up;
-	/* The reclaim layer's state (reclaim/reclaim.h): shrinkers, kswapd, OOM, fault injection. */
+	/* The reclaim layer's state (reclaim/reclaim.h): shrinkers, kswapd, OOM, fault injection.
+	 */
 	struct kmm_reclaim *reclaim;
 	/* Fault injection armed (reclaim/fault_inject.c): bit 0 fail_page_alloc, bit 1 failslab. */
 	uint8_t fault_armed;

@@ -30,10 +30,10 @@ static struct test_log log_;
 struct ctx {
 	kmm_machine *m;
 	struct zone *dma, *dma32;
-	struct page_list *l10;	/* DMA's order-10 movable list */
-	struct page *head;	/* its first block */
-	struct page *held;	/* an allocated order-0 page */
-	struct kmem_cache *s;	/* a 64-byte cache with a partial slab */
+	struct page_list *l10; /* DMA's order-10 movable list */
+	struct page *head;     /* its first block */
+	struct page *held;     /* an allocated order-0 page */
+	struct kmem_cache *s;  /* a 64-byte cache with a partial slab */
 	void *objs[4];
 };
 
@@ -75,15 +75,15 @@ static struct page *slab_head(struct ctx *c)
 
 /* ---- the buddy lists (page/check.c) ------------------------------------------------- */
 
-#define CASE(name, cmdline, needle, ...)                  \
-	static void name(void **state)                    \
-	{                                                 \
-		struct ctx c;                             \
-		(void)state;                              \
-		setup(&c, cmdline);                       \
-		__VA_ARGS__;                              \
-		expect_damage(&c, needle);                \
-		kmm_machine_destroy(c.m);                 \
+#define CASE(name, cmdline, needle, ...)   \
+	static void name(void **state)     \
+	{                                  \
+		struct ctx c;              \
+		(void)state;               \
+		setup(&c, cmdline);        \
+		__VA_ARGS__;               \
+		expect_damage(&c, needle); \
+		kmm_machine_destroy(c.m);  \
 	}
 
 CASE(test_free_list_outside_zone, EXACT, "list holds pfn",
@@ -100,8 +100,7 @@ CASE(test_free_list_reserved, EXACT, "is reserved", page_set(c.head, PG_reserved
 CASE(test_free_list_wrong_zone, EXACT, "belongs to node 0 zone 1",
      set_page_links(c.head, KMM_ZONE_DMA32, 0))
 CASE(test_free_list_tail, EXACT, "tail is", c.l10->tail = c.l10->head)
-CASE(test_free_list_nr_free, EXACT, "nr_free 5 but 4 blocks",
-     c.dma->free_area[MAX_ORDER].nr_free++)
+CASE(test_free_list_nr_free, EXACT, "nr_free 5 but 4 blocks", c.dma->free_area[MAX_ORDER].nr_free++)
 CASE(test_free_block_misaligned, EXACT, "is not aligned to order 1", {
 	struct page *p = c.head + 1;
 
@@ -166,24 +165,25 @@ static struct page_list *first_list(struct per_cpu_pages *pcp)
 	return NULL;
 }
 
-#define PCP_CASE(name, needle, ...)                                            \
-	static void name(void **state)                                         \
-	{                                                                      \
-		struct ctx c;                                                  \
-		struct per_cpu_pages *pcp;                                     \
-		struct page_list *l;                                           \
-		(void)state;                                                   \
-		setup(&c, EXACT_PCP);                                          \
-		pcp = filled_pcp(&c);                                          \
-		l = first_list(pcp);                                           \
-		assert_non_null(l);                                            \
-		__VA_ARGS__;                                                   \
-		expect_damage(&c, needle);                                     \
-		kmm_machine_destroy(c.m);                                      \
+#define PCP_CASE(name, needle, ...)        \
+	static void name(void **state)     \
+	{                                  \
+		struct ctx c;              \
+		struct per_cpu_pages *pcp; \
+		struct page_list *l;       \
+		(void)state;               \
+		setup(&c, EXACT_PCP);      \
+		pcp = filled_pcp(&c);      \
+		l = first_list(pcp);       \
+		assert_non_null(l);        \
+		__VA_ARGS__;               \
+		expect_damage(&c, needle); \
+		kmm_machine_destroy(c.m);  \
 	}
 
 PCP_CASE(test_pcp_outside_zone, "holds pfn", { l->tail = l->head = 0x1; })
-PCP_CASE(test_pcp_cycle, "is broken (or has a cycle)", pfn_to_page(c.m, l->tail)->lru_next = l->head)
+PCP_CASE(test_pcp_cycle, "is broken (or has a cycle)",
+	 pfn_to_page(c.m, l->tail)->lru_next = l->head)
 PCP_CASE(test_pcp_back_link, "back link", pfn_to_page(c.m, l->head)->lru_prev = 3)
 PCP_CASE(test_pcp_lacks_flag, "lacks PG_pcp", page_clear(pfn_to_page(c.m, l->head), PG_pcp))
 PCP_CASE(test_pcp_bad_flags, "has flags", page_set(pfn_to_page(c.m, l->head), PG_slab))
@@ -231,8 +231,7 @@ CASE(test_slab_freelist_foreign, EXACT, "not an object", {
 })
 CASE(test_slab_list_count, EXACT, "nr_partial is", get_node(c.s, 0)->nr_partial++)
 CASE(test_slab_list_back_link, EXACT, "back link", slab_head(&c)->lru_prev = 11)
-CASE(test_slab_list_tail, EXACT, "list tail",
-     get_node(c.s, 0)->partial.tail = KMM_NIL_PFN - 1)
+CASE(test_slab_list_tail, EXACT, "list tail", get_node(c.s, 0)->partial.tail = KMM_NIL_PFN - 1)
 CASE(test_slab_free_objects, EXACT, "free_objects is", get_node(c.s, 0)->free_objects += 2)
 CASE(test_slab_not_a_slab, EXACT, "is not a slab head of this cache",
      page_clear(slab_head(&c), PG_slab))
@@ -275,18 +274,18 @@ static void test_slab_array_damage(void **state)
 
 /* ---- the per-CPU allocator (percpu/alloc.c) ---------------------------------------- */
 
-#define PCPU_CASE(name, needle, ...)                      \
-	static void name(void **state)                    \
-	{                                                 \
-		struct ctx c;                             \
-		struct pcpu_chunk *ch;                    \
-		(void)state;                              \
-		setup(&c, EXACT);                         \
-		ch = c.m->pcpu->chunks;                   \
-		(void)ch;                                 \
-		__VA_ARGS__;                              \
-		expect_damage(&c, needle);                \
-		kmm_machine_destroy(c.m);                 \
+#define PCPU_CASE(name, needle, ...)       \
+	static void name(void **state)     \
+	{                                  \
+		struct ctx c;              \
+		struct pcpu_chunk *ch;     \
+		(void)state;               \
+		setup(&c, EXACT);          \
+		ch = c.m->pcpu->chunks;    \
+		(void)ch;                  \
+		__VA_ARGS__;               \
+		expect_damage(&c, needle); \
+		kmm_machine_destroy(c.m);  \
 	}
 
 PCPU_CASE(test_percpu_free_bytes, "free_bytes", ch->free_bytes += 8)

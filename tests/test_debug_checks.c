@@ -219,8 +219,8 @@ static void zone_lock_twice(void)
 static void test_lockdep_recursive(void **state)
 {
 	static const char *const needles[] = { "WARNING: possible recursive locking detected",
-					       "(zone->lock)", "1 lock held by this thread:",
-					       NULL };
+					       "(zone->lock)",
+					       "1 lock held by this thread:", NULL };
 
 	(void)state;
 	NEED_DEBUG();

@@ -18,8 +18,8 @@ static struct test_log log_;
 
 static void *map_region(size_t size)
 {
-	void *mem = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE,
-			 -1, 0);
+	void *mem = mmap(NULL, size, PROT_READ | PROT_WRITE,
+			 MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
 
 	assert_true(mem != MAP_FAILED);
 	return mem;
@@ -29,7 +29,8 @@ static void *map_region(size_t size)
 static unsigned long resident_pages(void *mem, size_t size)
 {
 	size_t page = (size_t)sysconf(_SC_PAGESIZE), n = size / page;
-	unsigned char *vec = mmap(NULL, n, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	unsigned char *vec =
+		mmap(NULL, n, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 	unsigned long count = 0;
 
 	assert_true(vec != MAP_FAILED);
@@ -137,13 +138,14 @@ static void test_create_on_zeroed(void **state)
 			 KMM_EINVAL);
 	assert_null(z);
 	assert_non_null(strstr(err, "no memory region given"));
-	assert_int_equal(kmm_machine_create_on_zeroed("mem=1G bogus_key=1", b, size, &z, err,
-						      sizeof(err)),
-			 KMM_EINVAL);
+	assert_int_equal(
+		kmm_machine_create_on_zeroed("mem=1G bogus_key=1", b, size, &z, err, sizeof(err)),
+		KMM_EINVAL);
 	assert_null(z);
 	/* the same machine over the same kind of memory, with and without the promise */
 	assert_int_equal(kmm_machine_create_on(cmdline, a, size, &m, err, sizeof(err)), KMM_OK);
-	assert_int_equal(kmm_machine_create_on_zeroed(cmdline, b, size, &z, err, sizeof(err)), KMM_OK);
+	assert_int_equal(kmm_machine_create_on_zeroed(cmdline, b, size, &z, err, sizeof(err)),
+			 KMM_OK);
 	kmm_set_log(m, test_log_sink, &log_);
 	kmm_set_log(z, test_log_sink, &log_);
 	ra = resident_pages(a, size);

@@ -164,9 +164,10 @@ static void test_verbose(void **state)
 	/* verbose 2 (the default) prints the kernel's notice with the attributes */
 	test_log_clear(&log_);
 	assert_int_equal(failures(m, GFP_ATOMIC, 1, 1, NULL), 1);
-	assert_true(test_log_contains(&log_, "FAULT_INJECTION: forcing a failure.\nname "
-					     "fail_page_alloc, interval 1, probability 100, space 0, "
-					     "times -1\n"));
+	assert_true(test_log_contains(&log_,
+				      "FAULT_INJECTION: forcing a failure.\nname "
+				      "fail_page_alloc, interval 1, probability 100, space 0, "
+				      "times -1\n"));
 	/* not for __GFP_NOWARN */
 	test_log_clear(&log_);
 	assert_int_equal(failures(m, GFP_ATOMIC | __GFP_NOWARN, 1, 1, NULL), 1);
@@ -243,12 +244,14 @@ static void test_bad_attributes_change_nothing(void **state)
 
 	(void)state;
 	test_log_clear(&log_);
-	assert_int_equal(kmm_fault_attr_set(m, KMM_FAULT_PAGE_ALLOC, "probability", 101), KMM_EINVAL);
+	assert_int_equal(kmm_fault_attr_set(m, KMM_FAULT_PAGE_ALLOC, "probability", 101),
+			 KMM_EINVAL);
 	assert_true(test_log_contains(&log_, "out of range"));
 	assert_int_equal(kmm_fault_attr_set(m, KMM_FAULT_PAGE_ALLOC, "times", -2), KMM_EINVAL);
 	assert_int_equal(kmm_fault_attr_set(m, KMM_FAULT_PAGE_ALLOC, "nonsense", 1), KMM_EINVAL);
 	assert_true(test_log_contains(&log_, "has no attribute 'nonsense'"));
-	assert_int_equal(kmm_fault_attr_set(m, KMM_FAULT_PAGE_ALLOC, "cache-filter", 1), KMM_EINVAL);
+	assert_int_equal(kmm_fault_attr_set(m, KMM_FAULT_PAGE_ALLOC, "cache-filter", 1),
+			 KMM_EINVAL);
 	assert_int_equal(kmm_fault_attr_set(m, (enum kmm_fault)7, "probability", 1), KMM_EINVAL);
 	assert_int_equal(kmm_fault_attr_get(m, KMM_FAULT_PAGE_ALLOC, "probability", &v), KMM_OK);
 	assert_int_equal(v, 0);

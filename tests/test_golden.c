@@ -168,10 +168,12 @@ static bool layout_match(const char *real, const char *got, char *why, size_t le
 		if (tr[i].kind == TOK_TEXT || tr[i].gap <= 1) {
 			if (tk[i].start != tr[i].start + offset ||
 			    (tr[i].kind == TOK_TEXT &&
-			     (lr != lk || memcmp(real + tr[i].start, got + tk[i].start, (size_t)lr)))) {
-				snprintf(why, len, "field %d '%.*s' at column %d, the kernel's '%.*s' at %d",
-					 i, lk, got + tk[i].start, tk[i].start, lr, real + tr[i].start,
-					 tr[i].start + offset);
+			     (lr != lk ||
+			      memcmp(real + tr[i].start, got + tk[i].start, (size_t)lr)))) {
+				snprintf(why, len,
+					 "field %d '%.*s' at column %d, the kernel's '%.*s' at %d",
+					 i, lk, got + tk[i].start, tk[i].start, lr,
+					 real + tr[i].start, tr[i].start + offset);
 				return false;
 			}
 		} else {
@@ -183,7 +185,8 @@ static bool layout_match(const char *real, const char *got, char *why, size_t le
 			else
 				hi = want + (lk - lr);
 			if (tk[i].gap < 1 || tk[i].end < lo || tk[i].end > hi) {
-				snprintf(why, len, "number %d ends at column %d, the kernel's at %d", i,
+				snprintf(why, len,
+					 "number %d ends at column %d, the kernel's at %d", i,
 					 tk[i].end, want);
 				return false;
 			}
@@ -191,7 +194,8 @@ static bool layout_match(const char *real, const char *got, char *why, size_t le
 		offset = tk[i].end - tr[i].end;
 	}
 	if (trail_r != trail_k) {
-		snprintf(why, len, "%d trailing blanks, the kernel's line has %d", trail_k, trail_r);
+		snprintf(why, len, "%d trailing blanks, the kernel's line has %d", trail_k,
+			 trail_r);
 		return false;
 	}
 	return true;
@@ -221,11 +225,12 @@ static void test_layout_rule(void **state)
 	assert_false(layout_match("Node 0, zone      DMA      0 ", "Node 0, zone      DMA      0",
 				  why, sizeof(why)));
 	assert_false(layout_match("        min      20", "        min     20", why, sizeof(why)));
-	assert_true(layout_match("        min      20", "        min      123456", why,
-				 sizeof(why)));
-	assert_true(layout_match("      nr_mapped    8181", "      nr_mapped    0", why,
-				 sizeof(why)));
-	assert_false(layout_match("      nr_mapped    8181", "      nr_mapped 0", why, sizeof(why)));
+	assert_true(
+		layout_match("        min      20", "        min      123456", why, sizeof(why)));
+	assert_true(
+		layout_match("      nr_mapped    8181", "      nr_mapped    0", why, sizeof(why)));
+	assert_false(
+		layout_match("      nr_mapped    8181", "      nr_mapped 0", why, sizeof(why)));
 	assert_true(layout_match("VmallocTotal:   34359738367 kB", "VmallocTotal:          0 kB",
 				 why, sizeof(why)));
 	assert_false(layout_match("MemTotal:       24683584 kB", "MemTotal:      24683584 kB", why,
@@ -412,8 +417,9 @@ static void expect_protection(const struct zoneinfo *zi, int i, const long *rati
 	for (int j = 0; j < z->nprot; j++) {
 		if (j > k)
 			sum += (unsigned long)zi->z[first + j].managed;
-		out[j] = (j <= k || ratio[k] == 0 || z->managed == 0) ? 0
-								      : (long)(sum / (unsigned long)ratio[k]);
+		out[j] = (j <= k || ratio[k] == 0 || z->managed == 0)
+				 ? 0
+				 : (long)(sum / (unsigned long)ratio[k]);
 	}
 }
 
@@ -528,26 +534,30 @@ static void check_zoneinfo_formulas(const char *what, const struct zoneinfo *zi,
 		    z->promo != w[i].promo)
 			fail_msg("%s: node %d %s: watermarks %ld/%ld/%ld/%ld, the formulas give "
 				 "%ld/%ld/%ld/%ld",
-				 what, z->node, z->name, z->min, z->low, z->high, z->promo, w[i].min,
-				 w[i].low, w[i].high, w[i].promo);
+				 what, z->node, z->name, z->min, z->low, z->high, z->promo,
+				 w[i].min, w[i].low, w[i].high, w[i].promo);
 		assert_int_equal(z->boost, 0);
 		assert_int_equal(z->cma, 0);
 		expect_protection(zi, i, ratio, prot);
 		for (int j = 0; j < z->nprot; j++)
 			if (z->prot[j] != prot[j])
-				fail_msg("%s: node %d %s: protection[%d] %ld, the formula gives %ld",
-					 what, z->node, z->name, j, z->prot[j], prot[j]);
+				fail_msg(
+					"%s: node %d %s: protection[%d] %ld, the formula gives %ld",
+					what, z->node, z->name, j, z->prot[j], prot[j]);
 		for (int c = 0; c < z->ncpus; c++) {
 			long batch = expect_batch(z->managed);
 			long hmin = expect_highsize(z->low, cpus, batch);
 			long hmax = expect_highsize(z->managed / 8, cpus, batch);
 
-			if (z->batch[c] != batch || z->high_min[c] != hmin || z->high_max[c] != hmax)
-				fail_msg("%s: node %d %s cpu %d: batch %ld high_min %ld high_max %ld, "
+			if (z->batch[c] != batch || z->high_min[c] != hmin ||
+			    z->high_max[c] != hmax)
+				fail_msg("%s: node %d %s cpu %d: batch %ld high_min %ld high_max "
+					 "%ld, "
 					 "the formulas give %ld %ld %ld",
 					 what, z->node, z->name, c, z->batch[c], z->high_min[c],
 					 z->high_max[c], batch, hmin, hmax);
-			/* calculate_normal_threshold: 2 * fls(cpus) * (1 + fls(managed / 128 MiB)) */
+			/* calculate_normal_threshold: 2 * fls(cpus) * (1 + fls(managed / 128 MiB))
+			 */
 			{
 				int fls_c = 0, fls_m = 0;
 				long t;
@@ -624,8 +634,8 @@ static void test_formulas_on_the_real_machine(void **state)
 	/* MemAvailable from the real meminfo's own counters and the real zones' reserves */
 	{
 		long free = meminfo_kb(mem, "MemFree:") / 4;
-		long file = (meminfo_kb(mem, "Active(file):") + meminfo_kb(mem, "Inactive(file):")) /
-			    4;
+		long file =
+			(meminfo_kb(mem, "Active(file):") + meminfo_kb(mem, "Inactive(file):")) / 4;
 		long srec = meminfo_kb(mem, "SReclaimable:") / 4;
 		long krec = meminfo_kb(mem, "KReclaimable:") / 4;
 
@@ -649,7 +659,8 @@ static void test_formulas_on_the_real_machine(void **state)
 				counts[o] = strtoul(p, &p, 10);
 			for (int o = 0; o < 11; o++) {
 				double uv = strtod(q, &q), ev = strtod(r, &r);
-				int uw = expect_unusable(counts, o), ew = expect_fragindex(counts, o);
+				int uw = expect_unusable(counts, o),
+				    ew = expect_fragindex(counts, o);
 
 				assert_int_equal((long)(uv * 1000 + (uv < 0 ? -0.5 : 0.5)), uw);
 				assert_int_equal((long)(ev * 1000 + (ev < 0 ? -0.5 : 0.5)), ew);
@@ -740,9 +751,11 @@ static void check_zoneinfo_layout(kmm_machine *m, const char *got_text)
 			if (zone->present_pages && !first_done) {
 				first_done = true;
 				/* the per-node block of the real node's first populated zone */
-				for (int k = rfirst->first + 1; strncmp(real.lines.l[k], "  pages", 7);
-				     k++)
-					assert_layout("zoneinfo", li, real.lines.l[k], got.lines.l[li]), li++;
+				for (int k = rfirst->first + 1;
+				     strncmp(real.lines.l[k], "  pages", 7); k++)
+					assert_layout("zoneinfo", li, real.lines.l[k],
+						      got.lines.l[li]),
+						li++;
 				if (rz->pernode)
 					while (strncmp(real.lines.l[r], "  pages", 7))
 						r++;
@@ -752,7 +765,8 @@ static void check_zoneinfo_layout(kmm_machine *m, const char *got_text)
 			}
 			/* pages free .. protection: 11 lines */
 			for (int k = 0; k < 11; k++)
-				assert_layout("zoneinfo", li, real.lines.l[r + k], got.lines.l[li]), li++;
+				assert_layout("zoneinfo", li, real.lines.l[r + k], got.lines.l[li]),
+					li++;
 			if (!zone->present_pages)
 				continue;
 			/* the counters, the pagesets line, each CPU's 7 lines, the tail */
@@ -760,15 +774,21 @@ static void check_zoneinfo_layout(kmm_machine *m, const char *got_text)
 				int c0 = rpop->first + 1 + 11, k = c0;
 
 				while (strcmp(real.lines.l[k], "  pagesets"))
-					assert_layout("zoneinfo", li, real.lines.l[k++], got.lines.l[li]), li++;
-				assert_layout("zoneinfo", li, real.lines.l[k++], got.lines.l[li]), li++;
+					assert_layout("zoneinfo", li, real.lines.l[k++],
+						      got.lines.l[li]),
+						li++;
+				assert_layout("zoneinfo", li, real.lines.l[k++], got.lines.l[li]),
+					li++;
 				for (int c = 0; c < kmm_nr_cpus(m); c++)
 					for (int j = 0; j < 7; j++)
 						assert_layout("zoneinfo", li, real.lines.l[k + j],
-							      got.lines.l[li]), li++;
+							      got.lines.l[li]),
+							li++;
 				k += 7 * rpop->ncpus;
-				assert_layout("zoneinfo", li, real.lines.l[k], got.lines.l[li]), li++;
-				assert_layout("zoneinfo", li, real.lines.l[k + 1], got.lines.l[li]), li++;
+				assert_layout("zoneinfo", li, real.lines.l[k], got.lines.l[li]),
+					li++;
+				assert_layout("zoneinfo", li, real.lines.l[k + 1], got.lines.l[li]),
+					li++;
 			}
 		}
 	}
@@ -791,11 +811,11 @@ static void check_machine_zoneinfo(const char *cmdline, bool same_as_real)
 	parse_zoneinfo(&got, copy);
 	/* the zone and node counters kmm does not model print 0 (docs/reports.md) */
 	for (int i = 0; i < got.lines.n; i++) {
-		static const char *const counted[] = { "nr_free_pages ",	 "nr_free_pages_blocks ",
-						       "numa_hit ",		 "numa_miss ",
-						       "numa_foreign ",		 "numa_local ",
-						       "numa_other ",		 "nr_slab_reclaimable ",
-						       "nr_slab_unreclaimable " };
+		static const char *const counted[] = {
+			"nr_free_pages ", "nr_free_pages_blocks ", "numa_hit ",
+			"numa_miss ",	  "numa_foreign ",	   "numa_local ",
+			"numa_other ",	  "nr_slab_reclaimable ",  "nr_slab_unreclaimable "
+		};
 		const char *l = got.lines.l[i];
 		bool is_counted = false;
 
@@ -809,8 +829,7 @@ static void check_machine_zoneinfo(const char *cmdline, bool same_as_real)
 			fail_msg("%s: zoneinfo '%s' should be 0", cmdline, l);
 	}
 	kmm_sysctls(m, &got, &mfk, &wsf, ratio, cpus_of_node);
-	check_zoneinfo_formulas(cmdline, &got, mfk, wsf, ratio, cpus_of_node, kmm_nr_cpus(m),
-				true);
+	check_zoneinfo_formulas(cmdline, &got, mfk, wsf, ratio, cpus_of_node, kmm_nr_cpus(m), true);
 	for (int i = 0; i < got.nz; i++) {
 		const struct zi_zone *z = &got.z[i];
 		struct zone *zone = NULL;
@@ -826,7 +845,8 @@ static void check_machine_zoneinfo(const char *cmdline, bool same_as_real)
 			unsigned long counts[KMM_NR_ORDERS];
 			long pages = 0;
 
-			assert_int_equal(kmm_zone_free_blocks(m, z->node, zone->idx, counts), KMM_OK);
+			assert_int_equal(kmm_zone_free_blocks(m, z->node, zone->idx, counts),
+					 KMM_OK);
 			for (int o = 9; o < KMM_NR_ORDERS; o++)
 				pages += (long)counts[o] << o;
 			assert_int_equal(z->free_blocks, pages);
@@ -921,7 +941,8 @@ static void check_buddy_pagetype(const char *cmdline, bool same_as_real)
 {
 	kmm_machine *m = test_boot(cmdline, &log_);
 	char *rb = slurp("buddyinfo"), *rp = slurp("pagetypeinfo");
-	char *gb = test_report(m, KMM_REPORT_BUDDYINFO), *gp = test_report(m, KMM_REPORT_PAGETYPEINFO);
+	char *gb = test_report(m, KMM_REPORT_BUDDYINFO),
+	     *gp = test_report(m, KMM_REPORT_PAGETYPEINFO);
 	struct lines real_b = split_lines(rb), real_p = split_lines(rp);
 	struct lines got_b = split_lines(gb), got_p = split_lines(gp);
 	int populated = 0;
@@ -1016,20 +1037,27 @@ static long value_of(const struct lines *l, const char *name)
 }
 
 /* kmm's own vmstat counters, after the kernel's (docs/reports.md). */
-static const char *const kmm_own[] = { "kswapd_wake",	     "pgalloc_slowpath", "pgalloc_fail",
-				       "pgalloc_highatomic", "pgalloc_fallback", "pageblock_claimed",
-				       "bad_page_reports",   "drain_all_pages",  "page_reporting_pages",
-				       "page_reporting_reused" };
+static const char *const kmm_own[] = { "kswapd_wake",	       "pgalloc_slowpath",
+				       "pgalloc_fail",	       "pgalloc_highatomic",
+				       "pgalloc_fallback",     "pageblock_claimed",
+				       "bad_page_reports",     "drain_all_pages",
+				       "page_reporting_pages", "page_reporting_reused" };
 
 /* vmstat lines kmm counts (the rest of the kernel's print 0 on a fresh machine). */
 static bool kmm_counts(const char *name)
 {
-	static const char *const counted[] = { "nr_free_pages",	 "nr_free_pages_blocks",
-					       "numa_hit",	 "numa_local",
-					       "nr_slab_reclaimable", "nr_slab_unreclaimable",
-					       "nr_dirty_threshold", "nr_dirty_background_threshold",
-					       "nr_memmap_boot_pages", "pgfree",
-					       "numa_miss",	 "numa_foreign",
+	static const char *const counted[] = { "nr_free_pages",
+					       "nr_free_pages_blocks",
+					       "numa_hit",
+					       "numa_local",
+					       "nr_slab_reclaimable",
+					       "nr_slab_unreclaimable",
+					       "nr_dirty_threshold",
+					       "nr_dirty_background_threshold",
+					       "nr_memmap_boot_pages",
+					       "pgfree",
+					       "numa_miss",
+					       "numa_foreign",
 					       "numa_other" };
 
 	size_t n = strcspn(name, " ");
@@ -1117,10 +1145,10 @@ static void test_vmstat_lines(void **state)
 /* meminfo lines kmm computes; every other line prints 0. */
 static bool meminfo_computed(const char *line)
 {
-	static const char *const computed[] = { "MemTotal:",	 "MemFree:",	 "MemAvailable:",
-						"KReclaimable:", "Slab:",	 "SReclaimable:",
-						"SUnreclaim:",	 "CommitLimit:", "Percpu:",
-						"Hugepagesize:" };
+	static const char *const computed[] = {
+		"MemTotal:",	 "MemFree:",	"MemAvailable:", "KReclaimable:", "Slab:",
+		"SReclaimable:", "SUnreclaim:", "CommitLimit:",	 "Percpu:",	  "Hugepagesize:"
+	};
 
 	for (size_t i = 0; i < sizeof(computed) / sizeof(computed[0]); i++)
 		if (!strncmp(line, computed[i], strlen(computed[i])))
@@ -1157,13 +1185,15 @@ static void check_meminfo(const char *cmdline)
 	assert_int_equal(meminfo_kb(gm, "MemFree:"), free_sum * 4);
 	if (meminfo_kb(gm, "MemAvailable:") !=
 	    expect_available(&zi, free_sum, 0, meminfo_kb(gm, "SReclaimable:") / 4, 0) * 4)
-		fail_msg("%s: MemAvailable %ld, expected %ld (free %ld reserve %ld srec %ld)", cmdline,
-			 meminfo_kb(gm, "MemAvailable:"),
-			 expect_available(&zi, free_sum, 0, meminfo_kb(gm, "SReclaimable:") / 4, 0) * 4,
-			 free_sum, totalreserve(&zi), meminfo_kb(gm, "SReclaimable:") / 4);
-	assert_int_equal(meminfo_kb(gm, "MemAvailable:"),
-			 expect_available(&zi, free_sum, 0, meminfo_kb(gm, "SReclaimable:") / 4, 0) *
-				 4);
+		fail_msg(
+			"%s: MemAvailable %ld, expected %ld (free %ld reserve %ld srec %ld)",
+			cmdline, meminfo_kb(gm, "MemAvailable:"),
+			expect_available(&zi, free_sum, 0, meminfo_kb(gm, "SReclaimable:") / 4, 0) *
+				4,
+			free_sum, totalreserve(&zi), meminfo_kb(gm, "SReclaimable:") / 4);
+	assert_int_equal(
+		meminfo_kb(gm, "MemAvailable:"),
+		expect_available(&zi, free_sum, 0, meminfo_kb(gm, "SReclaimable:") / 4, 0) * 4);
 	assert_int_equal(meminfo_kb(gm, "KReclaimable:"), meminfo_kb(gm, "SReclaimable:"));
 	assert_int_equal(meminfo_kb(gm, "Slab:"),
 			 meminfo_kb(gm, "SReclaimable:") + meminfo_kb(gm, "SUnreclaim:"));
@@ -1205,7 +1235,8 @@ static void test_slabinfo_lines(void **state)
 	assert_true(got.n > 10);
 	/* a real row with a short name, as the pattern of every row whose name is short too */
 	for (int i = 2; i < real.n && !tmpl; i++)
-		if (strcspn(real.l[i], " ") <= 10 && strstr(real.l[i], " : tunables    0    0    0"))
+		if (strcspn(real.l[i], " ") <= 10 &&
+		    strstr(real.l[i], " : tunables    0    0    0"))
 			tmpl = real.l[i];
 	assert_non_null(tmpl);
 	for (int i = 2; i < got.n; i++) {

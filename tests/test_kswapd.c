@@ -127,7 +127,9 @@ static void test_hopeless_node_after_max_reclaim_retries(void **state)
 		while (n > 0 && c->n < 64)
 			c->pages[c->n++] = held[--n];
 		pthread_mutex_unlock(&c->lock);
-		assert_true(shrink_node(m, 0, GFP_KERNEL, 0, NULL) + shrink_node(m, 0, GFP_KERNEL, 0, NULL) > 0);
+		assert_true(shrink_node(m, 0, GFP_KERNEL, 0, NULL) +
+				    shrink_node(m, 0, GFP_KERNEL, 0, NULL) >
+			    0);
 		kmm_kswapd_info(m, 0, &ki);
 		assert_int_equal(ki.failures, 0);
 		uc_destroy(c);
@@ -168,7 +170,8 @@ static void test_boost_watermark_rule(void **state)
 {
 	kmm_machine *m = test_boot("mem=1G nr_cpus=1 pcp=0 kswapd=0", &log_);
 	kmm_machine *off = test_boot("mem=1G nr_cpus=1 pcp=0 watermark_boost_factor=0", NULL);
-	kmm_machine *tiny = test_boot("memmap=exactmap memmap=16M@16M page_size=16K nr_cpus=1 kswapd=0", NULL);
+	kmm_machine *tiny =
+		test_boot("memmap=exactmap memmap=16M@16M page_size=16K nr_cpus=1 kswapd=0", NULL);
 	struct zone *z = rt_zone(m, 0, KMM_ZONE_DMA32), *oz = rt_zone(off, 0, KMM_ZONE_DMA32);
 	struct zone *tz = rt_zone(tiny, 0, KMM_ZONE_DMA32);
 	unsigned long max_boost = z->_watermark[WMARK_HIGH] * 15000 / 10000;

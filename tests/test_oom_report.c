@@ -86,14 +86,18 @@ static void test_oom_report_layout(void **state)
 	p = kmm_alloc_pages(m, GFP_KERNEL, 0);
 	assert_non_null(p);
 	text = strdup(log_.buf);
-	for (line = strtok_r(text, "\n", &save); line && nl < 256; line = strtok_r(NULL, "\n", &save))
+	for (line = strtok_r(text, "\n", &save); line && nl < 256;
+	     line = strtok_r(NULL, "\n", &save))
 		lines[nl++] = line;
 	assert_true(nl > 20);
-	assert_true(match(lines[i++], "^oomtest invoked oom-killer: gfp_mask=0xcc0\\(GFP_KERNEL\\), "
-				      "order=0, oom_score_adj=0$"));
+	assert_true(match(lines[i++],
+			  "^oomtest invoked oom-killer: gfp_mask=0xcc0\\(GFP_KERNEL\\), "
+			  "order=0, oom_score_adj=0$"));
 	assert_true(match(lines[i++], "^Mem-Info:$"));
-	assert_true(match(lines[i++], "^active_anon:" U " inactive_anon:" U " isolated_anon:" U "$"));
-	assert_true(match(lines[i++], "^ active_file:" U " inactive_file:" U " isolated_file:" U "$"));
+	assert_true(
+		match(lines[i++], "^active_anon:" U " inactive_anon:" U " isolated_anon:" U "$"));
+	assert_true(
+		match(lines[i++], "^ active_file:" U " inactive_file:" U " isolated_file:" U "$"));
 	assert_true(match(lines[i++], "^ unevictable:" U " dirty:" U " writeback:" U "$"));
 	assert_true(match(lines[i++], "^ slab_reclaimable:" U " slab_unreclaimable:" U "$"));
 	assert_true(match(lines[i++], "^ mapped:" U " shmem:" U " pagetables:" U "$"));
@@ -118,7 +122,8 @@ static void test_oom_report_layout(void **state)
 	assert_int_equal(zone_free_kb, free_sum * 4);
 	assert_true(match(lines[i++], "^lowmem_reserve\\[\\]:( " U "){6}$"));
 	/* "Node 0 DMA32: 3*4kB (UME) 1*8kB (M) 0*16kB ... = 12kB" */
-	assert_true(match(lines[i], "^Node 0 DMA32: (" U "\\*" U "kB (\\([UMEHI]+\\) )?){11}= " U "kB$"));
+	assert_true(match(lines[i],
+			  "^Node 0 DMA32: (" U "\\*" U "kB (\\([UMEHI]+\\) )?){11}= " U "kB$"));
 	{
 		const char *s = strchr(lines[i], ':') + 2;
 		unsigned long cnt, kb;
@@ -153,9 +158,10 @@ static void test_oom_report_layout(void **state)
 	assert_true(match(lines[i++], "^oom-kill:constraint=CONSTRAINT_NONE,nodemask=\\(null\\),"
 				      "cpuset=/,mems_allowed=0,global_oom,task_memcg=/,task=hog,"
 				      "pid=31337,uid=0$"));
-	assert_true(match(lines[i++], "^Out of memory: Killed process 31337 \\(hog\\) total-vm:400kB, "
-				      "anon-rss:400kB, file-rss:0kB, shmem-rss:0kB, UID:0 "
-				      "pgtables:0kB oom_score_adj:0$"));
+	assert_true(match(lines[i++],
+			  "^Out of memory: Killed process 31337 \\(hog\\) total-vm:400kB, "
+			  "anon-rss:400kB, file-rss:0kB, shmem-rss:0kB, UID:0 "
+			  "pgtables:0kB oom_score_adj:0$"));
 	assert_int_equal(i, nl);
 	free(text);
 	kmm_free_pages(m, p, 0);
@@ -175,7 +181,8 @@ static void test_show_mem_multi_node_and_order(void **state)
 	(void)state;
 	test_log_clear(&log_);
 	assert_int_equal(kmm_out_of_memory(m, &oc), 0); /* no victim: nothing killed */
-	assert_true(test_log_contains(&log_, "order=2, oom_score_adj=0\nCOMPACTION is disabled!!!\n"));
+	assert_true(
+		test_log_contains(&log_, "order=2, oom_score_adj=0\nCOMPACTION is disabled!!!\n"));
 	assert_true(test_log_contains(&log_, "\nNode 0 active_anon:"));
 	assert_true(test_log_contains(&log_, "\nNode 1 active_anon:"));
 	assert_true(test_log_contains(&log_, "\nNode 1 DMA32 free:"));
@@ -209,11 +216,13 @@ static int oom_child(const char *cmdline, bool constrained, int fd)
 		/* everything, including what the shrinkers could give back */
 		for (int round = 0; round < 2; round++) {
 			while (n < 39999 &&
-			       (p = kmm_alloc_pages(m, GFP_KERNEL | __GFP_NORETRY | __GFP_NOWARN, 0)))
+			       (p = kmm_alloc_pages(m, GFP_KERNEL | __GFP_NORETRY | __GFP_NOWARN,
+						    0)))
 				held[n++] = p;
 			kmm_drop_slab(m);
 		}
-		while (n < 39999 && (p = kmm_alloc_pages(m, GFP_KERNEL | __GFP_NORETRY | __GFP_NOWARN, 0)))
+		while (n < 39999 &&
+		       (p = kmm_alloc_pages(m, GFP_KERNEL | __GFP_NORETRY | __GFP_NOWARN, 0)))
 			held[n++] = p;
 		held[n] = NULL;
 		kmm_set_oom_victim(m, hog_kill, held);
@@ -240,7 +249,9 @@ static void test_panic_on_oom(void **state)
 	assert_true(fd >= 0);
 	unlink(path);
 	/* 1: an unconstrained OOM panics */
-	status = oom_child("mem=128M nr_cpus=1 numa=fake=2 pcp=0 kswapd=0 page_reporting=0 panic_on_oom=1", false, fd);
+	status = oom_child(
+		"mem=128M nr_cpus=1 numa=fake=2 pcp=0 kswapd=0 page_reporting=0 panic_on_oom=1",
+		false, fd);
 	assert_true(WIFSIGNALED(status) && WTERMSIG(status) == SIGABRT);
 	len = pread(fd, buf, sizeof(buf) - 1, 0);
 	assert_true(len > 0);
@@ -252,7 +263,9 @@ static void test_panic_on_oom(void **state)
 	/* 1: one limited to a nodemask kills instead */
 	assert_int_equal(ftruncate(fd, 0), 0);
 	lseek(fd, 0, SEEK_SET);
-	status = oom_child("mem=128M nr_cpus=1 numa=fake=2 pcp=0 kswapd=0 page_reporting=0 panic_on_oom=1", true, fd);
+	status = oom_child(
+		"mem=128M nr_cpus=1 numa=fake=2 pcp=0 kswapd=0 page_reporting=0 panic_on_oom=1",
+		true, fd);
 	assert_true(WIFEXITED(status) && WEXITSTATUS(status) == 0);
 	len = pread(fd, buf, sizeof(buf) - 1, 0);
 	buf[len > 0 ? len : 0] = '\0';
@@ -263,7 +276,9 @@ static void test_panic_on_oom(void **state)
 	/* 2: compulsory */
 	assert_int_equal(ftruncate(fd, 0), 0);
 	lseek(fd, 0, SEEK_SET);
-	status = oom_child("mem=128M nr_cpus=1 numa=fake=2 pcp=0 kswapd=0 page_reporting=0 panic_on_oom=2", true, fd);
+	status = oom_child(
+		"mem=128M nr_cpus=1 numa=fake=2 pcp=0 kswapd=0 page_reporting=0 panic_on_oom=2",
+		true, fd);
 	assert_true(WIFSIGNALED(status) && WTERMSIG(status) == SIGABRT);
 	len = pread(fd, buf, sizeof(buf) - 1, 0);
 	buf[len > 0 ? len : 0] = '\0';

@@ -105,8 +105,9 @@ static void test_reporting_off_and_on_caller_memory(void **state)
 	assert_int_equal(rt_event(m, PAGE_REPORTING_PAGES), 0);
 	assert_false(m->reclaim->report_running);
 	assert_false(own->reclaim->report_running);
-	assert_string_equal(kmm_machine_cmdline(m),
-			    "mem=256M nr_cpus=1 kswapd=0 page_reporting=0 page_reporting_delay_ms=0");
+	assert_string_equal(
+		kmm_machine_cmdline(m),
+		"mem=256M nr_cpus=1 kswapd=0 page_reporting=0 page_reporting_delay_ms=0");
 	kmm_machine_destroy(own);
 	munmap(mem, size);
 	kmm_machine_destroy(m);

@@ -86,7 +86,8 @@ static int expect_batch(unsigned long managed, unsigned long page_size)
 	return b < 1 ? 1 : (int)b;
 }
 
-/* zone_highsize: `total` (the low watermark, or managed / 8 for high_max) over the node's CPUs, at least 4 * batch. */
+/* zone_highsize: `total` (the low watermark, or managed / 8 for high_max) over the node's CPUs, at
+ * least 4 * batch. */
 static int expect_high(unsigned long total, int node_cpus, int all_cpus, int batch)
 {
 	long high = (long)(total / (unsigned long)(node_cpus ? node_cpus : all_cpus));
@@ -260,8 +261,7 @@ static void refill_grows(bool cas)
 	{
 		struct page *big = kmm_alloc_pages(m, MOVABLE, 2);
 
-		assert_int_equal(pcp_info(m, 0, KMM_ZONE_NORMAL, 0).count,
-				 ((batch >> 2) - 1) * 4);
+		assert_int_equal(pcp_info(m, 0, KMM_ZONE_NORMAL, 0).count, ((batch >> 2) - 1) * 4);
 		kmm_free_pages(m, big, 2);
 	}
 	while (n)
@@ -470,8 +470,8 @@ static void test_below_high_is_noted(void **state)
 
 	(void)state;
 	assert_false(zone_test_flag(dma32, ZONE_BELOW_HIGH));
-	while (n < 20000 && (unsigned long)dma32->vm_stat[NR_FREE_PAGES] >=
-				    high_wmark_pages(dma32) + 2048) {
+	while (n < 20000 &&
+	       (unsigned long)dma32->vm_stat[NR_FREE_PAGES] >= high_wmark_pages(dma32) + 2048) {
 		held[n] = kmm_alloc_pages(m, GFP_KERNEL | __GFP_NOWARN, 0);
 		assert_non_null(held[n]);
 		n++;
@@ -1088,7 +1088,8 @@ static void test_hot_array_full(void **state)
 		assert_int_equal(pcp_ptr(m, zone, 0)->count, count + n - PCP_HOT_MAX);
 		/* allocations empty the array first (last in, first out), then the list */
 		for (int i = n - 1; i >= n - PCP_HOT_MAX; i--)
-			assert_ptr_equal(kmm_alloc_pages(m, MOVABLE, 0), held[i - (n - PCP_HOT_MAX)]);
+			assert_ptr_equal(kmm_alloc_pages(m, MOVABLE, 0),
+					 held[i - (n - PCP_HOT_MAX)]);
 		assert_int_equal(hot_pages(m, zone, 0), 0);
 		assert_int_equal(pcp_ptr(m, zone, 0)->count, count + n - PCP_HOT_MAX);
 		for (int i = 0; i < PCP_HOT_MAX; i++)

@@ -263,7 +263,8 @@ static void test_oom_only_when_nothing_reclaimable(void **state)
 	assert_non_null(p);
 	assert_int_equal(vc.calls, 1);
 	assert_int_equal(rt_event(m, OOM_KILL), 1);
-	assert_true(test_log_contains(&log_, "invoked oom-killer: gfp_mask=0xcc0(GFP_KERNEL), order=0"));
+	assert_true(test_log_contains(&log_,
+				      "invoked oom-killer: gfp_mask=0xcc0(GFP_KERNEL), order=0"));
 	assert_true(test_log_contains(&log_, "Out of memory: Killed process 4242 (hog)"));
 	kmm_free_pages(m, p, 0);
 	/* a notifier that frees is enough: no kill */

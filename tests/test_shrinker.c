@@ -50,8 +50,8 @@ static unsigned long fake_scan(struct shrinker *s, struct shrink_control *sc)
 	return 0; /* scanned, freed nothing: the count stays, so the arithmetic is visible */
 }
 
-static struct shrinker *fake_shrinker(kmm_machine *m, struct fake *f, unsigned int flags,
-				      int seeks, long batch)
+static struct shrinker *fake_shrinker(kmm_machine *m, struct fake *f, unsigned int flags, int seeks,
+				      long batch)
 {
 	struct shrinker *s = kmm_shrinker_alloc(m, flags, "fake-%d", 1);
 
@@ -202,8 +202,8 @@ static void test_numa_aware_and_gfp_gating(void **state)
 /* An allocation inside memalloc_nofs_save that must reclaim does not call an FS shrinker. */
 static void test_nofs_scope_reaches_reclaim(void **state)
 {
-	kmm_machine *m = test_boot("memmap=exactmap memmap=64M@16M nr_cpus=1 pcp=0 kswapd=0 page_reporting=0",
-				   &log_);
+	kmm_machine *m = test_boot(
+		"memmap=exactmap memmap=64M@16M nr_cpus=1 pcp=0 kswapd=0 page_reporting=0", &log_);
 	struct user_cache *fsc = uc_create(m, 1 << 15, SHRINKER_NEEDS_FS, 0);
 	struct user_cache *other = uc_create(m, 1 << 15, 0, 0);
 	unsigned int flags;

@@ -110,7 +110,8 @@ static void test_free_pointer_reset_at_alloc(void **state)
 /* slab_freelist_random=1 with more than 1024 objects per slab: a random stride. */
 static void test_strided_random_freelist(void **state)
 {
-	kmm_machine *m = test_boot("mem=256M nr_cpus=1 page_size=64K slab_freelist_random=1", &log_);
+	kmm_machine *m =
+		test_boot("mem=256M nr_cpus=1 page_size=64K slab_freelist_random=1", &log_);
 	enum { N = 3000 };
 	static void *objs[N];
 	uintptr_t lo = UINTPTR_MAX, hi = 0;

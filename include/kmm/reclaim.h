@@ -51,10 +51,10 @@ extern "C" {
 
 struct shrink_control {
 	kmm_gfp_t gfp_mask;
-	int nid;		   /* node being reclaimed (0 unless SHRINKER_NUMA_AWARE) */
-	unsigned long nr_to_scan;  /* objects to scan in this call */
-	unsigned long nr_scanned;  /* objects scanned: the shrinker may lower it */
-	void *memcg;		   /* always NULL */
+	int nid;		  /* node being reclaimed (0 unless SHRINKER_NUMA_AWARE) */
+	unsigned long nr_to_scan; /* objects to scan in this call */
+	unsigned long nr_scanned; /* objects scanned: the shrinker may lower it */
+	void *memcg;		  /* always NULL */
 };
 
 struct shrinker {
@@ -117,7 +117,7 @@ struct kmm_oom_victim {
 };
 #define KMM_OOM_VICTIM_EXITING (~0UL)
 typedef unsigned long (*kmm_oom_victim_fn)(void *ctx, const struct oom_control *oc,
-					  struct kmm_oom_victim *victim);
+					   struct kmm_oom_victim *victim);
 KMM_API void kmm_set_oom_victim(kmm_machine *m, kmm_oom_victim_fn fn, void *ctx);
 
 /*
@@ -164,11 +164,11 @@ KMM_API unsigned long kmm_fault_injected(kmm_machine *m, enum kmm_fault which);
 /* ---- kswapd and page reporting state ------------------------------------------ */
 
 struct kmm_kswapd_info {
-	int running;		   /* a kswapd thread serves this node */
-	int failures;		   /* kswapd_failures */
-	unsigned long runs;	   /* balance_pgdat calls */
-	unsigned long reclaimed;   /* pages it freed */
-	unsigned long sleeps;	   /* times it went to full sleep */
+	int running;		 /* a kswapd thread serves this node */
+	int failures;		 /* kswapd_failures */
+	unsigned long runs;	 /* balance_pgdat calls */
+	unsigned long reclaimed; /* pages it freed */
+	unsigned long sleeps;	 /* times it went to full sleep */
 };
 KMM_API int kmm_kswapd_info(kmm_machine *m, int nid, struct kmm_kswapd_info *info);
 /* Pages handed back to the host by free page reporting, and still reported (free). */

@@ -62,14 +62,14 @@ struct kmm_machine_desc {
 	char slab_debug[64];			/* slab_debug=FLAGS[,cache...] (slub_debug= too) */
 
 	/* Reclaim (reclaim/): docs/reclaim.md. */
-	bool kswapd;			      /* kswapd=0|1: run a kswapd thread per node (default 1) */
-	int watermark_boost_factor;	      /* watermark_boost_factor=N (default 15000) */
-	int panic_on_oom;		      /* panic_on_oom=0|1|2 (vm.panic_on_oom) */
+	bool kswapd;		    /* kswapd=0|1: run a kswapd thread per node (default 1) */
+	int watermark_boost_factor; /* watermark_boost_factor=N (default 15000) */
+	int panic_on_oom;	    /* panic_on_oom=0|1|2 (vm.panic_on_oom) */
 	struct kmm_fault_desc fail_page_alloc; /* fail_page_alloc=I,P,S,T */
-	struct kmm_fault_desc failslab;	      /* failslab=I,P,S,T */
-	bool page_reporting;		      /* page_reporting=0|1: give free blocks back (default 1) */
-	int page_reporting_order;	      /* page_reporting.page_reporting_order=N (default 9) */
-	int page_reporting_delay_ms;	      /* page_reporting_delay_ms=N (default 2000) */
+	struct kmm_fault_desc failslab;	       /* failslab=I,P,S,T */
+	bool page_reporting;	     /* page_reporting=0|1: give free blocks back (default 1) */
+	int page_reporting_order;    /* page_reporting.page_reporting_order=N (default 9) */
+	int page_reporting_delay_ms; /* page_reporting_delay_ms=N (default 2000) */
 };
 
 /*

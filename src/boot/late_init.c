@@ -82,9 +82,10 @@ int kmm_late_init(struct kmm_machine *m, char *err, size_t len)
 		}
 		if (ret) {
 			if (err && len)
-				kmm_snprintf(err, len,
-					     "the %s layer of memory management failed to start (%d)",
-					     layers[i].name, ret);
+				kmm_snprintf(
+					err, len,
+					"the %s layer of memory management failed to start (%d)",
+					layers[i].name, ret);
 			kmm_late_teardown(m);
 			return ret;
 		}

@@ -26,15 +26,15 @@
 #include "platform/platform.h"
 
 const char *const zone_names[MAX_NR_ZONES] = { "DMA",	  "DMA32",   "Normal",
-								"HighMem", "Movable", "Device" };
+					       "HighMem", "Movable", "Device" };
 const char *const migratetype_names[MIGRATE_TYPES] = { "Unmovable", "Movable", "Reclaimable",
 						       "HighAtomic", "Isolate" };
 #define KMM_EVENT_NAME(id, name, zone) name,
 #define KMM_EVENT_ZONE(id, name, zone) zone,
-const char *const vm_event_names[NR_VM_EVENT_ITEMS] = { KMM_VM_EVENT_ITEMS(KMM_EVENT_NAME)
-								KMM_VM_KMM_EVENT_ITEMS(KMM_EVENT_NAME) };
-const signed char vm_event_zone[NR_VM_EVENT_ITEMS] = { KMM_VM_EVENT_ITEMS(KMM_EVENT_ZONE)
-							   KMM_VM_KMM_EVENT_ITEMS(KMM_EVENT_ZONE) };
+const char *const vm_event_names[NR_VM_EVENT_ITEMS] = { KMM_VM_EVENT_ITEMS(
+	KMM_EVENT_NAME) KMM_VM_KMM_EVENT_ITEMS(KMM_EVENT_NAME) };
+const signed char vm_event_zone[NR_VM_EVENT_ITEMS] = { KMM_VM_EVENT_ITEMS(
+	KMM_EVENT_ZONE) KMM_VM_KMM_EVENT_ITEMS(KMM_EVENT_ZONE) };
 
 /* Give up booting for lack of room: a message, and KMM_ENOMEM. */
 #define fail(err, len, ...) (kmm_set_error((err), (len), __VA_ARGS__), KMM_ENOMEM)
@@ -263,8 +263,8 @@ static void teardown(struct boot *b)
 	}
 }
 
-static int machine_boot(const char *cmdline, void *mem, size_t size, bool zeroed, kmm_machine **out, char *err,
-			size_t len)
+static int machine_boot(const char *cmdline, void *mem, size_t size, bool zeroed, kmm_machine **out,
+			char *err, size_t len)
 {
 	struct kmm_machine_desc desc;
 	struct kmm_desc_src src; /* the tokens behind desc, for the layout's refusals */

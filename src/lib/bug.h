@@ -40,26 +40,27 @@ KMM_COLD void kmm_warn(struct kmm_machine *m, const char *file, int line, const 
 __attribute__((noreturn)) KMM_COLD void kmm_bug_page(struct kmm_machine *m, const struct page *page,
 						     const char *file, int line, const char *cond);
 
-#define KMM_BUG_ON(m, cond)                                                 \
-	do {                                                                \
-		if (KMM_DEBUG_CHECKS && unlikely(cond))                     \
+#define KMM_BUG_ON(m, cond)                                                            \
+	do {                                                                           \
+		if (KMM_DEBUG_CHECKS && unlikely(cond))                                \
 			kmm_bug((struct kmm_machine *)(m), __FILE__, __LINE__, #cond); \
 	} while (0)
 
-#define KMM_WARN_ON(m, cond)                                                        \
-	({                                                                          \
-		bool __kmm_w = false;                                               \
-		if (KMM_DEBUG_CHECKS && unlikely(cond)) {                           \
-			__kmm_w = true;                                             \
+#define KMM_WARN_ON(m, cond)                                                            \
+	({                                                                              \
+		bool __kmm_w = false;                                                   \
+		if (KMM_DEBUG_CHECKS && unlikely(cond)) {                               \
+			__kmm_w = true;                                                 \
 			kmm_warn((struct kmm_machine *)(m), __FILE__, __LINE__, #cond); \
-		}                                                                   \
-		__kmm_w;                                                            \
+		}                                                                       \
+		__kmm_w;                                                                \
 	})
 
-#define VM_BUG_ON_PAGE(m, cond, page)                                                    \
-	do {                                                                             \
-		if (KMM_DEBUG_CHECKS && unlikely(cond))                                  \
-			kmm_bug_page((struct kmm_machine *)(m), (page), __FILE__, __LINE__, #cond); \
+#define VM_BUG_ON_PAGE(m, cond, page)                                                       \
+	do {                                                                                \
+		if (KMM_DEBUG_CHECKS && unlikely(cond))                                     \
+			kmm_bug_page((struct kmm_machine *)(m), (page), __FILE__, __LINE__, \
+				     #cond);                                                \
 	} while (0)
 
 /* The path below the last "src/" of a __FILE__, as the kernel prints mm/page_alloc.c. */

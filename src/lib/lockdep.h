@@ -45,20 +45,20 @@
 #define LOCKDEP_SLEEP 2u /* a mutex in Linux: one may sleep while holding it */
 
 /* name, rank (taken in increasing rank), flags; the table of docs/architecture.md */
-#define KMM_LOCK_CLASSES(X)                                                  \
-	X(OOM, "oom_lock", 5, LOCKDEP_SLEEP)                                 \
-	X(SLAB_MUTEX, "slab_mutex", 10, LOCKDEP_SLEEP)                       \
-	X(LOG, "log_lock", 15, 0)                                            \
-	X(GET_CPU, "get_cpu lock", 20, 0)                                    \
-	X(PCPU, "pcpu->lock", 30, 0)                                         \
-	X(SLAB_ARRAY, "kmem_cache cpu array lock", 40, LOCKDEP_NEST)        \
-	X(LIST_LOCK, "kmem_cache_node->list_lock", 50, LOCKDEP_NEST)         \
-	X(PCP, "pcp->lock", 60, LOCKDEP_NEST)                                \
-	X(DEFERRED, "pgdat->deferred_lock", 65, 0)                           \
-	X(REPORT, "page reporting report_lock", 67, 0)                       \
-	X(ZONE, "zone->lock", 70, 0)                                         \
-	X(SHRINKER, "shrinker_lock", 80, 0)                                  \
-	X(OOM_NOTIFIER, "oom notifier_lock", 81, 0)                          \
+#define KMM_LOCK_CLASSES(X)                                          \
+	X(OOM, "oom_lock", 5, LOCKDEP_SLEEP)                         \
+	X(SLAB_MUTEX, "slab_mutex", 10, LOCKDEP_SLEEP)               \
+	X(LOG, "log_lock", 15, 0)                                    \
+	X(GET_CPU, "get_cpu lock", 20, 0)                            \
+	X(PCPU, "pcpu->lock", 30, 0)                                 \
+	X(SLAB_ARRAY, "kmem_cache cpu array lock", 40, LOCKDEP_NEST) \
+	X(LIST_LOCK, "kmem_cache_node->list_lock", 50, LOCKDEP_NEST) \
+	X(PCP, "pcp->lock", 60, LOCKDEP_NEST)                        \
+	X(DEFERRED, "pgdat->deferred_lock", 65, 0)                   \
+	X(REPORT, "page reporting report_lock", 67, 0)               \
+	X(ZONE, "zone->lock", 70, 0)                                 \
+	X(SHRINKER, "shrinker_lock", 80, 0)                          \
+	X(OOM_NOTIFIER, "oom notifier_lock", 81, 0)                  \
 	X(FAULT_ATTR, "fault attr lock", 82, 0)
 
 enum kmm_lock_class {

@@ -92,9 +92,10 @@ void km_foreign_report(const char *what, const void *p)
 
 	if (!km.debug_foreign)
 		return;
-	n = snprintf(msg, sizeof(msg),
-		     "libkmm-malloc: %s(%p): not a block of this machine; passed to the C library\n",
-		     what, p);
+	n = snprintf(
+		msg, sizeof(msg),
+		"libkmm-malloc: %s(%p): not a block of this machine; passed to the C library\n",
+		what, p);
 	if (n > 0 && write(2, msg, (size_t)n) < 0)
 		return;
 }
@@ -114,7 +115,7 @@ static size_t usable(const void *p)
 	if (km_huge_owns(p))
 		return km_huge_usable(p);
 	{
-		size_t (*real)(void *) = (size_t (*)(void *))km_real("malloc_usable_size");
+		size_t (*real)(void *) = (size_t(*)(void *))km_real("malloc_usable_size");
 
 		km_foreign_report("malloc_usable_size", p);
 		return real ? real((void *)p) : 0;

@@ -111,7 +111,7 @@ static struct km_thread *threads;
 static pthread_mutex_t threads_lock = PTHREAD_MUTEX_INITIALIZER;
 static pthread_key_t exit_key;
 static int gate_closed;
-static int gate_fence = 1; /* 1: no membarrier, enter with a full fence */
+static int gate_fence = 1;	  /* 1: no membarrier, enter with a full fence */
 static unsigned long late_inside; /* threads past their exit destructor */
 
 #ifndef MEMBARRIER_CMD_PRIVATE_EXPEDITED
@@ -255,11 +255,28 @@ static uint64_t parse_size(const char *s)
 	while (*s >= '0' && *s <= '9')
 		v = v * 10 + (uint64_t)(*s++ - '0');
 	switch (*s) {
-	case 'k': case 'K': v <<= 10; s++; break;
-	case 'm': case 'M': v <<= 20; s++; break;
-	case 'g': case 'G': v <<= 30; s++; break;
-	case 't': case 'T': v <<= 40; s++; break;
-	default: break;
+	case 'k':
+	case 'K':
+		v <<= 10;
+		s++;
+		break;
+	case 'm':
+	case 'M':
+		v <<= 20;
+		s++;
+		break;
+	case 'g':
+	case 'G':
+		v <<= 30;
+		s++;
+		break;
+	case 't':
+	case 'T':
+		v <<= 40;
+		s++;
+		break;
+	default:
+		break;
 	}
 	return (*s == '\0' || *s == ' ' || *s == '\t') ? v : 0;
 }
@@ -375,7 +392,8 @@ static int boot_machine(void)
 		say(msg);
 		snprintf(cmdline, sizeof(cmdline), "memmap=exactmap memmap=%lluM@4G nr_cpus=%ld",
 			 (unsigned long long)(mem >> 20), sysconf(_SC_NPROCESSORS_CONF));
-		if (kmm_machine_create_on_zeroed(cmdline, base, size, &m, err, sizeof(err)) != KMM_OK) {
+		if (kmm_machine_create_on_zeroed(cmdline, base, size, &m, err, sizeof(err)) !=
+		    KMM_OK) {
 			say("libkmm-malloc: cannot boot: ");
 			say(err);
 			say("\n");

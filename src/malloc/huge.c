@@ -131,7 +131,8 @@ void *km_huge_alloc(size_t size, size_t align)
 	map = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 	if (map == MAP_FAILED)
 		return NULL;
-	p = (char *)(((uintptr_t)map + sizeof(struct huge_hdr) + align - 1) & ~(uintptr_t)(align - 1));
+	p = (char *)(((uintptr_t)map + sizeof(struct huge_hdr) + align - 1) &
+		     ~(uintptr_t)(align - 1));
 	hdr_of(p)->map = map;
 	hdr_of(p)->len = len;
 	hdr_of(p)->usable = (size_t)(map + len - p);

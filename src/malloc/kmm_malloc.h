@@ -68,7 +68,7 @@ struct km_state {
 extern struct km_state km;
 
 /* boot.c */
-int km_boot(void);	 /* 0 when the machine is up; -1: serve from the arena */
+int km_boot(void); /* 0 when the machine is up; -1: serve from the arena */
 void *km_arena_alloc(size_t size, size_t align);
 bool km_in_arena(const void *p);
 size_t km_arena_usable(const void *p);

@@ -89,8 +89,8 @@ KM_EXPORT void malloc_stats(void)
 		     "Arena 0:\nsystem bytes     = %10zu\nin use bytes     = %10zu\n"
 		     "Total (incl. mmap):\nsystem bytes     = %10zu\nin use bytes     = %10zu\n"
 		     "max mmap regions = %10zu\nmax mmap bytes   = %10zu\n",
-		     mi.arena, mi.uordblks, mi.arena + mi.hblkhd, mi.uordblks + mi.hblkhd,
-		     mi.hblks, mi.hblkhd);
+		     mi.arena, mi.uordblks, mi.arena + mi.hblkhd, mi.uordblks + mi.hblkhd, mi.hblks,
+		     mi.hblkhd);
 	if (n > 0 && write(2, buf, (size_t)n) < 0)
 		return;
 }

@@ -91,9 +91,11 @@ static unsigned long check_free_lists(struct checker *c, struct zone *zone, unsi
 				 */
 				if (p->lru_prev != prev) {
 					problem(c, zone,
-						"pfn %#x: back link %#x, expected %#x: the order %u %s "
+						"pfn %#x: back link %#x, expected %#x: the order "
+						"%u %s "
 						"list is broken (or has a cycle)",
-						pfn, p->lru_prev, prev, order, migratetype_names[mt]);
+						pfn, p->lru_prev, prev, order,
+						migratetype_names[mt]);
 					break;
 				}
 				if (!page_test(p, PG_buddy))

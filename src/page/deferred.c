@@ -161,8 +161,8 @@ void deferred_setup(struct kmm_machine *m)
 		end = zone_end_pfn(zone);
 		pfn = zone->zone_start_pfn;
 		while (pfn < end) {
-			unsigned long next = MIN(end, ALIGN_DOWN(pfn, PAGES_PER_SECTION) +
-							      PAGES_PER_SECTION);
+			unsigned long next =
+				MIN(end, ALIGN_DOWN(pfn, PAGES_PER_SECTION) + PAGES_PER_SECTION);
 
 			if (counted > PAGES_PER_SECTION) {
 				pgdat->first_deferred_pfn = pfn;
@@ -209,7 +209,8 @@ static bool deferred_grow(struct kmm_machine *m, struct zone *zone, unsigned lon
 		return true;
 	}
 	while (pfn < end && freed < want) {
-		unsigned long next = MIN(end, ALIGN_DOWN(pfn, PAGES_PER_SECTION) + PAGES_PER_SECTION);
+		unsigned long next =
+			MIN(end, ALIGN_DOWN(pfn, PAGES_PER_SECTION) + PAGES_PER_SECTION);
 
 		freed += deferred_init_sections(m, zone, pfn, next);
 		pfn = next;
@@ -290,8 +291,9 @@ static void check_node(struct kmm_machine *m, struct pglist_data *pgdat, unsigne
 
 		if (!zone_is_populated(zone))
 			continue;
-		want = zone == top && fdp != NO_DEFERRED ? free_ram_pages(m, fdp, zone_end_pfn(zone))
-						       : 0;
+		want = zone == top && fdp != NO_DEFERRED
+			       ? free_ram_pages(m, fdp, zone_end_pfn(zone))
+			       : 0;
 		if (zone->deferred_pages != want && f->zone_count_bad < 0) {
 			f->zone_count_bad = z;
 			f->counted = zone->deferred_pages;
@@ -307,7 +309,8 @@ static void check_node(struct kmm_machine *m, struct pglist_data *pgdat, unsigne
 			for (int t = 0; t < MIGRATE_TYPES; t++) {
 				uint32_t pfn;
 
-				page_list_for_each (m->vmemmap, &top->free_area[o].free_list[t], pfn)
+				page_list_for_each (m->vmemmap, &top->free_area[o].free_list[t],
+						    pfn)
 					if (pfn >= fdp) {
 						f->listed_pfn = pfn;
 						break;
@@ -331,13 +334,17 @@ int deferred_check(struct kmm_machine *m)
 
 		check_node(m, pgdat, &fdp, &f);
 		if (f.zone_count_bad >= 0) {
-			kmm_log(m, "kmm_check: node %d %s: %lu deferred pages counted, %lu in [%#lx, end)\n",
-				n, pgdat->node_zones[f.zone_count_bad].name, f.counted, f.want, fdp);
+			kmm_log(m,
+				"kmm_check: node %d %s: %lu deferred pages counted, %lu in [%#lx, "
+				"end)\n",
+				n, pgdat->node_zones[f.zone_count_bad].name, f.counted, f.want,
+				fdp);
 			problems++;
 		}
 		if (f.boundary_bad) {
-			kmm_log(m, "kmm_check: node %d: first deferred pfn %#lx is not a section "
-				   "boundary inside its highest zone\n",
+			kmm_log(m,
+				"kmm_check: node %d: first deferred pfn %#lx is not a section "
+				"boundary inside its highest zone\n",
 				n, fdp);
 			problems++;
 		}

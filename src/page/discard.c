@@ -33,7 +33,7 @@ unsigned long kmm_discard_free_pages(kmm_machine *m, unsigned int min_order)
 	if (!m || min_order > MAX_ORDER)
 		return 0;
 	drain_all_pages_m(m, NULL);
-	for_each_zone_m(m, zone) {
+	for_each_zone_m (m, zone) {
 		if (!zone->present_pages)
 			continue;
 		kmm_spin_lock(&zone->lock);
@@ -43,7 +43,7 @@ unsigned long kmm_discard_free_pages(kmm_machine *m, unsigned int min_order)
 			for (int mt = 0; mt < MIGRATE_TYPES; mt++) {
 				uint32_t pfn;
 
-				page_list_for_each(m->vmemmap, &area->free_list[mt], pfn) {
+				page_list_for_each (m->vmemmap, &area->free_list[mt], pfn) {
 					kmm_os_discard(m->phys + ((uintptr_t)pfn << m->page_shift),
 						       (size_t)m->page_size << order);
 					pages += 1ul << order;

@@ -158,8 +158,8 @@ struct zone {
 	/* Read-mostly: watermarks and reserves (set by page/watermark.c). */
 	unsigned long _watermark[NR_WMARK];
 	unsigned long watermark_boost; /* written under lock, read without: READ_ONCE */
-	unsigned long nr_reported;     /* free pages in PG_reported blocks (reclaim/page_reporting.c) */
-	bool boosted_wmark;	       /* a fallback boosted the watermark: wake kswapd */
+	unsigned long nr_reported; /* free pages in PG_reported blocks (reclaim/page_reporting.c) */
+	bool boosted_wmark;	   /* a fallback boosted the watermark: wake kswapd */
 	long lowmem_reserve[MAX_NR_ZONES];
 	unsigned long nr_reserved_highatomic;
 	/*

@@ -43,7 +43,6 @@
 #include "smp/cpu.h"
 #include <kmm/percpu.h>
 
-
 struct alloc_context {
 	struct zone *const *zonelist;
 	const uint64_t *nodemask;
@@ -148,7 +147,8 @@ static inline struct page *rmqueue(struct kmm_machine *m, struct zone *zone, uns
 				   gfp_t gfp, int mt, unsigned int alloc_flags, int preferred_nid)
 {
 	/* only the three pcp types have per-CPU lists (HighAtomic: MOVABLE|RECLAIMABLE) */
-	if (likely(pcp_allowed_order(order)) && likely(zone->pcp) && likely(mt < MIGRATE_PCPTYPES)) {
+	if (likely(pcp_allowed_order(order)) && likely(zone->pcp) &&
+	    likely(mt < MIGRATE_PCPTYPES)) {
 		struct page *page;
 
 		/* order 0, hot end, preferred node: this CPU's array first (pcp_hot.h) */
@@ -158,8 +158,8 @@ static inline struct page *rmqueue(struct kmm_machine *m, struct zone *zone, uns
 			if (likely(page))
 				return page;
 		}
-		page = rmqueue_pcplist(m, zone, order, mt, alloc_flags,
-						    gfp & __GFP_COLD, preferred_nid);
+		page = rmqueue_pcplist(m, zone, order, mt, alloc_flags, gfp & __GFP_COLD,
+				       preferred_nid);
 
 		if (likely(page))
 			return page;
@@ -223,7 +223,7 @@ static struct page *get_page_from_freelist(struct kmm_machine *m, gfp_t gfp, uns
 				continue;
 			}
 		}
-try_this_zone:
+	try_this_zone:
 		page = rmqueue(m, zone, order, gfp, ac->migratetype, alloc_flags,
 			       ac->preferred_nid);
 		if (page) {
@@ -331,8 +331,8 @@ static bool should_reclaim_retry(struct kmm_machine *m, gfp_t gfp, unsigned int 
 			for (int cpu = 0; cpu < m->nr_cpus; cpu++)
 				available += (unsigned long)pcp_pages(pcp_ptr(m, zone, cpu));
 		available += (unsigned long)READ_ONCE(zone->vm_stat[NR_FREE_PAGES]);
-		if (__zone_watermark_ok(zone, order, zone->_watermark[WMARK_MIN], ac->highest_zoneidx,
-					alloc_flags, (long)available)) {
+		if (__zone_watermark_ok(zone, order, zone->_watermark[WMARK_MIN],
+					ac->highest_zoneidx, alloc_flags, (long)available)) {
 			ret = true;
 			break;
 		}
@@ -341,7 +341,8 @@ static bool should_reclaim_retry(struct kmm_machine *m, gfp_t gfp, unsigned int 
 		struct kmm_kswapd_info ki;
 
 		if (kmm_kswapd_info(m, ac->preferred_nid, &ki) == KMM_OK && ki.running &&
-		    ki.failures < MAX_RECLAIM_RETRIES && reclaim_wait_for_free(m, RECLAIM_THROTTLE_NS))
+		    ki.failures < MAX_RECLAIM_RETRIES &&
+		    reclaim_wait_for_free(m, RECLAIM_THROTTLE_NS))
 			ret = true; /* memory came back while we waited */
 	}
 out:
@@ -383,7 +384,8 @@ static struct page *alloc_pages_may_oom(struct kmm_machine *m, gfp_t gfp, unsign
 		goto out;
 	if (out_of_memory(m, &oc, &exiting) || (gfp & __GFP_NOFAIL)) {
 		*progress = 1;
-		/* IO-less reclaim without a kill, a victim still freeing, NOFAIL: wait for memory */
+		/* IO-less reclaim without a kill, a victim still freeing, NOFAIL: wait for memory
+		 */
 		wait = exiting || (gfp & __GFP_NOFAIL);
 		if (gfp & __GFP_NOFAIL)
 			page = get_page_from_freelist(m, gfp, order, ALLOC_NO_WATERMARKS, ac);
@@ -392,7 +394,7 @@ out:
 	kmm_spin_unlock(&r->oom_lock);
 	if (!page && wait) {
 		bool freed = reclaim_wait_for_free(m, exiting ? 10 * RECLAIM_THROTTLE_NS
-							     : RECLAIM_THROTTLE_NS);
+							      : RECLAIM_THROTTLE_NS);
 
 		/*
 		 * IO-less reclaim without a kill: the kernel loops, relying on
@@ -513,7 +515,8 @@ struct page *__alloc_pages(struct kmm_machine *m, gfp_t gfp, unsigned int order,
 
 		kmm_format_gfp(name, sizeof(name), gfp);
 		kmm_report_bad_call(m, "alloc_pages: invalid gfp mask 0x%x(%s): %s", gfp, name,
-				    zidx == ZONE_BAD ? "conflicting zone modifiers" : "unknown bits");
+				    zidx == ZONE_BAD ? "conflicting zone modifiers"
+						     : "unknown bits");
 		return NULL;
 	}
 	mt = gfp_migratetype(m, gfp);
@@ -551,9 +554,9 @@ struct page *__alloc_pages(struct kmm_machine *m, gfp_t gfp, unsigned int order,
 		warn_nofail_order(m, gfp, order);
 	if (unlikely(READ_ONCE(m->fault_armed) & 1) && should_fail_alloc_page(m, gfp, order))
 		return NULL;
-	page = get_page_from_freelist(m, gfp, order,
-				      ALLOC_WMARK_LOW | ((gfp & __GFP_KSWAPD_RECLAIM) ? ALLOC_KSWAPD : 0),
-				      &ac);
+	page = get_page_from_freelist(
+		m, gfp, order, ALLOC_WMARK_LOW | ((gfp & __GFP_KSWAPD_RECLAIM) ? ALLOC_KSWAPD : 0),
+		&ac);
 	if (likely(page))
 		return page;
 	return alloc_pages_slowpath(m, gfp, order, &ac);
@@ -728,7 +731,8 @@ static void put_block_locked_out(struct kmm_machine *m, struct page *page, unsig
 				 bool cold);
 
 /* Every free: the block goes back, then allocations waiting for memory are woken. */
-static inline void put_block(struct kmm_machine *m, struct page *page, unsigned int order, bool cold)
+static inline void put_block(struct kmm_machine *m, struct page *page, unsigned int order,
+			     bool cold)
 {
 	put_block_locked_out(m, page, order, cold);
 	if (unlikely(__atomic_load_n(&m->alloc_waiters, __ATOMIC_RELAXED)))
@@ -831,7 +835,8 @@ unsigned long kmm_get_free_pages(kmm_machine *m, gfp_t gfp, unsigned int order)
 {
 	/* As the modern kernel does, a highmem request is quietly served from lowmem. */
 	gfp_t lowmem = gfp & ~__GFP_HIGHMEM;
-	struct page *page = trace_page_alloc(m, __alloc_pages(m, lowmem, order, -1, NULL), order, lowmem);
+	struct page *page =
+		trace_page_alloc(m, __alloc_pages(m, lowmem, order, -1, NULL), order, lowmem);
 
 	return page ? (unsigned long)page_to_virt_raw(m, page) : 0;
 }

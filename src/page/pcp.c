@@ -93,8 +93,9 @@ static int zone_batchsize(const struct kmm_machine *m, const struct zone *zone)
 static int zone_highsize(const struct kmm_machine *m, const struct zone *zone, int batch,
 			 int high_fraction)
 {
-	unsigned long total = high_fraction ? zone_managed_final(zone) / (unsigned long)high_fraction
-					    : low_wmark_pages(zone);
+	unsigned long total = high_fraction
+				      ? zone_managed_final(zone) / (unsigned long)high_fraction
+				      : low_wmark_pages(zone);
 	int nr_split_cpus = 0;
 	long high;
 
@@ -283,9 +284,8 @@ static int nr_pcp_free(const struct per_cpu_pages *pcp, int batch, int high, boo
 	return pcp_clamp(pcp->free_count, batch, high - batch);
 }
 
-KMM_NOINLINE void pcp_free_high(struct kmm_machine *m, struct zone *zone,
-				struct per_cpu_pages *pcp, unsigned int pindex, int batch, int high,
-				bool free_high)
+KMM_NOINLINE void pcp_free_high(struct kmm_machine *m, struct zone *zone, struct per_cpu_pages *pcp,
+				unsigned int pindex, int batch, int high, bool free_high)
 {
 	free_pcppages_bulk(m, zone, nr_pcp_free(pcp, batch, high, free_high), pcp, pindex);
 	if (zone_test_flag(zone, ZONE_BELOW_HIGH) &&
@@ -301,7 +301,8 @@ bool decay_pcp_high(struct kmm_machine *m, struct zone *zone, struct per_cpu_pag
 
 	/* lower high to free idle pages, but not too many at once */
 	if (pcp->high > high_min) {
-		int h = MAX(pcp->count - (batch << PCP_BATCH_SCALE_MAX), pcp->high - (pcp->high >> 3));
+		int h = MAX(pcp->count - (batch << PCP_BATCH_SCALE_MAX),
+			    pcp->high - (pcp->high >> 3));
 
 		WRITE_ONCE(pcp->high, MAX(h, high_min));
 		if (pcp->high > high_min)
@@ -527,7 +528,8 @@ static void pcp_print_pagesets(struct kmm_machine *m, struct zone *zone, struct 
 			       "\n              high_min: %i"
 			       "\n              high_max: %i",
 			       cpu, pcp ? pcp_pages(pcp) : 0, pcp ? READ_ONCE(pcp->high) : 0,
-			       pcp ? pcp->batch : 1, pcp ? pcp->high_min : 0, pcp ? pcp->high_max : 0);
+			       pcp ? pcp->batch : 1, pcp ? pcp->high_min : 0,
+			       pcp ? pcp->high_max : 0);
 		kmm_out_printf(o, "\n  vm stats threshold: %d",
 			       pcp ? pcp->stat_threshold : zone_stat_threshold(m, zone));
 	}
@@ -587,10 +589,11 @@ static unsigned long pcp_check_lists(struct pcp_checker *c, struct zone *zone, i
 			}
 			p = pfn_to_page(m, pfn);
 			if (p->lru_prev != prev) { /* broken, or a cycle: stop here (check.c) */
-				pcp_problem(c, zone, cpu,
-					    "pfn %#x: back link %#x, expected %#x: list %u is broken "
-					    "(or has a cycle)",
-					    pfn, p->lru_prev, prev, pindex);
+				pcp_problem(
+					c, zone, cpu,
+					"pfn %#x: back link %#x, expected %#x: list %u is broken "
+					"(or has a cycle)",
+					pfn, p->lru_prev, prev, pindex);
 				break;
 			}
 			if (!page_test(p, PG_pcp))
@@ -629,7 +632,8 @@ static unsigned long pcp_check_lists(struct pcp_checker *c, struct zone *zone, i
 			    pages);
 	if (pcp->high_min != zone->pcp_high_min || pcp->high_max != zone->pcp_high_max ||
 	    pcp->batch != zone->pcp_batch)
-		pcp_problem(c, zone, cpu, "high_min %d high_max %d batch %d, the zone says %d %d %d",
+		pcp_problem(c, zone, cpu,
+			    "high_min %d high_max %d batch %d, the zone says %d %d %d",
 			    pcp->high_min, pcp->high_max, pcp->batch, zone->pcp_high_min,
 			    zone->pcp_high_max, zone->pcp_batch);
 	if (pcp->high < 0 || pcp->high > pcp->high_max)
@@ -673,9 +677,10 @@ static unsigned long pcp_check_hot(struct pcp_checker *c, struct zone *zone, int
 			}
 			p = pfn_to_page(m, pfn);
 			if (!pcp_hot_page_free(p))
-				pcp_problem(c, zone, cpu,
-					    "pfn %#x in array %d is not free (flags %#x refcount %d)",
-					    pfn, mt, p->flags, page_ref_count(p));
+				pcp_problem(
+					c, zone, cpu,
+					"pfn %#x in array %d is not free (flags %#x refcount %d)",
+					pfn, mt, p->flags, page_ref_count(p));
 			if (page_zonenum(p) != (unsigned int)zone->idx ||
 			    page_nid(p) != (unsigned int)zone->node)
 				pcp_problem(c, zone, cpu, "pfn %#x belongs to node %u zone %u", pfn,
@@ -694,10 +699,11 @@ static unsigned long pcp_check_hot(struct pcp_checker *c, struct zone *zone, int
 						break;
 					for (unsigned int j = 0; j < on; j++)
 						if (o->hot[omt].pfn[j] == pfn)
-							pcp_problem(c, zone, cpu,
-								    "pfn %#x is in two arrays "
-								    "(cpu %d and %d): a double free",
-								    pfn, oc, cpu);
+							pcp_problem(
+								c, zone, cpu,
+								"pfn %#x is in two arrays "
+								"(cpu %d and %d): a double free",
+								pfn, oc, cpu);
 				}
 			}
 			pages++;
@@ -713,7 +719,8 @@ static unsigned long pcp_count_marked(const struct kmm_machine *m, const struct 
 
 	while (pfn < end) {
 		/* one section at a time: a section's memmap is wholly there or not */
-		unsigned long stop = MIN(ALIGN_DOWN(pfn, PAGES_PER_SECTION) + PAGES_PER_SECTION, end);
+		unsigned long stop =
+			MIN(ALIGN_DOWN(pfn, PAGES_PER_SECTION) + PAGES_PER_SECTION, end);
 
 		unsigned long run_end;
 

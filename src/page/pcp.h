@@ -30,13 +30,13 @@ struct per_cpu_pages {
 	kmm_cpu_lock lock; /* everything below but high_min, high_max, batch, stat_threshold */
 	/* hot order-0 pages per pcp migratetype, in front of the lists (pcp_hot.h) */
 	struct pcp_hot hot[MIGRATE_PCPTYPES];
-	bool hot_local;	   /* the zone is on this CPU's node: the arrays are used */
-	int count;	   /* pages on the lists (a block of order k counts 2^k), not the arrays */
-	int high;	   /* tuned in [high_min, high_max]: 0 until the lists are first used */
-	int high_min;	   /* zone_highsize: the low watermark split over the node's CPUs */
-	int high_max;	   /* zone_highsize with fraction 8: managed / 8 over the CPUs */
-	int batch;	   /* the base number of pages moved to or from the buddy lists */
-	int free_count;	   /* pages freed lately; halved by every allocation */
+	bool hot_local; /* the zone is on this CPU's node: the arrays are used */
+	int count;	/* pages on the lists (a block of order k counts 2^k), not the arrays */
+	int high;	/* tuned in [high_min, high_max]: 0 until the lists are first used */
+	int high_min;	/* zone_highsize: the low watermark split over the node's CPUs */
+	int high_max;	/* zone_highsize with fraction 8: managed / 8 over the CPUs */
+	int batch;	/* the base number of pages moved to or from the buddy lists */
+	int free_count; /* pages freed lately; halved by every allocation */
 	uint8_t alloc_factor; /* refills take batch << alloc_factor; halved by every free */
 	uint8_t flags;	      /* PCPF_* */
 	int stat_threshold;
@@ -334,8 +334,9 @@ static inline void free_unref_page(struct kmm_machine *m, struct zone *zone, str
 		return;
 	}
 	pindex = order_to_pindex(pcp_mt, order);
-	VM_BUG_ON_PAGE(m, page_ref_count(page) != 0 || page_test(page, PG_pcp) ||
-				  page_test(page, PG_buddy),
+	VM_BUG_ON_PAGE(m,
+		       page_ref_count(page) != 0 || page_test(page, PG_pcp) ||
+			       page_test(page, PG_buddy),
 		       page);
 	pcp_mark(page, order, cpu, cold);
 	if (cold)
@@ -370,14 +371,15 @@ static inline void free_unref_page(struct kmm_machine *m, struct zone *zone, str
 
 /* ---- the hot arrays (pcp_hot.h) ------------------------------------------------------- */
 
-#define PCP_HOT_BUSY_FLAGS                                                               \
-	((1u << PG_buddy) | (1u << PG_pcp) | (1u << PG_slab) | (1u << PG_head) |          \
-	 (1u << PG_tail) | (1u << PG_reserved) | (PAGE_ORDER_MASK << PAGE_ORDER_SHIFT))
+#define PCP_HOT_BUSY_FLAGS                                                                         \
+	((1u << PG_buddy) | (1u << PG_pcp) | (1u << PG_slab) | (1u << PG_head) | (1u << PG_tail) | \
+	 (1u << PG_reserved) | (PAGE_ORDER_MASK << PAGE_ORDER_SHIFT))
 
 /* Is this the state a page in an array has (free, unlisted)? */
 static inline bool pcp_hot_page_free(const struct page *page)
 {
-	return likely(!(page_flags(page) & PCP_HOT_BUSY_FLAGS)) && likely(page_ref_count(page) == 0);
+	return likely(!(page_flags(page) & PCP_HOT_BUSY_FLAGS)) &&
+	       likely(page_ref_count(page) == 0);
 }
 
 /*

@@ -60,7 +60,7 @@
 #define PCP_HOT_PUSH_INC ((1ull << PCP_HOT_PUSH_SHIFT) + 1)
 
 struct pcp_hot {
-	uint64_t word;		    /* avail | pops << 8 | pushes << 36 */
+	uint64_t word;		   /* avail | pops << 8 | pushes << 36 */
 	uint32_t pfn[PCP_HOT_MAX]; /* [0, avail): free order-0 pages, top = hottest */
 };
 
@@ -89,33 +89,33 @@ static inline enum pcp_hot_result pcp_hot_pop_seq(uintptr_t *lock, struct pcp_ho
 	unsigned int ret;
 	uint32_t pfn;
 
-	__asm__ __volatile__(KMM_RSEQ_START "movl $2, %[ret]\n\t"
-					    "cmpl %[cpu], %%fs:4(%[off])\n\t"
-					    "jnz 6f\n\t"
-					    "movl $1, %[ret]\n\t"
-					    "xorl %[pfn], %[pfn]\n\t"
-					    "cmpq $0, %[lock]\n\t"
-					    "jnz 6f\n\t"
-					    "movq %[word], %%rax\n\t"
-					    "testb %%al, %%al\n\t"
-					    "jz 6f\n\t"
-					    "btq $35, %%rax\n\t"
-					    "jc 6f\n\t"
-					    /* avail - 1, pops + 1: avail >= 1 does not borrow */
-					    "leaq 255(%%rax), %%rdx\n\t"
-					    "movzbl %%dl, %%ecx\n\t"
-					    "movl (%[pfns], %%rcx, 4), %[pfn]\n\t"
-					    "xorl %[ret], %[ret]\n\t"
-					    /* commit */
-					    "movq %%rdx, %[word]\n\t"
-					    "2:\n\t" KMM_RSEQ_ABORT "movl $2, %[ret]\n\t"
-					    "jmp 6f\n\t"
-					    ".popsection\n\t"
-					    "6:\n\t"
-			     : [ret] "=&r"(ret), [pfn] "=&r"(pfn), [word] "+m"(h->word)
-			     : [cpu] "r"(cpu), [off] "r"(rseq_offset), [lock] "m"(*lock),
-			       [pfns] "r"(h->pfn)
-			     : "memory", "cc", "rax", "rcx", "rdx");
+	__asm__ __volatile__(
+		KMM_RSEQ_START "movl $2, %[ret]\n\t"
+			       "cmpl %[cpu], %%fs:4(%[off])\n\t"
+			       "jnz 6f\n\t"
+			       "movl $1, %[ret]\n\t"
+			       "xorl %[pfn], %[pfn]\n\t"
+			       "cmpq $0, %[lock]\n\t"
+			       "jnz 6f\n\t"
+			       "movq %[word], %%rax\n\t"
+			       "testb %%al, %%al\n\t"
+			       "jz 6f\n\t"
+			       "btq $35, %%rax\n\t"
+			       "jc 6f\n\t"
+			       /* avail - 1, pops + 1: avail >= 1 does not borrow */
+			       "leaq 255(%%rax), %%rdx\n\t"
+			       "movzbl %%dl, %%ecx\n\t"
+			       "movl (%[pfns], %%rcx, 4), %[pfn]\n\t"
+			       "xorl %[ret], %[ret]\n\t"
+			       /* commit */
+			       "movq %%rdx, %[word]\n\t"
+			       "2:\n\t" KMM_RSEQ_ABORT "movl $2, %[ret]\n\t"
+			       "jmp 6f\n\t"
+			       ".popsection\n\t"
+			       "6:\n\t"
+		: [ret] "=&r"(ret), [pfn] "=&r"(pfn), [word] "+m"(h->word)
+		: [cpu] "r"(cpu), [off] "r"(rseq_offset), [lock] "m"(*lock), [pfns] "r"(h->pfn)
+		: "memory", "cc", "rax", "rcx", "rdx");
 	*out = pfn;
 	return (enum pcp_hot_result)ret;
 }

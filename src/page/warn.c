@@ -192,7 +192,7 @@ static void show_mem(struct kmm_machine *m, struct kmm_out *o, gfp_t gfp, const 
 	unsigned long total = 0, reserved = 0, highmem = 0;
 	int cpu = kmm_this_cpu(m);
 
-#define SKIP(zone)                                 \
+#define SKIP(zone)                                                      \
 	(!zone_is_populated(zone) || (int)(zone)->idx > max_zone_idx || \
 	 (filter && !((*nodemask >> (zone)->node) & 1)))
 	for_each_zone_m (m, zone) {
@@ -212,7 +212,8 @@ static void show_mem(struct kmm_machine *m, struct kmm_out *o, gfp_t gfp, const 
 		       " sec_pagetables:0 bounce:0\n"
 		       " kernel_misc_reclaimable:0\n"
 		       " free:%lu free_pcp:%lu free_cma:0\n",
-		       slab->slab_reclaimable_pages, slab->slab_unreclaimable_pages, free, free_pcp);
+		       slab->slab_reclaimable_pages, slab->slab_unreclaimable_pages, free,
+		       free_pcp);
 	for (int nid = 0; nid < m->nr_nodes; nid++) {
 		bool managed = false;
 
@@ -239,21 +240,20 @@ static void show_mem(struct kmm_machine *m, struct kmm_out *o, gfp_t gfp, const 
 		kmm_spin_lock(&zone->lock);
 		free_ha = zone_free_highatomic(m, zone);
 		kmm_spin_unlock(&zone->lock);
-		kmm_out_printf(o,
-			       "Node %d %s free:%lukB boost:%lukB min:%lukB low:%lukB high:%lukB "
-			       "reserved_highatomic:%luKB free_highatomic:%luKB active_anon:0kB "
-			       "inactive_anon:0kB active_file:0kB inactive_file:0kB unevictable:0kB "
-			       "writepending:0kB zspages:0kB present:%lukB managed:%lukB mlocked:0kB "
-			       "bounce:0kB free_pcp:%lukB local_pcp:%lukB free_cma:0kB\n",
-			       zone->node, zone->name,
-			       (unsigned long)READ_ONCE(zone->vm_stat[NR_FREE_PAGES]) * kb,
-			       zone->watermark_boost * kb, min_wmark_pages(zone) * kb,
-			       low_wmark_pages(zone) * kb, high_wmark_pages(zone) * kb,
-			       zone->nr_reserved_highatomic * kb, free_ha * kb,
-			       zone->present_pages * kb, zone->managed_pages * kb,
-			       zone_free_pcp(m, zone) * kb,
-			       zone->pcp ? (unsigned long)pcp_pages(pcp_ptr(m, zone, cpu)) * kb
-					 : 0ul);
+		kmm_out_printf(
+			o,
+			"Node %d %s free:%lukB boost:%lukB min:%lukB low:%lukB high:%lukB "
+			"reserved_highatomic:%luKB free_highatomic:%luKB active_anon:0kB "
+			"inactive_anon:0kB active_file:0kB inactive_file:0kB unevictable:0kB "
+			"writepending:0kB zspages:0kB present:%lukB managed:%lukB mlocked:0kB "
+			"bounce:0kB free_pcp:%lukB local_pcp:%lukB free_cma:0kB\n",
+			zone->node, zone->name,
+			(unsigned long)READ_ONCE(zone->vm_stat[NR_FREE_PAGES]) * kb,
+			zone->watermark_boost * kb, min_wmark_pages(zone) * kb,
+			low_wmark_pages(zone) * kb, high_wmark_pages(zone) * kb,
+			zone->nr_reserved_highatomic * kb, free_ha * kb, zone->present_pages * kb,
+			zone->managed_pages * kb, zone_free_pcp(m, zone) * kb,
+			zone->pcp ? (unsigned long)pcp_pages(pcp_ptr(m, zone, cpu)) * kb : 0ul);
 		kmm_out_printf(o, "lowmem_reserve[]:");
 		for (int z = 0; z < MAX_NR_ZONES; z++)
 			kmm_out_printf(o, " %ld", zone->lowmem_reserve[z]);
@@ -299,10 +299,11 @@ static void show_mem(struct kmm_machine *m, struct kmm_out *o, gfp_t gfp, const 
 			continue;
 		/* x86_64's two hstates, 1 GiB then 2 MiB (with 4K pages) */
 		if (m->page_size == 4096)
-			kmm_out_printf(o,
-				       "Node %d hugepages_total=0 hugepages_free=0 hugepages_surp=0 "
-				       "hugepages_size=1048576kB\n",
-				       nid);
+			kmm_out_printf(
+				o,
+				"Node %d hugepages_total=0 hugepages_free=0 hugepages_surp=0 "
+				"hugepages_size=1048576kB\n",
+				nid);
 		kmm_out_printf(o,
 			       "Node %d hugepages_total=0 hugepages_free=0 hugepages_surp=0 "
 			       "hugepages_size=%lukB\n",
@@ -345,7 +346,8 @@ void warn_alloc(struct kmm_machine *m, gfp_t gfp, unsigned int order, const uint
 	uint64_t all = m->nr_nodes >= 64 ? ~0ull : (1ull << m->nr_nodes) - 1;
 	va_list ap;
 
-	if ((gfp & __GFP_NOWARN) || !warn_ratelimit(m) || ((gfp & __GFP_DMA) && !has_managed_dma(m)))
+	if ((gfp & __GFP_NOWARN) || !warn_ratelimit(m) ||
+	    ((gfp & __GFP_DMA) && !has_managed_dma(m)))
 		return;
 	va_start(ap, fmt);
 	kmm_vsnprintf(what, sizeof(what), fmt, ap);

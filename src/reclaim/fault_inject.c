@@ -261,18 +261,42 @@ int kmm_fault_attr_set(kmm_machine *m, enum kmm_fault which, const char *name, l
 	a = &m->reclaim->fault[which];
 	kmm_spin_lock(&a->lock);
 	switch (attrs[i].id) {
-	case A_PROBABILITY: WRITE_ONCE(a->probability, (unsigned long)value); break;
-	case A_INTERVAL: a->interval = (unsigned long)value; break;
-	case A_TIMES: a->times = value; break;
-	case A_SPACE: a->space = value; break;
-	case A_VERBOSE: a->verbose = (unsigned long)value; break;
-	case A_RL_INTERVAL: a->ratelimit_interval_ms = (unsigned long)value; break;
-	case A_RL_BURST: a->ratelimit_burst = (unsigned long)value; break;
-	case A_TASK_FILTER: a->task_filter = value; break;
-	case A_IGNORE_WAIT: WRITE_ONCE(a->ignore_gfp_reclaim, value != 0); break;
-	case A_IGNORE_HIGHMEM: WRITE_ONCE(a->ignore_gfp_highmem, value != 0); break;
-	case A_MIN_ORDER: WRITE_ONCE(a->min_order, (unsigned int)value); break;
-	case A_CACHE_FILTER: WRITE_ONCE(a->cache_filter, value != 0); break;
+	case A_PROBABILITY:
+		WRITE_ONCE(a->probability, (unsigned long)value);
+		break;
+	case A_INTERVAL:
+		a->interval = (unsigned long)value;
+		break;
+	case A_TIMES:
+		a->times = value;
+		break;
+	case A_SPACE:
+		a->space = value;
+		break;
+	case A_VERBOSE:
+		a->verbose = (unsigned long)value;
+		break;
+	case A_RL_INTERVAL:
+		a->ratelimit_interval_ms = (unsigned long)value;
+		break;
+	case A_RL_BURST:
+		a->ratelimit_burst = (unsigned long)value;
+		break;
+	case A_TASK_FILTER:
+		a->task_filter = value;
+		break;
+	case A_IGNORE_WAIT:
+		WRITE_ONCE(a->ignore_gfp_reclaim, value != 0);
+		break;
+	case A_IGNORE_HIGHMEM:
+		WRITE_ONCE(a->ignore_gfp_highmem, value != 0);
+		break;
+	case A_MIN_ORDER:
+		WRITE_ONCE(a->min_order, (unsigned int)value);
+		break;
+	case A_CACHE_FILTER:
+		WRITE_ONCE(a->cache_filter, value != 0);
+		break;
 	}
 	kmm_spin_unlock(&a->lock);
 	update_armed(m);
@@ -290,18 +314,42 @@ int kmm_fault_attr_get(kmm_machine *m, enum kmm_fault which, const char *name, l
 	a = &m->reclaim->fault[which];
 	kmm_spin_lock(&a->lock);
 	switch (attrs[i].id) {
-	case A_PROBABILITY: v = (long)a->probability; break;
-	case A_INTERVAL: v = (long)a->interval; break;
-	case A_TIMES: v = a->times; break;
-	case A_SPACE: v = a->space; break;
-	case A_VERBOSE: v = (long)a->verbose; break;
-	case A_RL_INTERVAL: v = (long)a->ratelimit_interval_ms; break;
-	case A_RL_BURST: v = (long)a->ratelimit_burst; break;
-	case A_TASK_FILTER: v = a->task_filter; break;
-	case A_IGNORE_WAIT: v = a->ignore_gfp_reclaim; break;
-	case A_IGNORE_HIGHMEM: v = a->ignore_gfp_highmem; break;
-	case A_MIN_ORDER: v = (long)a->min_order; break;
-	case A_CACHE_FILTER: v = a->cache_filter; break;
+	case A_PROBABILITY:
+		v = (long)a->probability;
+		break;
+	case A_INTERVAL:
+		v = (long)a->interval;
+		break;
+	case A_TIMES:
+		v = a->times;
+		break;
+	case A_SPACE:
+		v = a->space;
+		break;
+	case A_VERBOSE:
+		v = (long)a->verbose;
+		break;
+	case A_RL_INTERVAL:
+		v = (long)a->ratelimit_interval_ms;
+		break;
+	case A_RL_BURST:
+		v = (long)a->ratelimit_burst;
+		break;
+	case A_TASK_FILTER:
+		v = a->task_filter;
+		break;
+	case A_IGNORE_WAIT:
+		v = a->ignore_gfp_reclaim;
+		break;
+	case A_IGNORE_HIGHMEM:
+		v = a->ignore_gfp_highmem;
+		break;
+	case A_MIN_ORDER:
+		v = (long)a->min_order;
+		break;
+	case A_CACHE_FILTER:
+		v = a->cache_filter;
+		break;
 	}
 	kmm_spin_unlock(&a->lock);
 	*value = v;

@@ -85,12 +85,12 @@ bool boost_watermark(struct kmm_machine *m, struct zone *zone)
 	if (!max_boost)
 		return false;
 	max_boost = MAX(pageblock_nr_pages, max_boost);
-	WRITE_ONCE(zone->watermark_boost, MIN(zone->watermark_boost + pageblock_nr_pages, max_boost));
+	WRITE_ONCE(zone->watermark_boost,
+		   MIN(zone->watermark_boost + pageblock_nr_pages, max_boost));
 	return true;
 }
 
-unsigned long balance_pgdat(struct kmm_machine *m, int nid, unsigned int order,
-			    int highest_zoneidx)
+unsigned long balance_pgdat(struct kmm_machine *m, int nid, unsigned int order, int highest_zoneidx)
 {
 	struct reclaim_node *rn = reclaim_node(m, nid);
 	struct pglist_data *pgdat = m->node_data[nid];
@@ -167,7 +167,8 @@ out:
 				continue;
 			kmm_spin_lock(&zone->lock);
 			WRITE_ONCE(zone->watermark_boost,
-				   zone->watermark_boost - MIN(zone->watermark_boost, zone_boosts[z]));
+				   zone->watermark_boost -
+					   MIN(zone->watermark_boost, zone_boosts[z]));
 			kmm_spin_unlock(&zone->lock);
 		}
 	}
@@ -222,7 +223,8 @@ void wake_all_kswapds(struct kmm_machine *m, unsigned int order, gfp_t gfp,
 	for (struct zone *const *zp = zonelist; *zp; zp++) {
 		struct zone *zone = *zp;
 
-		if ((int)zone->idx > highest_zoneidx || zone->node >= 64 || (done >> zone->node) & 1)
+		if ((int)zone->idx > highest_zoneidx || zone->node >= 64 ||
+		    (done >> zone->node) & 1)
 			continue;
 		if (nodemask && !((*nodemask >> zone->node) & 1))
 			continue;
@@ -233,8 +235,8 @@ void wake_all_kswapds(struct kmm_machine *m, unsigned int order, gfp_t gfp,
 
 /* ---- the thread -------------------------------------------------------------------------- */
 
-static bool prepare_kswapd_sleep(struct kmm_machine *m, struct reclaim_node *rn,
-				 unsigned int order, int highest_zoneidx)
+static bool prepare_kswapd_sleep(struct kmm_machine *m, struct reclaim_node *rn, unsigned int order,
+				 int highest_zoneidx)
 {
 	if (__atomic_load_n(&rn->kswapd_failures, __ATOMIC_RELAXED) >= MAX_RECLAIM_RETRIES)
 		return true; /* hopeless: sleep until woken (by a reset) */

@@ -166,8 +166,9 @@ bool out_of_memory(struct kmm_machine *m, const struct oom_control *oc, bool *vi
 	    (m->desc.panic_on_oom == 1 && constraint == CONSTRAINT_NONE)) {
 		kmm_log_begin(m, &o);
 		dump_header(m, &o, oc);
-		kmm_out_printf(&o, "Kernel panic - not syncing: Out of memory: %s panic_on_oom is "
-				   "enabled\n",
+		kmm_out_printf(&o,
+			       "Kernel panic - not syncing: Out of memory: %s panic_on_oom is "
+			       "enabled\n",
 			       m->desc.panic_on_oom == 2 ? "compulsory" : "system-wide");
 		kmm_log_end(m, &o);
 		kmm_os_abort();

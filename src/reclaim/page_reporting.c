@@ -76,7 +76,8 @@ static unsigned long report_zone(struct kmm_machine *m, struct zone *zone)
 						       m->page_size << order);
 				kmm_spin_lock(&zone->lock);
 				for (unsigned int i = 0; i < n; i++)
-					__putback_reported(m, zone, pfns[i], (unsigned int)order, mt);
+					__putback_reported(m, zone, pfns[i], (unsigned int)order,
+							   mt);
 				kmm_spin_unlock(&zone->lock);
 				reported += (unsigned long)n << order;
 			} while (n == REPORT_BATCH);

@@ -40,8 +40,8 @@
 #define DEF_PRIORITY 12
 #define SWAP_CLUSTER_MAX 32ul
 #define MAX_RECLAIM_RETRIES 16
-#define KSWAPD_NAP_NS 100000000ull	    /* HZ/10: the short nap before full sleep */
-#define RECLAIM_THROTTLE_NS 10000000ull	    /* a no-progress reclaimer's wait (2 jiffies at 200 Hz) */
+#define KSWAPD_NAP_NS 100000000ull	/* HZ/10: the short nap before full sleep */
+#define RECLAIM_THROTTLE_NS 10000000ull /* a no-progress reclaimer's wait (2 jiffies at 200 Hz) */
 #define OOM_NOTIFIERS_MAX 8
 
 /* The task flags of this thread (current->flags), in its last thread word. */
@@ -64,11 +64,11 @@ static inline void current_flags_set(unsigned int flags)
 struct reclaim_node {
 	struct kmm_machine *m;
 	int nid;
-	uint32_t kswapd_wait;	  /* futex word: bumped by every wakeup */
-	uint32_t kswapd_sleeping; /* kswapd waits on kswapd_wait (waitqueue_active) */
-	int kswapd_order;	  /* highest order asked for since it last ran */
+	uint32_t kswapd_wait;	    /* futex word: bumped by every wakeup */
+	uint32_t kswapd_sleeping;   /* kswapd waits on kswapd_wait (waitqueue_active) */
+	int kswapd_order;	    /* highest order asked for since it last ran */
 	int kswapd_highest_zoneidx; /* MAX_NR_ZONES: nobody asked */
-	int kswapd_failures;	  /* balance_pgdat runs that freed nothing */
+	int kswapd_failures;	    /* balance_pgdat runs that freed nothing */
 	bool kswapd_stop;
 	bool running;
 	kmm_os_thread thread;
@@ -80,17 +80,17 @@ struct fault_attr {
 	kmm_spinlock lock;
 	unsigned long probability; /* percent */
 	unsigned long interval;
-	long times;		   /* -1: no limit */
+	long times; /* -1: no limit */
 	long space;
 	unsigned long verbose;
 	unsigned long ratelimit_interval_ms;
 	unsigned long ratelimit_burst;
-	bool task_filter;	   /* accepted, ignored */
-	bool ignore_gfp_reclaim;   /* ignore-gfp-wait */
-	bool ignore_gfp_highmem;   /* fail_page_alloc only */
-	bool cache_filter;	   /* failslab only */
-	unsigned int min_order;	   /* fail_page_alloc only */
-	unsigned long count;	   /* calls that passed the filters, for interval */
+	bool task_filter;	 /* accepted, ignored */
+	bool ignore_gfp_reclaim; /* ignore-gfp-wait */
+	bool ignore_gfp_highmem; /* fail_page_alloc only */
+	bool cache_filter;	 /* failslab only */
+	unsigned int min_order;	 /* fail_page_alloc only */
+	unsigned long count;	 /* calls that passed the filters, for interval */
 	uint64_t rand;
 	unsigned long injected;
 	uint64_t rl_window_ns;
@@ -107,7 +107,7 @@ struct kmm_reclaim {
 
 	/* shrinker.c */
 	kmm_spinlock shrinker_lock;
-	struct shrinker *shrinkers;	 /* head; registration order, kmm_last ones at the end */
+	struct shrinker *shrinkers; /* head; registration order, kmm_last ones at the end */
 	unsigned int nr_shrinkers;
 	/* the slab layer's shrinker lives here: booting allocates no object for it */
 	struct shrinker slab_shrinker;
@@ -133,8 +133,8 @@ struct kmm_reclaim {
 	kmm_os_thread report_thread;
 	bool report_running;
 	bool report_stop;
-	uint32_t report_wait;	   /* futex word */
-	uint32_t report_pending;   /* a block of reporting order was freed */
+	uint32_t report_wait;	 /* futex word */
+	uint32_t report_pending; /* a block of reporting order was freed */
 	kmm_spinlock report_lock;
 	unsigned long reported_free; /* pages currently free and reported (PG_reported) */
 
@@ -199,8 +199,7 @@ bool boost_watermark(struct kmm_machine *m, struct zone *zone);
 
 /* out_of_memory: true when memory was (or is being) freed and the caller should retry. */
 bool out_of_memory(struct kmm_machine *m, const struct oom_control *oc, bool *victim_exiting);
-void show_mem(struct kmm_machine *m, struct kmm_out *o, const uint64_t *nodemask,
-	      int max_zone_idx);
+void show_mem(struct kmm_machine *m, struct kmm_out *o, const uint64_t *nodemask, int max_zone_idx);
 /* The __GFP_NOFAIL order > 1 warning, once per machine. */
 void warn_nofail_order(struct kmm_machine *m, gfp_t gfp, unsigned int order);
 
@@ -216,7 +215,8 @@ bool should_failslab(struct kmm_machine *m, struct kmem_cache *s, gfp_t gfp);
 
 int page_reporting_start(struct kmm_machine *m);
 void page_reporting_stop(struct kmm_machine *m);
-/* A block of order >= the reporting order was freed; zone->lock held (page_reporting_notify_free). */
+/* A block of order >= the reporting order was freed; zone->lock held (page_reporting_notify_free).
+ */
 void page_reporting_notify_free(struct kmm_machine *m, unsigned int order);
 /* One pass over every zone: pages reported. */
 unsigned long page_reporting_process(struct kmm_machine *m);

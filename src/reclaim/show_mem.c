@@ -74,14 +74,12 @@ static void show_free_areas(struct kmm_machine *m, struct kmm_out *o, const uint
 		       " kernel_misc_reclaimable:%lu\n"
 		       " free:%lu free_pcp:%lu free_cma:%lu\n",
 		       0ul, 0ul, 0ul, 0ul, 0ul, 0ul, 0ul, 0ul, 0ul, slab.slab_reclaimable_pages,
-		       slab.slab_unreclaimable_pages, 0ul, 0ul, 0ul, 0ul, 0ul, free, free_pcp,
-		       0ul);
+		       slab.slab_unreclaimable_pages, 0ul, 0ul, 0ul, 0ul, 0ul, free, free_pcp, 0ul);
 	for (int nid = 0; nid < m->nr_nodes; nid++) {
 		bool managed = false;
-		int failures = m->reclaim
-				       ? __atomic_load_n(&reclaim_node(m, nid)->kswapd_failures,
-							 __ATOMIC_RELAXED)
-				       : 0;
+		int failures = m->reclaim ? __atomic_load_n(&reclaim_node(m, nid)->kswapd_failures,
+							    __ATOMIC_RELAXED)
+					  : 0;
 
 		if (node_skip(nodemask, nid))
 			continue;
@@ -104,25 +102,23 @@ static void show_free_areas(struct kmm_machine *m, struct kmm_out *o, const uint
 		if (!zone_is_populated(zone) || (int)zone->idx > max_zone_idx ||
 		    node_skip(nodemask, zone->node))
 			continue;
-		kmm_out_printf(o,
-			       "Node %d %s free:%lukB boost:%lukB min:%lukB low:%lukB high:%lukB "
-			       "reserved_highatomic:%luKB active_anon:0kB inactive_anon:0kB "
-			       "active_file:0kB inactive_file:0kB unevictable:%lukB "
-			       "writepending:%lukB present:%lukB managed:%lukB mlocked:%lukB "
-			       "free_pcp:%lukB local_pcp:%ukB free_cma:%lukB\n",
-			       zone->node, zone->name,
-			       K(m, READ_ONCE(zone->vm_stat[NR_FREE_PAGES])),
-			       K(m, READ_ONCE(zone->watermark_boost)), K(m, min_wmark_pages(zone)),
-			       K(m, low_wmark_pages(zone)), K(m, high_wmark_pages(zone)),
-			       K(m, READ_ONCE(zone->nr_reserved_highatomic)),
-			       K(m, READ_ONCE(zone->vm_stat[NR_ZONE_UNEVICTABLE])),
-			       K(m, READ_ONCE(zone->vm_stat[NR_ZONE_WRITE_PENDING])),
-			       K(m, zone->present_pages), K(m, zone->managed_pages),
-			       K(m, READ_ONCE(zone->vm_stat[NR_MLOCK])),
-			       K(m, zone_free_pcp(m, zone)),
-			       zone->pcp ? (unsigned int)K(m, pcp_pages(pcp_ptr(m, zone, this_cpu)))
-					 : 0u,
-			       K(m, READ_ONCE(zone->vm_stat[NR_FREE_CMA_PAGES])));
+		kmm_out_printf(
+			o,
+			"Node %d %s free:%lukB boost:%lukB min:%lukB low:%lukB high:%lukB "
+			"reserved_highatomic:%luKB active_anon:0kB inactive_anon:0kB "
+			"active_file:0kB inactive_file:0kB unevictable:%lukB "
+			"writepending:%lukB present:%lukB managed:%lukB mlocked:%lukB "
+			"free_pcp:%lukB local_pcp:%ukB free_cma:%lukB\n",
+			zone->node, zone->name, K(m, READ_ONCE(zone->vm_stat[NR_FREE_PAGES])),
+			K(m, READ_ONCE(zone->watermark_boost)), K(m, min_wmark_pages(zone)),
+			K(m, low_wmark_pages(zone)), K(m, high_wmark_pages(zone)),
+			K(m, READ_ONCE(zone->nr_reserved_highatomic)),
+			K(m, READ_ONCE(zone->vm_stat[NR_ZONE_UNEVICTABLE])),
+			K(m, READ_ONCE(zone->vm_stat[NR_ZONE_WRITE_PENDING])),
+			K(m, zone->present_pages), K(m, zone->managed_pages),
+			K(m, READ_ONCE(zone->vm_stat[NR_MLOCK])), K(m, zone_free_pcp(m, zone)),
+			zone->pcp ? (unsigned int)K(m, pcp_pages(pcp_ptr(m, zone, this_cpu))) : 0u,
+			K(m, READ_ONCE(zone->vm_stat[NR_FREE_CMA_PAGES])));
 		kmm_out_printf(o, "lowmem_reserve[]:");
 		for (int i = 0; i < MAX_NR_ZONES; i++)
 			kmm_out_printf(o, " %ld", zone->lowmem_reserve[i]);
@@ -161,8 +157,7 @@ static void show_free_areas(struct kmm_machine *m, struct kmm_out *o, const uint
 	kmm_out_printf(o, "Total swap = %lukB\n", 0ul);
 }
 
-void show_mem(struct kmm_machine *m, struct kmm_out *o, const uint64_t *nodemask,
-	      int max_zone_idx)
+void show_mem(struct kmm_machine *m, struct kmm_out *o, const uint64_t *nodemask, int max_zone_idx)
 {
 	unsigned long total = 0, reserved = 0, highmem = 0;
 

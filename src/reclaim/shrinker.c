@@ -62,7 +62,8 @@ struct shrinker *__shrinker_alloc(struct kmm_machine *m, unsigned int flags, int
 
 	if (!m || !m->reclaim || !m->slab) {
 		if (m)
-			kmm_report_bad_call(m, "shrinker_alloc: the machine has no slab allocator yet");
+			kmm_report_bad_call(
+				m, "shrinker_alloc: the machine has no slab allocator yet");
 		return NULL;
 	}
 	if (flags & ~(SHRINKER_NUMA_AWARE | SHRINKER_MEMCG_AWARE | SHRINKER_NONSLAB |
@@ -113,7 +114,8 @@ static bool shrinker_valid(const struct shrinker *s, const char *caller)
 {
 	if (!s)
 		return false;
-	if (!s->machine || !(s->flags & SHRINKER_ALLOCATED) || s->machine->magic != KMM_MACHINE_MAGIC)
+	if (!s->machine || !(s->flags & SHRINKER_ALLOCATED) ||
+	    s->machine->magic != KMM_MACHINE_MAGIC)
 		return false;
 	(void)caller;
 	return true;
@@ -130,8 +132,9 @@ void kmm_shrinker_register(struct shrinker *s)
 	m = s->machine;
 	r = m->reclaim;
 	if (!s->count_objects || !s->scan_objects || s->seeks < 0 || s->batch < 0) {
-		kmm_report_bad_call(m, "shrinker_register: shrinker %s has no count_objects/"
-				       "scan_objects or a negative seeks/batch",
+		kmm_report_bad_call(m,
+				    "shrinker_register: shrinker %s has no count_objects/"
+				    "scan_objects or a negative seeks/batch",
 				    s->name[0] ? s->name : "(unnamed)");
 		return;
 	}

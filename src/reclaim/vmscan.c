@@ -194,7 +194,8 @@ unsigned long try_to_free_pages(struct kmm_machine *m, gfp_t gfp, unsigned int o
 
 int reclaim_init(struct kmm_machine *m)
 {
-	size_t bytes = sizeof(struct kmm_reclaim) + (size_t)m->nr_nodes * sizeof(struct reclaim_node);
+	size_t bytes =
+		sizeof(struct kmm_reclaim) + (size_t)m->nr_nodes * sizeof(struct reclaim_node);
 	unsigned int order = 0;
 	struct kmm_reclaim *r;
 	struct page *page;
@@ -232,11 +233,11 @@ int reclaim_check(struct kmm_machine *m)
 	int problems = 0, nmsgs = 0;
 	unsigned int n = 0;
 
-#define RECLAIM_PROBLEM(...)                                                          \
-	do {                                                                          \
-		if (nmsgs < 4)                                                        \
-			kmm_snprintf(msgs[nmsgs++], sizeof(msgs[0]), __VA_ARGS__);    \
-		problems++;                                                           \
+#define RECLAIM_PROBLEM(...)                                                       \
+	do {                                                                       \
+		if (nmsgs < 4)                                                     \
+			kmm_snprintf(msgs[nmsgs++], sizeof(msgs[0]), __VA_ARGS__); \
+		problems++;                                                        \
 	} while (0)
 
 	kmm_spin_lock(&r->shrinker_lock);
@@ -272,7 +273,8 @@ int reclaim_check(struct kmm_machine *m)
 			if (!page_test(p, PG_reported))
 				continue;
 			if (!page_test(p, PG_buddy)) {
-				RECLAIM_PROBLEM("pfn %#lx: reported but not a free block head", pfn);
+				RECLAIM_PROBLEM("pfn %#lx: reported but not a free block head",
+						pfn);
 				continue;
 			}
 			reported += 1ul << buddy_order(p);

@@ -39,7 +39,8 @@ int kmm_pageblock_info(kmm_machine *m, unsigned long block, struct kmm_pageblock
 		return KMM_EINVAL;
 	if (end > m->max_pfn)
 		end = m->max_pfn;
-	deferred_init_pfn(m, end - 1); /* the block's descriptors as the kernel shows them after boot */
+	deferred_init_pfn(
+		m, end - 1); /* the block's descriptors as the kernel shows them after boot */
 	*out = (struct kmm_pageblock_info){ .nid = -1, .zone = -1, .migratetype = -1 };
 	out->total = (unsigned int)(end - start);
 	for (pfn = start; pfn < end && !zone; pfn++)

@@ -69,8 +69,8 @@ long si_mem_available(struct kmm_machine *m)
 
 	for_each_zone_m (m, zone)
 		wmark_low += low_wmark_pages(zone);
-	available = (long)global_zone_stat(m, NR_FREE_PAGES) -
-		    (long)calculate_totalreserve_pages(m);
+	available =
+		(long)global_zone_stat(m, NR_FREE_PAGES) - (long)calculate_totalreserve_pages(m);
 	pagecache = global_node_stat(m, NR_ACTIVE_FILE) + global_node_stat(m, NR_INACTIVE_FILE);
 	pagecache -= MIN(pagecache / 2, wmark_low);
 	available += (long)pagecache;

@@ -142,7 +142,9 @@ static void check_node(struct slab_checker *c, struct kmem_cache *s, int nid)
 				break;
 			}
 			if (map[pfn].lru_prev != prev) { /* broken, or a cycle: stop here */
-				problem(c, s, "pfn %#x: back link %#x, expected %#x: node %d %s list is broken",
+				problem(c, s,
+					"pfn %#x: back link %#x, expected %#x: node %d %s list is "
+					"broken",
 					pfn, map[pfn].lru_prev, prev, nid, list_names[l]);
 				break;
 			}
@@ -248,8 +250,8 @@ static void scan_memmap(struct slab_checker *c)
 
 	for (unsigned long pfn = 0; pfn < m->max_low_pfn;) {
 		/* one section at a time: a section's memmap is wholly there or not */
-		unsigned long stop = MIN(ALIGN_DOWN(pfn, PAGES_PER_SECTION) + PAGES_PER_SECTION,
-					 m->max_low_pfn);
+		unsigned long stop =
+			MIN(ALIGN_DOWN(pfn, PAGES_PER_SECTION) + PAGES_PER_SECTION, m->max_low_pfn);
 		unsigned long run_end;
 
 		if (!pfn_valid(m, pfn)) {

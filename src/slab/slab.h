@@ -146,7 +146,7 @@ struct kmem_cache {
 	unsigned int colour;	 /* number of colours */
 	unsigned int colour_off; /* bytes per colour step */
 	unsigned int limit, batchcount;
-	unsigned int min_partial;	 /* SLUB's: empty slabs a node may keep (slabs.c) */
+	unsigned int min_partial;	   /* SLUB's: empty slabs a node may keep (slabs.c) */
 	unsigned int useroffset, usersize; /* the usercopy region (recorded, not enforced) */
 	gfp_t allocflags;
 	void (*ctor)(void *);

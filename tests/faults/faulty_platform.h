@@ -15,20 +15,20 @@ enum host_call {
 };
 
 struct host_faults {
-	unsigned long fail_at;	 /* fail the fail_at-th failable call (1-based); 0 never */
-	unsigned long calls;	 /* failable calls made since the last reset */
+	unsigned long fail_at; /* fail the fail_at-th failable call (1-based); 0 never */
+	unsigned long calls;   /* failable calls made since the last reset */
 	unsigned long calls_of[NR_HOST_CALLS];
-	int failed_call;	 /* enum host_call of the injected failure */
-	long live_objects;	 /* physical-memory objects created and not destroyed */
-	long live_bytes;	 /* address space reserved or mapped and not unmapped */
+	int failed_call;   /* enum host_call of the injected failure */
+	long live_objects; /* physical-memory objects created and not destroyed */
+	long live_bytes;   /* address space reserved or mapped and not unmapped */
 	/*
 	 * Threads (kswapd, page reporting) are not boot calls: a host that
 	 * refuses them gets a machine without them, not a failed boot. So they
 	 * have their own switch, outside the fail_at sequence.
 	 */
-	int fail_threads;	 /* every kmm_os_thread_create fails with -EAGAIN */
-	long thread_creates;	 /* kmm_os_thread_create calls since the last reset */
-	long live_threads;	 /* threads created and not joined */
+	int fail_threads;    /* every kmm_os_thread_create fails with -EAGAIN */
+	long thread_creates; /* kmm_os_thread_create calls since the last reset */
+	long live_threads;   /* threads created and not joined */
 };
 
 extern struct host_faults host_faults;

@@ -83,7 +83,8 @@ static int boot_once(const char *shape, unsigned long n)
 		assert_true(ret < 0);
 		assert_null(m);
 		if (err[0] == '\0')
-			fail_msg("'%s', failing call %lu: error %d without a message", shape, n, ret);
+			fail_msg("'%s', failing call %lu: error %d without a message", shape, n,
+				 ret);
 		assert_ledger_clear(shape, n);
 		return 0;
 	}
@@ -175,7 +176,7 @@ static void child_bigger_than_address_space(void)
 
 static void child_memfd_cannot_grow(void)
 {
-	struct rlimit rl = {1 << 20, 1 << 20};
+	struct rlimit rl = { 1 << 20, 1 << 20 };
 
 	signal(SIGXFSZ, SIG_IGN);
 	if (setrlimit(RLIMIT_FSIZE, &rl) != 0)
@@ -191,8 +192,8 @@ static void child_map_count_exhausted(void)
 	long n = 0;
 
 	for (;;) {
-		p = mmap(NULL, page, n & 1 ? PROT_READ : PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS,
-			 -1, 0);
+		p = mmap(NULL, page, n & 1 ? PROT_READ : PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS, -1,
+			 0);
 		if (p == MAP_FAILED)
 			break;
 		n++;
@@ -247,8 +248,8 @@ static void test_threads_refused(void **state)
 	max = 64l << 20 >> 12;
 	held = calloc((size_t)max, sizeof(*held));
 	assert_non_null(held);
-	while (n < max && (held[n] = kmm_alloc_pages(m, KMM_GFP_KERNEL | KMM_GFP_NORETRY |
-								KMM_GFP_NOWARN, 0)))
+	while (n < max &&
+	       (held[n] = kmm_alloc_pages(m, KMM_GFP_KERNEL | KMM_GFP_NORETRY | KMM_GFP_NOWARN, 0)))
 		n++;
 	assert_true(n > max / 2);
 	assert_int_equal(kmm_check(m), 0);

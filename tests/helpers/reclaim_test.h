@@ -35,13 +35,13 @@ static inline void rt_nap(void)
 }
 
 /* Poll `cond` every millisecond for up to ms milliseconds; evaluates to its last value. */
-#define wait_until(cond, ms)                                                    \
-	({                                                                      \
-		uint64_t __deadline = rt_now_ms() + (ms);                       \
-		bool __ok;                                                      \
-		while (!(__ok = (cond)) && rt_now_ms() < __deadline)            \
-			rt_nap();                                               \
-		__ok;                                                           \
+#define wait_until(cond, ms)                                         \
+	({                                                           \
+		uint64_t __deadline = rt_now_ms() + (ms);            \
+		bool __ok;                                           \
+		while (!(__ok = (cond)) && rt_now_ms() < __deadline) \
+			rt_nap();                                    \
+		__ok;                                                \
 	})
 
 /* ---- a user cache of pages with a shrinker ------------------------------------------ */
@@ -51,7 +51,7 @@ struct user_cache {
 	pthread_mutex_t lock;
 	struct page **pages;
 	long n, cap;
-	int gate_closed;	 /* scans return SHRINK_STOP */
+	int gate_closed; /* scans return SHRINK_STOP */
 	unsigned long scans, counts, freed;
 	unsigned long last_nr_to_scan;
 	int last_nid;

@@ -427,8 +427,8 @@ static void test_trim_returns_memory(void **state)
 		free(big[i]);
 	assert_int_equal(malloc_trim(0), 1);
 	after = rss_kb();
-	print_message("rss: %ld KB before, %ld KB at peak, %ld KB after malloc_trim\n", before, peak,
-		      after);
+	print_message("rss: %ld KB before, %ld KB at peak, %ld KB after malloc_trim\n", before,
+		      peak, after);
 	assert_true(peak - before > 150 * 1024);
 	assert_true(after - before < 20 * 1024);
 	check_machine();
@@ -464,7 +464,8 @@ static void test_glibc_extras(void **state)
 static void test_foreign_pointers(void **state)
 {
 	void *(*real_malloc)(size_t) = (void *(*)(size_t))dlsym(RTLD_NEXT, "malloc");
-	void *(*real_realloc)(void *, size_t) = (void *(*)(void *, size_t))dlsym(RTLD_NEXT, "realloc");
+	void *(*real_realloc)(void *, size_t) =
+		(void *(*)(void *, size_t))dlsym(RTLD_NEXT, "realloc");
 	char *p;
 
 	(void)state;

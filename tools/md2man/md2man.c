@@ -37,8 +37,8 @@
 
 static FILE *out;
 static const char *include_dir = ".";
-static const char *alias_dir;	/* -a: where the per-function links go */
-static const char *page_file;	/* NAME.SECTION, what they link to */
+static const char *alias_dir; /* -a: where the per-function links go */
+static const char *page_file; /* NAME.SECTION, what they link to */
 static int at_line_start = 1;
 
 __attribute__((noreturn, format(printf, 1, 2))) static void die(const char *fmt, ...)
@@ -262,9 +262,9 @@ static void put_code_line(const char *s)
 
 /* ---- blocks --------------------------------------------------------------------- */
 
-static int list_depth;		     /* open nested lists */
-static int list_indent[MAX_DEPTH];   /* the marker column of each */
-static int need_para = 0;	     /* a paragraph break is due before the next text */
+static int list_depth;		   /* open nested lists */
+static int list_indent[MAX_DEPTH]; /* the marker column of each */
+static int need_para = 0;	   /* a paragraph break is due before the next text */
 
 static void close_lists(int to_depth)
 {
@@ -700,7 +700,8 @@ int main(int argc, char **argv)
 		else if (!input && argv[i][0] != '-')
 			input = argv[i];
 		else
-			die("usage: md2man -n NAME -s SECTION -v VERSION -d SUMMARY [-I DIR] [-a DIR] -o OUT IN.md");
+			die("usage: md2man -n NAME -s SECTION -v VERSION -d SUMMARY [-I DIR] [-a "
+			    "DIR] -o OUT IN.md");
 		if (opt) {
 			if (++i == argc)
 				die("%s needs a value", argv[i - 1]);
@@ -708,7 +709,8 @@ int main(int argc, char **argv)
 		}
 	}
 	if (!name || !section || !summary || !output || !input)
-		die("usage: md2man -n NAME -s SECTION -v VERSION -d SUMMARY [-I DIR] [-a DIR] -o OUT IN.md");
+		die("usage: md2man -n NAME -s SECTION -v VERSION -d SUMMARY [-I DIR] [-a DIR] -o "
+		    "OUT IN.md");
 	t = read_lines(input);
 	page_file = strrchr(output, '/') ? strrchr(output, '/') + 1 : output;
 	out = fopen(output, "w");
