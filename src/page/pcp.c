@@ -636,9 +636,15 @@ static unsigned long pcp_check_lists(struct pcp_checker *c, struct zone *zone, i
 			    "high_min %d high_max %d batch %d, the zone says %d %d %d",
 			    pcp->high_min, pcp->high_max, pcp->batch, zone->pcp_high_min,
 			    zone->pcp_high_max, zone->pcp_batch);
-	if (pcp->high < 0 || pcp->high > pcp->high_max)
+	/*
+	 * high stays within 0..high_max, except that the lowering steps stop at
+	 * high_min, which a very large low watermark can put above high_max
+	 * (min_free_kbytes near the zone's size): as in Linux, high is then
+	 * high_min.
+	 */
+	if (pcp->high < 0 || pcp->high > MAX(pcp->high_max, pcp->high_min))
 		pcp_problem(c, zone, cpu, "high %d outside 0..high_max %d", pcp->high,
-			    pcp->high_max);
+			    MAX(pcp->high_max, pcp->high_min));
 	return pages;
 }
 

@@ -133,9 +133,15 @@ void pcp_hot_bad(struct kmm_machine *m, struct page *page);
 
 /* ---- high auto-tuning (6.18), the part the free fast path needs ------------------------ */
 
+/*
+ * The kernel's clamp(): min(max(v, lo), hi). When lo > hi (a low watermark
+ * so large that high_min exceeds high_max) the result is hi, as in Linux.
+ */
 static inline int pcp_clamp(int v, int lo, int hi)
 {
-	return v < lo ? lo : v > hi ? hi : v;
+	int x = v < lo ? lo : v;
+
+	return x > hi ? hi : x;
 }
 
 /*
