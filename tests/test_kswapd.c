@@ -12,6 +12,7 @@
 #include "reclaim_test.h"
 
 #include <kmm/slab.h>
+#include <string.h>
 
 #include "reclaim/reclaim.h"
 
@@ -27,6 +28,7 @@ static unsigned long dma32_free(kmm_machine *m)
 static void test_kswapd_shrinks_user_cache_before_anyone_blocks(void **state)
 {
 	kmm_machine *m = test_boot(ONE_ZONE " watermark_boost_factor=0", &log_);
+	unsigned long boot_free = rt_settled_free(m);
 	struct zone *z = rt_zone(m, 0, KMM_ZONE_DMA32);
 	struct user_cache *c = uc_create(m, 1 << 16, 0, DEFAULT_SEEKS);
 	struct kmm_kswapd_info ki;
@@ -58,6 +60,7 @@ static void test_kswapd_shrinks_user_cache_before_anyone_blocks(void **state)
 	assert_int_equal(rt_allocstalls(m), stalls);
 	assert_int_equal(rt_event(m, PGSTEAL_DIRECT), 0);
 	uc_destroy(c);
+	assert_no_page_lost(m, boot_free);
 	assert_consistent(m, &log_);
 	kmm_machine_destroy(m);
 }
@@ -65,6 +68,7 @@ static void test_kswapd_shrinks_user_cache_before_anyone_blocks(void **state)
 static void test_allocating_past_memory_with_a_shrinker_backed_cache(void **state)
 {
 	kmm_machine *m = test_boot(ONE_ZONE, &log_);
+	unsigned long boot_free = rt_settled_free(m);
 	struct zone *z = rt_zone(m, 0, KMM_ZONE_DMA32);
 	long total = (long)z->managed_pages * 3;
 	struct user_cache *c = uc_create(m, total, 0, DEFAULT_SEEKS);
@@ -82,6 +86,7 @@ static void test_allocating_past_memory_with_a_shrinker_backed_cache(void **stat
 	/* kswapd brings the node back above high once the program stops */
 	assert_true(wait_until(dma32_free(m) >= high_wmark_pages(z), 10000));
 	uc_destroy(c);
+	assert_no_page_lost(m, boot_free);
 	assert_consistent(m, &log_);
 	kmm_machine_destroy(m);
 }
@@ -89,6 +94,7 @@ static void test_allocating_past_memory_with_a_shrinker_backed_cache(void **stat
 static void test_hopeless_node_after_max_reclaim_retries(void **state)
 {
 	kmm_machine *m = test_boot(ONE_ZONE, &log_);
+	unsigned long boot_free = rt_settled_free(m);
 	struct zone *z = rt_zone(m, 0, KMM_ZONE_DMA32);
 	struct page **held = calloc(20000, sizeof(*held));
 	struct kmm_kswapd_info ki;
@@ -119,6 +125,12 @@ static void test_hopeless_node_after_max_reclaim_retries(void **state)
 	test_log_clear(&log_);
 	kmm_show_mem(m);
 	assert_true(test_log_contains(&log_, "all_unreclaimable? yes"));
+	{
+		char *zi = test_report(m, KMM_REPORT_ZONEINFO);
+
+		assert_non_null(strstr(zi, "\n  node_unreclaimable:  1\n"));
+		free(zi);
+	}
 	/* reclaim that makes progress clears it (shrink_node) */
 	{
 		struct user_cache *c = uc_create(m, 64, 0, 0);
@@ -132,11 +144,18 @@ static void test_hopeless_node_after_max_reclaim_retries(void **state)
 			    0);
 		kmm_kswapd_info(m, 0, &ki);
 		assert_int_equal(ki.failures, 0);
+		{
+			char *zi = test_report(m, KMM_REPORT_ZONEINFO);
+
+			assert_null(strstr(zi, "node_unreclaimable:  1"));
+			free(zi);
+		}
 		uc_destroy(c);
 	}
 	while (n > 0)
 		kmm_free_pages(m, held[--n], 0);
 	free(held);
+	assert_no_page_lost(m, boot_free);
 	assert_consistent(m, &log_);
 	kmm_machine_destroy(m);
 }
@@ -144,6 +163,7 @@ static void test_hopeless_node_after_max_reclaim_retries(void **state)
 static void test_watermark_boost_and_kswapd_removes_it(void **state)
 {
 	kmm_machine *m = test_boot("mem=1G nr_cpus=2 pcp=0 page_reporting=0", &log_);
+	unsigned long boot_free = rt_settled_free(m);
 	struct zone *z = rt_zone(m, 0, KMM_ZONE_DMA32);
 	struct page *p;
 	bool boosted;
@@ -162,6 +182,7 @@ static void test_watermark_boost_and_kswapd_removes_it(void **state)
 	assert_true(wait_until(READ_ONCE(z->watermark_boost) == 0, 10000));
 	assert_true(rt_event(m, PAGEOUTRUN) > 0);
 	kmm_free_pages(m, p, 0);
+	assert_no_page_lost(m, boot_free);
 	assert_consistent(m, &log_);
 	kmm_machine_destroy(m);
 }

@@ -101,6 +101,7 @@ static bool someone_waits(kmm_machine *m)
 static void test_blocking_allocation_waits_for_a_free(void **state)
 {
 	kmm_machine *m = test_boot(ONE_ZONE, &log_);
+	unsigned long boot_free = rt_settled_free(m);
 	struct hoard h;
 	struct allocator a;
 
@@ -123,6 +124,7 @@ static void test_blocking_allocation_waits_for_a_free(void **state)
 	assert_int_equal(rt_event(m, OOM_KILL), 0);
 	kmm_free_pages(m, a.page, 0);
 	hoard_free(m, &h);
+	assert_no_page_lost(m, boot_free);
 	assert_consistent(m, &log_);
 	kmm_machine_destroy(m);
 }
@@ -130,6 +132,7 @@ static void test_blocking_allocation_waits_for_a_free(void **state)
 static void test_nofail_waits(void **state)
 {
 	kmm_machine *m = test_boot(ONE_ZONE, &log_);
+	unsigned long boot_free = rt_settled_free(m);
 	struct hoard h;
 	struct allocator a;
 
@@ -151,6 +154,7 @@ static void test_nofail_waits(void **state)
 	assert_non_null(a.page);
 	kmm_free_pages(m, a.page, 0);
 	hoard_free(m, &h);
+	assert_no_page_lost(m, boot_free);
 	assert_consistent(m, &log_);
 	kmm_machine_destroy(m);
 }
@@ -158,6 +162,7 @@ static void test_nofail_waits(void **state)
 static void test_atomic_uses_reserves_and_wakes_kswapd(void **state)
 {
 	kmm_machine *m = test_boot(ONE_ZONE " watermark_boost_factor=0", &log_);
+	unsigned long boot_free = rt_settled_free(m);
 	struct zone *z = rt_zone(m, 0, KMM_ZONE_DMA32);
 	struct user_cache *c = uc_create(m, 1 << 16, 0, DEFAULT_SEEKS);
 	unsigned long wakes, stalls, min = min_wmark_pages(z);
@@ -200,6 +205,7 @@ static void test_atomic_uses_reserves_and_wakes_kswapd(void **state)
 			       10000));
 	hoard_free(m, &h);
 	uc_destroy(c);
+	assert_no_page_lost(m, boot_free);
 	assert_consistent(m, &log_);
 	kmm_machine_destroy(m);
 }
@@ -239,6 +245,7 @@ static unsigned long victim_kill(void *ctx, const struct oom_control *oc, struct
 static void test_oom_only_when_nothing_reclaimable(void **state)
 {
 	kmm_machine *m = test_boot(NOTHREADS, &log_);
+	unsigned long boot_free = rt_settled_free(m);
 	struct user_cache *c = uc_create(m, 1 << 16, 0, DEFAULT_SEEKS);
 	struct hoard h;
 	struct victim vc = { .m = m, .keep = 0 };
@@ -274,6 +281,7 @@ static void test_oom_only_when_nothing_reclaimable(void **state)
 	assert_null(kmm_alloc_pages(m, GFP_KERNEL | __GFP_NOWARN, 0));
 	assert_true(test_log_contains(&log_, "Out of memory and no killable processes..."));
 	hoard_free(m, &h);
+	assert_no_page_lost(m, boot_free);
 	assert_consistent(m, &log_);
 	kmm_machine_destroy(m);
 }
@@ -295,6 +303,7 @@ static int free_some(void *ctx, unsigned long event, unsigned long *freed)
 static void test_oom_notifier_chain(void **state)
 {
 	kmm_machine *m = test_boot(NOTHREADS, &log_);
+	unsigned long boot_free = rt_settled_free(m);
 	struct hoard h;
 	struct page *p;
 
@@ -323,6 +332,7 @@ static void test_oom_notifier_chain(void **state)
 	kmm_free_pages(m, p, 0);
 	assert_int_equal(kmm_unregister_oom_notifier(m, free_some, NULL), KMM_OK);
 	hoard_free(m, &h);
+	assert_no_page_lost(m, boot_free);
 	assert_consistent(m, &log_);
 	kmm_machine_destroy(m);
 }
@@ -345,6 +355,7 @@ static void *releaser_main(void *arg)
 static void test_oom_waits_for_an_exiting_victim(void **state)
 {
 	kmm_machine *m = test_boot(NOTHREADS, &log_);
+	unsigned long boot_free = rt_settled_free(m);
 	struct hoard h;
 	struct victim vc = { .m = m, .keep = 0, .exiting = 1 };
 	struct releaser r = { .vc = &vc };
@@ -362,6 +373,7 @@ static void test_oom_waits_for_an_exiting_victim(void **state)
 	assert_true(vc.calls >= 1);
 	kmm_free_pages(m, p, 0);
 	hoard_free(m, &h);
+	assert_no_page_lost(m, boot_free);
 	assert_consistent(m, &log_);
 	kmm_machine_destroy(m);
 }
@@ -369,6 +381,7 @@ static void test_oom_waits_for_an_exiting_victim(void **state)
 static void test_retry_modifiers_never_oom(void **state)
 {
 	kmm_machine *m = test_boot(NOTHREADS, &log_);
+	unsigned long boot_free = rt_settled_free(m);
 	struct hoard h;
 	struct victim vc = { .m = m, .keep = 0 };
 
@@ -397,6 +410,7 @@ static void test_retry_modifiers_never_oom(void **state)
 	assert_int_equal(vc.calls, 0);
 	assert_int_equal(rt_event(m, OOM_KILL), 0);
 	hoard_free(m, &h);
+	assert_no_page_lost(m, boot_free);
 	assert_consistent(m, &log_);
 	kmm_machine_destroy(m);
 }
@@ -404,6 +418,7 @@ static void test_retry_modifiers_never_oom(void **state)
 static void test_noreclaim_scope_and_nofail_order_warning(void **state)
 {
 	kmm_machine *m = test_boot(NOTHREADS, &log_);
+	unsigned long boot_free = rt_settled_free(m);
 	struct user_cache *c = uc_create(m, 1 << 16, 0, 0);
 	unsigned long stalls;
 	unsigned int flags;
@@ -440,6 +455,7 @@ static void test_noreclaim_scope_and_nofail_order_warning(void **state)
 	p = kmm_alloc_pages(m, GFP_KERNEL | __GFP_NOFAIL, 3);
 	kmm_free_pages(m, p, 3);
 	assert_false(test_log_contains(&log_, "__GFP_NOFAIL"));
+	assert_no_page_lost(m, boot_free);
 	assert_consistent(m, &log_);
 	kmm_machine_destroy(m);
 }

@@ -19,8 +19,10 @@
  *
  * Every number is either kmm's own state or 0 for a mechanism kmm does
  * not have (docs/reports.md has the table): boost is zone->watermark_boost
- * (kmm never boosts), cma is 0 (no CMA), node_unreclaimable is 0 because
- * no kswapd ever fails to reclaim (kswapd_failures stays 0).
+ * (raised by boost_watermark after fragmenting fallbacks, removed by
+ * kswapd), cma is 0 (no CMA), node_unreclaimable is 6.18's
+ * kswapd_test_hopeless: the node's kswapd_failures reached
+ * MAX_RECLAIM_RETRIES.
  */
 #include "report/report.h"
 
@@ -89,13 +91,16 @@ static void print_zone(struct kmm_machine *m, struct kmm_out *o, struct pglist_d
 		return;
 	}
 	for (int i = 0; i < NR_VM_ZONE_STAT_ITEMS; i++)
-		kmm_out_printf(o, "\n      %-12s %lu", zone_stat_names[i], zone_stat_value(zone, i));
+		kmm_out_printf(o, "\n      %-12s %lu", zone_stat_names[i],
+			       zone_stat_value(zone, i));
 	if (m->pageset_printer)
 		m->pageset_printer(m, zone, o);
 	kmm_out_printf(o,
 		       "\n  node_unreclaimable:  %u"
 		       "\n  start_pfn:           %lu",
-		       0u, zone->zone_start_pfn);
+		       (unsigned int)(__atomic_load_n(&m->node_data[zone->node]->kswapd_failures,
+						      __ATOMIC_RELAXED) >= MAX_RECLAIM_RETRIES),
+		       zone->zone_start_pfn);
 	kmm_out_printf(o, "\n");
 }
 

@@ -6,7 +6,8 @@
  * count_objects: the pages held by empty slabs of every cache (each node
  * read under its list_lock, the cache list tried, never waited for), plus
  * the pages of empty slabs waiting out an RCU grace period, plus partial
- * slabs (a flush of the per-CPU arrays may empty them: an upper bound). scan_objects:
+ * and (for caches with per-CPU arrays) full slabs: a flush of the arrays
+ * may empty them, an upper bound. scan_objects:
  * slab_reclaim (flush the per-CPU arrays, give every empty slab back,
  * never waiting for a lock), returning the pages freed (SHRINK_STOP when
  * it freed nothing; nr_scanned covers what it freed, so one pass is one
@@ -34,12 +35,18 @@ static unsigned long slab_count_objects(struct shrinker *sh, struct shrink_contr
 
 			kmm_spin_lock(&n->list_lock);
 			/*
-			 * Empty slabs, and partial ones: objects parked in the
-			 * per-CPU arrays keep slabs partial (the free path trims
-			 * empty ones to min_partial), and a flush may empty them.
-			 * An upper bound; the scan returns what really came back.
+			 * Empty slabs, and the ones a flush of the per-CPU
+			 * arrays may empty: objects parked in the arrays count
+			 * as allocated, so they keep slabs partial - or full,
+			 * when the arrays hold a whole slab's objects (a refill
+			 * takes a batch from one slab). Debug caches have no
+			 * arrays: their full slabs are really full. An upper
+			 * bound (the arrays are not read: other CPUs write
+			 * them); the scan returns what really came back.
 			 */
-			pages += (n->nr_free + n->nr_rcu + n->nr_partial) << s->order;
+			pages += (n->nr_free + n->nr_rcu + n->nr_partial +
+				  (s->debug ? 0 : n->nr_full))
+				 << s->order;
 			kmm_spin_unlock(&n->list_lock);
 		}
 	}
