@@ -28,6 +28,8 @@
 #undef kmm_os_thread_create
 #undef kmm_os_thread_join
 
+#include <stdio.h>
+
 #include "faulty_platform.h"
 
 struct host_faults host_faults;
@@ -53,14 +55,22 @@ void kmm_os_unmap(void *addr, size_t size);
 int kmm_os_thread_create(kmm_os_thread *thread, const char *name, void (*fn)(void *arg), void *arg);
 void kmm_os_thread_join(kmm_os_thread thread);
 
-/* Threads: refused on demand (fail_threads), counted until joined. */
+/*
+ * Threads: refused on demand (every one with fail_threads, or only the
+ * fail_thread_at-th), counted until joined; the name of each refused one
+ * is kept for the tests.
+ */
 int kmm_os_thread_create(kmm_os_thread *thread, const char *name, void (*fn)(void *arg), void *arg)
 {
+	long nth = __atomic_add_fetch(&host_faults.thread_creates, 1, __ATOMIC_RELAXED);
 	int ret;
 
-	__atomic_add_fetch(&host_faults.thread_creates, 1, __ATOMIC_RELAXED);
-	if (__atomic_load_n(&host_faults.fail_threads, __ATOMIC_RELAXED))
+	if (__atomic_load_n(&host_faults.fail_threads, __ATOMIC_RELAXED) ||
+	    (unsigned long)nth == host_faults.fail_thread_at) {
+		snprintf(host_faults.refused_thread, sizeof(host_faults.refused_thread), "%s",
+			 name ? name : "");
 		return -EAGAIN;
+	}
 	ret = real_kmm_os_thread_create(thread, name, fn, arg);
 	if (ret == 0)
 		__atomic_add_fetch(&host_faults.live_threads, 1, __ATOMIC_RELAXED);

@@ -26,9 +26,11 @@ struct host_faults {
 	 * refuses them gets a machine without them, not a failed boot. So they
 	 * have their own switch, outside the fail_at sequence.
 	 */
-	int fail_threads;    /* every kmm_os_thread_create fails with -EAGAIN */
-	long thread_creates; /* kmm_os_thread_create calls since the last reset */
-	long live_threads;   /* threads created and not joined */
+	int fail_threads;	      /* every kmm_os_thread_create fails with -EAGAIN */
+	unsigned long fail_thread_at; /* only the fail_thread_at-th (1-based) fails; 0 none */
+	char refused_thread[32];      /* the name the last refused thread would have had */
+	long thread_creates;	      /* kmm_os_thread_create calls since the last reset */
+	long live_threads;	      /* threads created and not joined */
 };
 
 extern struct host_faults host_faults;
@@ -41,6 +43,8 @@ static inline void host_faults_reset(unsigned long fail_at)
 		host_faults.calls_of[i] = 0;
 	host_faults.failed_call = -1;
 	host_faults.fail_threads = 0;
+	host_faults.fail_thread_at = 0;
+	host_faults.refused_thread[0] = '\0';
 	host_faults.thread_creates = 0;
 }
 

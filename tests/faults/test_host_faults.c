@@ -261,6 +261,84 @@ static void test_threads_refused(void **state)
 	assert_ledger_clear("mem=64M nr_cpus=2", 0);
 }
 
+/*
+ * Each thread a machine starts (one kswapd per node, free page reporting)
+ * refused in turn, the N-th kmm_os_thread_create failing: the machine
+ * boots without that one thread and keeps the others (a node whose kswapd
+ * was refused says so in kmm_kswapd_info and reclaims directly), passes
+ * kmm_check, allocates node 0 to exhaustion (direct reclaim where kswapd is
+ * missing) and frees it again, and joins
+ * every thread it did start at destroy.
+ */
+static void test_each_thread_refused_in_turn(void **state)
+{
+	static const char *const thread_shapes[] = {
+		"mem=64M nr_cpus=2",
+		"mem=2G nr_cpus=4 numa=fake=2",
+		"mem=1G nr_cpus=2 numa=fake=4",
+	};
+
+	(void)state;
+	for (size_t sh = 0; sh < sizeof(thread_shapes) / sizeof(thread_shapes[0]); sh++) {
+		const char *shape = thread_shapes[sh];
+		char err[256] = "";
+		kmm_machine *m = NULL;
+		long threads;
+		int nodes;
+
+		host_faults_reset(0);
+		assert_int_equal(kmm_machine_create(shape, &m, err, sizeof(err)), KMM_OK);
+		threads = host_faults.thread_creates;
+		nodes = kmm_nr_nodes(m);
+		assert_true(threads >= nodes); /* a kswapd per node at least */
+		kmm_machine_destroy(m);
+		for (long n = 1; n <= threads; n++) {
+			struct kmm_kswapd_info ki;
+			int stopped = 0, want_stopped;
+			unsigned long before;
+			struct page **held;
+			long got = 0, max;
+
+			host_faults_reset(0);
+			host_faults.fail_thread_at = (unsigned long)n;
+			m = NULL;
+			if (kmm_machine_create(shape, &m, err, sizeof(err)) != KMM_OK)
+				fail_msg("'%s', thread %ld refused: no boot: %s", shape, n, err);
+			kmm_set_log(m, quiet_sink, NULL);
+			assert_int_equal(host_faults.live_threads, threads - 1);
+			want_stopped = strncmp(host_faults.refused_thread, "kswapd", 6) == 0;
+			for (int nid = 0; nid < nodes; nid++) {
+				assert_int_equal(kmm_kswapd_info(m, nid, &ki), KMM_OK);
+				stopped += !ki.running;
+			}
+			if (stopped != want_stopped)
+				fail_msg("'%s', thread %ld (%s) refused: %d kswapd not running",
+					 shape, n, host_faults.refused_thread, stopped);
+			if (kmm_check(m) != 0)
+				fail_msg("'%s', thread %ld refused: kmm_check fails", shape, n);
+			before = kmm_zone_free_pages(m, 0, KMM_ZONE_DMA32) +
+				 kmm_zone_free_pages(m, 0, KMM_ZONE_NORMAL);
+			max = (long)before;
+			held = calloc((size_t)max + 1, sizeof(*held));
+			assert_non_null(held);
+			while (got < max && (held[got] = kmm_alloc_pages_node(
+						     m, 0,
+						     KMM_GFP_KERNEL | KMM_GFP_NORETRY |
+							     KMM_GFP_NOWARN | KMM_GFP_THISNODE,
+						     0)))
+				got++;
+			assert_true(got > max / 2);
+			while (got > 0)
+				kmm_free_pages(m, held[--got], 0);
+			free(held);
+			assert_int_equal(kmm_check(m), 0);
+			kmm_machine_destroy(m);
+			assert_ledger_clear(shape, (unsigned long)n);
+		}
+		printf("'%s': %ld threads, each refused in turn: clean\n", shape, threads);
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -268,6 +346,7 @@ int main(void)
 		cmocka_unit_test(test_messages_name_the_refusal),
 		cmocka_unit_test(test_host_refusals),
 		cmocka_unit_test(test_threads_refused),
+		cmocka_unit_test(test_each_thread_refused_in_turn),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
