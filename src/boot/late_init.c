@@ -16,6 +16,7 @@
  * teardown are fields of that row.
  */
 #include "boot/late_init.h"
+#include "highmem/highmem.h"
 #include "page/pcp.h"
 #include "percpu/percpu.h"
 #include "reclaim/reclaim.h"
@@ -23,6 +24,12 @@
 #include "smp/cpu.h"
 
 static const struct kmm_layer layers[] = {
+	/* kmap, kmap_local, the page allocator's highmem windows (highmem/) */
+	{ .name = "highmem",
+	  .init = highmem_init,
+	  .check = highmem_check,
+	  .teardown = highmem_teardown,
+	  .quiet = true },
 	/* per-CPU areas and get_cpu locks (smp/cpu.c, percpu/) */
 	{ .name = "smp", .init = smp_init, .check = percpu_check, .quiet = true },
 	/* per-CPU page lists (page/pcp.c) */

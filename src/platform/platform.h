@@ -46,6 +46,29 @@ void kmm_os_unmap(void *addr, size_t size);
 /* Tell the host the contents of [addr, addr+size) are no longer needed. */
 void kmm_os_discard(void *addr, size_t size);
 
+/*
+ * Remapping (vmalloc, kmap, kernel stacks: src/vmalloc/, src/highmem/).
+ * kmm_os_phys_map_fixed maps [offset, offset + size) of the physical-memory
+ * object read-write at `at`, which lies inside a reservation of
+ * kmm_os_reserve, replacing what was there: the page-table update of
+ * vmap_pages_range. kmm_os_unmap_fixed returns [addr, addr + size) to its
+ * reservation (no access, a later touch faults): vunmap_range. Both
+ * return 0 or -errno (-ENOMEM when the host is out of mappings,
+ * vm.max_map_count). A kernel implements them with its page tables (and
+ * a TLB flush for unmap); a host that cannot remap returns -ENOSYS, and
+ * the machine then has no vmalloc and no real highmem (docs/platform.md).
+ *
+ * kmm_os_phys_discard tells the host [offset, offset + size) of the
+ * physical-memory object is no longer needed, without a mapping (a hole
+ * punched in the memfd): highmem frames have none. 0 or -errno.
+ */
+/* The errno values the core tells apart (Linux's numbers; the core has no errno.h). */
+#define KMM_OS_ENOMEM 12
+#define KMM_OS_ENOSYS 38
+int kmm_os_phys_map_fixed(intptr_t handle, uint64_t offset, size_t size, void *at);
+int kmm_os_unmap_fixed(void *addr, size_t size);
+int kmm_os_phys_discard(intptr_t handle, uint64_t offset, uint64_t size);
+
 /* Default log sink: the host's standard error, or console. */
 void kmm_os_log(const char *text, size_t len);
 

@@ -23,6 +23,7 @@
 #include "platform/posix_rseq.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <limits.h>
 #include <linux/futex.h>
 #include <pthread.h>
@@ -82,6 +83,31 @@ void *kmm_os_reserve(size_t size)
 void kmm_os_unmap(void *addr, size_t size)
 {
 	munmap(addr, size);
+}
+
+int kmm_os_phys_map_fixed(intptr_t handle, uint64_t offset, size_t size, void *at)
+{
+	void *p = mmap(at, size, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_NORESERVE | MAP_FIXED,
+		       (int)handle, (off_t)offset);
+
+	return p == MAP_FAILED ? -errno : 0;
+}
+
+int kmm_os_unmap_fixed(void *addr, size_t size)
+{
+	/* the same kind of mapping kmm_os_reserve made, so neighbours merge again */
+	void *p = mmap(addr, size, PROT_NONE,
+		       MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE | MAP_FIXED, -1, 0);
+
+	return p == MAP_FAILED ? -errno : 0;
+}
+
+int kmm_os_phys_discard(intptr_t handle, uint64_t offset, uint64_t size)
+{
+	return fallocate((int)handle, FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE, (off_t)offset,
+			 (off_t)size) == 0
+		       ? 0
+		       : -errno;
 }
 
 void kmm_os_discard(void *addr, size_t size)

@@ -127,10 +127,16 @@ static void test_messages_name_the_refusal(void **state)
 	assert_int_equal(kmm_machine_create("mem=1G", &m, err, sizeof(err)), KMM_ENOMEM);
 	assert_int_equal(host_faults.failed_call, HOST_PHYS_CREATE);
 	assert_non_null(strstr(err, "physical memory"));
-	host_faults_reset(2); /* its mapping */
+	host_faults_reset(2); /* the direct map's address space */
 	assert_int_not_equal(kmm_machine_create("mem=1G", &m, err, sizeof(err)), KMM_OK);
-	assert_int_equal(host_faults.failed_call, HOST_PHYS_MAP);
+	assert_int_equal(host_faults.failed_call, HOST_RESERVE);
 	assert_non_null(strstr(err, "map"));
+	host_faults_reset(3); /* lowmem mapped into it */
+	assert_int_not_equal(kmm_machine_create("mem=1G", &m, err, sizeof(err)), KMM_OK);
+	assert_int_equal(host_faults.failed_call, HOST_MAP_FIXED);
+	assert_non_null(strstr(err, "map"));
+	assert_int_equal(host_faults.live_bytes, 0);
+	assert_int_equal(host_faults.live_objects, 0);
 	host_faults_reset(0);
 }
 
