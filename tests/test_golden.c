@@ -1147,7 +1147,8 @@ static bool meminfo_computed(const char *line)
 {
 	static const char *const computed[] = {
 		"MemTotal:",	 "MemFree:",	"MemAvailable:", "KReclaimable:", "Slab:",
-		"SReclaimable:", "SUnreclaim:", "CommitLimit:",	 "Percpu:",	  "Hugepagesize:"
+		"SReclaimable:", "SUnreclaim:", "CommitLimit:",	 "Percpu:",	  "Hugepagesize:",
+		"VmallocTotal:", "VmallocUsed:"
 	};
 
 	for (size_t i = 0; i < sizeof(computed) / sizeof(computed[0]); i++)

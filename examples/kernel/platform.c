@@ -225,3 +225,9 @@ void kmm_os_abort(void)
 	kprintf("Kernel panic - not syncing: kmm report configured as fatal\n");
 	kernel_exit(1);
 }
+
+size_t kmm_os_symbol(const void *addr, char *buf, size_t len)
+{
+	(void)addr, (void)buf, (void)len;
+	return 0; /* no symbol table: the address is printed */
+}

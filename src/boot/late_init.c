@@ -22,6 +22,7 @@
 #include "reclaim/reclaim.h"
 #include "slab/slab.h"
 #include "smp/cpu.h"
+#include "vmalloc/vmalloc.h"
 
 static const struct kmm_layer layers[] = {
 	/* kmap, kmap_local, the page allocator's highmem windows (highmem/) */
@@ -29,6 +30,12 @@ static const struct kmm_layer layers[] = {
 	  .init = highmem_init,
 	  .check = highmem_check,
 	  .teardown = highmem_teardown,
+	  .quiet = true },
+	/* the vmalloc area, vmap areas, kernel stacks (vmalloc/) */
+	{ .name = "vmalloc",
+	  .init = vmalloc_init,
+	  .check = vmalloc_check,
+	  .teardown = vmalloc_teardown,
 	  .quiet = true },
 	/* per-CPU areas and get_cpu locks (smp/cpu.c, percpu/) */
 	{ .name = "smp", .init = smp_init, .check = percpu_check, .quiet = true },

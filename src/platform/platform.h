@@ -154,6 +154,13 @@ void kmm_os_thread_join(kmm_os_thread thread);
 int kmm_os_wait(const uint32_t *addr, uint32_t expected, uint64_t timeout_ns);
 void kmm_os_wake(const uint32_t *addr, int n);
 
+/*
+ * The name of the code at addr as the kernel's %pS prints it
+ * ("function+0x1c/0x80") into buf; 0 when the host cannot tell (the caller
+ * then prints the address). For /proc/vmallocinfo's caller column.
+ */
+size_t kmm_os_symbol(const void *addr, char *buf, size_t len);
+
 /* Monotonic nanoseconds. */
 uint64_t kmm_os_now_ns(void);
 

@@ -22,7 +22,11 @@
 #include "platform/platform.h"
 #include "platform/posix_rseq.h"
 
+#include <dlfcn.h>
+#include <elf.h>
 #include <errno.h>
+#include <link.h>
+#include <stdio.h>
 #include <fcntl.h>
 #include <limits.h>
 #include <linux/futex.h>
@@ -270,10 +274,12 @@ struct posix_thread_start {
 __asm__(".symver pthread_create,pthread_create@GLIBC_2.2.5");
 __asm__(".symver pthread_join,pthread_join@GLIBC_2.2.5");
 __asm__(".symver pthread_setname_np,pthread_setname_np@GLIBC_2.12");
+__asm__(".symver dladdr1,dladdr1@GLIBC_2.3.3");
 #elif defined(__aarch64__)
 __asm__(".symver pthread_create,pthread_create@GLIBC_2.17");
 __asm__(".symver pthread_join,pthread_join@GLIBC_2.17");
 __asm__(".symver pthread_setname_np,pthread_setname_np@GLIBC_2.17");
+__asm__(".symver dladdr1,dladdr1@GLIBC_2.17");
 #endif
 #endif
 #endif
@@ -334,4 +340,20 @@ int kmm_os_wait(const uint32_t *addr, uint32_t expected, uint64_t timeout_ns)
 void kmm_os_wake(const uint32_t *addr, int n)
 {
 	syscall(SYS_futex, addr, FUTEX_WAKE_PRIVATE, n, NULL, NULL, 0);
+}
+
+/* dladdr1 finds exported symbols only (a program's own functions need -rdynamic). */
+size_t kmm_os_symbol(const void *addr, char *buf, size_t len)
+{
+	Dl_info info;
+	const ElfW(Sym) *sym = NULL;
+	int n;
+
+	if (!len || !dladdr1(addr, &info, (void **)&sym, RTLD_DL_SYMENT) || !info.dli_sname ||
+	    !info.dli_saddr)
+		return 0;
+	n = snprintf(buf, len, "%s+%#lx/%#lx", info.dli_sname,
+		     (unsigned long)((const char *)addr - (const char *)info.dli_saddr),
+		     sym ? (unsigned long)sym->st_size : 0ul);
+	return n > 0 && (size_t)n < len ? (size_t)n : 0;
 }
