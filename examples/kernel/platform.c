@@ -231,3 +231,9 @@ size_t kmm_os_symbol(const void *addr, char *buf, size_t len)
 	(void)addr, (void)buf, (void)len;
 	return 0; /* no symbol table: the address is printed */
 }
+
+int kmm_os_call_on_stack(void *base, size_t size, size_t guard, void (*fn)(void *arg), void *arg)
+{
+	(void)base, (void)size, (void)guard, (void)fn, (void)arg;
+	return -ENOSYS; /* this example kernel has no second stack to switch to */
+}

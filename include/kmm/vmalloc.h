@@ -81,6 +81,24 @@ KMM_API void *kmm_kvrealloc(kmm_machine *m, const void *p, size_t size, kmm_gfp_
 /* kfree or vfree, whichever p needs. */
 KMM_API void kmm_kvfree(kmm_machine *m, const void *p);
 
+/* ---- kernel stacks ----------------------------------------------------------- */
+
+/* THREAD_SIZE: the machine's kernel stack size (thread_size=, 16K by default). */
+KMM_API unsigned long kmm_thread_size(const kmm_machine *m);
+/* A zeroed THREAD_SIZE stack, vmalloc'd (guard page below) or from this CPU's cache; its base. */
+KMM_API void *kmm_stack_alloc(kmm_machine *m, int nid);
+KMM_API void kmm_stack_free(kmm_machine *m, void *stack);
+/* Bytes above the end-of-stack magic never written (the high-water mark). */
+KMM_API unsigned long kmm_stack_not_used(const kmm_machine *m, const void *stack);
+/* 1 when STACK_END_MAGIC at the stack's lowest word was overwritten. */
+KMM_API int kmm_stack_end_corrupted(const kmm_machine *m, const void *stack);
+/*
+ * Run fn(arg) on the stack (its top down to its base); returns when fn does.
+ * A fault on the guard page below it is reported ("BUG: stack guard page was
+ * hit at ...") and aborts. KMM_ENOSYS where the host cannot switch stacks.
+ */
+KMM_API int kmm_stack_call(kmm_machine *m, void *stack, void (*fn)(void *arg), void *arg);
+
 /* ---- state ----------------------------------------------------------------- */
 
 struct kmm_vmalloc_stats {
@@ -143,6 +161,10 @@ extern "C" {
 #define kvcalloc(n, size, gfp) kmm_kvcalloc(__kmm_m, (n), (size), (gfp))
 #define kvrealloc(p, size, gfp) kmm_kvrealloc(__kmm_m, (p), (size), (gfp))
 #define kvfree(p) kmm_kvfree(__kmm_m, (p))
+#define THREAD_SIZE (kmm_thread_size(__kmm_m))
+#define STACK_END_MAGIC 0x57AC6E9DUL
+#define end_of_stack(stack) ((unsigned long *)(stack))
+#define stack_not_used(stack) (kmm_stack_not_used(__kmm_m, (stack)))
 
 #ifdef __cplusplus
 }

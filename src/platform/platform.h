@@ -161,6 +161,17 @@ void kmm_os_wake(const uint32_t *addr, int n);
  */
 size_t kmm_os_symbol(const void *addr, char *buf, size_t len);
 
+/*
+ * Run fn(arg) with the stack pointer at base + size (the stack grows down
+ * to base; the `guard` bytes below base are unmapped), back on the
+ * caller's stack when fn returns. A fault on the guard is reported as the
+ * kernel reports it ("BUG: stack guard page was hit at %p (stack is
+ * %p..%p)") from a handler on an alternate signal stack, then the host
+ * aborts. 0, or -ENOSYS where the host has no stack switch (a kernel does
+ * this with its own context switch and double-fault handler).
+ */
+int kmm_os_call_on_stack(void *base, size_t size, size_t guard, void (*fn)(void *arg), void *arg);
+
 /* Monotonic nanoseconds. */
 uint64_t kmm_os_now_ns(void);
 

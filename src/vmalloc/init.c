@@ -38,6 +38,8 @@ int vmalloc_init(struct kmm_machine *m)
 
 	if (!m->owns_phys)
 		return KMM_OK; /* caller memory: no vmalloc area (documented refusal) */
+	if (stack_thread_size(m) == 0)
+		return KMM_EINVAL;
 	bytes = ALIGN_UP(bytes, (uint64_t)align);
 	/*
 	 * The state is one block from the last CPU's node, taken before the
@@ -73,9 +75,9 @@ int vmalloc_init(struct kmm_machine *m)
 	/* lazy_max_pages: fls(num_online_cpus()) * 32 MiB of pages */
 	v->lazy_max_pages = fls_u((unsigned int)m->nr_cpus) * ((32ul << 20) >> m->page_shift);
 	v->max_host_maps = MAX_MAP_COUNT - MAP_COUNT_RESERVE;
-	v->thread_size = (unsigned long)m->desc.thread_size;
+	v->thread_size = stack_thread_size(m);
 	m->vmalloc = v;
-	return stack_init(m);
+	return KMM_OK;
 }
 
 void vmalloc_teardown(struct kmm_machine *m)

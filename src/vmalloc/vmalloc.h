@@ -62,6 +62,12 @@ struct vm_struct {
 	struct vm_struct *defer_next; /* vfree from a context that cannot sleep */
 };
 
+#define NR_CACHED_STACKS 2 /* freed kernel stacks kept per CPU, as Linux */
+
+struct kmm_stack_cache {
+	void *cached[NR_CACHED_STACKS];
+};
+
 struct kmm_vmalloc {
 	unsigned int state_order;
 	struct vmap_area first; /* the first free block, part of the state: never kfree'd */
@@ -82,7 +88,8 @@ struct kmm_vmalloc {
 	const void *bad_atomic_addr; /* a bad vfree seen while a CPU was owned */
 	/* kernel stacks (stack.c) */
 	unsigned long thread_size;
-	struct kmm_stack_cache *stack_cache;
+	unsigned long stack_cache_hits;
+	struct kmm_stack_cache stack_cache[KMM_MAX_CPUS];
 };
 
 /* tree.c */
@@ -118,7 +125,7 @@ int vmalloc_check(struct kmm_machine *m);
 void vmalloc_teardown(struct kmm_machine *m);
 
 /* stack.c */
-int stack_init(struct kmm_machine *m);
+unsigned long stack_thread_size(struct kmm_machine *m);
 
 static inline struct kmm_vmalloc *vmalloc_of(const struct kmm_machine *m)
 {
