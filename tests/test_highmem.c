@@ -24,7 +24,7 @@
 
 static struct test_log log_;
 
-#define HM "mem=128M nr_cpus=2 highmem=32M kswapd=0"
+#define HM "mem=128M nr_cpus=2 highmem=32M kswapd=0 page_reporting=0"
 
 static struct page *alloc_high(kmm_machine *m)
 {
