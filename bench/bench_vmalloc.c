@@ -274,7 +274,8 @@ static int vmalloc_run(struct bench *b)
 			     mbps(time_once(run_touch_vmalloc, &c, 8), c.size));
 		bench_figure(b, "first_touch_direct_MBps",
 			     mbps(time_once(run_touch_direct, &c, 8), c.size));
-		bench_figure(b, "first_touch_mmap_MBps", mbps(time_once(run_touch_mmap, &c, 8), c.size));
+		bench_figure(b, "first_touch_mmap_MBps",
+			     mbps(time_once(run_touch_mmap, &c, 8), c.size));
 	}
 	area = kmm_vmalloc(c.m, c.size);
 	blk = kmm_alloc_pages(c.m, GFP_KERNEL, 10);
@@ -292,7 +293,8 @@ static int vmalloc_run(struct bench *b)
 		if (bench_measure(b, "seq_read_4M_vmalloc", &r1, 1) ||
 		    bench_measure(b, "seq_read_4M_direct", &r2, 1))
 			goto fail;
-		bench_figure(b, "seq_read_vmalloc_MBps", mbps(time_once(run_read, &rv, 16), c.size));
+		bench_figure(b, "seq_read_vmalloc_MBps",
+			     mbps(time_once(run_read, &rv, 16), c.size));
 		bench_figure(b, "seq_read_direct_MBps", mbps(time_once(run_read, &rd, 16), c.size));
 	}
 	kmm_vfree(c.m, area);

@@ -126,7 +126,8 @@ int main(void)
 	}
 	waitpid(pid, &status, 0);
 	printf("the child that overflowed its stack: %s\n",
-	       WIFSIGNALED(status) && WTERMSIG(status) == SIGABRT ? "aborted (SIGABRT)" : "survived");
+	       WIFSIGNALED(status) && WTERMSIG(status) == SIGABRT ? "aborted (SIGABRT)"
+								  : "survived");
 
 	kmm_stack_free(m, stack);
 	kmm_stack_free(m, stack2);

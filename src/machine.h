@@ -200,7 +200,8 @@ static inline void *frames_map_m(struct kmm_machine *m, unsigned long pfn, unsig
 
 static inline void frames_unmap_m(struct kmm_machine *m, void *addr, unsigned long nr)
 {
-	if (addr != NULL && (uintptr_t)addr - (uintptr_t)m->phys >= (m->direct_pfns << m->page_shift))
+	if (addr != NULL &&
+	    (uintptr_t)addr - (uintptr_t)m->phys >= (m->direct_pfns << m->page_shift))
 		m->frames_unmap(m, addr, nr);
 }
 

@@ -144,7 +144,8 @@ static void test_vmallocinfo_format(void **state)
 {
 	kmm_machine *m = test_boot(HM, &log_);
 	size_t ps = kmm_page_size(m);
-	void *a = kmm_vmalloc(m, 10 * ps), *big = kmm_vmalloc(m, 2048 * ps), *f = kmm_vmalloc(m, ps);
+	void *a = kmm_vmalloc(m, 10 * ps), *big = kmm_vmalloc(m, 2048 * ps),
+	     *f = kmm_vmalloc(m, ps);
 	struct page *pages[3];
 	void *vm;
 	char *info, *mi, *line, *save;
@@ -158,12 +159,13 @@ static void test_vmallocinfo_format(void **state)
 	vm = kmm_vmap(m, pages, 3, KMM_VM_MAP);
 	assert_non_null(vm);
 	kmm_vfree(m, f); /* an unpurged area */
-	assert_int_equal(regcomp(&re,
-				 "^0x[0-9a-f]{16}-0x[0-9a-f]{16} [ 0-9]{7,}"
-				 "( unpurged vm_area| [^ ]+( pages=[0-9]+)?( vmalloc)?( vmap)?( user)?"
-				 "( vpages)?( N[0-9]+=[0-9]+)*)$",
-				 REG_EXTENDED | REG_NOSUB),
-			 0);
+	assert_int_equal(
+		regcomp(&re,
+			"^0x[0-9a-f]{16}-0x[0-9a-f]{16} [ 0-9]{7,}"
+			"( unpurged vm_area| [^ ]+( pages=[0-9]+)?( vmalloc)?( vmap)?( user)?"
+			"( vpages)?( N[0-9]+=[0-9]+)*)$",
+			REG_EXTENDED | REG_NOSUB),
+		0);
 	info = test_report(m, KMM_REPORT_VMALLOCINFO);
 	for (line = strtok_r(info, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
 		if (regexec(&re, line, 0, NULL, 0) != 0)
@@ -173,8 +175,9 @@ static void test_vmallocinfo_format(void **state)
 	assert_true(lines >= 5);
 	free(info);
 	info = test_report(m, KMM_REPORT_VMALLOCINFO);
-	assert_non_null(strstr(info, "   45056 "));		     /* 10 pages + guard */
-	assert_non_null(strstr(info, " pages=2048 vmalloc vpages N0=2048")); /* the array vmalloc'd */
+	assert_non_null(strstr(info, "   45056 ")); /* 10 pages + guard */
+	assert_non_null(
+		strstr(info, " pages=2048 vmalloc vpages N0=2048")); /* the array vmalloc'd */
 	assert_non_null(strstr(info, "   16384 "));
 	assert_non_null(strstr(info, " vmap\n"));
 	assert_non_null(strstr(info, "    8192 unpurged vm_area\n"));
@@ -200,7 +203,8 @@ static void test_misuse_changes_nothing(void **state)
 {
 	kmm_machine *m = test_boot(HM, &log_);
 	size_t ps = kmm_page_size(m);
-	char *p = kmm_vmalloc(m, 4 * ps), *gone = kmm_vmalloc(m, ps), *k = kmm_kmalloc(m, 64, GFP_KERNEL);
+	char *p = kmm_vmalloc(m, 4 * ps), *gone = kmm_vmalloc(m, ps),
+	     *k = kmm_kmalloc(m, 64, GFP_KERNEL);
 	struct page *pg = kmm_alloc_pages(m, GFP_HIGHUSER, 0);
 	void *vm = kmm_vmap(m, &pg, 1, 0);
 	struct kmm_vmalloc_stats before, after;
@@ -360,7 +364,7 @@ static void test_deferred_vfree(void **state)
 	kmm_vfree(m, p);
 	kmm_put_cpu(m);
 	stats(m, &st);
-	assert_int_equal(st.nr_areas, 0);	   /* unlinked at once */
+	assert_int_equal(st.nr_areas, 0);	    /* unlinked at once */
 	assert_int_equal(st.nr_vmalloc_pages, 256); /* the rest deferred */
 	test_log_clear(&log_);
 	kmm_get_cpu(m);

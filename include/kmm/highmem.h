@@ -45,8 +45,8 @@ KMM_API void kmm_kunmap_atomic(kmm_machine *m, const void *addr);
 
 /* ---- byte helpers ---------------------------------------------------------- */
 
-KMM_API void kmm_memcpy_to_page(kmm_machine *m, struct page *page, size_t offset,
-				const void *from, size_t len);
+KMM_API void kmm_memcpy_to_page(kmm_machine *m, struct page *page, size_t offset, const void *from,
+				size_t len);
 KMM_API void kmm_memcpy_from_page(kmm_machine *m, void *to, struct page *page, size_t offset,
 				  size_t len);
 KMM_API void kmm_memzero_page(kmm_machine *m, struct page *page, size_t offset, size_t len);
@@ -117,7 +117,6 @@ static inline void copy_highpage(struct page *to, struct page *from)
 {
 	kmm_copy_highpage(__kmm_m, to, from);
 }
-
 
 #ifdef __cplusplus
 }

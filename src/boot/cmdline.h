@@ -72,8 +72,8 @@ struct kmm_machine_desc {
 	int page_reporting_delay_ms; /* page_reporting_delay_ms=N (default 2000) */
 
 	/* vmalloc (vmalloc/): docs/vmalloc.md. */
-	uint64_t vmalloc_bytes;	    /* vmalloc=SIZE: the vmalloc area (default 32G) */
-	uint64_t thread_size;	    /* thread_size=SIZE: kernel stacks (default 16K) */
+	uint64_t vmalloc_bytes; /* vmalloc=SIZE: the vmalloc area (default 32G) */
+	uint64_t thread_size;	/* thread_size=SIZE: kernel stacks (default 16K) */
 };
 
 /*

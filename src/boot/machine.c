@@ -350,10 +350,11 @@ static int machine_boot(const char *cmdline, void *mem, size_t size, bool zeroed
 		if (ret) {
 			teardown(&b);
 			if (ret == -KMM_OS_ENOSYS)
-				return fail(err, len,
-					    "the host cannot map physical memory at a fixed address "
-					    "(error %d)",
-					    -ret);
+				return fail(
+					err, len,
+					"the host cannot map physical memory at a fixed address "
+					"(error %d)",
+					-ret);
 			return fail(err, len, "cannot map %zu bytes of physical memory",
 				    b.phys_size);
 		}

@@ -37,8 +37,7 @@ void kmm_memcpy_from_page(kmm_machine *m, void *to, struct page *page, size_t of
 {
 	char *from;
 
-	if (!range_ok(m, "memcpy_from_page", offset, len) ||
-	    !(from = kmm_kmap_local_page(m, page)))
+	if (!range_ok(m, "memcpy_from_page", offset, len) || !(from = kmm_kmap_local_page(m, page)))
 		return;
 	kmm_memcpy(to, from + offset, len);
 	kmm_kunmap_local(m, from);

@@ -37,15 +37,15 @@
 
 #include "machine.h"
 
-#define LAST_PKMAP 1024	  /* x86-32 without PAE */
+#define LAST_PKMAP 1024 /* x86-32 without PAE */
 #define LAST_PKMAP_MASK (LAST_PKMAP - 1)
-#define KM_MAX_IDX 16	  /* kmap_local slots per CPU, as Linux */
-#define NR_TMPMAP 32	  /* temporary windows of the page allocator */
-#define PA_HASH_SIZE 128  /* page_address hash buckets */
+#define KM_MAX_IDX 16	 /* kmap_local slots per CPU, as Linux */
+#define NR_TMPMAP 32	 /* temporary windows of the page allocator */
+#define PA_HASH_SIZE 128 /* page_address hash buckets */
 #define PKMAP_NONE 0xffffu
 
 struct kmap_ctrl {
-	int idx;		 /* slots in use on this CPU */
+	int idx;		  /* slots in use on this CPU */
 	uint32_t pfn[KM_MAX_IDX]; /* what each slot maps */
 	/* a misuse seen while the CPU was owned, reported once it is given back */
 	int bad; /* 0 none, 1 out of order, 2 not a kmap_local address */
@@ -67,7 +67,7 @@ struct kmm_highmem {
 	/* pkmap.c, under kmap_lock */
 	char *pkmap_base;
 	kmm_spinlock kmap_lock;
-	int pkmap_count[LAST_PKMAP];  /* 0 free, 1 unused but still mapped, n+1: n users */
+	int pkmap_count[LAST_PKMAP]; /* 0 free, 1 unused but still mapped, n+1: n users */
 	uint32_t pkmap_pfn[LAST_PKMAP];
 	uint16_t hash_next[LAST_PKMAP];
 	uint16_t hash_head[PA_HASH_SIZE];

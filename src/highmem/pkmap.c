@@ -92,8 +92,7 @@ static void flush_all_zero_pkmaps(struct kmm_machine *m, struct kmm_highmem *h)
  * the slot, which already counts 1 (mapped, unused), or PKMAP_NONE when the
  * host refused the mapping.
  */
-static unsigned int map_new_virtual(struct kmm_machine *m, struct kmm_highmem *h,
-				    unsigned long pfn)
+static unsigned int map_new_virtual(struct kmm_machine *m, struct kmm_highmem *h, unsigned long pfn)
 {
 	unsigned int count = LAST_PKMAP, nr;
 

@@ -58,7 +58,7 @@ void tmpunmap_frames(struct kmm_machine *m, void *addr, unsigned long nr)
 	int slot = (int)(off / h->tmp_slot_bytes);
 
 	KMM_BUG_ON(m, off % h->tmp_slot_bytes != 0 || slot >= NR_TMPMAP ||
-	       !(__atomic_load_n(&h->tmp_busy, __ATOMIC_RELAXED) & (1u << slot)));
+			      !(__atomic_load_n(&h->tmp_busy, __ATOMIC_RELAXED) & (1u << slot)));
 	kmm_os_unmap_fixed(addr, (size_t)nr << m->page_shift);
 	__atomic_and_fetch(&h->tmp_busy, ~(1u << slot), __ATOMIC_RELEASE);
 }

@@ -12,10 +12,9 @@
  *
  * The guard: a thread that runs on a kmm stack gets an alternate signal
  * stack (sigaltstack, once per thread) and the process a SIGSEGV/SIGBUS
- * handler (installed again whenever someone replaced it). A fault whose address lies in the guard below the
- * stack the thread is running on prints the kernel's words (x86's
- * handle_stack_overflow) and aborts; any other fault is given to the
- * previous handler, or to the default action.
+ * handler (installed again whenever someone replaced it). A fault whose address lies in the guard
+ * below the stack the thread is running on prints the kernel's words (x86's handle_stack_overflow)
+ * and aborts; any other fault is given to the previous handler, or to the default action.
  */
 #define _GNU_SOURCE
 #include "platform/platform.h"
@@ -42,7 +41,8 @@
 #endif
 
 /* void posix_stack_call(void *top, void (*fn)(void *), void *arg) */
-void kmm_posix_stack_call(void *top, void (*fn)(void *), void *arg) __attribute__((visibility("hidden")));
+void kmm_posix_stack_call(void *top, void (*fn)(void *), void *arg)
+	__attribute__((visibility("hidden")));
 #if defined(__x86_64__)
 __asm__(".text\n"
 	".globl kmm_posix_stack_call\n"
@@ -112,8 +112,9 @@ static void guard_handler(int sig, siginfo_t *si, void *uc)
 	if (cur.base && addr < cur.base && addr >= cur.base - cur.guard) {
 		char msg[192];
 
-		snprintf(msg, sizeof(msg), "BUG: stack guard page was hit at %p (stack is %p..%p)\n",
-			 (void *)addr, (void *)cur.base, (void *)(cur.base + cur.size - 1));
+		snprintf(msg, sizeof(msg),
+			 "BUG: stack guard page was hit at %p (stack is %p..%p)\n", (void *)addr,
+			 (void *)cur.base, (void *)(cur.base + cur.size - 1));
 		write_str(msg);
 		write_str("kernel stack overflow (double-fault): 0000 [#1] SMP\n");
 		abort();
@@ -179,7 +180,8 @@ int kmm_os_call_on_stack(void *base, size_t size, size_t guard, void (*fn)(void 
 		size_t sz = 64 * 1024;
 		stack_t ss;
 
-		altstack = mmap(NULL, sz, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+		altstack =
+			mmap(NULL, sz, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 		if (altstack == MAP_FAILED) {
 			altstack = NULL;
 			return -ENOMEM;

@@ -12,9 +12,9 @@
  * vm.overcommit_ratio 50, no swap), Percpu (the per-CPU allocator's
  * chunks) and Hugepagesize (the pageblock size, the PMD size kmm's THP
  * order would have), VmallocTotal and VmallocUsed (the vmalloc layer;
- * VmallocChunk is 0 as in every kernel since 4.x). The rest print 0 because kmm has no such mechanism
- * (page cache, swap, LRU lists, mlock, page tables, hugetlb, the
- * x86 direct-map page tables); docs/reports.md lists each line.
+ * VmallocChunk is 0 as in every kernel since 4.x). The rest print 0 because kmm has no such
+ * mechanism (page cache, swap, LRU lists, mlock, page tables, hugetlb, the x86 direct-map page
+ * tables); docs/reports.md lists each line.
  */
 #include "percpu/percpu.h"
 #include "report/report.h"

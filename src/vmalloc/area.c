@@ -166,7 +166,9 @@ struct vmap_area *alloc_vmap_area(struct kmm_machine *m, unsigned long size, uns
 	kmm_kfree(m, spare);
 	if (!fb) {
 		kmm_kfree(m, va);
-		kmm_log(m, "vmap allocation for size %lu failed: use vmalloc=<size> to increase size\n",
+		kmm_log(m,
+			"vmap allocation for size %lu failed: use vmalloc=<size> to increase "
+			"size\n",
 			size);
 		return NULL;
 	}

@@ -84,11 +84,10 @@ int vmalloc_check(struct kmm_machine *m)
 				continue;
 			}
 			if ((i % (vm->nr_pages / CHECK_PROBES + 1)) == 0 && nprobes < 64)
-				probes[nprobes++] = (struct probe){
-					(volatile unsigned char *)vm->addr +
-						((size_t)i << m->page_shift),
-					p
-				};
+				probes[nprobes++] =
+					(struct probe){ (volatile unsigned char *)vm->addr +
+								((size_t)i << m->page_shift),
+							p };
 		}
 		/* the page after the area is its guard: in no area's mapped range */
 		if (!(vm->flags & KMM_VM_NO_GUARD) && vm->nr_pages &&
@@ -119,7 +118,8 @@ int vmalloc_check(struct kmm_machine *m)
 	}
 	if (problems || bad_pages)
 		kmm_log(m,
-			"kmm_check: vmalloc: %d problems, %d bad pages (%lu areas, %lu free blocks, "
+			"kmm_check: vmalloc: %d problems, %d bad pages (%lu areas, %lu free "
+			"blocks, "
 			"%lu lazy; %ld host maps counted %ld; %lu pages counted %lu)\n",
 			problems, bad_pages, busy_n, free_n, lazy_n, maps, v->host_maps, vpages,
 			v->nr_vmalloc_pages);

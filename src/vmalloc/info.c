@@ -71,8 +71,8 @@ static void print_line(struct kmm_machine *m, struct kmm_out *o, const struct in
 {
 	char sym[160];
 
-	kmm_out_printf(o, "0x%016lx-0x%016lx %7ld", (unsigned long)l->start,
-		       (unsigned long)l->end, (long)l->size);
+	kmm_out_printf(o, "0x%016lx-0x%016lx %7ld", (unsigned long)l->start, (unsigned long)l->end,
+		       (long)l->size);
 	if (l->unpurged) {
 		kmm_out_printf(o, " unpurged vm_area\n");
 		return;
@@ -129,7 +129,8 @@ void report_vmallocinfo(struct kmm_machine *m, struct kmm_out *o)
 		int k = 0, seen = 0;
 
 		kmm_spin_lock(&v->lock);
-		for (struct vmap_area *va = v->purge_list; va && k < INFO_CHUNK; va = va->purge_next) {
+		for (struct vmap_area *va = v->purge_list; va && k < INFO_CHUNK;
+		     va = va->purge_next) {
 			if (seen++ < (int)cursor)
 				continue;
 			kmm_memset(&lines[k], 0, sizeof(lines[k]));

@@ -18,7 +18,7 @@
 
 #include <kmm/slab.h>
 
-#define MAX_MAP_COUNT 65530	 /* vm.max_map_count, the host's default */
+#define MAX_MAP_COUNT 65530    /* vm.max_map_count, the host's default */
 #define MAP_COUNT_RESERVE 8192 /* left for the rest of the process and other machines */
 
 static unsigned int fls_u(unsigned int x)

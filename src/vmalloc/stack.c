@@ -56,7 +56,8 @@ static void account_kernel_stack(struct kmm_machine *m, void *stack, long sign)
 
 	if (page)
 		__atomic_add_fetch(&m->node_data[page_nid(page)]->vm_stat[NR_KERNEL_STACK_KB],
-				   sign * (long)(vmalloc_of(m)->thread_size >> 10), __ATOMIC_RELAXED);
+				   sign * (long)(vmalloc_of(m)->thread_size >> 10),
+				   __ATOMIC_RELAXED);
 }
 
 unsigned long kmm_thread_size(const kmm_machine *m)
@@ -73,8 +74,9 @@ void *kmm_stack_alloc(kmm_machine *m, int node)
 
 	if (!v) {
 		if (m)
-			kmm_report_bad_call(m, "alloc_thread_stack_node: this machine has no vmalloc "
-					       "area");
+			kmm_report_bad_call(m,
+					    "alloc_thread_stack_node: this machine has no vmalloc "
+					    "area");
 		return NULL;
 	}
 	/* a cached stack of this CPU: reused zeroed */
@@ -131,8 +133,8 @@ int kmm_stack_end_corrupted(const kmm_machine *m, const void *stack)
 unsigned long kmm_stack_not_used(const kmm_machine *m, const void *stack)
 {
 	const unsigned long *n = (const unsigned long *)stack + 1; /* past the magic */
-	const unsigned long *top = (const unsigned long *)((const char *)stack +
-							   vmalloc_of(m)->thread_size);
+	const unsigned long *top =
+		(const unsigned long *)((const char *)stack + vmalloc_of(m)->thread_size);
 
 	while (n < top && !*n)
 		n++;

@@ -159,9 +159,9 @@ static unsigned int alloc_area_pages(struct kmm_machine *m, kmm_gfp_t gfp, int n
 		while (order > 0 && (1u << order) > nr - i)
 			order--;
 		if (order > 0)
-			page = kmm_alloc_pages_node(m, node, (gfp & ~__GFP_NOFAIL) | __GFP_NORETRY |
-								     __GFP_NOWARN,
-						    (unsigned int)order);
+			page = kmm_alloc_pages_node(
+				m, node, (gfp & ~__GFP_NOFAIL) | __GFP_NORETRY | __GFP_NOWARN,
+				(unsigned int)order);
 		if (!page) {
 			if (order > 0) { /* no block this size: smaller ones from now on */
 				order--;
@@ -225,8 +225,8 @@ void *__vmalloc_node_range_m(struct kmm_machine *m, unsigned long size, unsigned
 	vm->va = va;
 	array_bytes = (size_t)nr * sizeof(struct page *);
 	if (array_bytes > m->page_size)
-		vm->pages = __vmalloc_node_range_m(m, array_bytes, 1, (gfp & GFP_KERNEL) | __GFP_ZERO,
-						   0, node, caller);
+		vm->pages = __vmalloc_node_range_m(
+			m, array_bytes, 1, (gfp & GFP_KERNEL) | __GFP_ZERO, 0, node, caller);
 	else
 		vm->pages = kmm_kmalloc_node(m, array_bytes, (gfp & GFP_KERNEL) | __GFP_ZERO, node);
 	if (!vm->pages) {

@@ -71,20 +71,20 @@ struct kmm_stack_cache {
 struct kmm_vmalloc {
 	unsigned int state_order;
 	struct vmap_area first; /* the first free block, part of the state: never kfree'd */
-	uintptr_t start, end; /* VMALLOC_START, VMALLOC_END */
-	void *reserve;	      /* the host reservation around them */
+	uintptr_t start, end;	/* VMALLOC_START, VMALLOC_END */
+	void *reserve;		/* the host reservation around them */
 	size_t reserve_bytes;
-	kmm_spinlock lock;    /* vmap_area_lock */
+	kmm_spinlock lock; /* vmap_area_lock */
 	struct vmap_area *busy_root, *free_root;
 	struct vmap_area *purge_list;
 	unsigned long vmap_lazy_nr; /* pages on the purge list */
 	unsigned long lazy_max_pages;
 	unsigned long nr_busy, nr_free_areas;
 	unsigned long nr_vmalloc_pages; /* pages allocated by vmalloc (VmallocUsed) */
-	long host_maps;		/* mappings kept in the host for live areas */
-	long max_host_maps;	/* budget: vm.max_map_count less a reserve */
+	long host_maps;			/* mappings kept in the host for live areas */
+	long max_host_maps;		/* budget: vm.max_map_count less a reserve */
 	unsigned long purges, purged_areas, refused_maps;
-	struct vm_struct *deferred; /* lock-free stack of vfrees to finish */
+	struct vm_struct *deferred;  /* lock-free stack of vfrees to finish */
 	const void *bad_atomic_addr; /* a bad vfree seen while a CPU was owned */
 	/* kernel stacks (stack.c) */
 	unsigned long thread_size;
@@ -95,7 +95,8 @@ struct kmm_vmalloc {
 /* tree.c */
 struct vmap_area *va_tree_insert(struct vmap_area *root, struct vmap_area *va, bool augment);
 struct vmap_area *va_tree_remove(struct vmap_area *root, struct vmap_area *va, bool augment);
-struct vmap_area *va_tree_find(struct vmap_area *root, uintptr_t addr); /* va_start <= addr < va_end */
+struct vmap_area *va_tree_find(struct vmap_area *root,
+			       uintptr_t addr); /* va_start <= addr < va_end */
 /* The lowest-addressed free area with room for size bytes at align; NULL if none. */
 struct vmap_area *va_tree_lowest_fit(struct vmap_area *root, unsigned long size,
 				     unsigned long align);
