@@ -18,7 +18,9 @@ if(KMM_MAN)
     "kmm_percpu|3|per-CPU data and per-CPU page lists of a kmm machine|man/kmm_percpu.3.md"
     "kmm_reports|3|the consistency checker and the /proc reports of a kmm machine|man/kmm_reports.3.md"
     "kmm_trace|3|tracepoints, trace recording and the trace parser of kmm|man/kmm_trace.3.md"
-    "kmm_reclaim|3|shrinkers, kswapd, OOM and fault injection of a kmm machine|man/kmm_reclaim.3.md")
+    "kmm_reclaim|3|shrinkers, kswapd, OOM and fault injection of a kmm machine|man/kmm_reclaim.3.md"
+    "kmm_highmem|3|kmap, kmap_local and the highmem byte helpers of a kmm machine|man/kmm_highmem.3.md"
+    "kmm_vmalloc|3|vmalloc, vmap and kvmalloc of a kmm machine|man/kmm_vmalloc.3.md")
   set(KMM_MAN_OUTPUTS "")
   foreach(page ${KMM_MAN_PAGES})
     string(REPLACE "|" ";" f "${page}")

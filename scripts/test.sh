@@ -50,7 +50,7 @@ done
 $rel/kmm demo >/dev/null
 $rel/kmm slabtop >/dev/null
 # every benchmark suite runs and prints exactly one JSON object (timings are not checked here)
-for suite in pages zones smp slab reclaim trace; do
+for suite in pages zones smp slab reclaim trace vmalloc; do
   out="$rel/bench-$suite.json"
   $rel/kmm bench "$suite" --json --seconds 0.01 >"$out" 2>/dev/null
   if command -v python3 >/dev/null; then

@@ -8,10 +8,14 @@
  * by the boot allocator (boot/memblock.c). Nothing comes from malloc.
  *
  * Address spaces:
- *   phys      the whole physical memory, mapped once: pfn p lives at
- *             phys + (p << page_shift). Used internally for every page.
- *   direct    the kernel's direct map: the same mapping, but only lowmem
- *             (pfn < max_low_pfn) is reachable through page_address().
+ *   phys      the direct map: pfn p < max_low_pfn lives at
+ *             phys + (p << page_shift), aligned to 2^MAX_ORDER pages. When
+ *             kmm owns physical memory (a memfd) the highmem part of the
+ *             range is reserved but unmapped: a highmem frame's bytes are
+ *             reached only through src/highmem/ (kmap, kmap_local, the
+ *             page allocator's temporary maps) or a vmap. Over caller memory
+ *             (can_remap = 0) the whole region stays mapped (the fallback
+ *             of docs/highmem.md).
  *   vmemmap   struct page array indexed by pfn, [0, max_pfn).
  */
 #ifndef KMM_MACHINE_H
@@ -48,6 +52,9 @@ struct kmm_machine {
 	size_t phys_size;
 	intptr_t phys_handle; /* host handle when kmm created the memory, else -1 */
 	bool owns_phys;
+	/* The direct map's reservation: phys lies inside, aligned to 2^MAX_ORDER pages. */
+	void *direct_reserve;
+	size_t direct_reserve_size;
 
 	struct page *vmemmap;
 	size_t vmemmap_reserved; /* bytes of address space reserved for it, or 0 */
@@ -100,6 +107,22 @@ struct kmm_machine {
 	/* Report printers the upper layers install. */
 	void (*pageset_printer)(struct kmm_machine *m, struct zone *zone, struct kmm_out *o);
 	void (*meminfo_extra)(struct kmm_machine *m, struct kmm_meminfo_extra *extra);
+
+	/*
+	 * High memory (highmem/highmem.h). direct_pfns: frames [0, direct_pfns)
+	 * are mapped in phys (max_low_pfn when kmm owns the memory, max_pfn over
+	 * caller memory). The highmem layer installs frames_map / frames_unmap
+	 * (a temporary mapping of a run of frames for the page allocator's own
+	 * use: zeroing, init_on_free) and highmem_address (page_address of a
+	 * kmapped frame); lower layers reach highmem bytes only through them.
+	 */
+	unsigned long direct_pfns;
+	struct kmm_highmem *highmem;
+	void *(*frames_map)(struct kmm_machine *m, unsigned long pfn, unsigned long nr);
+	void (*frames_unmap)(struct kmm_machine *m, void *addr, unsigned long nr);
+	void *(*highmem_address)(const struct kmm_machine *m, unsigned long pfn);
+	/* The vmalloc layer's state (vmalloc/vmalloc.h); NULL when it has none. */
+	struct kmm_vmalloc *vmalloc;
 
 	/* The slab allocator's state (slab/slab.h); NULL until kmem_cache_init. */
 	struct kmm_slab *slab;
@@ -155,9 +178,31 @@ static inline void *pfn_to_phys_virt(const struct kmm_machine *m, unsigned long 
 	return m->phys + (pfn << m->page_shift);
 }
 
+/* The direct-map address of a lowmem page (callers know it is lowmem: slab, per-CPU, reclaim). */
 static inline void *page_to_virt_raw(const struct kmm_machine *m, const struct page *p)
 {
 	return pfn_to_phys_virt(m, page_to_pfn(m, p));
+}
+
+/*
+ * The bytes of frames [pfn, pfn + nr) (one buddy block at most), for the
+ * page allocator's own use: the direct map when they are in it, otherwise
+ * a temporary mapping of the highmem layer, given back with
+ * frames_unmap_m. NULL when the host refused the mapping.
+ */
+struct kmm_machine;
+static inline void *frames_map_m(struct kmm_machine *m, unsigned long pfn, unsigned long nr)
+{
+	if (pfn + nr <= m->direct_pfns)
+		return pfn_to_phys_virt(m, pfn);
+	return m->frames_map ? m->frames_map(m, pfn, nr) : NULL;
+}
+
+static inline void frames_unmap_m(struct kmm_machine *m, void *addr, unsigned long nr)
+{
+	if (addr != NULL &&
+	    (uintptr_t)addr - (uintptr_t)m->phys >= (m->direct_pfns << m->page_shift))
+		m->frames_unmap(m, addr, nr);
 }
 
 static inline struct zone *page_zone(const struct kmm_machine *m, const struct page *p)

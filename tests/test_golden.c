@@ -1145,10 +1145,10 @@ static void test_vmstat_lines(void **state)
 /* meminfo lines kmm computes; every other line prints 0. */
 static bool meminfo_computed(const char *line)
 {
-	static const char *const computed[] = {
-		"MemTotal:",	 "MemFree:",	"MemAvailable:", "KReclaimable:", "Slab:",
-		"SReclaimable:", "SUnreclaim:", "CommitLimit:",	 "Percpu:",	  "Hugepagesize:"
-	};
+	static const char *const computed[] = { "MemTotal:",	 "MemFree:",	  "MemAvailable:",
+						"KReclaimable:", "Slab:",	  "SReclaimable:",
+						"SUnreclaim:",	 "CommitLimit:",  "Percpu:",
+						"Hugepagesize:", "VmallocTotal:", "VmallocUsed:" };
 
 	for (size_t i = 0; i < sizeof(computed) / sizeof(computed[0]); i++)
 		if (!strncmp(line, computed[i], strlen(computed[i])))

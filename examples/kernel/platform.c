@@ -99,6 +99,32 @@ void kmm_os_discard(void *addr, size_t size)
 	(void)addr, (void)size; /* RAM stays RAM: nothing to give back to */
 }
 
+/*
+ * Remapping: this kernel maps its RAM once at boot and keeps no page-table
+ * editor for kmm, so it refuses. kmm then gives such a machine no vmalloc
+ * area (vmalloc fails with a report) and highmem is reached through the
+ * flat RAM mapping (docs/platform.md, docs/highmem.md). A kernel with a
+ * page-table API would write the PTEs of [at, at + size) here and flush
+ * the TLB in kmm_os_unmap_fixed.
+ */
+int kmm_os_phys_map_fixed(intptr_t handle, uint64_t offset, size_t size, void *at)
+{
+	(void)handle, (void)offset, (void)size, (void)at;
+	return -ENOSYS;
+}
+
+int kmm_os_unmap_fixed(void *addr, size_t size)
+{
+	(void)addr, (void)size;
+	return -ENOSYS;
+}
+
+int kmm_os_phys_discard(intptr_t handle, uint64_t offset, uint64_t size)
+{
+	(void)handle, (void)offset, (void)size;
+	return 0; /* RAM stays RAM */
+}
+
 void kmm_os_log(const char *text, size_t len)
 {
 	serial_write(text, len);
@@ -198,4 +224,16 @@ void kmm_os_abort(void)
 {
 	kprintf("Kernel panic - not syncing: kmm report configured as fatal\n");
 	kernel_exit(1);
+}
+
+size_t kmm_os_symbol(const void *addr, char *buf, size_t len)
+{
+	(void)addr, (void)buf, (void)len;
+	return 0; /* no symbol table: the address is printed */
+}
+
+int kmm_os_call_on_stack(void *base, size_t size, size_t guard, void (*fn)(void *arg), void *arg)
+{
+	(void)base, (void)size, (void)guard, (void)fn, (void)arg;
+	return -ENOSYS; /* this example kernel has no second stack to switch to */
 }

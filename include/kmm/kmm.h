@@ -198,6 +198,7 @@ enum kmm_report {
 	KMM_REPORT_UNUSABLE_INDEX, /* debugfs extfrag/unusable_index */
 	KMM_REPORT_EXTFRAG_INDEX,  /* debugfs extfrag/extfrag_index */
 	KMM_REPORT_SLABINFO,	   /* /proc/slabinfo */
+	KMM_REPORT_VMALLOCINFO,	   /* /proc/vmallocinfo */
 	KMM_NR_REPORTS
 };
 

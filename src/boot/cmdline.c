@@ -232,6 +232,8 @@ static const int default_lowmem_reserve_ratio[KMM_NR_ZONES] = { 256, 256, 32, 0,
 #define DEFAULT_WATERMARK_BOOST_FACTOR 15000
 #define DEFAULT_PAGE_REPORTING_ORDER 9
 #define DEFAULT_PAGE_REPORTING_DELAY_MS 2000
+#define DEFAULT_VMALLOC_BYTES (32ull << 30)
+#define DEFAULT_THREAD_SIZE (16ull << 10)
 
 void kmm_desc_defaults(struct kmm_machine_desc *desc)
 {
@@ -253,6 +255,8 @@ void kmm_desc_defaults(struct kmm_machine_desc *desc)
 	desc->page_reporting_order = DEFAULT_PAGE_REPORTING_ORDER;
 	desc->page_reporting_delay_ms = DEFAULT_PAGE_REPORTING_DELAY_MS;
 	desc->deferred_init = true;
+	desc->vmalloc_bytes = DEFAULT_VMALLOC_BYTES;
+	desc->thread_size = DEFAULT_THREAD_SIZE;
 }
 
 /* ---- parsing ------------------------------------------------------------- */
@@ -578,6 +582,8 @@ static const struct key keys[] = {
 	  .off = DESC_OFF(page_reporting_delay_ms),
 	  .lo = 0,
 	  .hi = 3600000 },
+	{ .name = "vmalloc", .type = K_SIZE, .off = DESC_OFF(vmalloc_bytes), .lo = 1 },
+	{ .name = "thread_size", .type = K_SIZE, .off = DESC_OFF(thread_size), .lo = 1 },
 };
 
 static const struct key *find_key(const char *name, size_t len)
@@ -885,6 +891,14 @@ void kmm_desc_format(const struct kmm_machine_desc *desc, char *buf, size_t len)
 	if (desc->page_reporting_delay_ms != DEFAULT_PAGE_REPORTING_DELAY_MS) {
 		sb_key(&sb, "page_reporting_delay_ms=");
 		sb_puts64(&sb, desc->page_reporting_delay_ms);
+	}
+	if (desc->vmalloc_bytes != DEFAULT_VMALLOC_BYTES) {
+		sb_key(&sb, "vmalloc=");
+		sb_putsize(&sb, desc->vmalloc_bytes);
+	}
+	if (desc->thread_size != DEFAULT_THREAD_SIZE) {
+		sb_key(&sb, "thread_size=");
+		sb_putsize(&sb, desc->thread_size);
 	}
 	if (!desc->exactmap)
 		sb_ranges(&sb, desc->usable, desc->nr_usable, '@');

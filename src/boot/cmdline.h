@@ -70,6 +70,10 @@ struct kmm_machine_desc {
 	bool page_reporting;	     /* page_reporting=0|1: give free blocks back (default 1) */
 	int page_reporting_order;    /* page_reporting.page_reporting_order=N (default 9) */
 	int page_reporting_delay_ms; /* page_reporting_delay_ms=N (default 2000) */
+
+	/* vmalloc (vmalloc/): docs/vmalloc.md. */
+	uint64_t vmalloc_bytes; /* vmalloc=SIZE: the vmalloc area (default 32G) */
+	uint64_t thread_size;	/* thread_size=SIZE: kernel stacks (default 16K) */
 };
 
 /*

@@ -16,13 +16,27 @@
  * teardown are fields of that row.
  */
 #include "boot/late_init.h"
+#include "highmem/highmem.h"
 #include "page/pcp.h"
 #include "percpu/percpu.h"
 #include "reclaim/reclaim.h"
 #include "slab/slab.h"
 #include "smp/cpu.h"
+#include "vmalloc/vmalloc.h"
 
 static const struct kmm_layer layers[] = {
+	/* kmap, kmap_local, the page allocator's highmem windows (highmem/) */
+	{ .name = "highmem",
+	  .init = highmem_init,
+	  .check = highmem_check,
+	  .teardown = highmem_teardown,
+	  .quiet = true },
+	/* the vmalloc area, vmap areas, kernel stacks (vmalloc/) */
+	{ .name = "vmalloc",
+	  .init = vmalloc_init,
+	  .check = vmalloc_check,
+	  .teardown = vmalloc_teardown,
+	  .quiet = true },
 	/* per-CPU areas and get_cpu locks (smp/cpu.c, percpu/) */
 	{ .name = "smp", .init = smp_init, .check = percpu_check, .quiet = true },
 	/* per-CPU page lists (page/pcp.c) */

@@ -5,7 +5,9 @@
  * Boot order (mirrors start_kernel's mm_init, compressed):
  *   1. parse the description and compute the layout (boot/cmdline.c,
  *      boot/layout.c) - nothing exists yet, all on the stack;
- *   2. physical memory: a sparse memfd mapped once (or the caller's region);
+ *   2. physical memory: a sparse memfd, its lowmem mapped as the direct map
+ *      in a reservation aligned to the largest block, its highmem left
+ *      unmapped (or the caller's region, all of it mapped);
  *   3. memblock carves the machine struct, the present-section map, each
  *      node's pg_data_t and memmap, and each zone's pageblock types out of
  *      the machine's own RAM (top-down, node-local, lowmem, not MOVABLE);
@@ -47,6 +49,8 @@ struct boot {
 	size_t phys_size;
 	intptr_t handle;
 	bool owns_phys;
+	void *direct_reserve; /* the direct map's reservation (owns_phys only) */
+	size_t direct_reserve_size;
 	bool zeroed; /* the caller's region reads as zeroes: boot allocations skip their memset */
 	struct kmm_machine *m;
 	uint8_t *section_present; /* bitmap, from memblock */
@@ -257,10 +261,39 @@ static void teardown(struct boot *b)
 	if (b->m && b->m->vmemmap_reserved)
 		kmm_os_unmap(b->m->vmemmap, b->m->vmemmap_reserved);
 	if (b->owns_phys) {
-		if (b->phys)
-			kmm_os_unmap(b->phys, b->phys_size);
+		if (b->direct_reserve)
+			kmm_os_unmap(b->direct_reserve, b->direct_reserve_size);
 		kmm_os_phys_destroy(b->handle);
 	}
+}
+
+/*
+ * The direct map: address space for all of physical memory, reserved
+ * aligned to the largest block (2^MAX_ORDER pages), so an order-k block's
+ * address is aligned to its size as on Linux, where the direct map starts
+ * at a 1 GiB boundary. Only lowmem, [0, max_low_pfn), is mapped; the rest
+ * of the reservation stays without access, so a highmem frame is reached
+ * only through kmap, kmap_local or vmap (src/highmem/). Returns 0 or -errno.
+ */
+static int map_direct(struct boot *b)
+{
+	size_t align = (size_t)1 << (b->lay.page_shift + MAX_ORDER);
+	size_t low = (size_t)b->lay.max_low_pfn << b->lay.page_shift;
+	char *base;
+	int ret;
+
+	b->direct_reserve_size = b->phys_size + align;
+	b->direct_reserve = kmm_os_reserve(b->direct_reserve_size);
+	if (!b->direct_reserve)
+		return -KMM_OS_ENOMEM;
+	base = (char *)ALIGN_UP((uintptr_t)b->direct_reserve, align);
+	/* a host page larger than the machine's: the direct map ends at the host page after */
+	low = MIN(ALIGN_UP(low, b->caps.host_page_size), b->phys_size);
+	ret = kmm_os_phys_map_fixed(b->handle, 0, low, base);
+	if (ret)
+		return ret;
+	b->phys = base;
+	return 0;
 }
 
 static int machine_boot(const char *cmdline, void *mem, size_t size, bool zeroed, kmm_machine **out,
@@ -313,9 +346,15 @@ static int machine_boot(const char *cmdline, void *mem, size_t size, bool zeroed
 				    "cannot create %zu bytes of physical memory (error %d)",
 				    b.phys_size, -ret);
 		b.owns_phys = true;
-		b.phys = kmm_os_phys_map(b.handle, 0, b.phys_size, NULL);
-		if (!b.phys) {
+		ret = map_direct(&b);
+		if (ret) {
 			teardown(&b);
+			if (ret == -KMM_OS_ENOSYS)
+				return fail(
+					err, len,
+					"the host cannot map physical memory at a fixed address "
+					"(error %d)",
+					-ret);
 			return fail(err, len, "cannot map %zu bytes of physical memory",
 				    b.phys_size);
 		}
@@ -340,6 +379,9 @@ static int machine_boot(const char *cmdline, void *mem, size_t size, bool zeroed
 	m->phys_size = b.phys_size;
 	m->phys_handle = b.handle;
 	m->owns_phys = b.owns_phys;
+	m->direct_pfns = b.owns_phys ? b.lay.max_low_pfn : b.lay.max_pfn;
+	m->direct_reserve = b.direct_reserve;
+	m->direct_reserve_size = b.direct_reserve_size;
 	m->nr_nodes = b.lay.nr_nodes;
 	kmm_spin_init_class(&m->log_lock, KMM_LOCK_LOG);
 	kmm_desc_format(&desc, m->cmdline, sizeof(m->cmdline));
@@ -423,6 +465,8 @@ void kmm_machine_destroy(kmm_machine *m)
 	b.phys_size = m->phys_size;
 	b.handle = m->phys_handle;
 	b.owns_phys = m->owns_phys;
+	b.direct_reserve = m->direct_reserve;
+	b.direct_reserve_size = m->direct_reserve_size;
 	/* the layers stop first: kswapd and the reporting thread are joined */
 	kmm_late_teardown(m);
 	m->magic = 0;
@@ -430,7 +474,7 @@ void kmm_machine_destroy(kmm_machine *m)
 		kmm_os_unmap(m->vmemmap, m->vmemmap_reserved);
 	/* m lives inside phys: nothing of it may be touched after this. */
 	if (b.owns_phys) {
-		kmm_os_unmap(b.phys, b.phys_size);
+		kmm_os_unmap(b.direct_reserve, b.direct_reserve_size);
 		kmm_os_phys_destroy(b.handle);
 	}
 }

@@ -57,6 +57,8 @@
 	X(DEFERRED, "pgdat->deferred_lock", 65, 0)                   \
 	X(REPORT, "page reporting report_lock", 67, 0)               \
 	X(ZONE, "zone->lock", 70, 0)                                 \
+	X(VMAP_AREA, "vmap_area_lock", 73, 0)                        \
+	X(KMAP, "kmap_lock", 75, 0)                                  \
 	X(SHRINKER, "shrinker_lock", 80, 0)                          \
 	X(OOM_NOTIFIER, "oom notifier_lock", 81, 0)                  \
 	X(FAULT_ATTR, "fault attr lock", 82, 0)

@@ -44,8 +44,15 @@ unsigned long kmm_discard_free_pages(kmm_machine *m, unsigned int min_order)
 				uint32_t pfn;
 
 				page_list_for_each (m->vmemmap, &area->free_list[mt], pfn) {
-					kmm_os_discard(m->phys + ((uintptr_t)pfn << m->page_shift),
-						       (size_t)m->page_size << order);
+					if (pfn < m->direct_pfns)
+						kmm_os_discard(
+							m->phys + ((uintptr_t)pfn << m->page_shift),
+							(size_t)m->page_size << order);
+					else /* highmem: no mapping to discard through */
+						kmm_os_phys_discard(m->phys_handle,
+								    (uint64_t)pfn << m->page_shift,
+								    (uint64_t)m->page_size
+									    << order);
 					pages += 1ul << order;
 				}
 			}

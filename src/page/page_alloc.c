@@ -76,9 +76,24 @@ static void prep_compound_page(struct kmm_machine *m, struct page *page, unsigne
 	page[1].u.compound_order = (uint8_t)order;
 }
 
+/*
+ * Zero a block (clear_highpage per page in Linux): lowmem through the
+ * direct map, highmem through a temporary mapping (highmem/tmpmap.c). If
+ * the host refuses that mapping the frames are handed back to it instead,
+ * which reads as zeroes just the same.
+ */
 static void clear_pages(struct kmm_machine *m, struct page *page, unsigned int order)
 {
-	kmm_memset(page_to_virt_raw(m, page), 0, m->page_size << order);
+	unsigned long pfn = page_to_pfn(m, page), nr = 1ul << order;
+	void *p = frames_map_m(m, pfn, nr);
+
+	if (likely(p)) {
+		kmm_memset(p, 0, m->page_size << order);
+		frames_unmap_m(m, p, nr);
+	} else {
+		kmm_os_phys_discard(m->phys_handle, (uint64_t)pfn << m->page_shift,
+				    (uint64_t)m->page_size << order);
+	}
 }
 
 static inline void prep_new_page(struct kmm_machine *m, struct page *page, unsigned int order,
@@ -938,7 +953,10 @@ void *kmm_page_address(const kmm_machine *m, const struct page *page)
 	if (!page_in_machine(m, page))
 		return NULL;
 	pfn = page_to_pfn(m, page);
-	return pfn < m->max_low_pfn ? pfn_to_phys_virt(m, pfn) : NULL;
+	if (pfn < m->max_low_pfn)
+		return pfn_to_phys_virt(m, pfn);
+	/* highmem: its kmap address while kmapped (page_address_htable), else NULL */
+	return m->highmem_address ? m->highmem_address(m, pfn) : NULL;
 }
 
 struct page *kmm_virt_to_page(const kmm_machine *m, const void *addr)

@@ -46,6 +46,29 @@ void kmm_os_unmap(void *addr, size_t size);
 /* Tell the host the contents of [addr, addr+size) are no longer needed. */
 void kmm_os_discard(void *addr, size_t size);
 
+/*
+ * Remapping (vmalloc, kmap, kernel stacks: src/vmalloc/, src/highmem/).
+ * kmm_os_phys_map_fixed maps [offset, offset + size) of the physical-memory
+ * object read-write at `at`, which lies inside a reservation of
+ * kmm_os_reserve, replacing what was there: the page-table update of
+ * vmap_pages_range. kmm_os_unmap_fixed returns [addr, addr + size) to its
+ * reservation (no access, a later touch faults): vunmap_range. Both
+ * return 0 or -errno (-ENOMEM when the host is out of mappings,
+ * vm.max_map_count). A kernel implements them with its page tables (and
+ * a TLB flush for unmap); a host that cannot remap returns -ENOSYS, and
+ * the machine then has no vmalloc and no real highmem (docs/platform.md).
+ *
+ * kmm_os_phys_discard tells the host [offset, offset + size) of the
+ * physical-memory object is no longer needed, without a mapping (a hole
+ * punched in the memfd): highmem frames have none. 0 or -errno.
+ */
+/* The errno values the core tells apart (Linux's numbers; the core has no errno.h). */
+#define KMM_OS_ENOMEM 12
+#define KMM_OS_ENOSYS 38
+int kmm_os_phys_map_fixed(intptr_t handle, uint64_t offset, size_t size, void *at);
+int kmm_os_unmap_fixed(void *addr, size_t size);
+int kmm_os_phys_discard(intptr_t handle, uint64_t offset, uint64_t size);
+
 /* Default log sink: the host's standard error, or console. */
 void kmm_os_log(const char *text, size_t len);
 
@@ -130,6 +153,24 @@ void kmm_os_thread_join(kmm_os_thread thread);
 #define KMM_OS_TIMEDOUT 1
 int kmm_os_wait(const uint32_t *addr, uint32_t expected, uint64_t timeout_ns);
 void kmm_os_wake(const uint32_t *addr, int n);
+
+/*
+ * The name of the code at addr as the kernel's %pS prints it
+ * ("function+0x1c/0x80") into buf; 0 when the host cannot tell (the caller
+ * then prints the address). For /proc/vmallocinfo's caller column.
+ */
+size_t kmm_os_symbol(const void *addr, char *buf, size_t len);
+
+/*
+ * Run fn(arg) with the stack pointer at base + size (the stack grows down
+ * to base; the `guard` bytes below base are unmapped), back on the
+ * caller's stack when fn returns. A fault on the guard is reported as the
+ * kernel reports it ("BUG: stack guard page was hit at %p (stack is
+ * %p..%p)") from a handler on an alternate signal stack, then the host
+ * aborts. 0, or -ENOSYS where the host has no stack switch (a kernel does
+ * this with its own context switch and double-fault handler).
+ */
+int kmm_os_call_on_stack(void *base, size_t size, size_t guard, void (*fn)(void *arg), void *arg);
 
 /* Monotonic nanoseconds. */
 uint64_t kmm_os_now_ns(void);

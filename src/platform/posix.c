@@ -22,7 +22,12 @@
 #include "platform/platform.h"
 #include "platform/posix_rseq.h"
 
+#include <dlfcn.h>
+#include <elf.h>
 #include <errno.h>
+#include <link.h>
+#include <stdio.h>
+#include <fcntl.h>
 #include <limits.h>
 #include <linux/futex.h>
 #include <pthread.h>
@@ -82,6 +87,31 @@ void *kmm_os_reserve(size_t size)
 void kmm_os_unmap(void *addr, size_t size)
 {
 	munmap(addr, size);
+}
+
+int kmm_os_phys_map_fixed(intptr_t handle, uint64_t offset, size_t size, void *at)
+{
+	void *p = mmap(at, size, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_NORESERVE | MAP_FIXED,
+		       (int)handle, (off_t)offset);
+
+	return p == MAP_FAILED ? -errno : 0;
+}
+
+int kmm_os_unmap_fixed(void *addr, size_t size)
+{
+	/* the same kind of mapping kmm_os_reserve made, so neighbours merge again */
+	void *p = mmap(addr, size, PROT_NONE,
+		       MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE | MAP_FIXED, -1, 0);
+
+	return p == MAP_FAILED ? -errno : 0;
+}
+
+int kmm_os_phys_discard(intptr_t handle, uint64_t offset, uint64_t size)
+{
+	return fallocate((int)handle, FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE, (off_t)offset,
+			 (off_t)size) == 0
+		       ? 0
+		       : -errno;
 }
 
 void kmm_os_discard(void *addr, size_t size)
@@ -244,10 +274,12 @@ struct posix_thread_start {
 __asm__(".symver pthread_create,pthread_create@GLIBC_2.2.5");
 __asm__(".symver pthread_join,pthread_join@GLIBC_2.2.5");
 __asm__(".symver pthread_setname_np,pthread_setname_np@GLIBC_2.12");
+__asm__(".symver dladdr1,dladdr1@GLIBC_2.3.3");
 #elif defined(__aarch64__)
 __asm__(".symver pthread_create,pthread_create@GLIBC_2.17");
 __asm__(".symver pthread_join,pthread_join@GLIBC_2.17");
 __asm__(".symver pthread_setname_np,pthread_setname_np@GLIBC_2.17");
+__asm__(".symver dladdr1,dladdr1@GLIBC_2.17");
 #endif
 #endif
 #endif
@@ -308,4 +340,20 @@ int kmm_os_wait(const uint32_t *addr, uint32_t expected, uint64_t timeout_ns)
 void kmm_os_wake(const uint32_t *addr, int n)
 {
 	syscall(SYS_futex, addr, FUTEX_WAKE_PRIVATE, n, NULL, NULL, 0);
+}
+
+/* dladdr1 finds exported symbols only (a program's own functions need -rdynamic). */
+size_t kmm_os_symbol(const void *addr, char *buf, size_t len)
+{
+	Dl_info info;
+	const ElfW(Sym) *sym = NULL;
+	int n;
+
+	if (!len || !dladdr1(addr, &info, (void **)&sym, RTLD_DL_SYMENT) || !info.dli_sname ||
+	    !info.dli_saddr)
+		return 0;
+	n = snprintf(buf, len, "%s+%#lx/%#lx", info.dli_sname,
+		     (unsigned long)((const char *)addr - (const char *)info.dli_saddr),
+		     sym ? (unsigned long)sym->st_size : 0ul);
+	return n > 0 && (size_t)n < len ? (size_t)n : 0;
 }

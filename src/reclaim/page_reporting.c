@@ -72,8 +72,14 @@ static unsigned long report_zone(struct kmm_machine *m, struct zone *zone)
 							 REPORT_BATCH);
 				kmm_spin_unlock(&zone->lock);
 				for (unsigned int i = 0; i < n; i++)
-					kmm_os_discard(pfn_to_phys_virt(m, pfns[i]),
-						       m->page_size << order);
+					if (pfns[i] < m->direct_pfns)
+						kmm_os_discard(pfn_to_phys_virt(m, pfns[i]),
+							       m->page_size << order);
+					else /* highmem has no mapping: punch the hole */
+						kmm_os_phys_discard(
+							m->phys_handle,
+							(uint64_t)pfns[i] << m->page_shift,
+							(uint64_t)m->page_size << order);
 				kmm_spin_lock(&zone->lock);
 				for (unsigned int i = 0; i < n; i++)
 					__putback_reported(m, zone, pfns[i], (unsigned int)order,

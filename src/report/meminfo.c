@@ -11,9 +11,10 @@
  * KReclaimable, Slab, SReclaimable, SUnreclaim, CommitLimit (half of RAM:
  * vm.overcommit_ratio 50, no swap), Percpu (the per-CPU allocator's
  * chunks) and Hugepagesize (the pageblock size, the PMD size kmm's THP
- * order would have). The rest print 0 because kmm has no such mechanism
- * (page cache, swap, LRU lists, mlock, page tables, vmalloc, hugetlb, the
- * x86 direct-map page tables); docs/reports.md lists each line.
+ * order would have), VmallocTotal and VmallocUsed (the vmalloc layer;
+ * VmallocChunk is 0 as in every kernel since 4.x). The rest print 0 because kmm has no such
+ * mechanism (page cache, swap, LRU lists, mlock, page tables, hugetlb, the x86 direct-map page
+ * tables); docs/reports.md lists each line.
  */
 #include "percpu/percpu.h"
 #include "report/report.h"
@@ -95,9 +96,15 @@ void report_meminfo(struct kmm_machine *m, struct kmm_out *o)
 	/* vm_commit_limit: overcommit_ratio 50 % of RAM, no hugetlb, no swap */
 	show_val_kb(o, "CommitLimit:    ", m->totalram_pages * 50 / 100, ps);
 	zero_kb(o, "Committed_AS:   ");
-	zero_kb(o, "VmallocTotal:   ");
-	zero_kb(o, "VmallocUsed:    ");
-	zero_kb(o, "VmallocChunk:   ");
+	/* 6.18: VMALLOC_TOTAL >> 10, vmalloc_nr_pages() in kB, and VmallocChunk always 0 */
+	{
+		unsigned long vtotal_kb, vused;
+
+		vmalloc_meminfo(m, &vtotal_kb, &vused);
+		kmm_out_printf(o, "VmallocTotal:   %8lu kB\n", vtotal_kb);
+		show_val_kb(o, "VmallocUsed:    ", vused, ps);
+		zero_kb(o, "VmallocChunk:   ");
+	}
 	show_val_kb(o, "Percpu:         ", percpu_pages(m), ps);
 	zero_kb(o, "AnonHugePages:  ");
 	zero_kb(o, "ShmemHugePages: ");

@@ -19,6 +19,7 @@ static const struct {
 	[KMM_REPORT_UNUSABLE_INDEX] = { "unusable_index", report_unusable_index },
 	[KMM_REPORT_EXTFRAG_INDEX] = { "extfrag_index", report_extfrag_index },
 	[KMM_REPORT_SLABINFO] = { "slabinfo", report_slabinfo },
+	[KMM_REPORT_VMALLOCINFO] = { "vmallocinfo", report_vmallocinfo },
 };
 
 int kmm_report(kmm_machine *m, enum kmm_report which, kmm_sink_fn sink, void *ctx)

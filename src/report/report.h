@@ -15,6 +15,9 @@ void report_meminfo(struct kmm_machine *m, struct kmm_out *o);
 void report_pagetypeinfo(struct kmm_machine *m, struct kmm_out *o);
 void report_vmstat(struct kmm_machine *m, struct kmm_out *o);
 void report_slabinfo(struct kmm_machine *m, struct kmm_out *o);
+/* vmalloc/info.c */
+void report_vmallocinfo(struct kmm_machine *m, struct kmm_out *o);
+void vmalloc_meminfo(struct kmm_machine *m, unsigned long *total_kb, unsigned long *used_pages);
 void report_unusable_index(struct kmm_machine *m, struct kmm_out *o);
 void report_extfrag_index(struct kmm_machine *m, struct kmm_out *o);
 

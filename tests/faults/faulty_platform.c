@@ -17,6 +17,7 @@
 #define kmm_os_phys_map real_kmm_os_phys_map
 #define kmm_os_reserve real_kmm_os_reserve
 #define kmm_os_unmap real_kmm_os_unmap
+#define kmm_os_phys_map_fixed real_kmm_os_phys_map_fixed
 #define kmm_os_thread_create real_kmm_os_thread_create
 #define kmm_os_thread_join real_kmm_os_thread_join
 #include "platform/posix.c"
@@ -25,6 +26,7 @@
 #undef kmm_os_phys_map
 #undef kmm_os_reserve
 #undef kmm_os_unmap
+#undef kmm_os_phys_map_fixed
 #undef kmm_os_thread_create
 #undef kmm_os_thread_join
 
@@ -52,6 +54,7 @@ void kmm_os_phys_destroy(intptr_t handle);
 void *kmm_os_phys_map(intptr_t handle, uint64_t offset, size_t size, void *at);
 void *kmm_os_reserve(size_t size);
 void kmm_os_unmap(void *addr, size_t size);
+int kmm_os_phys_map_fixed(intptr_t handle, uint64_t offset, size_t size, void *at);
 int kmm_os_thread_create(kmm_os_thread *thread, const char *name, void (*fn)(void *arg), void *arg);
 void kmm_os_thread_join(kmm_os_thread thread);
 
@@ -129,4 +132,22 @@ void kmm_os_unmap(void *addr, size_t size)
 {
 	host_faults.live_bytes -= (long)size;
 	real_kmm_os_unmap(addr, size);
+}
+
+/*
+ * Fixed mappings replace part of a reservation: no bytes of address space
+ * change hands. They fail in the boot sequence (fail_at) and, after boot,
+ * whenever fail_map_fixed is set (vmalloc, kmap and the highmem windows
+ * then meet the host's refusal). kmm_os_unmap_fixed passes through.
+ */
+int kmm_os_phys_map_fixed(intptr_t handle, uint64_t offset, size_t size, void *at)
+{
+	int forced = __atomic_load_n(&host_faults.fail_map_fixed, __ATOMIC_RELAXED);
+
+	__atomic_add_fetch(&host_faults.map_fixed_calls, 1, __ATOMIC_RELAXED);
+	if (forced)
+		return forced;
+	if (fault_here(HOST_MAP_FIXED))
+		return -ENOMEM;
+	return real_kmm_os_phys_map_fixed(handle, offset, size, at);
 }

@@ -11,6 +11,7 @@ enum host_call {
 	HOST_PHYS_CREATE, /* kmm_os_phys_create: the memfd */
 	HOST_PHYS_MAP,	  /* kmm_os_phys_map */
 	HOST_RESERVE,	  /* kmm_os_reserve: address space */
+	HOST_MAP_FIXED,	  /* kmm_os_phys_map_fixed: the direct map, vmalloc, kmap */
 	NR_HOST_CALLS
 };
 
@@ -31,6 +32,9 @@ struct host_faults {
 	char refused_thread[32];      /* the name the last refused thread would have had */
 	long thread_creates;	      /* kmm_os_thread_create calls since the last reset */
 	long live_threads;	      /* threads created and not joined */
+	/* Outside the sequence too: every kmm_os_phys_map_fixed after boot fails with this. */
+	int fail_map_fixed; /* -errno, 0 for none */
+	long map_fixed_calls;
 };
 
 extern struct host_faults host_faults;
@@ -46,6 +50,8 @@ static inline void host_faults_reset(unsigned long fail_at)
 	host_faults.fail_thread_at = 0;
 	host_faults.refused_thread[0] = '\0';
 	host_faults.thread_creates = 0;
+	host_faults.fail_map_fixed = 0;
+	host_faults.map_fixed_calls = 0;
 }
 
 #endif

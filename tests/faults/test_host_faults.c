@@ -31,8 +31,10 @@
 
 #include <cmocka.h>
 
+#include <kmm/highmem.h>
 #include <kmm/kmm.h>
 #include <kmm/reclaim.h>
+#include <kmm/vmalloc.h>
 
 #include "faulty_platform.h"
 
@@ -127,10 +129,16 @@ static void test_messages_name_the_refusal(void **state)
 	assert_int_equal(kmm_machine_create("mem=1G", &m, err, sizeof(err)), KMM_ENOMEM);
 	assert_int_equal(host_faults.failed_call, HOST_PHYS_CREATE);
 	assert_non_null(strstr(err, "physical memory"));
-	host_faults_reset(2); /* its mapping */
+	host_faults_reset(2); /* the direct map's address space */
 	assert_int_not_equal(kmm_machine_create("mem=1G", &m, err, sizeof(err)), KMM_OK);
-	assert_int_equal(host_faults.failed_call, HOST_PHYS_MAP);
+	assert_int_equal(host_faults.failed_call, HOST_RESERVE);
 	assert_non_null(strstr(err, "map"));
+	host_faults_reset(3); /* lowmem mapped into it */
+	assert_int_not_equal(kmm_machine_create("mem=1G", &m, err, sizeof(err)), KMM_OK);
+	assert_int_equal(host_faults.failed_call, HOST_MAP_FIXED);
+	assert_non_null(strstr(err, "map"));
+	assert_int_equal(host_faults.live_bytes, 0);
+	assert_int_equal(host_faults.live_objects, 0);
 	host_faults_reset(0);
 }
 
@@ -339,6 +347,88 @@ static void test_each_thread_refused_in_turn(void **state)
 	}
 }
 
+struct logbuf {
+	char text[16384];
+	size_t len;
+};
+
+static void log_sink(void *ctx, const char *text, size_t len)
+{
+	struct logbuf *l = ctx;
+
+	if (l->len + len < sizeof(l->text)) {
+		memcpy(l->text + l->len, text, len);
+		l->len += len;
+		l->text[l->len] = '\0';
+	}
+}
+
+/*
+ * After boot the host refuses every fixed mapping: vmalloc, vmap, kmap and
+ * kmap_local fail with a report and leave nothing behind; zeroing a highmem
+ * block still works (the frames are punched out of the memfd instead).
+ */
+static void test_runtime_map_refusal(void **state)
+{
+	struct logbuf lb = { .len = 0 };
+	struct kmm_vmalloc_stats st;
+	kmm_machine *m = NULL;
+	char err[256];
+	struct page *hp, *zp;
+	unsigned char *v;
+
+	(void)state;
+	host_faults_reset(0);
+	assert_int_equal(kmm_machine_create("mem=256M nr_cpus=1 highmem=64M kswapd=0 "
+					    "page_reporting=0",
+					    &m, err, sizeof(err)),
+			 KMM_OK);
+	kmm_set_log(m, log_sink, &lb);
+	hp = kmm_alloc_pages(m, KMM_GFP_HIGHUSER, 0);
+	v = kmm_kmap(m, hp);
+	memset(v, 0xab, kmm_page_size(m));
+	kmm_kunmap(m, hp);
+	host_faults.fail_map_fixed = -ENOMEM;
+	/* still in the window (count 1, not flushed): a kmap needs no new mapping */
+	assert_ptr_equal(kmm_kmap(m, hp), v);
+	kmm_kunmap(m, hp);
+	kmm_free_pages(m, hp, 0);
+	assert_null(kmm_vmalloc(m, 1 << 20));
+	assert_non_null(strstr(lb.text, "the host refused to map it (error 12)"));
+	kmm_vmalloc_stats(m, &st);
+	assert_int_equal(st.nr_areas, 0);
+	assert_int_equal(st.nr_vmalloc_pages, 0);
+	assert_int_equal(st.host_maps, 0);
+	hp = kmm_alloc_pages(m, KMM_GFP_HIGHUSER | KMM_GFP_NOWARN, 1); /* pages never kmapped */
+	assert_null(kmm_kmap(m, kmm_pfn_to_page(m, kmm_page_to_pfn(m, hp) + 1)));
+	assert_non_null(strstr(lb.text, "kmap: the host refused to map pfn"));
+	assert_null(kmm_kmap_local_page(m, hp));
+	assert_non_null(strstr(lb.text, "kmap_local_page: the host refused"));
+	assert_null(kmm_vmap(m, &hp, 1, 0));
+	kmm_free_pages(m, hp, 1);
+	/* the page allocator's zeroing of highmem falls back to punching the frames */
+	zp = kmm_alloc_pages(m, KMM_GFP_HIGHUSER | KMM_GFP_ZERO, 4);
+	assert_non_null(zp);
+	assert_int_equal(kmm_check(m), 0);
+	host_faults.fail_map_fixed = 0;
+	for (int i = 0; i < 16; i++) {
+		unsigned char *z = kmm_kmap_local_page(
+			m, kmm_pfn_to_page(m, kmm_page_to_pfn(m, zp) + (unsigned long)i));
+
+		for (size_t j = 0; j < kmm_page_size(m); j += 64)
+			assert_int_equal(z[j], 0);
+		kmm_kunmap_local(m, z);
+	}
+	kmm_free_pages(m, zp, 4);
+	v = kmm_vmalloc(m, 1 << 20);
+	assert_non_null(v);
+	kmm_vfree(m, v);
+	assert_int_equal(kmm_check(m), 0);
+	kmm_machine_destroy(m);
+	assert_int_equal(host_faults.live_bytes, 0);
+	assert_int_equal(host_faults.live_objects, 0);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -347,6 +437,7 @@ int main(void)
 		cmocka_unit_test(test_host_refusals),
 		cmocka_unit_test(test_threads_refused),
 		cmocka_unit_test(test_each_thread_refused_in_turn),
+		cmocka_unit_test(test_runtime_map_refusal),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
