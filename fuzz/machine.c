@@ -70,7 +70,8 @@ static void print_reports(kmm_machine *m, const char *cmdline)
 
 		if (kmm_report(m, (enum kmm_report)r, counting_sink, &c) != KMM_OK)
 			fail(cmdline, "a report refused to print");
-		if (c.bytes == 0 || c.last != '\n')
+		/* vmallocinfo lists vmap areas: a machine that has none prints nothing */
+		if ((c.bytes == 0 && r != KMM_REPORT_VMALLOCINFO) || (c.bytes && c.last != '\n'))
 			fail(cmdline, "a report is empty or ends inside a line");
 	}
 	if (kmm_report(m, KMM_NR_REPORTS, quiet, NULL) == KMM_OK)
