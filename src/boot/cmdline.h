@@ -70,6 +70,19 @@ struct kmm_machine_desc {
 	bool page_reporting;	     /* page_reporting=0|1: give free blocks back (default 1) */
 	int page_reporting_order;    /* page_reporting.page_reporting_order=N (default 9) */
 	int page_reporting_delay_ms; /* page_reporting_delay_ms=N (default 2000) */
+
+	/* Memory hotplug (hotplug/): docs/hotplug.md. */
+	uint64_t maxmem_bytes;	  /* maxmem=SIZE: the hotpluggable address limit (0: none) */
+	int memhp_default_state;  /* memhp_default_state=offline|online|online_kernel|online_movable */
+	bool movable_node;	  /* movable_node: hotplugged memory defaults to ZONE_MOVABLE */
+};
+
+/* memhp_default_state values (Linux's MMOP_*). */
+enum kmm_memhp_state {
+	KMM_MMOP_OFFLINE,
+	KMM_MMOP_ONLINE,
+	KMM_MMOP_ONLINE_KERNEL,
+	KMM_MMOP_ONLINE_MOVABLE,
 };
 
 /*
@@ -89,7 +102,7 @@ struct kmm_token {
  * the item that made each memmap= range. Valid while the command line is.
  */
 struct kmm_desc_src {
-	struct kmm_token mem, highmem, movablecore, numa, page_size, exactmap;
+	struct kmm_token mem, highmem, movablecore, numa, page_size, exactmap, maxmem;
 	struct kmm_token usable[KMM_MAX_RANGES];
 	struct kmm_token reserved[KMM_MAX_RANGES];
 };

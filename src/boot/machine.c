@@ -45,6 +45,7 @@ struct boot {
 	struct kmm_os_caps caps;
 	char *phys;
 	size_t phys_size;
+	size_t phys_reserved; /* maxmem=: address space held for phys, or 0 */
 	intptr_t handle;
 	bool owns_phys;
 	bool zeroed; /* the caller's region reads as zeroes: boot allocations skip their memset */
@@ -88,6 +89,10 @@ static int setup_memmap(struct boot *b, char *err, size_t len)
 	size_t psz = sizeof(struct page);
 
 	if (!b->caps.can_remap || b->caps.host_page_size > NODE_ALIGN_PAGES * psz) {
+		if (b->lay.maxmem_pfn)
+			return fail(err, len,
+				    "maxmem= needs a host that can remap memory (the memmap of "
+				    "hot-added sections is mapped at run time)");
 		/* Flat memmap in one block: the caller's region cannot be remapped. */
 		unsigned long pfn;
 		size_t bytes = (size_t)b->lay.max_pfn * psz;
@@ -103,7 +108,8 @@ static int setup_memmap(struct boot *b, char *err, size_t len)
 		return KMM_OK;
 	}
 	/* vmemmap_reserved says what teardown must give back: set it only once held. */
-	size_t reserve = ALIGN_UP((size_t)b->lay.max_pfn * psz, b->caps.host_page_size);
+	size_t reserve = ALIGN_UP((size_t)MAX(b->lay.max_pfn, b->lay.maxmem_pfn) * psz,
+				  b->caps.host_page_size);
 
 	m->vmemmap = kmm_os_reserve(reserve);
 	if (!m->vmemmap)
@@ -194,6 +200,29 @@ static int setup_nodes(struct boot *b, char *err, size_t len)
 /* Pageblock type arrays: every pageblock starts MIGRATE_MOVABLE, as on Linux. */
 static int setup_pageblocks(struct boot *b, char *err, size_t len)
 {
+	if (b->lay.maxmem_pfn) {
+		/*
+		 * Hotplug: one array up to the limit, shared by every zone (base
+		 * 0), so a zone can grow into hot-added sections. Only the boot
+		 * part is written; the rest of the fresh memory reads as zero
+		 * (MIGRATE_UNMOVABLE) until a section is onlined.
+		 */
+		unsigned long n = b->lay.maxmem_pfn >> pageblock_order;
+		unsigned long pfn =
+			memblock_alloc(&b->mb, pages_for(b, n), 1, 0, b->lay.max_low_pfn);
+		uint8_t *mt;
+
+		if (pfn == MEMBLOCK_NONE)
+			return fail(err, len, "no room for the pageblock types up to maxmem=");
+		mt = (uint8_t *)(b->phys + (pfn << b->lay.page_shift));
+		kmm_memset(mt, MIGRATE_MOVABLE, ALIGN_UP(b->lay.max_pfn, pageblock_nr_pages) >> pageblock_order);
+		b->m->pageblock_mt = mt;
+		for_each_zone_m (b->m, zone) {
+			zone->pageblock_mt = mt;
+			zone->pageblock_base = 0;
+		}
+		return KMM_OK;
+	}
 	for_each_zone_m (b->m, zone) {
 		unsigned long first, last, n;
 
@@ -202,6 +231,7 @@ static int setup_pageblocks(struct boot *b, char *err, size_t len)
 		first = zone->zone_start_pfn >> pageblock_order;
 		last = (zone_end_pfn(zone) - 1) >> pageblock_order;
 		n = last - first + 1;
+		zone->pageblock_base = zone->zone_start_pfn;
 		zone->pageblock_mt = boot_alloc(b, n, zone->node, NULL);
 		if (!zone->pageblock_mt)
 			return fail(err, len, "no room for the pageblock types of zone %s",
@@ -258,7 +288,7 @@ static void teardown(struct boot *b)
 		kmm_os_unmap(b->m->vmemmap, b->m->vmemmap_reserved);
 	if (b->owns_phys) {
 		if (b->phys)
-			kmm_os_unmap(b->phys, b->phys_size);
+			kmm_os_unmap(b->phys, b->phys_reserved ?: b->phys_size);
 		kmm_os_phys_destroy(b->handle);
 	}
 }
@@ -293,6 +323,12 @@ static int machine_boot(const char *cmdline, void *mem, size_t size, bool zeroed
 	b.phys_size = (size_t)b.lay.max_pfn << b.lay.page_shift;
 	b.handle = -1;
 	if (mem) {
+		if (b.lay.maxmem_pfn) {
+			kmm_set_error(err, len,
+				      "maxmem= needs physical memory kmm creates (it grows it), not "
+				      "a caller's region");
+			return KMM_EINVAL;
+		}
 		if ((uintptr_t)mem & ((1ul << b.lay.page_shift) - 1)) {
 			kmm_set_error(err, len, "the memory region is not page aligned");
 			return KMM_EINVAL;
@@ -313,7 +349,17 @@ static int machine_boot(const char *cmdline, void *mem, size_t size, bool zeroed
 				    "cannot create %zu bytes of physical memory (error %d)",
 				    b.phys_size, -ret);
 		b.owns_phys = true;
-		b.phys = kmm_os_phys_map(b.handle, 0, b.phys_size, NULL);
+		if (b.lay.maxmem_pfn) {
+			/* hot-added memory is mapped into this reservation (hotplug/add.c) */
+			b.phys_reserved = (size_t)b.lay.maxmem_pfn << b.lay.page_shift;
+			b.phys = kmm_os_reserve(b.phys_reserved);
+			if (b.phys && !kmm_os_phys_map(b.handle, 0, b.phys_size, b.phys)) {
+				kmm_os_unmap(b.phys, b.phys_reserved);
+				b.phys = NULL;
+			}
+		} else {
+			b.phys = kmm_os_phys_map(b.handle, 0, b.phys_size, NULL);
+		}
 		if (!b.phys) {
 			teardown(&b);
 			return fail(err, len, "cannot map %zu bytes of physical memory",
@@ -338,13 +384,15 @@ static int machine_boot(const char *cmdline, void *mem, size_t size, bool zeroed
 	m->max_low_pfn = b.lay.max_low_pfn;
 	m->phys = b.phys;
 	m->phys_size = b.phys_size;
+	m->phys_reserved = b.phys_reserved;
 	m->phys_handle = b.handle;
 	m->owns_phys = b.owns_phys;
 	m->nr_nodes = b.lay.nr_nodes;
 	kmm_spin_init_class(&m->log_lock, KMM_LOCK_LOG);
 	kmm_desc_format(&desc, m->cmdline, sizeof(m->cmdline));
 
-	b.nr_sections = (b.lay.max_pfn + PAGES_PER_SECTION - 1) >> PFN_SECTION_SHIFT;
+	b.nr_sections = (MAX(b.lay.max_pfn, b.lay.maxmem_pfn) + PAGES_PER_SECTION - 1) >>
+			PFN_SECTION_SHIFT;
 	b.section_present = boot_alloc(&b, (b.nr_sections + 7) / 8, 0, NULL);
 	if (!b.section_present) {
 		teardown(&b);
@@ -373,6 +421,7 @@ static int machine_boot(const char *cmdline, void *mem, size_t size, bool zeroed
 	init_memmap(&b);
 	free_all_ram(&b);
 	m->boot_pages = b.mb.reserved_pages;
+	m->user_min_free_kbytes = m->desc.min_free_kbytes;
 	setup_per_zone_wmarks(m);
 	setup_per_zone_lowmem_reserve(m);
 	build_all_zonelists(m);
@@ -421,6 +470,7 @@ void kmm_machine_destroy(kmm_machine *m)
 	kmm_memset(&b, 0, sizeof(b));
 	b.phys = m->phys;
 	b.phys_size = m->phys_size;
+	b.phys_reserved = m->phys_reserved;
 	b.handle = m->phys_handle;
 	b.owns_phys = m->owns_phys;
 	/* the layers stop first: kswapd and the reporting thread are joined */
@@ -430,7 +480,7 @@ void kmm_machine_destroy(kmm_machine *m)
 		kmm_os_unmap(m->vmemmap, m->vmemmap_reserved);
 	/* m lives inside phys: nothing of it may be touched after this. */
 	if (b.owns_phys) {
-		kmm_os_unmap(b.phys, b.phys_size);
+		kmm_os_unmap(b.phys, b.phys_reserved ?: b.phys_size);
 		kmm_os_phys_destroy(b.handle);
 	}
 }
@@ -465,5 +515,5 @@ int kmm_nr_cpus(const kmm_machine *m)
 
 unsigned long kmm_max_pfn(const kmm_machine *m)
 {
-	return m->max_pfn;
+	return machine_max_pfn(m);
 }

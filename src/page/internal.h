@@ -30,7 +30,7 @@
 
 static inline unsigned int pageblock_index(const struct zone *z, unsigned long pfn)
 {
-	return (unsigned int)((pfn >> pageblock_order) - (z->zone_start_pfn >> pageblock_order));
+	return (unsigned int)((pfn >> pageblock_order) - (z->pageblock_base >> pageblock_order));
 }
 
 /* Read without zone->lock on the free path (as Linux reads pageblock flags); set under it. */

@@ -11,6 +11,7 @@ enum host_call {
 	HOST_PHYS_CREATE, /* kmm_os_phys_create: the memfd */
 	HOST_PHYS_MAP,	  /* kmm_os_phys_map */
 	HOST_RESERVE,	  /* kmm_os_reserve: address space */
+	HOST_PHYS_RESIZE, /* kmm_os_phys_resize: growing the memfd (memory hotplug) */
 	NR_HOST_CALLS
 };
 
