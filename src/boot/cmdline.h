@@ -73,17 +73,10 @@ struct kmm_machine_desc {
 
 	/* Memory hotplug (hotplug/): docs/hotplug.md. */
 	uint64_t maxmem_bytes;	  /* maxmem=SIZE: the hotpluggable address limit (0: none) */
-	int memhp_default_state;  /* memhp_default_state=offline|online|online_kernel|online_movable */
+	int memhp_default_state;  /* memhp_default_state=: KMM_MMOP_* of <kmm/hotplug.h> */
 	bool movable_node;	  /* movable_node: hotplugged memory defaults to ZONE_MOVABLE */
 };
 
-/* memhp_default_state values (Linux's MMOP_*). */
-enum kmm_memhp_state {
-	KMM_MMOP_OFFLINE,
-	KMM_MMOP_ONLINE,
-	KMM_MMOP_ONLINE_KERNEL,
-	KMM_MMOP_ONLINE_MOVABLE,
-};
 
 /*
  * Where a value came from: a piece of the caller's command line, exactly as

@@ -381,7 +381,8 @@ static int machine_boot(const char *cmdline, void *mem, size_t size, bool zeroed
 	m->page_shift = b.lay.page_shift;
 	m->page_size = 1ul << b.lay.page_shift;
 	m->max_pfn = b.lay.max_pfn;
-	m->max_low_pfn = b.lay.max_low_pfn;
+	/* the direct map spans every address memory may be hot-added at, as on x86-64 Linux */
+	m->max_low_pfn = b.lay.maxmem_pfn ?: b.lay.max_low_pfn;
 	m->phys = b.phys;
 	m->phys_size = b.phys_size;
 	m->phys_reserved = b.phys_reserved;
