@@ -250,14 +250,21 @@ int online_block_locked(struct kmm_machine *m, unsigned long block, int online_t
 		return ret;
 	}
 	/* move_pfn_range_to_zone: the descriptors first, nobody else looks at them yet */
-	for (unsigned long pfn = start; pfn < end; pfn++) {
-		struct page *p = pfn_to_page(m, pfn);
+	{
+		struct page tmpl, *p = pfn_to_page(m, start);
 
-		set_page_links(p, (unsigned int)zone->idx, b->nid);
-		if (pfn >= first_free) {
-			page_clear(p, PG_reserved);
-			set_page_count(p, 0);
-		}
+		kmm_memset(&tmpl, 0, sizeof(tmpl));
+		tmpl.flags = 1u << PG_reserved;
+		set_page_links(&tmpl, (unsigned int)zone->idx, b->nid);
+		tmpl._refcount = 1;
+		tmpl.lru_next = KMM_NIL_PFN;
+		tmpl.lru_prev = KMM_NIL_PFN;
+		for (unsigned long i = 0; i < hp->memmap_pages; i++)
+			p[i] = tmpl; /* the block's own memmap: reserved for good */
+		tmpl.flags &= ~(1u << PG_reserved);
+		tmpl._refcount = 0;
+		for (unsigned long i = hp->memmap_pages; i < PAGES_PER_SECTION; i++)
+			p[i] = tmpl;
 	}
 	was_populated = zone_is_populated(zone);
 	kmm_spin_lock(&zone->lock);
