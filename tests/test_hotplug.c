@@ -501,6 +501,11 @@ static void test_memory_report(void **state)
 	assert_non_null(strstr(r, "/sys/devices/system/memory/block_size_bytes:8000000\n"));
 	assert_non_null(strstr(r, "/sys/devices/system/memory/auto_online_blocks:offline\n"));
 	assert_non_null(strstr(r, "/sys/devices/system/memory/memory0/state:online\n"));
+	/* block 0 holds DMA and DMA32: "none", as Linux says of a block in two zones */
+	assert_non_null(strstr(r, "/sys/devices/system/memory/memory0/valid_zones:none\n"));
+	assert_non_null(strstr(r, "/sys/devices/system/memory/memory1/valid_zones:DMA32\n"));
+	assert_non_null(strstr(r, "/sys/devices/system/memory/memory2/online:0\n"));
+	assert_non_null(strstr(r, "/sys/devices/system/memory/memory3/online:1\n"));
 	assert_non_null(strstr(r, "/sys/devices/system/memory/memory2/state:offline\n"));
 	assert_non_null(strstr(r, "/sys/devices/system/memory/memory2/valid_zones:Normal Movable\n"));
 	assert_non_null(strstr(r, "/sys/devices/system/memory/memory3/state:online\n"));

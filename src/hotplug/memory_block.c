@@ -56,6 +56,20 @@ static int zone_meeting(const struct kmm_machine *m, int nid, unsigned long star
 	return found;
 }
 
+/* How many zones of node nid have spans meeting [start, end)? */
+static int zones_meeting(const struct kmm_machine *m, int nid, unsigned long start,
+			 unsigned long end)
+{
+	int n = 0;
+
+	for (int z = 0; z < MAX_NR_ZONES; z++) {
+		const struct zone *zone = &m->node_data[nid]->node_zones[z];
+
+		n += zone->spanned_pages && zone->zone_start_pfn < end && zone_end_pfn(zone) > start;
+	}
+	return n;
+}
+
 static int node_of_pfn(const struct kmm_machine *m, unsigned long pfn)
 {
 	for (int n = 0; n < m->nr_nodes; n++) {
@@ -253,13 +267,23 @@ void hotplug_print_blocks(struct kmm_machine *m, struct kmm_out *o)
 
 		if (kmm_memory_block_info(m, b, &info) || info.state == KMM_MEM_BLOCK_ABSENT)
 			continue;
+		/* the files of memory<b>/ in the order grep lists them (alphabetically) */
+		kmm_out_printf(o, SYSFS "memory%lu/online:%d\n", b,
+			       info.state == KMM_MEM_BLOCK_ONLINE);
 		kmm_out_printf(o, SYSFS "memory%lu/phys_index:%08lx\n", b, b);
+		kmm_out_printf(o, SYSFS "memory%lu/removable:1\n", b);
 		kmm_out_printf(o, SYSFS "memory%lu/state:%s\n", b, state_names[info.state]);
-		kmm_out_printf(o, SYSFS "memory%lu/node:%d\n", b, info.nid);
-		/* valid_zones of an offline block: where "online" puts it, then the other choice */
+		/*
+		 * valid_zones: an online block's zone ("none" when it spans several,
+		 * as boot blocks at a zone boundary do); an offline block's choices,
+		 * the one "online" takes first
+		 */
 		if (info.state == KMM_MEM_BLOCK_ONLINE)
 			kmm_out_printf(o, SYSFS "memory%lu/valid_zones:%s\n", b,
-				       zone_names[info.zone]);
+				       zones_meeting(m, info.nid, info.start_pfn,
+						     info.start_pfn + info.nr_pages) > 1
+					       ? "none"
+					       : zone_names[info.zone]);
 		else
 			kmm_out_printf(o, SYSFS "memory%lu/valid_zones:%s\n", b,
 				       m->desc.movable_node ? "Movable Normal" : "Normal Movable");
