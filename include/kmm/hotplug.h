@@ -144,14 +144,26 @@ static inline int remove_memory(uint64_t start, uint64_t size)
 	return kmm_remove_memory(__kmm_m, start, size);
 }
 
-/* offline_and_remove_memory: offline (all free) and remove; blocks offlined before a busy one stay offline. */
+/*
+ * offline_and_remove_memory: offline every online block of the range (all
+ * free), then remove it; blocks offlined before a busy one stay offline.
+ */
 static inline int offline_and_remove_memory(uint64_t start, uint64_t size)
 {
-	unsigned long shift = __builtin_ctzl(kmm_page_size(__kmm_m));
-	int ret = kmm_offline_pages(__kmm_m, (unsigned long)(start >> shift),
-				    (unsigned long)(size >> shift));
+	uint64_t block = kmm_memory_block_size_bytes(__kmm_m);
 
-	return ret ? ret : kmm_remove_memory(__kmm_m, start, size);
+	if (!size || start % block || size % block)
+		return kmm_remove_memory(__kmm_m, start, size); /* -EINVAL and its message */
+	for (uint64_t a = start; a < start + size; a += block) {
+		struct kmm_memory_block_info info;
+		int ret = kmm_memory_block_info(__kmm_m, (unsigned long)(a / block), &info);
+
+		if (!ret && info.state == KMM_MEM_BLOCK_ONLINE)
+			ret = kmm_memory_block_offline(__kmm_m, (unsigned long)(a / block));
+		if (ret)
+			return ret;
+	}
+	return kmm_remove_memory(__kmm_m, start, size);
 }
 
 /* kmm's online_pages / offline_pages take an online type, not a zone (docs/hotplug.md). */
