@@ -543,6 +543,46 @@ static void test_machine_keys(void **state)
 	kmm_machine_destroy(m);
 }
 
+/*
+ * Two nodes with deferred struct page init: memory above the boot memory
+ * joins the last node; node 0 would overlap node 1 and is refused. Onlining
+ * finishes the deferred init first, and the reports agree afterwards.
+ */
+static void test_numa_and_deferred(void **state)
+{
+	kmm_machine *m = test_boot("mem=8G maxmem=16G numa=fake=2 nr_cpus=2 page_reporting=0",
+				   &log_);
+	uint64_t start = 9 * GB; /* mem=8G ends at 9G (the 3G-4G hole) */
+	unsigned long block = start / BLOCK;
+
+	(void)state;
+	assert_true(kmm_deferred_pages(m) > 0);
+	assert_int_equal(kmm_add_memory(m, 0, start, BLOCK), 0);
+	test_log_clear(&log_);
+	assert_int_equal(kmm_memory_block_online(m, block, KMM_MMOP_ONLINE), KMM_EINVAL);
+	assert_true(test_log_contains(&log_, "on node 0 would make it overlap node 1"));
+	assert_int_equal(kmm_remove_memory(m, start, BLOCK), 0);
+	assert_int_equal(kmm_add_memory(m, 1, start, 2 * BLOCK), 0);
+	assert_int_equal(kmm_online_pages(m, pfn_of(start), 2 * BLOCK_PAGES, KMM_MMOP_ONLINE), 0);
+	assert_int_equal(kmm_deferred_pages(m), 0);
+	assert_block(m, block, KMM_MEM_BLOCK_ONLINE, KMM_ZONE_NORMAL);
+	assert_int_equal(zone_end_pfn(zone_of(m, 1, KMM_ZONE_NORMAL)), pfn_of(start + 2 * BLOCK));
+	{
+		struct page *p = kmm_alloc_pages_node(m, 1, KMM_GFP_KERNEL | KMM_GFP_THISNODE, 0);
+
+		assert_non_null(p);
+		assert_int_equal(kmm_page_to_nid(m, p), 1);
+		kmm_free_pages(m, p, 0);
+	}
+	assert_consistent(m, &log_);
+	assert_reports_agree(m);
+	assert_int_equal(kmm_offline_pages(m, pfn_of(start), 2 * BLOCK_PAGES), 0);
+	assert_int_equal(zone_end_pfn(zone_of(m, 1, KMM_ZONE_NORMAL)), pfn_of(start));
+	assert_consistent(m, &log_);
+	assert_reports_agree(m);
+	kmm_machine_destroy(m);
+}
+
 /* ---- threads allocating while blocks come and go ---------------------------- */
 
 struct worker {
@@ -638,6 +678,7 @@ int main(void)
 		cmocka_unit_test(test_notifiers),
 		cmocka_unit_test(test_memory_report),
 		cmocka_unit_test(test_machine_keys),
+		cmocka_unit_test(test_numa_and_deferred),
 		cmocka_unit_test(test_threads_while_onlining),
 	};
 

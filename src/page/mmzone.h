@@ -225,7 +225,7 @@ static inline void zone_clear_flag(struct zone *z, enum zone_flags bit)
 
 static inline bool zone_is_populated(const struct zone *z)
 {
-	return z->present_pages != 0;
+	return READ_ONCE(z->present_pages) != 0; /* memory hotplug changes it at run time */
 }
 
 /* Managed pages once deferred init is done: what watermarks are sized for. */
