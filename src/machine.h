@@ -159,8 +159,8 @@ static inline bool page_in_machine(const struct kmm_machine *m, const struct pag
 {
 	uintptr_t off = (uintptr_t)p - (uintptr_t)m->vmemmap;
 
-	return (uintptr_t)p >= (uintptr_t)m->vmemmap && off / sizeof(struct page) < machine_max_pfn(m) &&
-	       off % sizeof(struct page) == 0;
+	return (uintptr_t)p >= (uintptr_t)m->vmemmap &&
+	       off / sizeof(struct page) < machine_max_pfn(m) && off % sizeof(struct page) == 0;
 }
 
 /* Does pfn have a descriptor one may read (Linux's pfn_valid)? */

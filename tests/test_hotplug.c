@@ -250,8 +250,7 @@ static void test_refusals(void **state)
 	kmm_set_log(plain, test_log_sink, &log_);
 	assert_int_equal(kmm_add_memory(plain, 0, 256 * MB, BLOCK), KMM_EOPNOTSUPP);
 	assert_true(test_log_contains(&log_, "memory hotplug needs maxmem="));
-	assert_int_equal(kmm_online_pages(plain, 0, BLOCK_PAGES, KMM_MMOP_ONLINE),
-			 KMM_EOPNOTSUPP);
+	assert_int_equal(kmm_online_pages(plain, 0, BLOCK_PAGES, KMM_MMOP_ONLINE), KMM_EOPNOTSUPP);
 	kmm_machine_destroy(plain);
 	kmm_machine_destroy(m);
 }
@@ -280,7 +279,8 @@ static void test_host_refuses(void **state)
 			_exit(12);
 		if (kmm_max_pfn(m) != pfn_of(256 * MB) || kmm_check(m))
 			_exit(13);
-		/* below the boot memory's size (none here) nothing needs growing; a retry fails alike */
+		/* below the boot memory's size (none here) nothing needs growing; a retry fails
+		 * alike */
 		if (kmm_add_memory(m, 0, 512 * MB, BLOCK) != KMM_ENOMEM)
 			_exit(14);
 		_exit(0);
@@ -384,7 +384,8 @@ static void test_offline_busy_and_free(void **state)
 	test_log_clear(&log_);
 	assert_int_equal(kmm_memory_block_offline(m, 3), KMM_EBUSY);
 	assert_true(test_log_contains(
-		&log_, "memory offlining [mem 0x18000000-0x1fffffff] failed due to unmovable page"));
+		&log_,
+		"memory offlining [mem 0x18000000-0x1fffffff] failed due to unmovable page"));
 	assert_block(m, 3, KMM_MEM_BLOCK_ONLINE, KMM_ZONE_MOVABLE);
 	assert_int_equal(m->totalram_pages, total);
 	assert_int_equal(mz->present_pages, present);
@@ -507,7 +508,8 @@ static void test_memory_report(void **state)
 	assert_non_null(strstr(r, "/sys/devices/system/memory/memory2/online:0\n"));
 	assert_non_null(strstr(r, "/sys/devices/system/memory/memory3/online:1\n"));
 	assert_non_null(strstr(r, "/sys/devices/system/memory/memory2/state:offline\n"));
-	assert_non_null(strstr(r, "/sys/devices/system/memory/memory2/valid_zones:Normal Movable\n"));
+	assert_non_null(
+		strstr(r, "/sys/devices/system/memory/memory2/valid_zones:Normal Movable\n"));
 	assert_non_null(strstr(r, "/sys/devices/system/memory/memory3/state:online\n"));
 	assert_non_null(strstr(r, "/sys/devices/system/memory/memory3/valid_zones:Movable\n"));
 	assert_null(strstr(r, "memory4/"));
@@ -535,8 +537,7 @@ static void test_machine_keys(void **state)
 					       sizeof(region), &m, err, sizeof(err)),
 			 KMM_EINVAL);
 	assert_non_null(strstr(err, "maxmem= needs physical memory kmm creates"));
-	m = test_boot("mem=256M maxmem=64G movable_node memhp_default_state=online_movable",
-		      &log_);
+	m = test_boot("mem=256M maxmem=64G movable_node memhp_default_state=online_movable", &log_);
 	assert_string_equal(kmm_machine_cmdline(m),
 			    "mem=256M nr_cpus=1 maxmem=64G memhp_default_state=online_movable "
 			    "movable_node");
@@ -550,8 +551,8 @@ static void test_machine_keys(void **state)
  */
 static void test_numa_and_deferred(void **state)
 {
-	kmm_machine *m = test_boot("mem=8G maxmem=16G numa=fake=2 nr_cpus=2 page_reporting=0",
-				   &log_);
+	kmm_machine *m =
+		test_boot("mem=8G maxmem=16G numa=fake=2 nr_cpus=2 page_reporting=0", &log_);
 	uint64_t start = 9 * GB; /* mem=8G ends at 9G (the 3G-4G hole) */
 	unsigned long block = start / BLOCK;
 
@@ -606,10 +607,11 @@ static void *work(void *arg)
 			held[i] = NULL;
 		} else {
 			order[i] = (unsigned int)(test_rand(&w->seed) % 4);
-			held[i] = kmm_alloc_pages(w->m,
-						  (i & 1 ? KMM_GFP_HIGHUSER_MOVABLE : KMM_GFP_KERNEL) |
-							  KMM_GFP_NOWARN,
-						  order[i]);
+			held[i] = kmm_alloc_pages(
+				w->m,
+				(i & 1 ? KMM_GFP_HIGHUSER_MOVABLE : KMM_GFP_KERNEL) |
+					KMM_GFP_NOWARN,
+				order[i]);
 			w->allocs += held[i] != NULL;
 		}
 	}

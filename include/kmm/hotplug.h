@@ -109,7 +109,7 @@ extern "C" {
 
 typedef int mhp_t;
 #define MHP_NONE 0
-#define MHP_MERGE_RESOURCE (1 << 0)	/* accepted: kmm keeps no resource tree */
+#define MHP_MERGE_RESOURCE (1 << 0)   /* accepted: kmm keeps no resource tree */
 #define MHP_MEMMAP_ON_MEMORY (1 << 1) /* accepted: kmm always puts the memmap on the memory */
 #define MMOP_OFFLINE KMM_MMOP_OFFLINE
 #define MMOP_ONLINE KMM_MMOP_ONLINE

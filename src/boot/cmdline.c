@@ -530,7 +530,7 @@ static int key_memmap(struct parser *p, const char *val)
 static const char *const memhp_state_names[] = { "offline", "online", "online_kernel",
 						 "online_movable" };
 
-/* memhp_default_state= (Linux's setup_memhp_default_state, which ignores a bad value: kmm refuses it) */
+/* memhp_default_state= (Linux's setup_memhp_default_state ignores a bad value; kmm refuses it) */
 static int key_memhp_default_state(struct parser *p, const char *val)
 {
 	for (int i = 0; i < (int)ARRAY_SIZE(memhp_state_names); i++)

@@ -72,11 +72,10 @@ struct kmm_machine_desc {
 	int page_reporting_delay_ms; /* page_reporting_delay_ms=N (default 2000) */
 
 	/* Memory hotplug (hotplug/): docs/hotplug.md. */
-	uint64_t maxmem_bytes;	  /* maxmem=SIZE: the hotpluggable address limit (0: none) */
-	int memhp_default_state;  /* memhp_default_state=: KMM_MMOP_* of <kmm/hotplug.h> */
-	bool movable_node;	  /* movable_node: hotplugged memory defaults to ZONE_MOVABLE */
+	uint64_t maxmem_bytes;	 /* maxmem=SIZE: the hotpluggable address limit (0: none) */
+	int memhp_default_state; /* memhp_default_state=: KMM_MMOP_* of <kmm/hotplug.h> */
+	bool movable_node;	 /* movable_node: hotplugged memory defaults to ZONE_MOVABLE */
 };
-
 
 /*
  * Where a value came from: a piece of the caller's command line, exactly as

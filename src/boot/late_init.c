@@ -35,7 +35,7 @@ static const struct kmm_layer layers[] = {
 	  .quiet = true },
 	/* shrinker list, OOM and fault-injection state (reclaim/) */
 	{ .name = "reclaim", .init = reclaim_init, .check = reclaim_check, .quiet = true },
-	/* memory hotplug: the memory block table (hotplug/memory_block.c); nothing without maxmem= */
+	/* memory hotplug: the memory block table (hotplug/memory_block.c); none without maxmem= */
 	{ .name = "hotplug",
 	  .init = hotplug_init,
 	  .check = hotplug_check,

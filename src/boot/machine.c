@@ -215,7 +215,8 @@ static int setup_pageblocks(struct boot *b, char *err, size_t len)
 		if (pfn == MEMBLOCK_NONE)
 			return fail(err, len, "no room for the pageblock types up to maxmem=");
 		mt = (uint8_t *)(b->phys + (pfn << b->lay.page_shift));
-		kmm_memset(mt, MIGRATE_MOVABLE, ALIGN_UP(b->lay.max_pfn, pageblock_nr_pages) >> pageblock_order);
+		kmm_memset(mt, MIGRATE_MOVABLE,
+			   ALIGN_UP(b->lay.max_pfn, pageblock_nr_pages) >> pageblock_order);
 		b->m->pageblock_mt = mt;
 		for_each_zone_m (b->m, zone) {
 			zone->pageblock_mt = mt;
@@ -324,9 +325,10 @@ static int machine_boot(const char *cmdline, void *mem, size_t size, bool zeroed
 	b.handle = -1;
 	if (mem) {
 		if (b.lay.maxmem_pfn) {
-			kmm_set_error(err, len,
-				      "maxmem= needs physical memory kmm creates (it grows it), not "
-				      "a caller's region");
+			kmm_set_error(
+				err, len,
+				"maxmem= needs physical memory kmm creates (it grows it), not "
+				"a caller's region");
 			return KMM_EINVAL;
 		}
 		if ((uintptr_t)mem & ((1ul << b.lay.page_shift) - 1)) {
@@ -392,8 +394,8 @@ static int machine_boot(const char *cmdline, void *mem, size_t size, bool zeroed
 	kmm_spin_init_class(&m->log_lock, KMM_LOCK_LOG);
 	kmm_desc_format(&desc, m->cmdline, sizeof(m->cmdline));
 
-	b.nr_sections = (MAX(b.lay.max_pfn, b.lay.maxmem_pfn) + PAGES_PER_SECTION - 1) >>
-			PFN_SECTION_SHIFT;
+	b.nr_sections =
+		(MAX(b.lay.max_pfn, b.lay.maxmem_pfn) + PAGES_PER_SECTION - 1) >> PFN_SECTION_SHIFT;
 	b.section_present = boot_alloc(&b, (b.nr_sections + 7) / 8, 0, NULL);
 	if (!b.section_present) {
 		teardown(&b);

@@ -43,7 +43,7 @@ struct mem_block {
 #define KMM_MEMORY_NOTIFIERS 8
 
 struct kmm_hotplug {
-	kmm_spinlock lock; /* mem_hotplug_lock: one hotplug operation at a time */
+	kmm_spinlock lock;	      /* mem_hotplug_lock: one hotplug operation at a time */
 	unsigned long nr_blocks;      /* blocks below maxmem= (the table's size) */
 	unsigned long first_hp_block; /* the first block above the boot memory */
 	unsigned long memmap_pages;   /* pages at a block's start holding its memmap */

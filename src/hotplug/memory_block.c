@@ -65,7 +65,8 @@ static int zones_meeting(const struct kmm_machine *m, int nid, unsigned long sta
 	for (int z = 0; z < MAX_NR_ZONES; z++) {
 		const struct zone *zone = &m->node_data[nid]->node_zones[z];
 
-		n += zone->spanned_pages && zone->zone_start_pfn < end && zone_end_pfn(zone) > start;
+		n += zone->spanned_pages && zone->zone_start_pfn < end &&
+		     zone_end_pfn(zone) > start;
 	}
 	return n;
 }
@@ -118,19 +119,20 @@ int hotplug_init(struct kmm_machine *m)
 		hp->blocks[b].state = MEM_ONLINE;
 		hp->blocks[b].boot = 1;
 		hp->blocks[b].nid = (uint8_t)nid;
-		hp->blocks[b].zone = (uint8_t)MAX(zone_meeting(m, nid, s, s + PAGES_PER_SECTION), 0);
+		hp->blocks[b].zone =
+			(uint8_t)MAX(zone_meeting(m, nid, s, s + PAGES_PER_SECTION), 0);
 	}
 	for (int n = 0; n < m->nr_nodes; n++) {
 		struct pglist_data *pgdat = m->node_data[n];
 
-		hp->boot_node[n] = (struct kmm_pfn_range){
-			pgdat->node_start_pfn, pgdat->node_start_pfn + pgdat->node_spanned_pages
-		};
+		hp->boot_node[n] =
+			(struct kmm_pfn_range){ pgdat->node_start_pfn,
+						pgdat->node_start_pfn + pgdat->node_spanned_pages };
 		for (int z = 0; z < MAX_NR_ZONES; z++) {
 			struct zone *zone = &pgdat->node_zones[z];
 
-			hp->boot_zone[n][z] = (struct kmm_pfn_range){ zone->zone_start_pfn,
-								      zone_end_pfn(zone) };
+			hp->boot_zone[n][z] =
+				(struct kmm_pfn_range){ zone->zone_start_pfn, zone_end_pfn(zone) };
 			hp->boot_present[n][z] = zone->present_pages;
 			hp->boot_managed[n][z] = zone_managed_final(zone);
 		}
@@ -313,8 +315,7 @@ static void hp_problem(struct hp_checker *c, const char *fmt, ...)
 }
 
 /* The descriptors of one block against its state. Under the zone lock when online. */
-static void check_block_memmap(struct hp_checker *c, unsigned long block,
-			       const struct mem_block *b)
+static void check_block_memmap(struct hp_checker *c, unsigned long block, const struct mem_block *b)
 {
 	struct kmm_machine *m = c->m;
 	struct kmm_hotplug *hp = m->hotplug;
@@ -336,7 +337,8 @@ static void check_block_memmap(struct hp_checker *c, unsigned long block,
 		}
 		if (b->state == MEM_ONLINE &&
 		    (page_zonenum(p) != b->zone || page_nid(p) != b->nid)) {
-			hp_problem(c, "memory%lu: pfn %#lx records node %u zone %u, the block %u %u",
+			hp_problem(c,
+				   "memory%lu: pfn %#lx records node %u zone %u, the block %u %u",
 				   block, pfn, page_nid(p), page_zonenum(p), b->nid, b->zone);
 			return;
 		}
@@ -407,11 +409,12 @@ int hotplug_check(struct kmm_machine *m)
 			if (zone_managed_final(zone) != want_managed)
 				hp_problem(&c, "node %d %s: %lu managed pages, %lu expected", n,
 					   zone->name, zone_managed_final(zone), want_managed);
-			if (online[n][z] && (zone->zone_start_pfn > pgdat->node_start_pfn +
-								    pgdat->node_spanned_pages ||
-					     zone->zone_start_pfn < pgdat->node_start_pfn ||
-					     zone_end_pfn(zone) > pgdat->node_start_pfn +
-									  pgdat->node_spanned_pages))
+			if (online[n][z] &&
+			    (zone->zone_start_pfn >
+				     pgdat->node_start_pfn + pgdat->node_spanned_pages ||
+			     zone->zone_start_pfn < pgdat->node_start_pfn ||
+			     zone_end_pfn(zone) >
+				     pgdat->node_start_pfn + pgdat->node_spanned_pages))
 				hp_problem(&c, "node %d %s lies outside its node's span", n,
 					   zone->name);
 			node_present += READ_ONCE(zone->present_pages);
@@ -421,8 +424,8 @@ int hotplug_check(struct kmm_machine *m)
 			hp_problem(&c, "node %d: %lu present pages, its zones hold %lu", n,
 				   pgdat->node_present_pages, node_present);
 	}
-	if (__atomic_load_n(&m->totalram_pages, __ATOMIC_RELAXED) +
-		    kmm_deferred_pages(m) != totalram)
+	if (__atomic_load_n(&m->totalram_pages, __ATOMIC_RELAXED) + kmm_deferred_pages(m) !=
+	    totalram)
 		hp_problem(&c, "totalram_pages %lu (with deferred ones) but the zones manage %lu",
 			   __atomic_load_n(&m->totalram_pages, __ATOMIC_RELAXED) +
 				   kmm_deferred_pages(m),

@@ -40,8 +40,8 @@ static bool zone_intersects(const struct zone *zone, unsigned long start, unsign
 	       start + nr > zone->zone_start_pfn;
 }
 
-static struct zone *default_kernel_zone_for_pfn(struct kmm_machine *m, int nid,
-						unsigned long start, unsigned long nr)
+static struct zone *default_kernel_zone_for_pfn(struct kmm_machine *m, int nid, unsigned long start,
+						unsigned long nr)
 {
 	struct pglist_data *pgdat = m->node_data[nid];
 
@@ -111,7 +111,8 @@ static int check_spans(struct kmm_machine *m, struct zone *zone, unsigned long s
 
 		if (o == pgdat || !o->node_spanned_pages)
 			continue;
-		if (ranges_meet(ns, ne, o->node_start_pfn, o->node_start_pfn + o->node_spanned_pages)) {
+		if (ranges_meet(ns, ne, o->node_start_pfn,
+				o->node_start_pfn + o->node_spanned_pages)) {
 			kmm_log(m,
 				"kmm: onlining [mem %#010llx-%#010llx] on node %d would make it "
 				"overlap node %d (kmm keeps node spans disjoint)\n",
@@ -211,7 +212,8 @@ static void online_pages_range(struct kmm_machine *m, struct zone *zone, unsigne
 			       unsigned long end)
 {
 	while (pfn < end) {
-		unsigned int order = MIN((unsigned int)__builtin_ctzl(pfn), (unsigned int)MAX_ORDER);
+		unsigned int order =
+			MIN((unsigned int)__builtin_ctzl(pfn), (unsigned int)MAX_ORDER);
 
 		while (pfn + (1ul << order) > end)
 			order--;
@@ -298,7 +300,8 @@ static int block_range(struct kmm_machine *m, unsigned long start_pfn, unsigned 
 	    start_pfn + nr_pages < start_pfn ||
 	    (start_pfn + nr_pages) >> PFN_SECTION_SHIFT > hp->nr_blocks) {
 		kmm_log(m, "Block size [%#lx] unaligned hotplug range: start %#llx, size %#llx\n",
-			kmm_memory_block_size_bytes(m), (unsigned long long)start_pfn << m->page_shift,
+			kmm_memory_block_size_bytes(m),
+			(unsigned long long)start_pfn << m->page_shift,
 			(unsigned long long)nr_pages << m->page_shift);
 		return KMM_EINVAL;
 	}

@@ -210,10 +210,11 @@ static struct page *get_page_from_freelist(struct kmm_machine *m, gfp_t gfp, uns
 			 * A boost raises low, where kswapd is woken; kmm does not let
 			 * it fail allocations at min (docs/reclaim.md).
 			 */
-			unsigned long mark = READ_ONCE(zone->_watermark[alloc_flags & ALLOC_WMARK_MASK]) +
-					     ((alloc_flags & ALLOC_WMARK_MASK) == ALLOC_WMARK_LOW
-						      ? READ_ONCE(zone->watermark_boost)
-						      : 0);
+			unsigned long mark =
+				READ_ONCE(zone->_watermark[alloc_flags & ALLOC_WMARK_MASK]) +
+				((alloc_flags & ALLOC_WMARK_MASK) == ALLOC_WMARK_LOW
+					 ? READ_ONCE(zone->watermark_boost)
+					 : 0);
 
 			if (!zone_watermark_fast(zone, order, mark, ac->highest_zoneidx,
 						 alloc_flags)) {

@@ -811,7 +811,7 @@ int pcp_init(struct kmm_machine *m)
 		zone->pcp = NULL;
 		zone->pcp_high_min = zone->pcp_high_max = 0;
 		zone->pcp_batch = 1; /* Linux's values for a zone whose pcp is disabled */
-		/* a zone memory hotplug may populate gets its pagesets now (zone_pcp_update sizes them) */
+		/* a zone hotplug may populate gets its pagesets now (zone_pcp_update sizes them) */
 		if ((!zone_is_managed(zone) && !zone_hotplug_target(m, zone)) || !m->desc.pcp)
 			continue;
 		batch = zone_batchsize(m, zone);

@@ -65,7 +65,8 @@ void setup_per_zone_wmarks(struct kmm_machine *m)
 	m->desc.min_free_kbytes = kbytes;
 	for_each_zone_m (m, zone) {
 		uint64_t tmp =
-			lowmem_pages ? (uint64_t)pages_min * zone_managed_final(zone) / lowmem_pages : 0;
+			lowmem_pages ? (uint64_t)pages_min * zone_managed_final(zone) / lowmem_pages
+				     : 0;
 		unsigned long wmin;
 
 		kmm_spin_lock(&zone->lock);

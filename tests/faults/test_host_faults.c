@@ -297,9 +297,8 @@ static void test_hotplug_host_calls_fail_cleanly(void **state)
 	}
 	host_faults_reset(0);
 	assert_int_equal(kmm_add_memory(m, 0, 1280ull << 20, 1ull << 30), 0);
-	assert_int_equal(kmm_online_pages(m, (1280ul << 20) >> 12, (1ul << 30) >> 12,
-					  KMM_MMOP_ONLINE),
-			 0);
+	assert_int_equal(
+		kmm_online_pages(m, (1280ul << 20) >> 12, (1ul << 30) >> 12, KMM_MMOP_ONLINE), 0);
 	assert_int_equal(kmm_check(m), 0);
 	kmm_machine_destroy(m);
 	assert_ledger_clear(shape, 0);
