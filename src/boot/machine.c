@@ -82,6 +82,20 @@ static bool section_has_ram(const struct boot *b, unsigned long sec)
 	return kmm_layout_ram_pages(&b->lay, s, MIN(s + PAGES_PER_SECTION, b->lay.max_pfn)) != 0;
 }
 
+/*
+ * Where node memory ending at ne stops the memmap piece of section sec. With
+ * maxmem= the last section of the boot memory gets its whole memmap: once
+ * memory is hot-added above it, max_pfn no longer ends pfn_valid there.
+ */
+static unsigned long piece_end(const struct boot *b, unsigned long ne, unsigned long sec)
+{
+	unsigned long e = MIN(ne, (sec + 1) << PFN_SECTION_SHIFT);
+
+	if (b->lay.maxmem_pfn && ne == b->lay.max_pfn && e == ne)
+		e = ALIGN_UP(ne, PAGES_PER_SECTION);
+	return e;
+}
+
 /* Back the memmap: one piece per node, in that node's memory. */
 static int setup_memmap(struct boot *b, char *err, size_t len)
 {
@@ -125,7 +139,7 @@ static int setup_memmap(struct boot *b, char *err, size_t len)
 		for (unsigned long sec = ns >> PFN_SECTION_SHIFT; (sec << PFN_SECTION_SHIFT) < ne;
 		     sec++) {
 			unsigned long s = MAX(ns, sec << PFN_SECTION_SHIFT);
-			unsigned long e = MIN(ne, (sec + 1) << PFN_SECTION_SHIFT);
+			unsigned long e = piece_end(b, ne, sec);
 
 			if (section_has_ram(b, sec))
 				total += (e - s) * psz;
@@ -142,7 +156,7 @@ static int setup_memmap(struct boot *b, char *err, size_t len)
 		for (unsigned long sec = ns >> PFN_SECTION_SHIFT; (sec << PFN_SECTION_SHIFT) < ne;
 		     sec++) {
 			unsigned long s = MAX(ns, sec << PFN_SECTION_SHIFT);
-			unsigned long e = MIN(ne, (sec + 1) << PFN_SECTION_SHIFT);
+			unsigned long e = piece_end(b, ne, sec);
 			size_t bytes = (e - s) * psz;
 
 			if (!section_has_ram(b, sec))
@@ -249,9 +263,24 @@ static int setup_pageblocks(struct boot *b, char *err, size_t len)
  */
 static void init_memmap(struct boot *b)
 {
+	unsigned long end = ALIGN_UP(b->lay.max_pfn, PAGES_PER_SECTION);
+
 	for (int n = 0; n < b->lay.nr_nodes; n++)
 		memmap_init_range(b->m, n, b->lay.node[n].start,
 				  MIN(b->lay.node[n].end, b->m->node_data[n]->first_deferred_pfn));
+	/* maxmem=: the rest of the last boot section, a hole, is reserved (piece_end) */
+	if (b->lay.maxmem_pfn && b->caps.can_remap) {
+		struct page tmpl;
+
+		kmm_memset(&tmpl, 0, sizeof(tmpl));
+		tmpl.flags = 1u << PG_reserved;
+		set_page_links(&tmpl, KMM_ZONE_NORMAL, (unsigned int)(b->lay.nr_nodes - 1));
+		tmpl._refcount = 1;
+		tmpl.lru_next = KMM_NIL_PFN;
+		tmpl.lru_prev = KMM_NIL_PFN;
+		for (unsigned long p = b->lay.max_pfn; p < end; p++)
+			b->m->vmemmap[p] = tmpl;
+	}
 }
 
 /* memblock_free_all */
