@@ -182,6 +182,28 @@ static void test_grow_by_1g(void **state)
 	kmm_machine_destroy(m);
 }
 
+/*
+ * Boot memory that ends inside a section (mem=200M: section 1 is half
+ * RAM): once a block is added above, max_pfn no longer bounds pfn_valid
+ * there, so the rest of that section has a memmap (reserved) that every
+ * walker may read. Found by fuzz_api (kmm_check's slab scan faulted).
+ */
+static void test_partial_boot_section(void **state)
+{
+	kmm_machine *m = test_boot("mem=200M maxmem=1G nr_cpus=2 page_reporting=0", &log_);
+	unsigned long hole = pfn_of(200 * MB) + 100;
+
+	(void)state;
+	assert_int_equal(kmm_add_memory(m, 0, 256 * MB, BLOCK), 0);
+	assert_true(kmm_pfn_valid(m, hole));
+	assert_true(page_test(pfn_to_page(m, hole), PG_reserved));
+	assert_consistent(m, &log_);
+	assert_int_equal(kmm_memory_block_online(m, 2, KMM_MMOP_ONLINE), 0);
+	assert_consistent(m, &log_);
+	assert_reports_agree(m);
+	kmm_machine_destroy(m);
+}
+
 /* One refusal: the code, the message, and the machine as it was. */
 static void refused(kmm_machine *m, int want, uint64_t start, uint64_t size, int nid,
 		    const char *msg)
@@ -673,6 +695,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_grow_by_1g),
+		cmocka_unit_test(test_partial_boot_section),
 		cmocka_unit_test(test_refusals),
 		cmocka_unit_test(test_host_refuses),
 		cmocka_unit_test(test_zone_choice),
