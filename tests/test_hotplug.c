@@ -461,6 +461,40 @@ static void test_offline_busy_and_free(void **state)
 	kmm_machine_destroy(m);
 }
 
+/* A refused offline gives every pageblock its own type back (6.18 keeps isolation apart). */
+static void test_offline_restores_pageblock_types(void **state)
+{
+	kmm_machine *m = test_boot("mem=256M maxmem=1G nr_cpus=1 page_reporting=0", &log_);
+	struct zone *nz = zone_of(m, 0, KMM_ZONE_NORMAL);
+	uint8_t before[64];
+	struct page *held[40];
+	int unmovable = 0;
+
+	(void)state;
+	assert_int_equal(kmm_add_memory(m, 0, 256 * MB, BLOCK), 0);
+	assert_int_equal(kmm_memory_block_online(m, 2, KMM_MMOP_ONLINE_KERNEL), 0);
+	/* unmovable order-9 blocks steal Movable pageblocks of the new block */
+	for (int i = 0; i < 40; i++) {
+		held[i] = kmm_alloc_pages(m, KMM_GFP_KERNEL, 9);
+		assert_non_null(held[i]);
+	}
+	for (int i = 0; i < 64; i++) {
+		before[i] = (uint8_t)get_pageblock_migratetype(nz, 2 * BLOCK_PAGES + i * 512ul);
+		unmovable += before[i] == MIGRATE_UNMOVABLE;
+	}
+	assert_true(unmovable > 1); /* the memmap's pageblock and stolen ones */
+	assert_int_equal(kmm_memory_block_offline(m, 2), KMM_EBUSY);
+	for (int i = 0; i < 64; i++)
+		assert_int_equal(get_pageblock_migratetype(nz, 2 * BLOCK_PAGES + i * 512ul),
+				 before[i]);
+	assert_consistent(m, &log_);
+	for (int i = 0; i < 40; i++)
+		kmm_free_pages(m, held[i], 9);
+	assert_int_equal(kmm_memory_block_offline(m, 2), 0);
+	assert_consistent(m, &log_);
+	kmm_machine_destroy(m);
+}
+
 struct notes {
 	int calls[6];
 	int veto; /* action to refuse */
@@ -700,6 +734,7 @@ int main(void)
 		cmocka_unit_test(test_host_refuses),
 		cmocka_unit_test(test_zone_choice),
 		cmocka_unit_test(test_offline_busy_and_free),
+		cmocka_unit_test(test_offline_restores_pageblock_types),
 		cmocka_unit_test(test_notifiers),
 		cmocka_unit_test(test_memory_report),
 		cmocka_unit_test(test_machine_keys),

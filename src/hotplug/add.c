@@ -187,7 +187,7 @@ int kmm_add_memory(kmm_machine *m, int nid, uint64_t start, uint64_t size)
 	if (end_pfn > m->max_pfn)
 		__atomic_store_n(&m->max_pfn, end_pfn, __ATOMIC_RELEASE);
 	if (start + size > m->phys_size)
-		m->phys_size = (size_t)(start + size);
+		WRITE_ONCE(m->phys_size, (size_t)(start + size)); /* the tracer reads it */
 	/* memhp_default_state=: online what was added (failures leave a block offline, as Linux) */
 	if (m->desc.memhp_default_state != KMM_MMOP_OFFLINE)
 		for (unsigned long b = first; b < last; b++)

@@ -27,12 +27,29 @@
 #include "page/internal.h"
 #include "page/pcp.h"
 
-static void set_block_type(struct kmm_machine *m, struct zone *zone, unsigned long start,
-			   unsigned long end, int mt)
+#define BLOCK_PAGEBLOCKS (PAGES_PER_SECTION / pageblock_nr_pages)
+
+/*
+ * Isolate the pageblocks of [start, end), remembering their types (6.18
+ * keeps isolation apart from the migratetype, so undoing it gives each
+ * pageblock its own type back), or undo that from saved[].
+ */
+static void isolate_range(struct kmm_machine *m, struct zone *zone, unsigned long start,
+			  unsigned long end, uint8_t *saved)
 {
-	for (unsigned long pfn = start; pfn < end; pfn += pageblock_nr_pages) {
-		set_pageblock_migratetype(zone, pfn, mt);
-		move_freepages_block(m, zone, pfn, mt, NULL);
+	for (unsigned long pfn = start, i = 0; pfn < end; pfn += pageblock_nr_pages, i++) {
+		saved[i] = (uint8_t)get_pageblock_migratetype(zone, pfn);
+		set_pageblock_migratetype(zone, pfn, MIGRATE_ISOLATE);
+		move_freepages_block(m, zone, pfn, MIGRATE_ISOLATE, NULL);
+	}
+}
+
+static void undo_isolate_range(struct kmm_machine *m, struct zone *zone, unsigned long start,
+			       unsigned long end, const uint8_t *saved)
+{
+	for (unsigned long pfn = start, i = 0; pfn < end; pfn += pageblock_nr_pages, i++) {
+		set_pageblock_migratetype(zone, pfn, saved[i]);
+		move_freepages_block(m, zone, pfn, saved[i], NULL);
 	}
 }
 
@@ -66,6 +83,7 @@ int offline_block_locked(struct kmm_machine *m, unsigned long block)
 	unsigned long start = block_start_pfn(block), end = start + PAGES_PER_SECTION;
 	unsigned long first_free = start + hp->memmap_pages, managed = end - first_free;
 	unsigned long busy;
+	uint8_t saved[BLOCK_PAGEBLOCKS];
 	struct pglist_data *pgdat;
 	struct zone *zone;
 	int ret;
@@ -86,13 +104,13 @@ int offline_block_locked(struct kmm_machine *m, unsigned long block)
 		return ret;
 	}
 	kmm_spin_lock(&zone->lock);
-	set_block_type(m, zone, first_free, end, MIGRATE_ISOLATE);
+	isolate_range(m, zone, first_free, end, saved);
 	kmm_spin_unlock(&zone->lock);
 	drain_all_pages_m(m, zone);
 	kmm_spin_lock(&zone->lock);
 	busy = first_busy_pfn(m, first_free, end);
 	if (busy != end) {
-		set_block_type(m, zone, first_free, end, MIGRATE_MOVABLE);
+		undo_isolate_range(m, zone, first_free, end, saved);
 		kmm_spin_unlock(&zone->lock);
 		memory_notify(m, KMM_MEM_CANCEL_OFFLINE, start, PAGES_PER_SECTION);
 		/* kmm cannot migrate: any page in use is one Linux would have had to move */
@@ -120,7 +138,7 @@ int offline_block_locked(struct kmm_machine *m, unsigned long block)
 	kmm_spin_unlock(&zone->lock);
 	WRITE_ONCE(pgdat->node_present_pages, pgdat->node_present_pages - PAGES_PER_SECTION);
 	__atomic_sub_fetch(&m->totalram_pages, managed, __ATOMIC_RELAXED);
-	hotplug_recompute_limits(m, !zone_is_populated(zone));
+	hotplug_recompute_limits(m, !zone_is_managed(zone));
 	memory_notify(m, KMM_MEM_OFFLINE, start, PAGES_PER_SECTION);
 	return KMM_OK;
 }

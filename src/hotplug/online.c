@@ -230,7 +230,7 @@ int online_block_locked(struct kmm_machine *m, unsigned long block, int online_t
 	unsigned long first_free = start + hp->memmap_pages, managed = end - first_free;
 	struct pglist_data *pgdat;
 	struct zone *zone;
-	bool was_populated;
+	bool was_managed;
 	int ret;
 
 	if (b->state != MEM_OFFLINE)
@@ -268,7 +268,7 @@ int online_block_locked(struct kmm_machine *m, unsigned long block, int online_t
 		for (unsigned long i = hp->memmap_pages; i < PAGES_PER_SECTION; i++)
 			p[i] = tmpl;
 	}
-	was_populated = zone_is_populated(zone);
+	was_managed = zone_is_managed(zone); /* zonelists list managed zones */
 	kmm_spin_lock(&zone->lock);
 	b->state = MEM_ONLINE;
 	b->zone = (uint8_t)zone->idx;
@@ -282,7 +282,7 @@ int online_block_locked(struct kmm_machine *m, unsigned long block, int online_t
 	kmm_spin_unlock(&zone->lock);
 	WRITE_ONCE(pgdat->node_present_pages, pgdat->node_present_pages + PAGES_PER_SECTION);
 	__atomic_add_fetch(&m->totalram_pages, managed, __ATOMIC_RELAXED);
-	hotplug_recompute_limits(m, !was_populated);
+	hotplug_recompute_limits(m, !was_managed);
 	memory_notify(m, KMM_MEM_ONLINE, start, PAGES_PER_SECTION);
 	/* allocations waiting for memory: here is some */
 	if (__atomic_load_n(&m->alloc_waiters, __ATOMIC_RELAXED))
