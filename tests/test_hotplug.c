@@ -204,6 +204,37 @@ static void test_partial_boot_section(void **state)
 	kmm_machine_destroy(m);
 }
 
+/*
+ * A hole below the boot memory's end (an exact map with 412 MiB missing) takes
+ * hot-added blocks too, and "online" finds the zone whose span holds it (DMA32).
+ */
+static void test_hole_below_boot_end(void **state)
+{
+	kmm_machine *m = test_boot("memmap=exactmap memmap=100M@0 memmap=100M@512M maxmem=2G "
+				   "page_reporting=0",
+				   &log_);
+	struct zone *z32 = zone_of(m, 0, KMM_ZONE_DMA32);
+	unsigned long present = z32->present_pages, span = z32->spanned_pages;
+
+	(void)state;
+	assert_block(m, 1, KMM_MEM_BLOCK_ABSENT, 0);
+	assert_int_equal(kmm_add_memory(m, 0, BLOCK, 2 * BLOCK), 0);
+	assert_int_equal(kmm_online_pages(m, BLOCK_PAGES, 2 * BLOCK_PAGES, KMM_MMOP_ONLINE), 0);
+	assert_block(m, 1, KMM_MEM_BLOCK_ONLINE, KMM_ZONE_DMA32);
+	assert_block(m, 2, KMM_MEM_BLOCK_ONLINE, KMM_ZONE_DMA32);
+	assert_int_equal(z32->present_pages, present + 2 * BLOCK_PAGES);
+	assert_int_equal(z32->spanned_pages, span);
+	assert_consistent(m, &log_);
+	assert_reports_agree(m);
+	assert_int_equal(kmm_offline_pages(m, BLOCK_PAGES, 2 * BLOCK_PAGES), 0);
+	assert_int_equal(kmm_remove_memory(m, BLOCK, 2 * BLOCK), 0);
+	assert_int_equal(z32->present_pages, present);
+	assert_int_equal(z32->spanned_pages, span);
+	assert_consistent(m, &log_);
+	assert_reports_agree(m);
+	kmm_machine_destroy(m);
+}
+
 /* One refusal: the code, the message, and the machine as it was. */
 static void refused(kmm_machine *m, int want, uint64_t start, uint64_t size, int nid,
 		    const char *msg)
@@ -730,6 +761,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_grow_by_1g),
 		cmocka_unit_test(test_partial_boot_section),
+		cmocka_unit_test(test_hole_below_boot_end),
 		cmocka_unit_test(test_refusals),
 		cmocka_unit_test(test_host_refuses),
 		cmocka_unit_test(test_zone_choice),
