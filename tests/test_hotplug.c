@@ -15,6 +15,7 @@
 #include "kmm_test.h"
 
 #include <pthread.h>
+#include <sched.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -756,6 +757,88 @@ static void test_threads_while_onlining(void **state)
 	kmm_machine_destroy(m);
 }
 
+/*
+ * Memory pressure while blocks arrive: two threads fill a 64 MiB machine
+ * until allocations fail (kswapd and direct reclaim run, the watermarks are
+ * read all the while), the main thread onlines 4 blocks one by one, and the
+ * threads go on filling the new memory. Everything is freed and checked.
+ */
+struct filler {
+	kmm_machine *m;
+	volatile int *stop;
+	struct page **held;
+	long n, cap;
+	unsigned long fails;
+};
+
+static void *fill(void *arg)
+{
+	struct filler *w = arg;
+
+	while (!__atomic_load_n(w->stop, __ATOMIC_RELAXED)) {
+		struct page *p =
+			w->n < w->cap
+				? kmm_alloc_pages(w->m,
+						  KMM_GFP_KERNEL | KMM_GFP_NOWARN | KMM_GFP_NORETRY,
+						  0)
+				: NULL;
+
+		if (p)
+			w->held[w->n++] = p;
+		else
+			__atomic_add_fetch(&w->fails, 1, __ATOMIC_RELAXED), sched_yield();
+	}
+	return NULL;
+}
+
+static void test_threads_under_pressure(void **state)
+{
+	kmm_machine *m = test_boot("mem=64M maxmem=1G nr_cpus=2 page_reporting=0", &log_);
+	volatile int stop = 0;
+	struct filler w[2];
+	pthread_t t[2];
+	long total = 0;
+
+	(void)state;
+	for (int i = 0; i < 2; i++) {
+		w[i] = (struct filler){
+			m, &stop, calloc(80000, sizeof(struct page *)), 0, 80000, 0
+		};
+		assert_non_null(w[i].held);
+		assert_int_equal(pthread_create(&t[i], NULL, fill, &w[i]), 0);
+	}
+	/* wait until the boot memory is exhausted */
+	while (__atomic_load_n(&w[0].fails, __ATOMIC_RELAXED) +
+		       __atomic_load_n(&w[1].fails, __ATOMIC_RELAXED) <
+	       100)
+		sched_yield();
+	assert_int_equal(kmm_add_memory(m, 0, 128 * MB, 4 * BLOCK), 0);
+	for (unsigned long b = 1; b < 5; b++) {
+		assert_int_equal(kmm_memory_block_online(m, b, KMM_MMOP_ONLINE), 0);
+		usleep(20000);
+	}
+	usleep(50000);
+	__atomic_store_n(&stop, 1, __ATOMIC_RELAXED);
+	for (int i = 0; i < 2; i++) {
+		assert_int_equal(pthread_join(t[i], NULL), 0);
+		total += w[i].n;
+	}
+	/* the threads took most of the new memory too */
+	assert_true(total > (long)(64 * MB / 4096) + 2 * (long)BLOCK_PAGES);
+	assert_consistent(m, &log_);
+	for (int i = 0; i < 2; i++) {
+		while (w[i].n > 0)
+			kmm_free_pages(m, w[i].held[--w[i].n], 0);
+		free(w[i].held);
+	}
+	assert_consistent(m, &log_);
+	assert_reports_agree(m);
+	for (unsigned long b = 1; b < 5; b++)
+		assert_int_equal(kmm_memory_block_offline(m, b), 0);
+	assert_consistent(m, &log_);
+	kmm_machine_destroy(m);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -772,6 +855,7 @@ int main(void)
 		cmocka_unit_test(test_machine_keys),
 		cmocka_unit_test(test_numa_and_deferred),
 		cmocka_unit_test(test_threads_while_onlining),
+		cmocka_unit_test(test_threads_under_pressure),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
