@@ -31,10 +31,13 @@ static const char *const shapes[] = {
 	"memmap=exactmap memmap=24M@0 nr_cpus=1",
 	"mem=48M nr_cpus=3 init_on_alloc=1 init_on_free=1 slab_freelist_random=1",
 	"mem=128M nr_cpus=2 numa=fake=3 slab_debug=FZP pcp=0",
+	"mem=32M nr_cpus=2 maxmem=2G",
+	"mem=96M nr_cpus=2 numa=fake=2 maxmem=3G movable_node memhp_default_state=online",
 };
 
 /* The layers: add a row for a new one (api.h). */
 static const struct fz_layer *const layers[] = {
+	&fz_layer_hotplug, /* first: torn down last, once the others gave everything back */
 	&fz_layer_page,
 	&fz_layer_slab,
 	&fz_layer_percpu,
@@ -204,7 +207,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	for (size_t i = sizeof(layers) / sizeof(layers[0]); i-- > 0;)
 		layers[i]->teardown(f);
 	check_all(f, "teardown");
-	end_free = free_pages_now(f->m);
+	end_free = free_pages_now(f->m) - (unsigned long)f->free_adjust;
 	if (end_free != boot_free)
 		fz_fail(f, "free pages (+ per-CPU chunks) %lu at the end, %lu after boot", end_free,
 			boot_free);

@@ -69,6 +69,7 @@ struct fz {
 	size_t left;
 	bool slab_debug; /* slab_debug=F...: double frees of objects are caught */
 	unsigned long nr_ops;
+	long free_adjust; /* free pages a layer leaves for good (a hot-added block still held) */
 	struct fz_page pages[FZ_PAGES];
 	struct fz_obj objs[FZ_OBJS];
 	struct fz_cache caches[FZ_CACHES];
@@ -91,7 +92,8 @@ struct fz_layer {
 	void (*teardown)(struct fz *f);
 };
 
-extern const struct fz_layer fz_layer_page, fz_layer_slab, fz_layer_percpu, fz_layer_reclaim;
+extern const struct fz_layer fz_layer_page, fz_layer_slab, fz_layer_percpu, fz_layer_reclaim,
+	fz_layer_hotplug;
 
 static inline uint8_t fz_u8(struct fz *f)
 {

@@ -49,7 +49,8 @@ struct kmm_machine {
 	unsigned long max_low_pfn; /* first pfn that is not in the direct map */
 
 	char *phys;
-	size_t phys_size;
+	size_t phys_size;     /* bytes of physical memory the host backs (grows with hotplug) */
+	size_t phys_reserved; /* address space held for phys when it can grow (maxmem=), or 0 */
 	intptr_t phys_handle; /* host handle when kmm created the memory, else -1 */
 	bool owns_phys;
 	/* The direct map's reservation: phys lies inside, aligned to 2^MAX_ORDER pages. */
@@ -60,8 +61,22 @@ struct kmm_machine {
 	size_t vmemmap_reserved; /* bytes of address space reserved for it, or 0 */
 
 	struct kmm_layout layout;
-	/* Bit s set: section s (PAGES_PER_SECTION pfns) has a backed memmap. */
-	const uint8_t *section_present;
+	/*
+	 * Bit s set: section s (PAGES_PER_SECTION pfns) has a backed memmap.
+	 * Memory hotplug (hotplug/) sets bits at run time, with a release
+	 * store once the section's descriptors are written: read with pfn_valid.
+	 */
+	uint8_t *section_present;
+	/*
+	 * With maxmem= (hotplug): one pageblock type array for every pfn below
+	 * the limit, which every zone indexes from pfn 0 (zone->pageblock_base),
+	 * so zones can grow without moving it. NULL otherwise.
+	 */
+	uint8_t *pageblock_mt;
+	/* Memory hotplug's state (hotplug/hotplug.h); NULL without maxmem=. */
+	struct kmm_hotplug *hotplug;
+	/* min_free_kbytes= as the user gave it (-1: computed), for recomputing it. */
+	long user_min_free_kbytes;
 
 	int nr_nodes;
 	struct pglist_data *node_data[KMM_MAX_NUMNODES];
@@ -151,9 +166,15 @@ static inline unsigned long page_to_pfn(const struct kmm_machine *m, const struc
 	return (unsigned long)(p - m->vmemmap);
 }
 
+/* max_pfn grows when memory is hot-added above it (hotplug/add.c): read it once. */
+static inline unsigned long machine_max_pfn(const struct kmm_machine *m)
+{
+	return __atomic_load_n(&m->max_pfn, __ATOMIC_ACQUIRE);
+}
+
 static inline bool pfn_in_machine(const struct kmm_machine *m, unsigned long pfn)
 {
-	return pfn < m->max_pfn;
+	return pfn < machine_max_pfn(m);
 }
 
 /* True when p points at a descriptor of this machine (a valid struct page address). */
@@ -161,8 +182,8 @@ static inline bool page_in_machine(const struct kmm_machine *m, const struct pag
 {
 	uintptr_t off = (uintptr_t)p - (uintptr_t)m->vmemmap;
 
-	return (uintptr_t)p >= (uintptr_t)m->vmemmap && off / sizeof(struct page) < m->max_pfn &&
-	       off % sizeof(struct page) == 0;
+	return (uintptr_t)p >= (uintptr_t)m->vmemmap &&
+	       off / sizeof(struct page) < machine_max_pfn(m) && off % sizeof(struct page) == 0;
 }
 
 /* Does pfn have a descriptor one may read (Linux's pfn_valid)? */
@@ -170,7 +191,8 @@ static inline bool pfn_valid(const struct kmm_machine *m, unsigned long pfn)
 {
 	unsigned long sec = pfn >> PFN_SECTION_SHIFT;
 
-	return pfn < m->max_pfn && ((m->section_present[sec / 8] >> (sec % 8)) & 1);
+	return pfn < machine_max_pfn(m) &&
+	       ((__atomic_load_n(&m->section_present[sec / 8], __ATOMIC_ACQUIRE) >> (sec % 8)) & 1);
 }
 
 static inline void *pfn_to_phys_virt(const struct kmm_machine *m, unsigned long pfn)
@@ -227,6 +249,12 @@ static inline struct pglist_data *NODE_DATA(const struct kmm_machine *m, int nid
 static inline bool zone_idx_configured(const struct kmm_machine *m, int idx)
 {
 	return idx != KMM_ZONE_HIGHMEM || m->desc.highmem_bytes != 0;
+}
+
+/* May memory hotplug (maxmem=) populate this zone? hotplug/online.c picks Normal or Movable. */
+static inline bool zone_hotplug_target(const struct kmm_machine *m, const struct zone *z)
+{
+	return m->layout.maxmem_pfn && (z->idx == KMM_ZONE_NORMAL || z->idx == KMM_ZONE_MOVABLE);
 }
 
 /* Iterate every zone of every node, populated or not. */

@@ -77,6 +77,13 @@ void kmm_os_phys_destroy(intptr_t handle)
 	(void)handle;
 }
 
+/* One fixed region from the firmware map: nothing to grow (no memory hotplug). */
+int kmm_os_phys_resize(intptr_t handle, uint64_t size)
+{
+	(void)handle, (void)size;
+	return -ENOSYS;
+}
+
 void *kmm_os_phys_map(intptr_t handle, uint64_t offset, size_t size, void *at)
 {
 	(void)handle, (void)offset, (void)size, (void)at;

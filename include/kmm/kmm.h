@@ -45,10 +45,14 @@ struct page;
 
 /* Error codes (negated errno values, so they read naturally in messages). */
 #define KMM_OK 0
+#define KMM_E2BIG (-7)
 #define KMM_ENOMEM (-12)
+#define KMM_EBUSY (-16)
+#define KMM_EEXIST (-17)
 #define KMM_EINVAL (-22)
 #define KMM_ERANGE (-34)
 #define KMM_ENOSYS (-38)
+#define KMM_EOPNOTSUPP (-95)
 
 /* Orders 0..KMM_MAX_ORDER: the largest block is 2^10 pages (4 MiB with 4 KiB pages). */
 #define KMM_MAX_ORDER 10
@@ -199,6 +203,7 @@ enum kmm_report {
 	KMM_REPORT_EXTFRAG_INDEX,  /* debugfs extfrag/extfrag_index */
 	KMM_REPORT_SLABINFO,	   /* /proc/slabinfo */
 	KMM_REPORT_VMALLOCINFO,	   /* /proc/vmallocinfo */
+	KMM_REPORT_MEMORY,	   /* /sys/devices/system/memory: memory blocks (kmm/hotplug.h) */
 	KMM_NR_REPORTS
 };
 

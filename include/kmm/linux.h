@@ -217,5 +217,6 @@ static inline int node_distance(int from, int to)
 #include <kmm/reclaim.h>
 #include <kmm/highmem.h>
 #include <kmm/vmalloc.h>
+#include <kmm/hotplug.h>
 
 #endif /* KMM_LINUX_H */

@@ -309,6 +309,7 @@ enum key_type {
 	K_LONG,
 	K_BOOL,
 	K_FUNC,
+	K_FLAG, /* a bare word ("movable_node"), or =0/1 */
 };
 
 struct key {
@@ -530,6 +531,21 @@ static int key_memmap(struct parser *p, const char *val)
 
 #define DESC_OFF(field) offsetof(struct kmm_machine_desc, field)
 
+static const char *const memhp_state_names[] = { "offline", "online", "online_kernel",
+						 "online_movable" };
+
+/* memhp_default_state= (Linux's setup_memhp_default_state ignores a bad value; kmm refuses it) */
+static int key_memhp_default_state(struct parser *p, const char *val)
+{
+	for (int i = 0; i < (int)ARRAY_SIZE(memhp_state_names); i++)
+		if (kmm_strcmp(val, memhp_state_names[i]) == 0) {
+			p->d.memhp_default_state = i;
+			return KMM_OK;
+		}
+	return fail(p, "bad value in",
+		    " (expected offline, online, online_kernel or online_movable)");
+}
+
 static const struct key keys[] = {
 	{ .name = "mem", .type = K_SIZE, .off = DESC_OFF(mem_bytes), .lo = 1 },
 	{ .name = "nr_cpus", .type = K_INT, .off = DESC_OFF(nr_cpus), .lo = 1, .hi = KMM_MAX_CPUS },
@@ -572,6 +588,9 @@ static const struct key keys[] = {
 	{ .name = "fail_page_alloc", .type = K_FUNC, .fn = key_fail_page_alloc },
 	{ .name = "failslab", .type = K_FUNC, .fn = key_failslab },
 	{ .name = "page_reporting", .type = K_BOOL, .off = DESC_OFF(page_reporting) },
+	{ .name = "maxmem", .type = K_SIZE, .off = DESC_OFF(maxmem_bytes) },
+	{ .name = "memhp_default_state", .type = K_FUNC, .fn = key_memhp_default_state },
+	{ .name = "movable_node", .type = K_FLAG, .off = DESC_OFF(movable_node) },
 	{ .name = "page_reporting.page_reporting_order",
 	  .type = K_INT,
 	  .off = DESC_OFF(page_reporting_order),
@@ -608,6 +627,8 @@ static struct kmm_token *key_src(struct parser *p, const struct key *k)
 		return &p->src.numa;
 	if (!kmm_strcmp(k->name, "page_size"))
 		return &p->src.page_size;
+	if (!kmm_strcmp(k->name, "maxmem"))
+		return &p->src.maxmem;
 	return NULL;
 }
 
@@ -626,6 +647,10 @@ static int parse_token(struct parser *p, const char *tok)
 	k = find_key(tok, (size_t)(eq - tok));
 	if (!k)
 		return fail(p, "unknown key", NULL);
+	if (!*eq && k->type == K_FLAG) {
+		*(bool *)((char *)&p->d + k->off) = true;
+		return KMM_OK;
+	}
 	if (!*eq)
 		return fail(p, "missing '=' in", NULL);
 	ret = parse_value(p, k, eq + 1);
@@ -660,6 +685,7 @@ static int parse_value(struct parser *p, const struct key *k, const char *eq)
 			*(long *)field = (long)v;
 		return KMM_OK;
 	case K_BOOL:
+	case K_FLAG:
 		if (kmm_strcmp(eq, "1") == 0 || kmm_strcmp(eq, "on") == 0)
 			*(bool *)field = true;
 		else if (kmm_strcmp(eq, "0") == 0 || kmm_strcmp(eq, "off") == 0)
@@ -900,6 +926,17 @@ void kmm_desc_format(const struct kmm_machine_desc *desc, char *buf, size_t len)
 		sb_key(&sb, "thread_size=");
 		sb_putsize(&sb, desc->thread_size);
 	}
+	if (desc->maxmem_bytes) {
+		sb_key(&sb, "maxmem=");
+		sb_putsize(&sb, desc->maxmem_bytes);
+	}
+	if (desc->memhp_default_state > 0 &&
+	    desc->memhp_default_state < (int)ARRAY_SIZE(memhp_state_names)) {
+		sb_key(&sb, "memhp_default_state=");
+		sb_puts(&sb, memhp_state_names[desc->memhp_default_state]);
+	}
+	if (desc->movable_node)
+		sb_key(&sb, "movable_node");
 	if (!desc->exactmap)
 		sb_ranges(&sb, desc->usable, desc->nr_usable, '@');
 	sb_ranges(&sb, desc->reserved, desc->nr_reserved, '$');

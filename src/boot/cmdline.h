@@ -74,6 +74,10 @@ struct kmm_machine_desc {
 	/* vmalloc (vmalloc/): docs/vmalloc.md. */
 	uint64_t vmalloc_bytes; /* vmalloc=SIZE: the vmalloc area (default 32G) */
 	uint64_t thread_size;	/* thread_size=SIZE: kernel stacks (default 16K) */
+	/* Memory hotplug (hotplug/): docs/hotplug.md. */
+	uint64_t maxmem_bytes;	 /* maxmem=SIZE: the hotpluggable address limit (0: none) */
+	int memhp_default_state; /* memhp_default_state=: KMM_MMOP_* of <kmm/hotplug.h> */
+	bool movable_node;	 /* movable_node: hotplugged memory defaults to ZONE_MOVABLE */
 };
 
 /*
@@ -93,7 +97,7 @@ struct kmm_token {
  * the item that made each memmap= range. Valid while the command line is.
  */
 struct kmm_desc_src {
-	struct kmm_token mem, highmem, movablecore, numa, page_size, exactmap;
+	struct kmm_token mem, highmem, movablecore, numa, page_size, exactmap, maxmem;
 	struct kmm_token usable[KMM_MAX_RANGES];
 	struct kmm_token reserved[KMM_MAX_RANGES];
 };

@@ -15,6 +15,7 @@
  * A layer adds exactly one row; its checker, report fold, shrink and
  * teardown are fields of that row.
  */
+#include "hotplug/hotplug.h"
 #include "boot/late_init.h"
 #include "highmem/highmem.h"
 #include "page/pcp.h"
@@ -48,6 +49,12 @@ static const struct kmm_layer layers[] = {
 	  .quiet = true },
 	/* shrinker list, OOM and fault-injection state (reclaim/) */
 	{ .name = "reclaim", .init = reclaim_init, .check = reclaim_check, .quiet = true },
+	/* memory hotplug: the memory block table (hotplug/memory_block.c); none without maxmem= */
+	{ .name = "hotplug",
+	  .init = hotplug_init,
+	  .check = hotplug_check,
+	  .teardown = hotplug_teardown,
+	  .quiet = true },
 	/* the slab allocator and the kmalloc caches (slab/cache.c) */
 	{ .name = "slab", .init = kmem_cache_init, .check = slab_check },
 	/* kswapd per node and free page reporting (reclaim/kswapd.c) */

@@ -84,6 +84,42 @@ static const char *q_ram(char *buf, size_t len, const struct kmm_machine_desc *d
 	return q_size(buf, len, src ? &src->mem : NULL, "mem", d->mem_bytes);
 }
 
+/*
+ * maxmem=SIZE (QEMU's -m ...,maxmem=, which a guest's firmware describes as
+ * hotpluggable ranges): memory may be hot-added below it, whole sections.
+ * The limit is rounded down to a section and must leave room above the
+ * boot memory's last section.
+ */
+static int layout_maxmem(const struct kmm_machine_desc *d, const struct kmm_desc_src *src,
+			 struct kmm_layout *lay, char *err, size_t len)
+{
+	unsigned long limit, boot_end;
+	char q[80], sz[32];
+
+	lay->maxmem_pfn = 0;
+	if (!d->maxmem_bytes)
+		return KMM_OK;
+	q_size(q, sizeof(q), src ? &src->maxmem : NULL, "maxmem", d->maxmem_bytes);
+	if (d->highmem_bytes)
+		return fail(err, len,
+			    "%s: kmm hot-adds memory to the direct map only, not with highmem=", q);
+	if ((d->maxmem_bytes >> d->page_shift) > 0xfffffffeull) {
+		fmt_size(sz, sizeof(sz), (1ull << d->page_shift) << 32);
+		return fail(err, len, "%s is beyond %s (2^32 pages)", q, sz);
+	}
+	limit = ALIGN_DOWN((unsigned long)(d->maxmem_bytes >> d->page_shift), PAGES_PER_SECTION);
+	boot_end = ALIGN_UP(lay->max_pfn, PAGES_PER_SECTION);
+	if (limit <= boot_end) {
+		fmt_size(sz, sizeof(sz), (uint64_t)boot_end << d->page_shift);
+		return fail(err, len,
+			    "%s leaves no section for hotplug above the boot memory (which ends "
+			    "at %s)",
+			    q, sz);
+	}
+	lay->maxmem_pfn = limit;
+	return KMM_OK;
+}
+
 int kmm_ranges_add(struct kmm_pfn_range *r, int *nr, int max, unsigned long start,
 		   unsigned long end)
 {
@@ -404,6 +440,9 @@ int kmm_layout_compute(const struct kmm_machine_desc *d, const struct kmm_desc_s
 						     20));
 		lay->max_low_pfn = top_ram_boundary(lay, 0, lay->max_pfn, hp, &ok);
 	}
+	ret = layout_maxmem(d, src, lay, err, len);
+	if (ret)
+		return ret;
 	ret = layout_nodes(d, src, lay, err, len);
 	if (ret)
 		return ret;

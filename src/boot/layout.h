@@ -55,6 +55,8 @@ struct kmm_layout {
 	unsigned long movable_start[KMM_MAX_NUMNODES];
 	/* Global zone boundaries by address (DMA, DMA32, NORMAL end here). */
 	unsigned long dma_end, dma32_end;
+	/* maxmem=: memory may be hot-added in [max_pfn, maxmem_pfn) (0: no hotplug). */
+	unsigned long maxmem_pfn;
 };
 
 /* Insert [start, end) into a sorted list of disjoint ranges, merging what it

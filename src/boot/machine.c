@@ -47,6 +47,7 @@ struct boot {
 	struct kmm_os_caps caps;
 	char *phys;
 	size_t phys_size;
+	size_t phys_reserved; /* maxmem=: address space held for phys, or 0 */
 	intptr_t handle;
 	bool owns_phys;
 	void *direct_reserve; /* the direct map's reservation (owns_phys only) */
@@ -85,6 +86,20 @@ static bool section_has_ram(const struct boot *b, unsigned long sec)
 	return kmm_layout_ram_pages(&b->lay, s, MIN(s + PAGES_PER_SECTION, b->lay.max_pfn)) != 0;
 }
 
+/*
+ * Where node memory ending at ne stops the memmap piece of section sec. With
+ * maxmem= the last section of the boot memory gets its whole memmap: once
+ * memory is hot-added above it, max_pfn no longer ends pfn_valid there.
+ */
+static unsigned long piece_end(const struct boot *b, unsigned long ne, unsigned long sec)
+{
+	unsigned long e = MIN(ne, (sec + 1) << PFN_SECTION_SHIFT);
+
+	if (b->lay.maxmem_pfn && ne == b->lay.max_pfn && e == ne)
+		e = ALIGN_UP(ne, PAGES_PER_SECTION);
+	return e;
+}
+
 /* Back the memmap: one piece per node, in that node's memory. */
 static int setup_memmap(struct boot *b, char *err, size_t len)
 {
@@ -92,6 +107,10 @@ static int setup_memmap(struct boot *b, char *err, size_t len)
 	size_t psz = sizeof(struct page);
 
 	if (!b->caps.can_remap || b->caps.host_page_size > NODE_ALIGN_PAGES * psz) {
+		if (b->lay.maxmem_pfn)
+			return fail(err, len,
+				    "maxmem= needs a host that can remap memory (the memmap of "
+				    "hot-added sections is mapped at run time)");
 		/* Flat memmap in one block: the caller's region cannot be remapped. */
 		unsigned long pfn;
 		size_t bytes = (size_t)b->lay.max_pfn * psz;
@@ -107,7 +126,8 @@ static int setup_memmap(struct boot *b, char *err, size_t len)
 		return KMM_OK;
 	}
 	/* vmemmap_reserved says what teardown must give back: set it only once held. */
-	size_t reserve = ALIGN_UP((size_t)b->lay.max_pfn * psz, b->caps.host_page_size);
+	size_t reserve = ALIGN_UP((size_t)MAX(b->lay.max_pfn, b->lay.maxmem_pfn) * psz,
+				  b->caps.host_page_size);
 
 	m->vmemmap = kmm_os_reserve(reserve);
 	if (!m->vmemmap)
@@ -123,7 +143,7 @@ static int setup_memmap(struct boot *b, char *err, size_t len)
 		for (unsigned long sec = ns >> PFN_SECTION_SHIFT; (sec << PFN_SECTION_SHIFT) < ne;
 		     sec++) {
 			unsigned long s = MAX(ns, sec << PFN_SECTION_SHIFT);
-			unsigned long e = MIN(ne, (sec + 1) << PFN_SECTION_SHIFT);
+			unsigned long e = piece_end(b, ne, sec);
 
 			if (section_has_ram(b, sec))
 				total += (e - s) * psz;
@@ -140,7 +160,7 @@ static int setup_memmap(struct boot *b, char *err, size_t len)
 		for (unsigned long sec = ns >> PFN_SECTION_SHIFT; (sec << PFN_SECTION_SHIFT) < ne;
 		     sec++) {
 			unsigned long s = MAX(ns, sec << PFN_SECTION_SHIFT);
-			unsigned long e = MIN(ne, (sec + 1) << PFN_SECTION_SHIFT);
+			unsigned long e = piece_end(b, ne, sec);
 			size_t bytes = (e - s) * psz;
 
 			if (!section_has_ram(b, sec))
@@ -198,6 +218,30 @@ static int setup_nodes(struct boot *b, char *err, size_t len)
 /* Pageblock type arrays: every pageblock starts MIGRATE_MOVABLE, as on Linux. */
 static int setup_pageblocks(struct boot *b, char *err, size_t len)
 {
+	if (b->lay.maxmem_pfn) {
+		/*
+		 * Hotplug: one array up to the limit, shared by every zone (base
+		 * 0), so a zone can grow into hot-added sections. Only the boot
+		 * part is written; the rest of the fresh memory reads as zero
+		 * (MIGRATE_UNMOVABLE) until a section is onlined.
+		 */
+		unsigned long n = b->lay.maxmem_pfn >> pageblock_order;
+		unsigned long pfn =
+			memblock_alloc(&b->mb, pages_for(b, n), 1, 0, b->lay.max_low_pfn);
+		uint8_t *mt;
+
+		if (pfn == MEMBLOCK_NONE)
+			return fail(err, len, "no room for the pageblock types up to maxmem=");
+		mt = (uint8_t *)(b->phys + (pfn << b->lay.page_shift));
+		kmm_memset(mt, MIGRATE_MOVABLE,
+			   ALIGN_UP(b->lay.max_pfn, pageblock_nr_pages) >> pageblock_order);
+		b->m->pageblock_mt = mt;
+		for_each_zone_m (b->m, zone) {
+			zone->pageblock_mt = mt;
+			zone->pageblock_base = 0;
+		}
+		return KMM_OK;
+	}
 	for_each_zone_m (b->m, zone) {
 		unsigned long first, last, n;
 
@@ -206,6 +250,7 @@ static int setup_pageblocks(struct boot *b, char *err, size_t len)
 		first = zone->zone_start_pfn >> pageblock_order;
 		last = (zone_end_pfn(zone) - 1) >> pageblock_order;
 		n = last - first + 1;
+		zone->pageblock_base = zone->zone_start_pfn;
 		zone->pageblock_mt = boot_alloc(b, n, zone->node, NULL);
 		if (!zone->pageblock_mt)
 			return fail(err, len, "no room for the pageblock types of zone %s",
@@ -222,9 +267,24 @@ static int setup_pageblocks(struct boot *b, char *err, size_t len)
  */
 static void init_memmap(struct boot *b)
 {
+	unsigned long end = ALIGN_UP(b->lay.max_pfn, PAGES_PER_SECTION);
+
 	for (int n = 0; n < b->lay.nr_nodes; n++)
 		memmap_init_range(b->m, n, b->lay.node[n].start,
 				  MIN(b->lay.node[n].end, b->m->node_data[n]->first_deferred_pfn));
+	/* maxmem=: the rest of the last boot section, a hole, is reserved (piece_end) */
+	if (b->lay.maxmem_pfn && b->caps.can_remap) {
+		struct page tmpl;
+
+		kmm_memset(&tmpl, 0, sizeof(tmpl));
+		tmpl.flags = 1u << PG_reserved;
+		set_page_links(&tmpl, KMM_ZONE_NORMAL, (unsigned int)(b->lay.nr_nodes - 1));
+		tmpl._refcount = 1;
+		tmpl.lru_next = KMM_NIL_PFN;
+		tmpl.lru_prev = KMM_NIL_PFN;
+		for (unsigned long p = b->lay.max_pfn; p < end; p++)
+			b->m->vmemmap[p] = tmpl;
+	}
 }
 
 /* memblock_free_all */
@@ -282,7 +342,13 @@ static int map_direct(struct boot *b)
 	char *base;
 	int ret;
 
-	b->direct_reserve_size = b->phys_size + align;
+	/*
+	 * With maxmem= the reservation covers every address memory may be
+	 * hot-added at (hotplug/add.c maps it there); only boot lowmem is
+	 * mapped now.
+	 */
+	b->phys_reserved = (size_t)b->lay.maxmem_pfn << b->lay.page_shift;
+	b->direct_reserve_size = MAX(b->phys_size, b->phys_reserved) + align;
 	b->direct_reserve = kmm_os_reserve(b->direct_reserve_size);
 	if (!b->direct_reserve)
 		return -KMM_OS_ENOMEM;
@@ -326,6 +392,13 @@ static int machine_boot(const char *cmdline, void *mem, size_t size, bool zeroed
 	b.phys_size = (size_t)b.lay.max_pfn << b.lay.page_shift;
 	b.handle = -1;
 	if (mem) {
+		if (b.lay.maxmem_pfn) {
+			kmm_set_error(
+				err, len,
+				"maxmem= needs physical memory kmm creates (it grows it), not "
+				"a caller's region");
+			return KMM_EINVAL;
+		}
 		if ((uintptr_t)mem & ((1ul << b.lay.page_shift) - 1)) {
 			kmm_set_error(err, len, "the memory region is not page aligned");
 			return KMM_EINVAL;
@@ -374,19 +447,22 @@ static int machine_boot(const char *cmdline, void *mem, size_t size, bool zeroed
 	m->page_shift = b.lay.page_shift;
 	m->page_size = 1ul << b.lay.page_shift;
 	m->max_pfn = b.lay.max_pfn;
-	m->max_low_pfn = b.lay.max_low_pfn;
+	/* the direct map spans every address memory may be hot-added at, as on x86-64 Linux */
+	m->max_low_pfn = b.lay.maxmem_pfn ?: b.lay.max_low_pfn;
 	m->phys = b.phys;
 	m->phys_size = b.phys_size;
+	m->phys_reserved = b.phys_reserved;
 	m->phys_handle = b.handle;
 	m->owns_phys = b.owns_phys;
-	m->direct_pfns = b.owns_phys ? b.lay.max_low_pfn : b.lay.max_pfn;
+	m->direct_pfns = b.owns_phys ? m->max_low_pfn : b.lay.max_pfn;
 	m->direct_reserve = b.direct_reserve;
 	m->direct_reserve_size = b.direct_reserve_size;
 	m->nr_nodes = b.lay.nr_nodes;
 	kmm_spin_init_class(&m->log_lock, KMM_LOCK_LOG);
 	kmm_desc_format(&desc, m->cmdline, sizeof(m->cmdline));
 
-	b.nr_sections = (b.lay.max_pfn + PAGES_PER_SECTION - 1) >> PFN_SECTION_SHIFT;
+	b.nr_sections =
+		(MAX(b.lay.max_pfn, b.lay.maxmem_pfn) + PAGES_PER_SECTION - 1) >> PFN_SECTION_SHIFT;
 	b.section_present = boot_alloc(&b, (b.nr_sections + 7) / 8, 0, NULL);
 	if (!b.section_present) {
 		teardown(&b);
@@ -415,6 +491,7 @@ static int machine_boot(const char *cmdline, void *mem, size_t size, bool zeroed
 	init_memmap(&b);
 	free_all_ram(&b);
 	m->boot_pages = b.mb.reserved_pages;
+	m->user_min_free_kbytes = m->desc.min_free_kbytes;
 	setup_per_zone_wmarks(m);
 	setup_per_zone_lowmem_reserve(m);
 	build_all_zonelists(m);
@@ -463,6 +540,7 @@ void kmm_machine_destroy(kmm_machine *m)
 	kmm_memset(&b, 0, sizeof(b));
 	b.phys = m->phys;
 	b.phys_size = m->phys_size;
+	b.phys_reserved = m->phys_reserved;
 	b.handle = m->phys_handle;
 	b.owns_phys = m->owns_phys;
 	b.direct_reserve = m->direct_reserve;
@@ -509,5 +587,5 @@ int kmm_nr_cpus(const kmm_machine *m)
 
 unsigned long kmm_max_pfn(const kmm_machine *m)
 {
-	return m->max_pfn;
+	return machine_max_pfn(m);
 }

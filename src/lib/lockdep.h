@@ -46,6 +46,7 @@
 
 /* name, rank (taken in increasing rank), flags; the table of docs/architecture.md */
 #define KMM_LOCK_CLASSES(X)                                          \
+	X(MEM_HOTPLUG, "mem_hotplug_lock", 3, LOCKDEP_SLEEP)         \
 	X(OOM, "oom_lock", 5, LOCKDEP_SLEEP)                         \
 	X(SLAB_MUTEX, "slab_mutex", 10, LOCKDEP_SLEEP)               \
 	X(LOG, "log_lock", 15, 0)                                    \

@@ -193,6 +193,15 @@ void __putback_reported(struct kmm_machine *m, struct zone *zone, unsigned long 
 	}
 }
 
+/* Memory hotplug (hotplug/offline.c): a free block leaves the free lists for good. */
+void __take_free_block(struct kmm_machine *m, struct zone *zone, unsigned long pfn,
+		       unsigned int order)
+{
+	KMM_BUG_ON(m, !kmm_spin_is_locked(&zone->lock));
+	del_from_free_list(m, zone, pfn, order);
+	__mod_zone_free_pages(zone, -(1l << order));
+}
+
 void __free_boot_block(struct kmm_machine *m, struct zone *zone, unsigned long pfn,
 		       unsigned int order)
 {

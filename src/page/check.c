@@ -197,7 +197,7 @@ static unsigned long scan_span(struct checker *c, struct zone *zone)
 static void check_zone(struct checker *c, struct zone *zone)
 {
 	unsigned long heads_listed, heads_seen, free_pages;
-	unsigned long nblocks;
+	unsigned long first, nblocks;
 
 	/* deferred_lock first, as deferred init takes them: the span cannot grow meanwhile. */
 	kmm_spin_lock(&zone->zone_pgdat->deferred_lock);
@@ -213,9 +213,9 @@ static void check_zone(struct checker *c, struct zone *zone)
 	if (free_pages > zone->managed_pages)
 		problem(c, zone, "%lu free pages exceed %lu managed", free_pages,
 			zone->managed_pages);
-	nblocks = ((zone_end_pfn(zone) - 1) >> pageblock_order) -
-		  (zone->zone_start_pfn >> pageblock_order) + 1;
-	for (unsigned long i = 0; i < nblocks; i++)
+	first = pageblock_index(zone, zone->zone_start_pfn);
+	nblocks = pageblock_index(zone, zone_end_pfn(zone) - 1) + 1ul;
+	for (unsigned long i = first; i < nblocks; i++)
 		if (zone->pageblock_mt[i] >= MIGRATE_TYPES)
 			problem(c, zone, "pageblock %lu has invalid type %u", i,
 				zone->pageblock_mt[i]);

@@ -30,7 +30,7 @@
 
 static inline unsigned int pageblock_index(const struct zone *z, unsigned long pfn)
 {
-	return (unsigned int)((pfn >> pageblock_order) - (z->zone_start_pfn >> pageblock_order));
+	return (unsigned int)((pfn >> pageblock_order) - (z->pageblock_base >> pageblock_order));
 }
 
 /* Read without zone->lock on the free path (as Linux reads pageblock flags); set under it. */
@@ -62,6 +62,9 @@ unsigned long __rmqueue(struct kmm_machine *m, struct zone *zone, unsigned int o
 			unsigned int alloc_flags);
 unsigned long __rmqueue_smallest(struct kmm_machine *m, struct zone *zone, unsigned int order,
 				 int mt);
+/* Memory hotplug: take a free block (PG_buddy head of `order`) off the lists. zone->lock held. */
+void __take_free_block(struct kmm_machine *m, struct zone *zone, unsigned long pfn,
+		       unsigned int order);
 /* Boot: put a whole aligned block on the free lists without merging. zone->lock held. */
 void __free_boot_block(struct kmm_machine *m, struct zone *zone, unsigned long pfn,
 		       unsigned int order);

@@ -186,8 +186,14 @@ struct zone {
 	 */
 	unsigned long deferred_pages;
 
-	/* Migratetype of each pageblock in the span (one byte each). */
+	/*
+	 * Migratetype of each pageblock (one byte each): pageblock_mt[i] is the
+	 * block of pfn (pageblock_base + i * pageblock_nr_pages). At boot the
+	 * array covers the zone's span (base = zone start); with memory
+	 * hotplug every zone shares the machine's array (base 0).
+	 */
 	uint8_t *pageblock_mt;
+	unsigned long pageblock_base;
 
 	/* Per-CPU page lists, one per CPU (page/pcp.c); NULL when disabled. */
 	struct per_cpu_pages *pcp;
@@ -219,7 +225,7 @@ static inline void zone_clear_flag(struct zone *z, enum zone_flags bit)
 
 static inline bool zone_is_populated(const struct zone *z)
 {
-	return z->present_pages != 0;
+	return READ_ONCE(z->present_pages) != 0; /* memory hotplug changes it at run time */
 }
 
 /* Managed pages once deferred init is done: what watermarks are sized for. */
@@ -245,21 +251,22 @@ static inline bool zone_spans_pfn(const struct zone *z, unsigned long pfn)
 	return pfn >= z->zone_start_pfn && pfn < zone_end_pfn(z);
 }
 
+/* Watermarks are recomputed while allocations read them (memory hotplug): READ_ONCE. */
 static inline unsigned long min_wmark_pages(const struct zone *z)
 {
-	return z->_watermark[WMARK_MIN] + READ_ONCE(z->watermark_boost);
+	return READ_ONCE(z->_watermark[WMARK_MIN]) + READ_ONCE(z->watermark_boost);
 }
 static inline unsigned long low_wmark_pages(const struct zone *z)
 {
-	return z->_watermark[WMARK_LOW] + READ_ONCE(z->watermark_boost);
+	return READ_ONCE(z->_watermark[WMARK_LOW]) + READ_ONCE(z->watermark_boost);
 }
 static inline unsigned long high_wmark_pages(const struct zone *z)
 {
-	return z->_watermark[WMARK_HIGH] + READ_ONCE(z->watermark_boost);
+	return READ_ONCE(z->_watermark[WMARK_HIGH]) + READ_ONCE(z->watermark_boost);
 }
 static inline unsigned long promo_wmark_pages(const struct zone *z)
 {
-	return z->_watermark[WMARK_PROMO] + z->watermark_boost;
+	return READ_ONCE(z->_watermark[WMARK_PROMO]) + READ_ONCE(z->watermark_boost);
 }
 
 static inline bool is_highmem_idx(enum kmm_zone_type idx)

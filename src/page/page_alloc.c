@@ -194,7 +194,7 @@ static inline bool zone_watermark_fast(const struct zone *z, unsigned int order,
 
 	if (likely(order == 0 && !(alloc_flags & ALLOC_RESERVES)) &&
 	    free_pages - (long)READ_ONCE(z->nr_reserved_highatomic) >
-		    (long)mark + z->lowmem_reserve[highest_zoneidx])
+		    (long)mark + READ_ONCE(z->lowmem_reserve[highest_zoneidx]))
 		return true;
 	return __zone_watermark_ok(z, order, mark, highest_zoneidx, alloc_flags, free_pages);
 }
@@ -202,8 +202,9 @@ static inline bool zone_watermark_fast(const struct zone *z, unsigned int order,
 static struct page *get_page_from_freelist(struct kmm_machine *m, gfp_t gfp, unsigned int order,
 					   unsigned int alloc_flags, const struct alloc_context *ac)
 {
-	for (struct zone *const *zp = ac->zonelist; *zp; zp++) {
-		struct zone *zone = *zp;
+	struct zone *zone;
+
+	for (struct zone *const *zp = ac->zonelist; (zone = READ_ONCE(*zp)) != NULL; zp++) {
 		struct page *page;
 
 		if ((int)zone->idx > ac->highest_zoneidx || !node_allowed(ac->nodemask, zone->node))
@@ -224,10 +225,11 @@ static struct page *get_page_from_freelist(struct kmm_machine *m, gfp_t gfp, uns
 			 * A boost raises low, where kswapd is woken; kmm does not let
 			 * it fail allocations at min (docs/reclaim.md).
 			 */
-			unsigned long mark = zone->_watermark[alloc_flags & ALLOC_WMARK_MASK] +
-					     ((alloc_flags & ALLOC_WMARK_MASK) == ALLOC_WMARK_LOW
-						      ? READ_ONCE(zone->watermark_boost)
-						      : 0);
+			unsigned long mark =
+				READ_ONCE(zone->_watermark[alloc_flags & ALLOC_WMARK_MASK]) +
+				((alloc_flags & ALLOC_WMARK_MASK) == ALLOC_WMARK_LOW
+					 ? READ_ONCE(zone->watermark_boost)
+					 : 0);
 
 			if (!zone_watermark_fast(zone, order, mark, ac->highest_zoneidx,
 						 alloc_flags)) {
@@ -329,6 +331,7 @@ static bool should_reclaim_retry(struct kmm_machine *m, gfp_t gfp, unsigned int 
 				 bool did_some_progress, int *no_progress_loops)
 {
 	bool ret = false;
+	struct zone *zone;
 
 	if (did_some_progress && order <= PAGE_ALLOC_COSTLY_ORDER)
 		*no_progress_loops = 0;
@@ -336,8 +339,7 @@ static bool should_reclaim_retry(struct kmm_machine *m, gfp_t gfp, unsigned int 
 		(*no_progress_loops)++;
 	if (*no_progress_loops > MAX_RECLAIM_RETRIES)
 		goto out;
-	for (struct zone *const *zp = ac->zonelist; *zp; zp++) {
-		struct zone *zone = *zp;
+	for (struct zone *const *zp = ac->zonelist; (zone = READ_ONCE(*zp)) != NULL; zp++) {
 		unsigned long available = 0;
 
 		if ((int)zone->idx > ac->highest_zoneidx || !node_allowed(ac->nodemask, zone->node))
@@ -346,7 +348,7 @@ static bool should_reclaim_retry(struct kmm_machine *m, gfp_t gfp, unsigned int 
 			for (int cpu = 0; cpu < m->nr_cpus; cpu++)
 				available += (unsigned long)pcp_pages(pcp_ptr(m, zone, cpu));
 		available += (unsigned long)READ_ONCE(zone->vm_stat[NR_FREE_PAGES]);
-		if (__zone_watermark_ok(zone, order, zone->_watermark[WMARK_MIN],
+		if (__zone_watermark_ok(zone, order, READ_ONCE(zone->_watermark[WMARK_MIN]),
 					ac->highest_zoneidx, alloc_flags, (long)available)) {
 			ret = true;
 			break;

@@ -811,7 +811,8 @@ int pcp_init(struct kmm_machine *m)
 		zone->pcp = NULL;
 		zone->pcp_high_min = zone->pcp_high_max = 0;
 		zone->pcp_batch = 1; /* Linux's values for a zone whose pcp is disabled */
-		if (!zone_is_managed(zone) || !m->desc.pcp)
+		/* a zone hotplug may populate gets its pagesets now (zone_pcp_update sizes them) */
+		if ((!zone_is_managed(zone) && !zone_hotplug_target(m, zone)) || !m->desc.pcp)
 			continue;
 		batch = zone_batchsize(m, zone);
 		high_min = zone_highsize(m, zone, batch, 0);
@@ -841,6 +842,37 @@ int pcp_init(struct kmm_machine *m)
 	}
 	m->pageset_printer = pcp_print_pagesets;
 	return KMM_OK;
+}
+
+/*
+ * Linux's zone_pcp_update: size the zone's pagesets again for its managed
+ * pages and watermarks (memory hotplug changed them). batch, high_min,
+ * high_max and stat_threshold are written under each CPU's lock, which
+ * every path that reads them holds; high is clamped on its next use.
+ */
+void zone_pcp_update(struct kmm_machine *m, struct zone *zone)
+{
+	int batch, high_min, high_max, threshold;
+
+	if (!zone->pcp)
+		return;
+	batch = zone_batchsize(m, zone);
+	high_min = zone_highsize(m, zone, batch, 0);
+	high_max = zone_highsize(m, zone, batch, MIN_PERCPU_PAGELIST_HIGH_FRACTION);
+	threshold = zone_stat_threshold(m, zone);
+	for (int cpu = 0; cpu < m->nr_cpus; cpu++) {
+		struct per_cpu_pages *p = pcp_ptr(m, zone, cpu);
+
+		pcp_lock_remote(m, p, cpu);
+		WRITE_ONCE(p->high_min, high_min);
+		WRITE_ONCE(p->high_max, high_max);
+		WRITE_ONCE(p->batch, batch);
+		WRITE_ONCE(p->stat_threshold, threshold);
+		pcp_unlock(p);
+	}
+	WRITE_ONCE(zone->pcp_high_min, high_min);
+	WRITE_ONCE(zone->pcp_high_max, high_max);
+	WRITE_ONCE(zone->pcp_batch, batch);
 }
 
 /* ---- public --------------------------------------------------------------------- */

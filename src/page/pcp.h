@@ -92,6 +92,8 @@ unsigned long pcp_shrink(struct kmm_machine *m, gfp_t gfp, unsigned int order);
 /* Return CPU cpu's pages of zone (NULL: every zone) to the buddy lists. */
 void drain_pages_m(struct kmm_machine *m, int cpu, struct zone *zone);
 void drain_all_pages_m(struct kmm_machine *m, struct zone *zone);
+/* Resize the zone's pagesets for its managed pages and watermarks (memory hotplug). */
+void zone_pcp_update(struct kmm_machine *m, struct zone *zone);
 /* End of boot (kmem_cache_init): every list drained, every pageset as fresh as pcp_init left it. */
 void pcp_boot_done(struct kmm_machine *m);
 

@@ -65,23 +65,27 @@ void setup_per_zone_wmarks(struct kmm_machine *m)
 	m->desc.min_free_kbytes = kbytes;
 	for_each_zone_m (m, zone) {
 		uint64_t tmp =
-			lowmem_pages ? (uint64_t)pages_min * zone_managed_final(zone) / lowmem_pages : 0;
+			lowmem_pages ? (uint64_t)pages_min * zone_managed_final(zone) / lowmem_pages
+				     : 0;
+		unsigned long wmin;
 
 		kmm_spin_lock(&zone->lock);
+		/* allocations read the marks without the lock (memory hotplug recomputes them) */
 		if (zone->idx == KMM_ZONE_HIGHMEM || zone->idx == KMM_ZONE_MOVABLE) {
 			unsigned long min_pages = zone_managed_final(zone) / 1024;
 
-			zone->_watermark[WMARK_MIN] = MIN(MAX(min_pages, SWAP_CLUSTER_MAX), 128ul);
+			wmin = MIN(MAX(min_pages, SWAP_CLUSTER_MAX), 128ul);
 		} else {
-			zone->_watermark[WMARK_MIN] = (unsigned long)tmp;
+			wmin = (unsigned long)tmp;
 		}
 		tmp = MAX(tmp >> 2, (uint64_t)mult_frac(
 					    zone_managed_final(zone),
 					    (unsigned long)m->desc.watermark_scale_factor, 10000));
-		zone->watermark_boost = 0;
-		zone->_watermark[WMARK_LOW] = zone->_watermark[WMARK_MIN] + (unsigned long)tmp;
-		zone->_watermark[WMARK_HIGH] = zone->_watermark[WMARK_MIN] + (unsigned long)tmp * 2;
-		zone->_watermark[WMARK_PROMO] = zone->_watermark[WMARK_MIN] + (unsigned long)tmp * 3;
+		WRITE_ONCE(zone->watermark_boost, 0ul);
+		WRITE_ONCE(zone->_watermark[WMARK_MIN], wmin);
+		WRITE_ONCE(zone->_watermark[WMARK_LOW], wmin + (unsigned long)tmp);
+		WRITE_ONCE(zone->_watermark[WMARK_HIGH], wmin + (unsigned long)tmp * 2);
+		WRITE_ONCE(zone->_watermark[WMARK_PROMO], wmin + (unsigned long)tmp * 3);
 		kmm_spin_unlock(&zone->lock);
 	}
 }
@@ -98,17 +102,14 @@ void setup_per_zone_lowmem_reserve(struct kmm_machine *m)
 			unsigned long managed = 0;
 
 			for (int j = 0; j <= i; j++)
-				zone->lowmem_reserve[j] = 0;
+				WRITE_ONCE(zone->lowmem_reserve[j], 0l);
 			for (int j = i + 1; j < MAX_NR_ZONES; j++) {
 				struct zone *upper = &pgdat->node_zones[j];
 
 				/* an empty upper zone does not clear the entry (6.x) */
 				managed += zone_managed_final(upper);
-				if (clear)
-					zone->lowmem_reserve[j] = 0;
-				else
-					zone->lowmem_reserve[j] =
-						(long)(managed / (unsigned long)ratio);
+				WRITE_ONCE(zone->lowmem_reserve[j],
+					   clear ? 0l : (long)(managed / (unsigned long)ratio));
 			}
 		}
 	}
@@ -122,7 +123,7 @@ unsigned long calculate_totalreserve_pages(const struct kmm_machine *m)
 		long max = 0;
 
 		for (int j = 0; j < MAX_NR_ZONES; j++)
-			max = MAX(max, zone->lowmem_reserve[j]);
+			max = MAX(max, READ_ONCE(zone->lowmem_reserve[j]));
 		max += (long)high_wmark_pages(zone);
 		if ((unsigned long)max > zone_managed_final(zone))
 			max = (long)zone_managed_final(zone);
@@ -149,7 +150,7 @@ bool __zone_watermark_ok(const struct zone *z, unsigned int order, unsigned long
 		if (alloc_flags & ALLOC_OOM)
 			min -= min / 2;
 	}
-	if (free_pages <= min + z->lowmem_reserve[highest_zoneidx])
+	if (free_pages <= min + READ_ONCE(z->lowmem_reserve[highest_zoneidx]))
 		return false;
 	if (order == 0)
 		return true;

@@ -8,6 +8,11 @@
  *    Linux builds it. An allocation skips zones above its gfp_zone().
  *  - ZONELIST_NOFALLBACK: the local node's zones only (__GFP_THISNODE).
  * Only zones with managed pages are listed. Lists end with NULL.
+ *
+ * Memory hotplug rebuilds the lists while allocations walk them: a list is
+ * built aside and published slot by slot (relaxed stores, read with
+ * READ_ONCE), its new terminator first, so a walker sees each slot either
+ * old or new - a zone met twice or missed once, never a torn pointer.
  */
 #include "page/internal.h"
 
@@ -22,10 +27,17 @@ static int add_node_zones(struct pglist_data *pgdat, struct zone **list, int n)
 	return n;
 }
 
+static void publish(struct zone **live, struct zone *const *built, int n)
+{
+	WRITE_ONCE(live[n], (struct zone *)NULL);
+	for (int i = 0; i < n; i++)
+		WRITE_ONCE(live[i], built[i]);
+}
+
 static void build_zonelists(struct kmm_machine *m, int nid)
 {
 	struct pglist_data *pgdat = m->node_data[nid];
-	struct zone **fb = pgdat->node_zonelists[ZONELIST_FALLBACK].zones;
+	struct zone *fb[MAX_ZONELIST];
 	bool used[KMM_MAX_NUMNODES] = { false };
 	int n = 0;
 
@@ -43,9 +55,9 @@ static void build_zonelists(struct kmm_machine *m, int nid)
 		used[best] = true;
 		n = add_node_zones(m->node_data[best], fb, n);
 	}
-	fb[n] = NULL;
-	n = add_node_zones(pgdat, pgdat->node_zonelists[ZONELIST_NOFALLBACK].zones, 0);
-	pgdat->node_zonelists[ZONELIST_NOFALLBACK].zones[n] = NULL;
+	publish(pgdat->node_zonelists[ZONELIST_FALLBACK].zones, fb, n);
+	n = add_node_zones(pgdat, fb, 0);
+	publish(pgdat->node_zonelists[ZONELIST_NOFALLBACK].zones, fb, n);
 }
 
 void build_all_zonelists(struct kmm_machine *m)

@@ -31,6 +31,13 @@ void kmm_os_caps(struct kmm_os_caps *caps);
 /* Physical memory: create a sparse object of `size` bytes; 0 or -errno. */
 int kmm_os_phys_create(uint64_t size, intptr_t *handle);
 void kmm_os_phys_destroy(intptr_t handle);
+/*
+ * Grow (or shrink) the physical-memory object to `size` bytes, keeping what
+ * lies below both sizes; new bytes read as zero and cost nothing until
+ * touched. Memory hotplug calls it before mapping a hot-added range. 0 or
+ * -errno (-ENOSYS: the host cannot, and hotplug is refused).
+ */
+int kmm_os_phys_resize(intptr_t handle, uint64_t size);
 
 /*
  * Map [offset, offset + size) of physical memory, read-write, shared.

@@ -69,6 +69,13 @@ void kmm_os_phys_destroy(intptr_t handle)
 	close((int)handle);
 }
 
+int kmm_os_phys_resize(intptr_t handle, uint64_t size)
+{
+	if (ftruncate((int)handle, (off_t)size) != 0)
+		return -errno;
+	return 0;
+}
+
 void *kmm_os_phys_map(intptr_t handle, uint64_t offset, size_t size, void *at)
 {
 	int flags = MAP_SHARED | MAP_NORESERVE | (at ? MAP_FIXED : 0);

@@ -220,9 +220,9 @@ void wake_all_kswapds(struct kmm_machine *m, unsigned int order, gfp_t gfp,
 	uint64_t done = 0;
 
 	count_vm_event(m, KSWAPD_WAKE);
-	for (struct zone *const *zp = zonelist; *zp; zp++) {
-		struct zone *zone = *zp;
+	struct zone *zone;
 
+	for (struct zone *const *zp = zonelist; (zone = READ_ONCE(*zp)) != NULL; zp++) {
 		if ((int)zone->idx > highest_zoneidx || zone->node >= 64 ||
 		    (done >> zone->node) & 1)
 			continue;

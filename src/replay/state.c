@@ -35,10 +35,10 @@ int kmm_pageblock_info(kmm_machine *m, unsigned long block, struct kmm_pageblock
 	unsigned long start = block << pageblock_order, end = start + pageblock_nr_pages, pfn;
 	struct zone *zone = NULL;
 
-	if (!m || !out || start >= m->max_pfn)
+	if (!m || !out || start >= machine_max_pfn(m))
 		return KMM_EINVAL;
-	if (end > m->max_pfn)
-		end = m->max_pfn;
+	if (end > machine_max_pfn(m))
+		end = machine_max_pfn(m);
 	deferred_init_pfn(
 		m, end - 1); /* the block's descriptors as the kernel shows them after boot */
 	*out = (struct kmm_pageblock_info){ .nid = -1, .zone = -1, .migratetype = -1 };

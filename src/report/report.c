@@ -4,6 +4,7 @@
  * small zone queries of the public API.
  */
 #include "boot/late_init.h"
+#include "hotplug/hotplug.h"
 #include "page/deferred.h"
 #include "report/report.h"
 
@@ -20,6 +21,7 @@ static const struct {
 	[KMM_REPORT_EXTFRAG_INDEX] = { "extfrag_index", report_extfrag_index },
 	[KMM_REPORT_SLABINFO] = { "slabinfo", report_slabinfo },
 	[KMM_REPORT_VMALLOCINFO] = { "vmallocinfo", report_vmallocinfo },
+	[KMM_REPORT_MEMORY] = { "memory", hotplug_print_blocks },
 };
 
 int kmm_report(kmm_machine *m, enum kmm_report which, kmm_sink_fn sink, void *ctx)

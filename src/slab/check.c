@@ -136,7 +136,7 @@ static void check_node(struct slab_checker *c, struct kmem_cache *s, int nid)
 		unsigned long nr = 0;
 
 		for (pfn = lists[l]->head; pfn != KMM_NIL_PFN; pfn = map[pfn].lru_next) {
-			if (!pfn_in_machine(c->m, pfn) || ++nr > c->m->max_pfn) {
+			if (!pfn_in_machine(c->m, pfn) || ++nr > machine_max_pfn(c->m)) {
 				problem(c, s, "node %d %s list is broken at pfn %#x", nid,
 					list_names[l], pfn);
 				break;

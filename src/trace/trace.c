@@ -63,7 +63,7 @@ static unsigned long long printed_ptr(const struct kmm_machine *m, const void *p
 {
 	uintptr_t a = (uintptr_t)p, base = (uintptr_t)m->phys;
 
-	if (p && a >= base && a - base < m->phys_size)
+	if (p && a >= base && a - base < READ_ONCE(m->phys_size)) /* hotplug grows it */
 		return KMM_DIRECT_BASE + (a - base);
 	return (unsigned long long)a;
 }

@@ -14,6 +14,7 @@
  */
 #define kmm_os_phys_create real_kmm_os_phys_create
 #define kmm_os_phys_destroy real_kmm_os_phys_destroy
+#define kmm_os_phys_resize real_kmm_os_phys_resize
 #define kmm_os_phys_map real_kmm_os_phys_map
 #define kmm_os_reserve real_kmm_os_reserve
 #define kmm_os_unmap real_kmm_os_unmap
@@ -23,6 +24,7 @@
 #include "platform/posix.c"
 #undef kmm_os_phys_create
 #undef kmm_os_phys_destroy
+#undef kmm_os_phys_resize
 #undef kmm_os_phys_map
 #undef kmm_os_reserve
 #undef kmm_os_unmap
@@ -51,6 +53,7 @@ static int fault_here(enum host_call call)
 
 int kmm_os_phys_create(uint64_t size, intptr_t *handle);
 void kmm_os_phys_destroy(intptr_t handle);
+int kmm_os_phys_resize(intptr_t handle, uint64_t size);
 void *kmm_os_phys_map(intptr_t handle, uint64_t offset, size_t size, void *at);
 void *kmm_os_reserve(size_t size);
 void kmm_os_unmap(void *addr, size_t size);
@@ -102,6 +105,14 @@ void kmm_os_phys_destroy(intptr_t handle)
 {
 	host_faults.live_objects--;
 	real_kmm_os_phys_destroy(handle);
+}
+
+/* Growing the memory object (memory hotplug): refused as a full tmpfs refuses (-ENOSPC). */
+int kmm_os_phys_resize(intptr_t handle, uint64_t size)
+{
+	if (fault_here(HOST_PHYS_RESIZE))
+		return -ENOSPC;
+	return real_kmm_os_phys_resize(handle, size);
 }
 
 void *kmm_os_phys_map(intptr_t handle, uint64_t offset, size_t size, void *at)
