@@ -429,6 +429,9 @@ static void test_runtime_map_refusal(void **state)
 	kmm_machine_destroy(m);
 	assert_int_equal(host_faults.live_bytes, 0);
 	assert_int_equal(host_faults.live_objects, 0);
+}
+
+/*
  * Memory hotplug at run time: each host call of an add_memory (growing the
  * memfd, mapping the range, mapping each block's memmap) failing in turn is
  * -ENOMEM with a message and no change; then the add succeeds, and the
@@ -436,53 +439,50 @@ static void test_runtime_map_refusal(void **state)
  */
 static void test_hotplug_host_calls_fail_cleanly(void **state)
 {
-		const char *shape = "mem=256M nr_cpus=2 maxmem=4G page_reporting=0";
-		char err[256];
-		kmm_machine *m = NULL;
-		unsigned long calls;
+	const char *shape = "mem=256M nr_cpus=2 maxmem=4G page_reporting=0";
+	char err[256];
+	kmm_machine *m = NULL;
+	unsigned long calls;
 
-		(void)state;
-		host_faults_reset(0);
-		assert_int_equal(kmm_machine_create(shape, &m, err, sizeof(err)), KMM_OK);
-		kmm_set_log(m, quiet_sink, NULL);
-		host_faults_reset(0);
-		assert_int_equal(kmm_add_memory(m, 0, 256ull << 20, 1ull << 30), 0);
-		calls = host_faults.calls;
-		assert_int_equal(calls,
-				 1 + 1 + 8); /* the memfd grows, the range and 8 memmaps map */
-		assert_int_equal(kmm_remove_memory(m, 256ull << 20, 1ull << 30), 0);
-		for (unsigned long n = 1; n <= calls; n++) {
-			unsigned long max_pfn = kmm_max_pfn(m);
+	(void)state;
+	host_faults_reset(0);
+	assert_int_equal(kmm_machine_create(shape, &m, err, sizeof(err)), KMM_OK);
+	kmm_set_log(m, quiet_sink, NULL);
+	host_faults_reset(0);
+	assert_int_equal(kmm_add_memory(m, 0, 256ull << 20, 1ull << 30), 0);
+	calls = host_faults.calls;
+	assert_int_equal(calls, 1 + 1 + 8); /* the memfd grows, the range and 8 memmaps map */
+	assert_int_equal(kmm_remove_memory(m, 256ull << 20, 1ull << 30), 0);
+	for (unsigned long n = 1; n <= calls; n++) {
+		unsigned long max_pfn = kmm_max_pfn(m);
 
-			host_faults_reset(n);
-			loglen = 0;
-			assert_int_equal(kmm_add_memory(m, 0, 1280ull << 20, 1ull << 30),
-					 KMM_ENOMEM);
-			assert_true(loglen > 0);
-			assert_int_equal(kmm_max_pfn(m), max_pfn);
-			assert_int_equal(kmm_check(m), 0);
-		}
-		host_faults_reset(0);
-		assert_int_equal(kmm_add_memory(m, 0, 1280ull << 20, 1ull << 30), 0);
-		assert_int_equal(kmm_online_pages(m, (1280ul << 20) >> 12, (1ul << 30) >> 12,
-						  KMM_MMOP_ONLINE),
-				 0);
+		host_faults_reset(n);
+		loglen = 0;
+		assert_int_equal(kmm_add_memory(m, 0, 1280ull << 20, 1ull << 30), KMM_ENOMEM);
+		assert_true(loglen > 0);
+		assert_int_equal(kmm_max_pfn(m), max_pfn);
 		assert_int_equal(kmm_check(m), 0);
-		kmm_machine_destroy(m);
-		assert_ledger_clear(shape, 0);
+	}
+	host_faults_reset(0);
+	assert_int_equal(kmm_add_memory(m, 0, 1280ull << 20, 1ull << 30), 0);
+	assert_int_equal(
+		kmm_online_pages(m, (1280ul << 20) >> 12, (1ul << 30) >> 12, KMM_MMOP_ONLINE), 0);
+	assert_int_equal(kmm_check(m), 0);
+	kmm_machine_destroy(m);
+	assert_ledger_clear(shape, 0);
 }
 
 int main(void)
 {
-		const struct CMUnitTest tests[] = {
-			cmocka_unit_test(test_every_boot_call_fails_cleanly),
-			cmocka_unit_test(test_messages_name_the_refusal),
-			cmocka_unit_test(test_host_refusals),
-			cmocka_unit_test(test_threads_refused),
-			cmocka_unit_test(test_each_thread_refused_in_turn),
-			cmocka_unit_test(test_runtime_map_refusal),
-			cmocka_unit_test(test_hotplug_host_calls_fail_cleanly),
-		};
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_every_boot_call_fails_cleanly),
+		cmocka_unit_test(test_messages_name_the_refusal),
+		cmocka_unit_test(test_host_refusals),
+		cmocka_unit_test(test_threads_refused),
+		cmocka_unit_test(test_each_thread_refused_in_turn),
+		cmocka_unit_test(test_runtime_map_refusal),
+		cmocka_unit_test(test_hotplug_host_calls_fail_cleanly),
+	};
 
-		return cmocka_run_group_tests(tests, NULL, NULL);
+	return cmocka_run_group_tests(tests, NULL, NULL);
 }
