@@ -18,7 +18,8 @@ if(KMM_MAN)
     "kmm_percpu|3|per-CPU data and per-CPU page lists of a kmm machine|man/kmm_percpu.3.md"
     "kmm_reports|3|the consistency checker and the /proc reports of a kmm machine|man/kmm_reports.3.md"
     "kmm_trace|3|tracepoints, trace recording and the trace parser of kmm|man/kmm_trace.3.md"
-    "kmm_reclaim|3|shrinkers, kswapd, OOM and fault injection of a kmm machine|man/kmm_reclaim.3.md")
+    "kmm_reclaim|3|shrinkers, kswapd, OOM and fault injection of a kmm machine|man/kmm_reclaim.3.md"
+    "kmm_compaction|3|page migration, compaction, contiguous allocation and CMA of a kmm machine|man/kmm_compaction.3.md")
   set(KMM_MAN_OUTPUTS "")
   foreach(page ${KMM_MAN_PAGES})
     string(REPLACE "|" ";" f "${page}")

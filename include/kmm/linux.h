@@ -215,5 +215,6 @@ static inline int node_distance(int from, int to)
 #include <kmm/percpu.h>
 #include <kmm/slab.h>
 #include <kmm/reclaim.h>
+#include <kmm/compaction.h>
 
 #endif /* KMM_LINUX_H */

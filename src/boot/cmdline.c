@@ -232,6 +232,8 @@ static const int default_lowmem_reserve_ratio[KMM_NR_ZONES] = { 256, 256, 32, 0,
 #define DEFAULT_WATERMARK_BOOST_FACTOR 15000
 #define DEFAULT_PAGE_REPORTING_ORDER 9
 #define DEFAULT_PAGE_REPORTING_DELAY_MS 2000
+#define DEFAULT_EXTFRAG_THRESHOLD 500
+#define DEFAULT_COMPACTION_PROACTIVENESS 20
 
 void kmm_desc_defaults(struct kmm_machine_desc *desc)
 {
@@ -253,6 +255,9 @@ void kmm_desc_defaults(struct kmm_machine_desc *desc)
 	desc->page_reporting_order = DEFAULT_PAGE_REPORTING_ORDER;
 	desc->page_reporting_delay_ms = DEFAULT_PAGE_REPORTING_DELAY_MS;
 	desc->deferred_init = true;
+	desc->kcompactd = true;
+	desc->extfrag_threshold = DEFAULT_EXTFRAG_THRESHOLD;
+	desc->compaction_proactiveness = DEFAULT_COMPACTION_PROACTIVENESS;
 }
 
 /* ---- parsing ------------------------------------------------------------- */
@@ -578,6 +583,18 @@ static const struct key keys[] = {
 	  .off = DESC_OFF(page_reporting_delay_ms),
 	  .lo = 0,
 	  .hi = 3600000 },
+	{ .name = "kcompactd", .type = K_BOOL, .off = DESC_OFF(kcompactd) },
+	{ .name = "vm.extfrag_threshold",
+	  .type = K_INT,
+	  .off = DESC_OFF(extfrag_threshold),
+	  .lo = 0,
+	  .hi = 1000 },
+	{ .name = "vm.compaction_proactiveness",
+	  .type = K_INT,
+	  .off = DESC_OFF(compaction_proactiveness),
+	  .lo = 0,
+	  .hi = 100 },
+	{ .name = "cma", .type = K_SIZE, .off = DESC_OFF(cma_bytes) },
 };
 
 static const struct key *find_key(const char *name, size_t len)
@@ -885,6 +902,19 @@ void kmm_desc_format(const struct kmm_machine_desc *desc, char *buf, size_t len)
 	if (desc->page_reporting_delay_ms != DEFAULT_PAGE_REPORTING_DELAY_MS) {
 		sb_key(&sb, "page_reporting_delay_ms=");
 		sb_puts64(&sb, desc->page_reporting_delay_ms);
+	}
+	sb_bool(&sb, "kcompactd=", desc->kcompactd, true);
+	if (desc->extfrag_threshold != DEFAULT_EXTFRAG_THRESHOLD) {
+		sb_key(&sb, "vm.extfrag_threshold=");
+		sb_puts64(&sb, desc->extfrag_threshold);
+	}
+	if (desc->compaction_proactiveness != DEFAULT_COMPACTION_PROACTIVENESS) {
+		sb_key(&sb, "vm.compaction_proactiveness=");
+		sb_puts64(&sb, desc->compaction_proactiveness);
+	}
+	if (desc->cma_bytes) {
+		sb_key(&sb, "cma=");
+		sb_putsize(&sb, desc->cma_bytes);
 	}
 	if (!desc->exactmap)
 		sb_ranges(&sb, desc->usable, desc->nr_usable, '@');

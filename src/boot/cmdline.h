@@ -70,6 +70,12 @@ struct kmm_machine_desc {
 	bool page_reporting;	     /* page_reporting=0|1: give free blocks back (default 1) */
 	int page_reporting_order;    /* page_reporting.page_reporting_order=N (default 9) */
 	int page_reporting_delay_ms; /* page_reporting_delay_ms=N (default 2000) */
+
+	/* Compaction (compaction/): docs/compaction.md. */
+	bool kcompactd;		      /* kcompactd=0|1: run a kcompactd thread per node (default 1) */
+	int extfrag_threshold;	      /* vm.extfrag_threshold=N (default 500) */
+	int compaction_proactiveness; /* vm.compaction_proactiveness=N (default 20) */
+	uint64_t cma_bytes;	      /* cma=SIZE: a CMA area of that size (default none) */
 };
 
 /*

@@ -33,6 +33,7 @@ const char *const pageflag_names[NR_PAGEFLAGS] = {
 	[PG_hwpoison] = "hwpoison",
 	[PG_owner_priv] = "owner_priv",
 	[PG_reported] = "reported",
+	[PG_movable_ops_isolated] = "movable_ops_isolated",
 };
 
 static void print_flag_names(struct kmm_out *o, uint32_t flags)
@@ -45,6 +46,9 @@ static void print_flag_names(struct kmm_out *o, uint32_t flags)
 		kmm_out_printf(o, "%s%s", first ? "" : "|", pageflag_names[f]);
 		first = false;
 	}
+	/* 6.18's PG_movable_ops: the page's owner registered movable_operations */
+	if (flags & (PAGE_MOVABLE_MASK << PAGE_MOVABLE_SHIFT))
+		kmm_out_printf(o, "%smovable_ops", first ? "" : "|");
 }
 
 void dump_page(struct kmm_machine *m, struct kmm_out *o, const struct page *page,
@@ -185,7 +189,7 @@ static unsigned long zone_free_highatomic(const struct kmm_machine *m, const str
 static void show_mem(struct kmm_machine *m, struct kmm_out *o, gfp_t gfp, const uint64_t *nodemask,
 		     const struct kmm_meminfo_extra *slab)
 {
-	static const char mt_letter[MIGRATE_TYPES] = { 'U', 'M', 'E', 'H', 'I' };
+	static const char mt_letter[MIGRATE_TYPES] = { 'U', 'M', 'E', 'H', 'C', 'I' };
 	int max_zone_idx = gfp_zone(gfp);
 	bool filter = nodemask && (gfp & __GFP_DIRECT_RECLAIM);
 	unsigned long kb = m->page_size >> 10, free = 0, free_pcp = 0;

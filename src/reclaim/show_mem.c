@@ -37,7 +37,7 @@ static unsigned long zone_free_pcp(struct kmm_machine *m, struct zone *zone)
 
 static void show_migration_types(struct kmm_out *o, unsigned int types)
 {
-	static const char letters[MIGRATE_TYPES] = { 'U', 'M', 'E', 'H', 'I' };
+	static const char letters[MIGRATE_TYPES] = { 'U', 'M', 'E', 'H', 'C', 'I' };
 	char tmp[MIGRATE_TYPES + 1];
 	int n = 0;
 

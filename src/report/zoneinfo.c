@@ -22,6 +22,7 @@
  * (kmm never boosts), cma is 0 (no CMA), node_unreclaimable is 0 because
  * no kswapd ever fails to reclaim (kswapd_failures stays 0).
  */
+#include "compaction/compaction.h"
 #include "report/report.h"
 
 #define KMM_STAT_NAME(id, name) name,
@@ -74,7 +75,7 @@ static void print_zone(struct kmm_machine *m, struct kmm_out *o, struct pglist_d
 		       zone_stat_value(zone, NR_FREE_PAGES), zone->watermark_boost,
 		       min_wmark_pages(zone), low_wmark_pages(zone), high_wmark_pages(zone),
 		       promo_wmark_pages(zone), zone->spanned_pages, zone->present_pages,
-		       zone->managed_pages, 0ul);
+		       zone->managed_pages, cma_zone_pages(m, zone));
 	kmm_out_printf(o, "\n        protection: ");
 	for (int i = 0; i < MAX_NR_ZONES; i++) {
 		if (!zone_idx_configured(m, i))
