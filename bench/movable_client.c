@@ -196,6 +196,15 @@ void mclient_rewrite(struct mclient *c, size_t slot, uint64_t seed)
 	pthread_mutex_unlock(&c->lock);
 }
 
+void mclient_scatter(struct mclient *c, uint64_t seed, unsigned long keep_every)
+{
+	while (c->nr < c->cap && mclient_alloc(c, seed++, KMM_GFP_NOWARN | KMM_GFP_NORETRY) >= 0)
+		;
+	for (size_t i = 0; i < c->nr; i++)
+		if (i % keep_every)
+			mclient_free(c, i);
+}
+
 unsigned long mclient_verify_all(struct mclient *c)
 {
 	unsigned long bad = 0;

@@ -44,6 +44,8 @@ bool mclient_free(struct mclient *c, size_t slot);
 bool mclient_verify(struct mclient *c, size_t slot);
 /* Rewrite the object's data with a new seed, under the lock. */
 void mclient_rewrite(struct mclient *c, size_t slot, uint64_t seed);
+/* Fill free memory with objects (up to cap), then free all but 1 in keep_every: scattered. */
+void mclient_scatter(struct mclient *c, uint64_t seed, unsigned long keep_every);
 /* Check every live object: its data, and that kmm marks its page as ours. Problems. */
 unsigned long mclient_verify_all(struct mclient *c);
 

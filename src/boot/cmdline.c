@@ -255,6 +255,7 @@ void kmm_desc_defaults(struct kmm_machine_desc *desc)
 	desc->page_reporting_order = DEFAULT_PAGE_REPORTING_ORDER;
 	desc->page_reporting_delay_ms = DEFAULT_PAGE_REPORTING_DELAY_MS;
 	desc->deferred_init = true;
+	desc->compaction = true;
 	desc->kcompactd = true;
 	desc->extfrag_threshold = DEFAULT_EXTFRAG_THRESHOLD;
 	desc->compaction_proactiveness = DEFAULT_COMPACTION_PROACTIVENESS;
@@ -583,6 +584,7 @@ static const struct key keys[] = {
 	  .off = DESC_OFF(page_reporting_delay_ms),
 	  .lo = 0,
 	  .hi = 3600000 },
+	{ .name = "compaction", .type = K_BOOL, .off = DESC_OFF(compaction) },
 	{ .name = "kcompactd", .type = K_BOOL, .off = DESC_OFF(kcompactd) },
 	{ .name = "vm.extfrag_threshold",
 	  .type = K_INT,
@@ -903,6 +905,7 @@ void kmm_desc_format(const struct kmm_machine_desc *desc, char *buf, size_t len)
 		sb_key(&sb, "page_reporting_delay_ms=");
 		sb_puts64(&sb, desc->page_reporting_delay_ms);
 	}
+	sb_bool(&sb, "compaction=", desc->compaction, true);
 	sb_bool(&sb, "kcompactd=", desc->kcompactd, true);
 	if (desc->extfrag_threshold != DEFAULT_EXTFRAG_THRESHOLD) {
 		sb_key(&sb, "vm.extfrag_threshold=");

@@ -72,6 +72,7 @@ struct kmm_machine_desc {
 	int page_reporting_delay_ms; /* page_reporting_delay_ms=N (default 2000) */
 
 	/* Compaction (compaction/): docs/compaction.md. */
+	bool compaction; /* compaction=0|1: compaction and its hooks (default 1; kmm's) */
 	bool kcompactd;		      /* kcompactd=0|1: run a kcompactd thread per node (default 1) */
 	int extfrag_threshold;	      /* vm.extfrag_threshold=N (default 500) */
 	int compaction_proactiveness; /* vm.compaction_proactiveness=N (default 20) */

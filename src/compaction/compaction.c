@@ -853,7 +853,7 @@ long kmm_compact_node(kmm_machine *m, int nid)
 				    m->nr_nodes - 1);
 		return KMM_EINVAL;
 	}
-	if (!m->compact)
+	if (!m->compact || !m->desc.compaction)
 		return KMM_ENOSYS;
 	might_sleep();
 	return (long)compact_node_m(m, nid);
@@ -865,7 +865,7 @@ long kmm_compact_memory(kmm_machine *m)
 
 	if (!m || m->magic != KMM_MACHINE_MAGIC)
 		return KMM_EINVAL;
-	if (!m->compact)
+	if (!m->compact || !m->desc.compaction)
 		return KMM_ENOSYS;
 	might_sleep();
 	for (int nid = 0; nid < m->nr_nodes; nid++)
@@ -1001,7 +1001,9 @@ int compaction_init(struct kmm_machine *m)
 		kmm_free_pages(m, page, order);
 		return KMM_EINVAL;
 	}
-	__atomic_store_n(&m->compact_ops, &compact_ops, __ATOMIC_RELEASE);
+	/* compaction=0: a kernel without CONFIG_COMPACTION (migration and contig ranges stay) */
+	if (m->desc.compaction)
+		__atomic_store_n(&m->compact_ops, &compact_ops, __ATOMIC_RELEASE);
 	return KMM_OK;
 }
 

@@ -214,7 +214,7 @@ int kcompactd_run_all(struct kmm_machine *m)
 {
 	char name[16];
 
-	if (!m->compact || !m->desc.kcompactd)
+	if (!m->compact || !m->desc.kcompactd || !m->desc.compaction)
 		return KMM_OK;
 	for (int nid = 0; nid < m->nr_nodes; nid++) {
 		struct compact_node *cn = compact_node(m, nid);
