@@ -217,6 +217,12 @@ void dump_page(struct kmm_machine *m, struct kmm_out *o, const struct page *page
 void warn_alloc(struct kmm_machine *m, gfp_t gfp, unsigned int order, const uint64_t *nodemask,
 		const char *fmt, ...) KMM_PRINTF(5, 6);
 void kmm_report_bad_call(struct kmm_machine *m, const char *fmt, ...) KMM_PRINTF(2, 3);
+/*
+ * 6.18's __show_mem (page/show_mem.c): zones above max_zone_idx left out,
+ * and with filter_nodes the nodes outside *nodemask (when there is one).
+ */
+void show_mem(struct kmm_machine *m, struct kmm_out *o, bool filter_nodes, const uint64_t *nodemask,
+	      int max_zone_idx);
 /* 6.18's VM_WARN_ON in gfp_migratetype: __GFP_MOVABLE and __GFP_RECLAIMABLE together. */
 void warn_gfp_migratetype(struct kmm_machine *m, gfp_t gfp);
 

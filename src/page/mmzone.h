@@ -278,6 +278,9 @@ struct zonelist {
 
 enum { ZONELIST_FALLBACK, ZONELIST_NOFALLBACK, MAX_ZONELISTS };
 
+/* Fruitless reclaim passes before a node counts as hopeless (mm/internal.h). */
+#define MAX_RECLAIM_RETRIES 16
+
 struct pglist_data {
 	struct zone node_zones[MAX_NR_ZONES];
 	struct zonelist node_zonelists[MAX_ZONELISTS];
@@ -296,6 +299,12 @@ struct pglist_data {
 	unsigned long first_deferred_pfn;
 	kmm_spinlock deferred_lock;
 	long vm_stat[NR_VM_NODE_STAT_ITEMS]; /* node counters (KMM_NODE_STAT_ITEMS) */
+	/*
+	 * balance_pgdat runs that freed nothing (the reclaim layer counts them,
+	 * shrink_node progress clears them); at MAX_RECLAIM_RETRIES the node is
+	 * hopeless, which show_mem prints as all_unreclaimable. Atomic access.
+	 */
+	int kswapd_failures;
 };
 
 #endif /* KMM_PAGE_MMZONE_H */

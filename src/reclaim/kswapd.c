@@ -119,7 +119,7 @@ unsigned long balance_pgdat(struct kmm_machine *m, int nid, unsigned int order, 
 			grew = true;
 	}
 	if (grew) {
-		__atomic_store_n(&rn->kswapd_failures, 0, __ATOMIC_RELAXED);
+		__atomic_store_n(kswapd_failures(rn), 0, __ATOMIC_RELAXED);
 		reclaim_wake_waiters(m);
 		if (!boosted && pgdat_balanced(m, nid, order, highest_zoneidx))
 			return 0; /* balanced by growth alone: nothing to reclaim */
@@ -157,7 +157,7 @@ restart:
 			break;
 	} while (priority >= 1);
 	if (!total)
-		__atomic_add_fetch(&rn->kswapd_failures, 1, __ATOMIC_RELAXED);
+		__atomic_add_fetch(kswapd_failures(rn), 1, __ATOMIC_RELAXED);
 out:
 	if (boosted) {
 		for (int z = 0; z <= highest_zoneidx; z++) {
@@ -204,7 +204,7 @@ void wakeup_kswapd(struct kmm_machine *m, struct zone *zone, gfp_t gfp, unsigned
 		__atomic_store_n(&rn->kswapd_highest_zoneidx, highest_zoneidx, __ATOMIC_RELAXED);
 	atomic_max_int(&rn->kswapd_order, (int)order);
 	/* hopeless: leave it to direct reclaim; balanced and not boosted: nothing to do */
-	if (__atomic_load_n(&rn->kswapd_failures, __ATOMIC_RELAXED) >= MAX_RECLAIM_RETRIES ||
+	if (__atomic_load_n(kswapd_failures(rn), __ATOMIC_RELAXED) >= MAX_RECLAIM_RETRIES ||
 	    (pgdat_balanced(m, zone->node, order, highest_zoneidx) &&
 	     !pgdat_watermark_boosted(m, zone->node, highest_zoneidx)))
 		return;
@@ -238,7 +238,7 @@ void wake_all_kswapds(struct kmm_machine *m, unsigned int order, gfp_t gfp,
 static bool prepare_kswapd_sleep(struct kmm_machine *m, struct reclaim_node *rn, unsigned int order,
 				 int highest_zoneidx)
 {
-	if (__atomic_load_n(&rn->kswapd_failures, __ATOMIC_RELAXED) >= MAX_RECLAIM_RETRIES)
+	if (__atomic_load_n(kswapd_failures(rn), __ATOMIC_RELAXED) >= MAX_RECLAIM_RETRIES)
 		return true; /* hopeless: sleep until woken (by a reset) */
 	/* a boost is work too (kmm: a boosting wakeup that raced with this check is not lost) */
 	if (pgdat_watermark_boosted(m, rn->nid, MAX_NR_ZONES - 1))
@@ -362,7 +362,7 @@ int kmm_kswapd_info(kmm_machine *m, int nid, struct kmm_kswapd_info *info)
 		return KMM_EINVAL;
 	rn = reclaim_node(m, nid);
 	info->running = __atomic_load_n(&rn->running, __ATOMIC_ACQUIRE);
-	info->failures = __atomic_load_n(&rn->kswapd_failures, __ATOMIC_RELAXED);
+	info->failures = __atomic_load_n(kswapd_failures(rn), __ATOMIC_RELAXED);
 	info->runs = __atomic_load_n(&rn->runs, __ATOMIC_RELAXED);
 	info->reclaimed = __atomic_load_n(&rn->reclaimed, __ATOMIC_RELAXED);
 	info->sleeps = __atomic_load_n(&rn->sleeps, __ATOMIC_RELAXED);

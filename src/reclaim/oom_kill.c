@@ -107,7 +107,7 @@ static void dump_header(struct kmm_machine *m, struct kmm_out *o, const struct o
 		       comm, oc->gfp_mask, flags, oc->order, 0);
 	if (oc->order)
 		kmm_out_printf(o, "COMPACTION is disabled!!!\n");
-	show_mem(m, o, oc->nodemask, gfp_zone(oc->gfp_mask));
+	show_mem(m, o, true, oc->nodemask, gfp_zone(oc->gfp_mask)); /* SHOW_MEM_FILTER_NODES */
 	/* should_dump_unreclaim_slab: unreclaimable slab above the LRU pages (kmm has none) */
 	if (m->meminfo_extra)
 		m->meminfo_extra(m, &slab);

@@ -39,7 +39,6 @@
 
 #define DEF_PRIORITY 12
 #define SWAP_CLUSTER_MAX 32ul
-#define MAX_RECLAIM_RETRIES 16
 #define KSWAPD_NAP_NS 100000000ull	/* HZ/10: the short nap before full sleep */
 #define RECLAIM_THROTTLE_NS 10000000ull /* a no-progress reclaimer's wait (2 jiffies at 200 Hz) */
 #define OOM_NOTIFIERS_MAX 8
@@ -68,12 +67,17 @@ struct reclaim_node {
 	uint32_t kswapd_sleeping;   /* kswapd waits on kswapd_wait (waitqueue_active) */
 	int kswapd_order;	    /* highest order asked for since it last ran */
 	int kswapd_highest_zoneidx; /* MAX_NR_ZONES: nobody asked */
-	int kswapd_failures;	    /* balance_pgdat runs that freed nothing */
 	bool kswapd_stop;
 	bool running;
 	kmm_os_thread thread;
 	unsigned long runs, reclaimed, sleeps;
 };
+
+/* The node's count of fruitless balance_pgdat runs (kept on the pgdat, as in Linux). */
+static inline int *kswapd_failures(const struct reclaim_node *rn)
+{
+	return &rn->m->node_data[rn->nid]->kswapd_failures;
+}
 
 struct fault_attr {
 	const char *name;
@@ -195,11 +199,10 @@ unsigned long balance_pgdat(struct kmm_machine *m, int nid, unsigned int order,
 /* Boost zone's watermark after a fragmenting fallback (boost_watermark); zone->lock held. */
 bool boost_watermark(struct kmm_machine *m, struct zone *zone);
 
-/* ---- oom_kill.c / show_mem.c ------------------------------------------------------- */
+/* ---- oom_kill.c ------------------------------------------------------- */
 
 /* out_of_memory: true when memory was (or is being) freed and the caller should retry. */
 bool out_of_memory(struct kmm_machine *m, const struct oom_control *oc, bool *victim_exiting);
-void show_mem(struct kmm_machine *m, struct kmm_out *o, const uint64_t *nodemask, int max_zone_idx);
 /* The __GFP_NOFAIL order > 1 warning, once per machine. */
 void warn_nofail_order(struct kmm_machine *m, gfp_t gfp, unsigned int order);
 
@@ -228,7 +231,7 @@ static inline bool reclaim_kswapd_hopeful(struct kmm_machine *m)
 		struct reclaim_node *rn = reclaim_node(m, nid);
 
 		if (__atomic_load_n(&rn->running, __ATOMIC_ACQUIRE) &&
-		    READ_ONCE(rn->kswapd_failures) < MAX_RECLAIM_RETRIES)
+		    READ_ONCE(m->node_data[nid]->kswapd_failures) < MAX_RECLAIM_RETRIES)
 			return true;
 	}
 	return false;

@@ -182,6 +182,9 @@ void kmm_shrinker_free(struct shrinker *s)
 		/* a reclaimer inside the callbacks holds a reference: wait for it */
 		while (!__atomic_load_n(&s->state, __ATOMIC_ACQUIRE))
 			kmm_os_wait(&s->state, 0, 1000000);
+		/* the walker that dropped the last reference has left the lock */
+		kmm_spin_lock(&r->shrinker_lock);
+		kmm_spin_unlock(&r->shrinker_lock);
 	} else {
 		kmm_spin_unlock(&r->shrinker_lock);
 	}
@@ -246,11 +249,16 @@ static unsigned long do_shrink_slab(struct kmm_machine *m, struct shrink_control
 	return freed;
 }
 
-static bool shrinker_allowed(const struct shrinker *s, gfp_t gfp)
+/*
+ * flags is a copy read under shrinker_lock: shrinker_free clears
+ * SHRINKER_REGISTERED in the same word while a walker is inside the
+ * callbacks, so the walker never reads s->flags unlocked.
+ */
+static bool shrinker_allowed(unsigned int flags, gfp_t gfp)
 {
-	if ((s->flags & SHRINKER_NEEDS_FS) && !(gfp & __GFP_FS))
+	if ((flags & SHRINKER_NEEDS_FS) && !(gfp & __GFP_FS))
 		return false;
-	if ((s->flags & SHRINKER_NEEDS_IO) && !(gfp & __GFP_IO))
+	if ((flags & SHRINKER_NEEDS_IO) && !(gfp & __GFP_IO))
 		return false;
 	return true;
 }
@@ -273,18 +281,19 @@ unsigned long shrink_slab(struct kmm_machine *m, gfp_t gfp, int nid, int priorit
 	struct kmm_reclaim *r = m->reclaim;
 	unsigned long freed = 0;
 	struct shrinker *s, *next;
-	bool woke = false;
+	unsigned int flags;
 
 	if (!r)
 		return 0;
 	kmm_spin_lock(&r->shrinker_lock);
 	s = get_live(r->shrinkers);
+	flags = s ? s->flags : 0;
 	kmm_spin_unlock(&r->shrinker_lock);
 	while (s) {
-		if (shrinker_allowed(s, gfp)) {
+		if (shrinker_allowed(flags, gfp)) {
 			struct shrink_control sc = {
 				.gfp_mask = gfp,
-				.nid = (s->flags & SHRINKER_NUMA_AWARE) ? nid : 0,
+				.nid = (flags & SHRINKER_NUMA_AWARE) ? nid : 0,
 			};
 			unsigned long ret = do_shrink_slab(m, &sc, s, priority);
 
@@ -296,13 +305,15 @@ unsigned long shrink_slab(struct kmm_machine *m, gfp_t gfp, int nid, int priorit
 		}
 		kmm_spin_lock(&r->shrinker_lock);
 		next = get_live(s->next);
+		flags = next ? next->flags : 0;
 		shrinker_put_locked(r, s);
-		woke |= __atomic_load_n(&s->state, __ATOMIC_RELAXED) != 0;
-		kmm_spin_unlock(&r->shrinker_lock);
-		if (woke) {
+		/*
+		 * The last reference gone: wake shrinker_free under the lock, which
+		 * it takes once more before freeing, so s is never touched after.
+		 */
+		if (__atomic_load_n(&s->state, __ATOMIC_RELAXED))
 			kmm_os_wake(&s->state, INT32_MAX);
-			woke = false;
-		}
+		kmm_spin_unlock(&r->shrinker_lock);
 		s = next;
 	}
 	return freed;

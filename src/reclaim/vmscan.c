@@ -150,7 +150,7 @@ unsigned long shrink_node(struct kmm_machine *m, int nid, gfp_t gfp, int priorit
 	if (after <= before)
 		return 0;
 	/* reclaimable: the node is not hopeless (shrink_node clears kswapd_failures) */
-	__atomic_store_n(&reclaim_node(m, nid)->kswapd_failures, 0, __ATOMIC_RELAXED);
+	__atomic_store_n(&m->node_data[nid]->kswapd_failures, 0, __ATOMIC_RELAXED);
 	return after - before;
 }
 
@@ -286,7 +286,7 @@ int reclaim_check(struct kmm_machine *m)
 	}
 	for (int nid = 0; nid < m->nr_nodes; nid++) {
 		const struct reclaim_node *rn = reclaim_node(m, nid);
-		int failures = __atomic_load_n(&rn->kswapd_failures, __ATOMIC_RELAXED);
+		int failures = __atomic_load_n(kswapd_failures(rn), __ATOMIC_RELAXED);
 
 		if (failures < 0 || failures > 1000000)
 			RECLAIM_PROBLEM("node %d: kswapd_failures %d", nid, failures);
