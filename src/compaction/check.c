@@ -60,10 +60,13 @@ int compaction_check(struct kmm_machine *m)
 			continue;
 		nblocks = (zone_end_pfn(zone) - 1) / pageblock_nr_pages -
 			  zone->zone_start_pfn / pageblock_nr_pages + 1;
-		for (unsigned long i = 0; i < nblocks; i++)
-			if (READ_ONCE(cz->skip[i]) > 1)
+		for (unsigned long i = 0; i < nblocks; i++) {
+			uint8_t v = READ_ONCE(cz->skip[i]);
+
+			if (v > 1)
 				PROBLEM(&ck, "Node %d, zone %s: pageblock %lu skip byte %u\n",
-					zone->node, zone->name, i, cz->skip[i]);
+					zone->node, zone->name, i, v);
+		}
 		end = MIN(zone_end_pfn(zone),
 			  __atomic_load_n(&m->node_data[zone->node]->first_deferred_pfn,
 					  __ATOMIC_ACQUIRE));

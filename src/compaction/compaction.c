@@ -111,11 +111,13 @@ void reset_isolation_suitable(struct kmm_machine *m, int nid)
 void defer_compaction(struct kmm_machine *m, struct zone *zone, int order)
 {
 	struct compact_zone *cz = compact_zone_of(m, zone);
+	unsigned int shift = READ_ONCE(cz->compact_defer_shift);
 
+	/* racy updates by concurrent compactions are hints, as the kernel's (no lock) */
 	WRITE_ONCE(cz->compact_considered, 0);
-	if (cz->compact_defer_shift < COMPACT_MAX_DEFER_SHIFT)
-		WRITE_ONCE(cz->compact_defer_shift, cz->compact_defer_shift + 1);
-	if (order < cz->compact_order_failed)
+	if (shift < COMPACT_MAX_DEFER_SHIFT)
+		WRITE_ONCE(cz->compact_defer_shift, shift + 1);
+	if (order < READ_ONCE(cz->compact_order_failed))
 		WRITE_ONCE(cz->compact_order_failed, order);
 }
 
@@ -123,14 +125,15 @@ bool compaction_deferred(struct kmm_machine *m, struct zone *zone, int order)
 {
 	struct compact_zone *cz = compact_zone_of(m, zone);
 	unsigned int limit = 1u << READ_ONCE(cz->compact_defer_shift);
+	unsigned int considered = READ_ONCE(cz->compact_considered);
 
 	if (order < READ_ONCE(cz->compact_order_failed))
 		return false;
-	if (READ_ONCE(cz->compact_considered) + 1 >= limit) {
+	if (considered + 1 >= limit) {
 		WRITE_ONCE(cz->compact_considered, limit);
 		return false;
 	}
-	WRITE_ONCE(cz->compact_considered, cz->compact_considered + 1);
+	WRITE_ONCE(cz->compact_considered, considered + 1);
 	return true;
 }
 
@@ -142,7 +145,7 @@ void compaction_defer_reset(struct kmm_machine *m, struct zone *zone, int order,
 		WRITE_ONCE(cz->compact_considered, 0);
 		WRITE_ONCE(cz->compact_defer_shift, 0);
 	}
-	if (order >= cz->compact_order_failed)
+	if (order >= READ_ONCE(cz->compact_order_failed))
 		WRITE_ONCE(cz->compact_order_failed, order + 1);
 }
 
@@ -150,11 +153,11 @@ void compaction_defer_reset(struct kmm_machine *m, struct zone *zone, int order,
 static bool compaction_restarting(struct kmm_machine *m, struct zone *zone, int order)
 {
 	struct compact_zone *cz = compact_zone_of(m, zone);
+	unsigned int shift = READ_ONCE(cz->compact_defer_shift);
 
-	if (order < cz->compact_order_failed)
+	if (order < READ_ONCE(cz->compact_order_failed))
 		return false;
-	return cz->compact_defer_shift == COMPACT_MAX_DEFER_SHIFT &&
-	       cz->compact_considered >= 1u << cz->compact_defer_shift;
+	return shift == COMPACT_MAX_DEFER_SHIFT && READ_ONCE(cz->compact_considered) >= 1u << shift;
 }
 
 /* ---- fragmentation ------------------------------------------------------------------ */

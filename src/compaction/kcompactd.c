@@ -194,10 +194,10 @@ static void kcompactd_main(void *arg)
 		}
 		/* the interval passed: proactive compaction, backing off after a useless run */
 		if (should_proactive_compact_node(m, cn->nid)) {
-			unsigned int prev, score;
+			unsigned int prev, score, defer = READ_ONCE(cn->proactive_defer);
 
-			if (READ_ONCE(cn->proactive_defer)) {
-				WRITE_ONCE(cn->proactive_defer, cn->proactive_defer - 1);
+			if (defer) {
+				WRITE_ONCE(cn->proactive_defer, defer - 1);
 				continue;
 			}
 			count_vm_event(m, KCOMPACTD_WAKE);
