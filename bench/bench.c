@@ -14,7 +14,8 @@
 #include "tool.h"
 
 /* Every suite, in the order `kmm bench all` runs them. */
-#define BENCH_SUITES(X) X(pages) X(zones) X(smp) X(slab) X(reclaim) X(trace) X(vmalloc) X(hotplug)
+#define BENCH_SUITES(X) \
+	X(pages) X(zones) X(smp) X(slab) X(reclaim) X(trace) X(vmalloc) X(hotplug) X(compaction)
 
 #define BENCH_DECLARE(n) extern const struct bench_suite bench_suite_##n;
 #define BENCH_ENTRY(n) &bench_suite_##n,

@@ -10,11 +10,21 @@
  * every short-lived block; (3) count free order-9 blocks in the buddy
  * lists, then allocate order-9 blocks (__GFP_MEMALLOC, no warning) until
  * none is left and give them back.
+ *
+ * With frag_opts: a movable-ops owner (movable_client.h) takes 1 in 8 of
+ * the allocations as long-lived order-0 pages it keeps to the end - the
+ * movable memory that grouping keeps together but cannot free, and that
+ * compaction can move; and compaction (kmm_compact_memory) may run after
+ * phase 2, timed, before the counting.
  */
 #include "frag_workload.h"
+#include "movable_client.h"
+
+#include <time.h>
 
 #include <stdbool.h>
 #include <stdlib.h>
+#include <string.h>
 
 struct held {
 	struct page *page;
@@ -46,7 +56,37 @@ static unsigned long free_pages(kmm_machine *m)
 	return n;
 }
 
+static double now_s(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+static unsigned long order9_free(kmm_machine *m)
+{
+	unsigned long n = 0;
+
+	for (int nid = 0; nid < kmm_nr_nodes(m); nid++)
+		for (int z = 0; z < KMM_NR_ZONES; z++) {
+			unsigned long c[KMM_NR_ORDERS];
+
+			kmm_zone_free_blocks(m, nid, (enum kmm_zone_type)z, c);
+			n += c[9] + 2 * c[10];
+		}
+	return n;
+}
+
 int frag_workload_run(kmm_machine *m, uint64_t seed, struct frag_result *res)
+{
+	static const struct frag_opts none = { 0 };
+
+	return frag_workload_run_opts(m, seed, &none, res);
+}
+
+int frag_workload_run_opts(kmm_machine *m, uint64_t seed, const struct frag_opts *opts,
+			   struct frag_result *res)
 {
 	unsigned long total = free_pages(m);
 	size_t cap = total / 4 + 16, nr = 0, long_cap = total / 8 + 16;
@@ -57,9 +97,17 @@ int frag_workload_run(kmm_machine *m, uint64_t seed, struct frag_result *res)
 	const long steps = (long)total * 2;
 	struct frag_held *long_lived = calloc(long_cap, sizeof(*long_lived));
 
-	res->held = NULL;
-	res->long_lived_pages = 0;
-	if (!shorts || !big || !long_lived) {
+	struct mclient *client = NULL;
+
+	memset(res, 0, sizeof(*res));
+	if (opts->movable_client) {
+		client = calloc(1, sizeof(*client));
+		if (!client || mclient_init(client, m, total / 4 + 16)) {
+			free(client);
+			client = NULL;
+		}
+	}
+	if (!shorts || !big || !long_lived || (opts->movable_client && !client)) {
 		free(shorts);
 		free(big);
 		free(long_lived);
@@ -68,7 +116,10 @@ int frag_workload_run(kmm_machine *m, uint64_t seed, struct frag_result *res)
 	for (long step = 0; step < steps; step++) {
 		uint64_t r = rnd(&seed);
 
-		if (used < target && (r & 3) != 0) {
+		if (used < target && (r & 3) != 0 && client && (r >> 40) % 8 == 0) {
+			if (mclient_alloc(client, r, KMM_GFP_NOWARN | KMM_GFP_NORETRY) >= 0)
+				used++;
+		} else if (used < target && (r & 3) != 0) {
 			bool is_long = (r >> 8) % 16 == 0;
 			unsigned int order = is_long ? 0 : (unsigned int)((r >> 16) % 4);
 			gfp_t gfp = is_long		 ? GFP_KERNEL
@@ -100,14 +151,19 @@ int frag_workload_run(kmm_machine *m, uint64_t seed, struct frag_result *res)
 	}
 	res->held = long_lived;
 	res->long_lived_pages = nr_long;
-	res->order9_free_blocks = 0;
-	for (int nid = 0; nid < kmm_nr_nodes(m); nid++)
-		for (int z = 0; z < KMM_NR_ZONES; z++) {
-			unsigned long c[KMM_NR_ORDERS];
+	res->client = client;
+	res->client_pages = client ? client->live_pages : 0;
+	res->order9_before_compact = order9_free(m);
+	if (opts->compact) {
+		double t0 = now_s();
+		long migrated = kmm_compact_memory(m);
 
-			kmm_zone_free_blocks(m, nid, (enum kmm_zone_type)z, c);
-			res->order9_free_blocks += c[9] + 2 * c[10];
-		}
+		res->compact_seconds = now_s() - t0;
+		res->pages_migrated = migrated > 0 ? (unsigned long)migrated : 0;
+	}
+	if (client)
+		res->checksum_failures = mclient_verify_all(client);
+	res->order9_free_blocks = order9_free(m);
 	while ((big[nbig].page = kmm_alloc_pages(
 			m, GFP_HIGHUSER_MOVABLE | __GFP_MEMALLOC | __GFP_NOWARN | __GFP_NORETRY,
 			9)) != NULL)
@@ -126,4 +182,9 @@ void frag_workload_release(kmm_machine *m, struct frag_result *res)
 		kmm_free_pages(m, res->held[--res->long_lived_pages].page, 0);
 	free(res->held);
 	res->held = NULL;
+	if (res->client) {
+		mclient_destroy(res->client);
+		free(res->client);
+		res->client = NULL;
+	}
 }

@@ -14,12 +14,28 @@
 #include <kmm/kmm.h>
 
 struct frag_held;
+struct mclient;
+
+/* What the workload adds (frag_workload_run_opts). */
+struct frag_opts {
+	/* 1 in 8 allocations is a long-lived movable-ops page (movable_client.h) */
+	bool movable_client;
+	/* compact the whole machine after the workload, before counting (compact_memory) */
+	bool compact;
+};
 
 struct frag_result {
 	struct frag_held *held;		  /* the long-lived pages, until frag_workload_release */
 	unsigned long long_lived_pages;	  /* unmovable pages still held at the end */
 	unsigned long order9_free_blocks; /* order-9 blocks free afterwards (order 10 counts 2) */
 	unsigned long order9_allocatable; /* order-9 blocks actually allocated afterwards */
+	/* with frag_opts */
+	struct mclient *client;		  /* the movable-ops owner, until frag_workload_release */
+	unsigned long client_pages;	  /* its pages held at the end */
+	unsigned long order9_before_compact; /* order-9 free blocks before compaction */
+	unsigned long pages_migrated;	  /* by the compaction */
+	double compact_seconds;		  /* the compaction's wall time */
+	unsigned long checksum_failures;  /* client pages whose data or mark was wrong afterwards */
 };
 
 /*
@@ -29,6 +45,8 @@ struct frag_result {
  * frag_workload_release().
  */
 int frag_workload_run(kmm_machine *m, uint64_t seed, struct frag_result *res);
+int frag_workload_run_opts(kmm_machine *m, uint64_t seed, const struct frag_opts *opts,
+			   struct frag_result *res);
 void frag_workload_release(kmm_machine *m, struct frag_result *res);
 
 #endif /* KMM_FRAG_WORKLOAD_H */

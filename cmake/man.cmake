@@ -21,7 +21,8 @@ if(KMM_MAN)
     "kmm_reclaim|3|shrinkers, kswapd, OOM and fault injection of a kmm machine|man/kmm_reclaim.3.md"
     "kmm_highmem|3|kmap, kmap_local and the highmem byte helpers of a kmm machine|man/kmm_highmem.3.md"
     "kmm_vmalloc|3|vmalloc, vmap and kvmalloc of a kmm machine|man/kmm_vmalloc.3.md"
-    "kmm_hotplug|3|memory hotplug: growing a running kmm machine by memory blocks|man/kmm_hotplug.3.md")
+    "kmm_hotplug|3|memory hotplug: growing a running kmm machine by memory blocks|man/kmm_hotplug.3.md"
+    "kmm_compaction|3|page migration, compaction, contiguous allocation and CMA of a kmm machine|man/kmm_compaction.3.md")
   set(KMM_MAN_OUTPUTS "")
   foreach(page ${KMM_MAN_PAGES})
     string(REPLACE "|" ";" f "${page}")

@@ -59,6 +59,14 @@ for suite in pages zones smp slab reclaim trace vmalloc; do
     [ "$(head -c 1 "$out")" = "{" ] && grep -q '"results"' "$out"
   fi
 done
+# kmm bench compaction (figures only): compaction must beat grouping alone, no data lost
+out="$rel/bench-compaction.json"
+$rel/kmm bench compaction --json >"$out" 2>/dev/null
+if command -v python3 >/dev/null; then
+  python3 -c 'import json, sys; f = json.load(open(sys.argv[1]))["figures"]; assert f["order9_free_blocks_compaction"] > f["order9_free_blocks_grouping"] >= f["order9_free_blocks_neither"] and f["checksum_failures"] == 0 and f["contig_64m_ok"] == 1 and f["contig_64m_blocked_lost_pages"] == 0' "$out"
+else
+  [ "$(head -c 1 "$out")" = "{" ] && grep -q '"figures"' "$out"
+fi
 # kmm replay: the shared Linux 6.18 trace on the default machine and two other
 # shapes (summary, JSON, HTML report), compare mode, and kmm map
 trace=tests/data/linux-6.18-kmem-git-tar.trace.xz

@@ -31,6 +31,20 @@
 struct kmm_slab;
 struct kmm_reclaim;
 struct kmm_trace_record;
+struct kmm_movable_operations;
+struct kmm_compact;
+struct kmm_compact_ops;
+
+/*
+ * A registered owner of movable pages (compaction/movable.c): the
+ * callbacks through which migration isolates, moves and gives back its
+ * pages, and how many allocated pages carry its id (page_movable_id).
+ */
+struct kmm_movable_client {
+	const struct kmm_movable_operations *ops;
+	void *ctx;
+	unsigned long pages; /* atomic */
+};
 
 /* What upper layers add to /proc/meminfo (slab layer). */
 struct kmm_meminfo_extra {
@@ -118,6 +132,16 @@ struct kmm_machine {
 	uint8_t fault_armed;
 	/* Someone waits for memory to be freed (reclaim/vmscan.c): frees wake them. */
 	uint32_t alloc_waiters;
+
+	/* Movable pages (compaction/movable.c): slot 0 unused, ids 1..KMM_MAX_MOVABLE_OPS. */
+	struct kmm_movable_client movable[KMM_MAX_MOVABLE_OPS + 1];
+	/*
+	 * The compaction layer (compaction/): its state, and the hooks through
+	 * which the page allocator's slow path and kswapd reach it (NULL until
+	 * the layer's row of the late-init table has started).
+	 */
+	struct kmm_compact *compact;
+	const struct kmm_compact_ops *compact_ops;
 
 	/* Report printers the upper layers install. */
 	void (*pageset_printer)(struct kmm_machine *m, struct zone *zone, struct kmm_out *o);
@@ -255,6 +279,16 @@ static inline bool zone_idx_configured(const struct kmm_machine *m, int idx)
 static inline bool zone_hotplug_target(const struct kmm_machine *m, const struct zone *z)
 {
 	return m->layout.maxmem_pfn && (z->idx == KMM_ZONE_NORMAL || z->idx == KMM_ZONE_MOVABLE);
+}
+
+/*
+ * A machine with a cma= area is a kernel built with CONFIG_CMA: its
+ * reports show the CMA migratetype and CmaTotal/CmaFree; without one they
+ * print as this machine's 6.18 kernel (no CMA) does.
+ */
+static inline bool machine_has_cma(const struct kmm_machine *m)
+{
+	return m->desc.cma_bytes != 0;
 }
 
 /* Iterate every zone of every node, populated or not. */

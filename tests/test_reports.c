@@ -237,8 +237,6 @@ static void test_pagetypeinfo_counts(void **state)
 {
 	kmm_machine *m = busy_machine();
 	char *got = test_report(m, KMM_REPORT_PAGETYPEINFO);
-	static const char *const types[] = { "Unmovable", "Movable", "Reclaimable", "HighAtomic",
-					     "Isolate" };
 	int pos = 0;
 
 	(void)state;
@@ -255,8 +253,13 @@ static void test_pagetypeinfo_counts(void **state)
 			for (int t = 0; t < MIGRATE_TYPES; t++) {
 				char *q;
 
+				/* a machine without cma= prints no CMA row, as 6.18 without CONFIG_CMA */
 				snprintf(key, sizeof(key), "Node %4d, zone %8s, type %12s ", n,
-					 z->name, types[t]);
+					 z->name, migratetype_names[t]);
+				if (t == MIGRATE_CMA) {
+					assert_null(strstr(got, key));
+					continue;
+				}
 				row = strstr(got, key);
 				assert_non_null(row);
 				q = (char *)row + strlen(key);
@@ -278,7 +281,7 @@ static void test_pagetypeinfo_counts(void **state)
 			row = strstr(got, key);
 			assert_non_null(row);
 			row += strlen(key);
-			for (int t = 0; t < MIGRATE_TYPES; t++)
+			for (int t = 0; t < MIGRATE_TYPES - 1; t++) /* no CMA column */
 				shown += strtol(row, (char **)&row, 10);
 			assert_int_equal(shown, blocks);
 			pos++;

@@ -218,5 +218,6 @@ static inline int node_distance(int from, int to)
 #include <kmm/highmem.h>
 #include <kmm/vmalloc.h>
 #include <kmm/hotplug.h>
+#include <kmm/compaction.h>
 
 #endif /* KMM_LINUX_H */

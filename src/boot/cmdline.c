@@ -234,6 +234,8 @@ static const int default_lowmem_reserve_ratio[KMM_NR_ZONES] = { 256, 256, 32, 0,
 #define DEFAULT_PAGE_REPORTING_DELAY_MS 2000
 #define DEFAULT_VMALLOC_BYTES (32ull << 30)
 #define DEFAULT_THREAD_SIZE (16ull << 10)
+#define DEFAULT_EXTFRAG_THRESHOLD 500
+#define DEFAULT_COMPACTION_PROACTIVENESS 20
 
 void kmm_desc_defaults(struct kmm_machine_desc *desc)
 {
@@ -257,6 +259,10 @@ void kmm_desc_defaults(struct kmm_machine_desc *desc)
 	desc->deferred_init = true;
 	desc->vmalloc_bytes = DEFAULT_VMALLOC_BYTES;
 	desc->thread_size = DEFAULT_THREAD_SIZE;
+	desc->compaction = true;
+	desc->kcompactd = true;
+	desc->extfrag_threshold = DEFAULT_EXTFRAG_THRESHOLD;
+	desc->compaction_proactiveness = DEFAULT_COMPACTION_PROACTIVENESS;
 }
 
 /* ---- parsing ------------------------------------------------------------- */
@@ -603,6 +609,19 @@ static const struct key keys[] = {
 	  .hi = 3600000 },
 	{ .name = "vmalloc", .type = K_SIZE, .off = DESC_OFF(vmalloc_bytes), .lo = 1 },
 	{ .name = "thread_size", .type = K_SIZE, .off = DESC_OFF(thread_size), .lo = 1 },
+	{ .name = "compaction", .type = K_BOOL, .off = DESC_OFF(compaction) },
+	{ .name = "kcompactd", .type = K_BOOL, .off = DESC_OFF(kcompactd) },
+	{ .name = "vm.extfrag_threshold",
+	  .type = K_INT,
+	  .off = DESC_OFF(extfrag_threshold),
+	  .lo = 0,
+	  .hi = 1000 },
+	{ .name = "vm.compaction_proactiveness",
+	  .type = K_INT,
+	  .off = DESC_OFF(compaction_proactiveness),
+	  .lo = 0,
+	  .hi = 100 },
+	{ .name = "cma", .type = K_SIZE, .off = DESC_OFF(cma_bytes) },
 };
 
 static const struct key *find_key(const char *name, size_t len)
@@ -937,6 +956,20 @@ void kmm_desc_format(const struct kmm_machine_desc *desc, char *buf, size_t len)
 	}
 	if (desc->movable_node)
 		sb_key(&sb, "movable_node");
+	sb_bool(&sb, "compaction=", desc->compaction, true);
+	sb_bool(&sb, "kcompactd=", desc->kcompactd, true);
+	if (desc->extfrag_threshold != DEFAULT_EXTFRAG_THRESHOLD) {
+		sb_key(&sb, "vm.extfrag_threshold=");
+		sb_puts64(&sb, desc->extfrag_threshold);
+	}
+	if (desc->compaction_proactiveness != DEFAULT_COMPACTION_PROACTIVENESS) {
+		sb_key(&sb, "vm.compaction_proactiveness=");
+		sb_puts64(&sb, desc->compaction_proactiveness);
+	}
+	if (desc->cma_bytes) {
+		sb_key(&sb, "cma=");
+		sb_putsize(&sb, desc->cma_bytes);
+	}
 	if (!desc->exactmap)
 		sb_ranges(&sb, desc->usable, desc->nr_usable, '@');
 	sb_ranges(&sb, desc->reserved, desc->nr_reserved, '$');

@@ -78,6 +78,12 @@ struct kmm_machine_desc {
 	uint64_t maxmem_bytes;	 /* maxmem=SIZE: the hotpluggable address limit (0: none) */
 	int memhp_default_state; /* memhp_default_state=: KMM_MMOP_* of <kmm/hotplug.h> */
 	bool movable_node;	 /* movable_node: hotplugged memory defaults to ZONE_MOVABLE */
+	/* Compaction (compaction/): docs/compaction.md. */
+	bool compaction;       /* compaction=0|1: compaction and its hooks (default 1; kmm's) */
+	bool kcompactd;	       /* kcompactd=0|1: run a kcompactd thread per node (default 1) */
+	int extfrag_threshold; /* vm.extfrag_threshold=N (default 500) */
+	int compaction_proactiveness; /* vm.compaction_proactiveness=N (default 20) */
+	uint64_t cma_bytes;	      /* cma=SIZE: a CMA area of that size (default none) */
 };
 
 /*

@@ -18,6 +18,7 @@
 #include "hotplug/hotplug.h"
 #include "boot/late_init.h"
 #include "highmem/highmem.h"
+#include "compaction/compaction.h"
 #include "page/pcp.h"
 #include "percpu/percpu.h"
 #include "reclaim/reclaim.h"
@@ -55,10 +56,20 @@ static const struct kmm_layer layers[] = {
 	  .check = hotplug_check,
 	  .teardown = hotplug_teardown,
 	  .quiet = true },
+	/* migration, compaction, contig ranges and the CMA area (compaction/);
+	 * before slab, whose boot leaves the per-CPU page lists fresh */
+	{ .name = "compaction",
+	  .init = compaction_init,
+	  .check = compaction_check,
+	  .report = cma_vmstat_fold,
+	  .teardown = compaction_teardown,
+	  .quiet = true },
 	/* the slab allocator and the kmalloc caches (slab/cache.c) */
 	{ .name = "slab", .init = kmem_cache_init, .check = slab_check },
 	/* kswapd per node and free page reporting (reclaim/kswapd.c) */
 	{ .name = "kswapd", .init = kswapd_run_all, .teardown = kswapd_stop_all },
+	/* kcompactd per node (compaction/kcompactd.c), woken by kswapd */
+	{ .name = "kcompactd", .init = kcompactd_run_all, .teardown = kcompactd_stop_all },
 };
 
 /* The allocation events of every zone, saved around a quiet init. */

@@ -202,6 +202,42 @@ void __take_free_block(struct kmm_machine *m, struct zone *zone, unsigned long p
 	__mod_zone_free_pages(zone, -(1l << order));
 }
 
+/*
+ * Take the free block at pfn off the lists for compaction or a contig range
+ * (__isolate_free_page): its order, or 0 after taking nothing (not a free
+ * block, or taking it would push the zone below its min watermark).
+ * Returns order + 1 so that an order-0 block is told from a refusal. A
+ * block of at least half a pageblock turns its pageblocks movable, as
+ * compaction's free pages will hold movable pages. zone->lock held.
+ */
+unsigned int __isolate_free_page(struct kmm_machine *m, struct zone *zone, unsigned long pfn,
+				 bool check_wmark)
+{
+	struct page *page = pfn_to_page(m, pfn);
+	unsigned int order;
+	int mt;
+
+	if (!page_test(page, PG_buddy))
+		return 0;
+	order = buddy_order(page);
+	mt = get_pageblock_migratetype(zone, pfn);
+	if (check_wmark && mt != MIGRATE_ISOLATE &&
+	    !__zone_watermark_ok(zone, 0, zone->_watermark[WMARK_MIN] + (1ul << order), 0, 0,
+				 zone->vm_stat[NR_FREE_PAGES]))
+		return 0;
+	del_from_free_list(m, zone, pfn, order);
+	__mod_zone_free_pages(zone, -(1l << order));
+	if (order >= pageblock_order - 1) {
+		for (unsigned long p = pfn; p < pfn + (1ul << order); p += pageblock_nr_pages) {
+			int bmt = get_pageblock_migratetype(zone, p);
+
+			if (bmt < MIGRATE_PCPTYPES)
+				set_pageblock_migratetype(zone, p, MIGRATE_MOVABLE);
+		}
+	}
+	return order + 1;
+}
+
 void __free_boot_block(struct kmm_machine *m, struct zone *zone, unsigned long pfn,
 		       unsigned int order)
 {
@@ -395,6 +431,9 @@ unsigned long __rmqueue(struct kmm_machine *m, struct zone *zone, unsigned int o
 
 retry:
 	pfn = __rmqueue_smallest(m, zone, order, mt);
+	/* movable requests may borrow CMA pageblocks before stealing (__rmqueue_cma_fallback) */
+	if (unlikely(pfn == KMM_NIL_PFN) && mt == MIGRATE_MOVABLE && unlikely(machine_has_cma(m)))
+		pfn = __rmqueue_smallest(m, zone, order, MIGRATE_CMA);
 	if (unlikely(pfn == KMM_NIL_PFN)) {
 		if (mt < MIGRATE_PCPTYPES && __rmqueue_fallback(m, zone, order, mt, alloc_flags))
 			goto retry;

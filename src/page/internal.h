@@ -26,6 +26,53 @@
 #define ALLOC_KSWAPD 0x800
 #define ALLOC_RESERVES (ALLOC_NON_BLOCK | ALLOC_MIN_RESERVE | ALLOC_HIGHATOMIC | ALLOC_OOM)
 
+#define MAX_COMPACT_RETRIES 16
+
+/* The kernel's enum compact_result, in its order (a larger value means more progress). */
+enum compact_result {
+	COMPACT_NOT_SUITABLE_ZONE,
+	COMPACT_SKIPPED,
+	COMPACT_DEFERRED,
+	COMPACT_NO_SUITABLE_PAGE,
+	COMPACT_CONTINUE,
+	COMPACT_COMPLETE,
+	COMPACT_PARTIAL_SKIPPED,
+	COMPACT_CONTENDED,
+	COMPACT_SUCCESS,
+};
+
+/* The kernel's enum compact_priority: lower is harder. */
+enum compact_priority {
+	COMPACT_PRIO_SYNC_FULL,
+	MIN_COMPACT_PRIORITY = COMPACT_PRIO_SYNC_FULL,
+	COMPACT_PRIO_SYNC_LIGHT,
+	MIN_COMPACT_COSTLY_PRIORITY = COMPACT_PRIO_SYNC_LIGHT,
+	DEF_COMPACT_PRIORITY = COMPACT_PRIO_SYNC_LIGHT,
+	COMPACT_PRIO_ASYNC,
+	INIT_COMPACT_PRIORITY = COMPACT_PRIO_ASYNC
+};
+
+/*
+ * The compaction layer's hooks (compaction/), set when its row of the
+ * late-init table starts: the slow path's direct compaction and kswapd's
+ * wakeup of kcompactd go through them, so the page layer never calls up.
+ */
+struct kmm_compact_ops {
+	/* try_to_compact_pages over the allocation's zonelist: an enum compact_result */
+	int (*try_to_compact_pages)(struct kmm_machine *m, gfp_t gfp, unsigned int order,
+				    unsigned int alloc_flags, struct zone *const *zonelist,
+				    int highest_zoneidx, const uint64_t *nodemask, int prio);
+	/* an allocation of order succeeded in zone after compaction (compaction_defer_reset) */
+	void (*defer_reset)(struct kmm_machine *m, struct zone *zone, unsigned int order);
+	/* could compaction still help some zone of the zonelist (compaction_zonelist_suitable)? */
+	bool (*zonelist_suitable)(struct kmm_machine *m, unsigned int order,
+				  unsigned int alloc_flags, struct zone *const *zonelist,
+				  int highest_zoneidx, const uint64_t *nodemask);
+	/* kswapd is going to sleep: compact node nid for order (wakeup_kcompactd) */
+	void (*wakeup_kcompactd)(struct kmm_machine *m, int nid, unsigned int order,
+				 int highest_zoneidx);
+};
+
 /* ---- buddy.c: free areas, split and merge, migratetype fallback ---------- */
 
 static inline unsigned int pageblock_index(const struct zone *z, unsigned long pfn)
@@ -65,6 +112,9 @@ unsigned long __rmqueue_smallest(struct kmm_machine *m, struct zone *zone, unsig
 /* Memory hotplug: take a free block (PG_buddy head of `order`) off the lists. zone->lock held. */
 void __take_free_block(struct kmm_machine *m, struct zone *zone, unsigned long pfn,
 		       unsigned int order);
+/* Take a free block off the lists (compaction, contig ranges): order + 1, or 0. zone->lock held. */
+unsigned int __isolate_free_page(struct kmm_machine *m, struct zone *zone, unsigned long pfn,
+				 bool check_wmark);
 /* Boot: put a whole aligned block on the free lists without merging. zone->lock held. */
 void __free_boot_block(struct kmm_machine *m, struct zone *zone, unsigned long pfn,
 		       unsigned int order);

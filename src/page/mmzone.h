@@ -35,7 +35,8 @@ enum migratetype {
 	MIGRATE_RECLAIMABLE,
 	MIGRATE_PCPTYPES, /* the number of types on the pcp lists */
 	MIGRATE_HIGHATOMIC = MIGRATE_PCPTYPES,
-	MIGRATE_ISOLATE,
+	MIGRATE_CMA,	 /* a cma= area: only movable allocations may borrow it (compaction/cma.c) */
+	MIGRATE_ISOLATE, /* being isolated for a contig range (compaction/contig.c) */
 	MIGRATE_TYPES
 };
 

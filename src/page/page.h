@@ -74,8 +74,20 @@ enum pageflags {
 	PG_hwpoison,   /* reported bad: never reused */
 	PG_owner_priv, /* free for the owning layer */
 	PG_reported,   /* PG_buddy head whose memory was handed back to the host (reclaim/) */
+	PG_movable_ops_isolated, /* taken by migration from its owner (compaction/) */
 	NR_PAGEFLAGS
 };
+
+/*
+ * Bits 13-15 of the flags word: the movable_operations an allocated page
+ * belongs to (compaction/movable.c), an index into the machine's table of
+ * registered clients; 0 for every other page. Kept in flags, not in u, so
+ * the compaction scanner can read it without a lock: flags is the one word
+ * of a descriptor that is only ever accessed atomically.
+ */
+#define PAGE_MOVABLE_SHIFT 13
+#define PAGE_MOVABLE_MASK 0x7u
+#define KMM_MAX_MOVABLE_OPS 7
 
 #define PAGE_FLAGS_MASK 0xffffu
 #define PAGE_ZONE_SHIFT 16
@@ -183,6 +195,17 @@ static inline int page_alloc_order(const struct page *p)
 static inline unsigned int page_alloc_mt(const struct page *p)
 {
 	return (page_flags(p) >> PAGE_MT_SHIFT) & PAGE_MT_MASK;
+}
+
+static inline unsigned int page_movable_id(const struct page *p)
+{
+	return (page_flags(p) >> PAGE_MOVABLE_SHIFT) & PAGE_MOVABLE_MASK;
+}
+
+static inline void set_page_movable_id(struct page *p, unsigned int id)
+{
+	page_flags_store(p, (page_flags(p) & ~(PAGE_MOVABLE_MASK << PAGE_MOVABLE_SHIFT)) |
+				    ((id & PAGE_MOVABLE_MASK) << PAGE_MOVABLE_SHIFT));
 }
 
 /* Buddy bookkeeping: order of a free block lives in private. */

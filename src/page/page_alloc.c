@@ -425,9 +425,80 @@ out:
 	return page;
 }
 
+/*
+ * __alloc_pages_direct_compact: compaction through the layer's hook
+ * (compaction/compaction.c try_to_compact_pages) with PF_MEMALLOC set, as
+ * memalloc_noreclaim_save does, then one more try at the free lists.
+ * compact_stall / compact_success / compact_fail count what it did; a
+ * skipped compaction (no zone was suitable) counts nothing.
+ */
+static struct page *alloc_pages_direct_compact(struct kmm_machine *m, gfp_t gfp, unsigned int order,
+					       unsigned int alloc_flags,
+					       const struct alloc_context *ac, int prio,
+					       int *compact_result)
+{
+	const struct kmm_compact_ops *cops = __atomic_load_n(&m->compact_ops, __ATOMIC_ACQUIRE);
+	unsigned int pflags;
+	struct page *page;
+
+	if (!order || !cops)
+		return NULL;
+	pflags = current_flags();
+	current_flags_set(pflags | PF_MEMALLOC);
+	*compact_result = cops->try_to_compact_pages(m, gfp, order, alloc_flags, ac->zonelist,
+						     ac->highest_zoneidx, ac->nodemask, prio);
+	current_flags_set(pflags);
+	if (*compact_result == COMPACT_SKIPPED)
+		return NULL;
+	count_vm_event(m, COMPACTSTALL);
+	page = get_page_from_freelist(m, gfp, order, alloc_flags, ac);
+	if (page) {
+		cops->defer_reset(m, page_zone(m, page), order);
+		count_vm_event(m, COMPACTSUCCESS);
+		return page;
+	}
+	count_vm_event(m, COMPACTFAIL);
+	return NULL;
+}
+
+/* should_compact_retry: 6.18's rules for another round after compaction failed. */
+static bool should_compact_retry(struct kmm_machine *m, const struct alloc_context *ac,
+				 unsigned int order, unsigned int alloc_flags, int compact_result,
+				 int *compact_priority, int *compaction_retries)
+{
+	const struct kmm_compact_ops *cops = __atomic_load_n(&m->compact_ops, __ATOMIC_ACQUIRE);
+	int max_retries = MAX_COMPACT_RETRIES, min_priority;
+
+	if (!order || !cops)
+		return false;
+	/* skipped for lack of free order-0 targets: retry if reclaim can help */
+	if (compact_result == COMPACT_SKIPPED)
+		return cops->zonelist_suitable(m, order, alloc_flags, ac->zonelist,
+					       ac->highest_zoneidx, ac->nodemask);
+	/* blocks were made but another allocation took them: retry some */
+	if (compact_result == COMPACT_SUCCESS) {
+		if (order > PAGE_ALLOC_COSTLY_ORDER)
+			max_retries /= 4;
+		if (++(*compaction_retries) <= max_retries)
+			return true;
+	}
+	/* compaction failed: retry harder */
+	min_priority = order > PAGE_ALLOC_COSTLY_ORDER ? MIN_COMPACT_COSTLY_PRIORITY
+						       : MIN_COMPACT_PRIORITY;
+	if (*compact_priority > min_priority) {
+		(*compact_priority)--;
+		*compaction_retries = 0;
+		return true;
+	}
+	return false;
+}
+
 static struct page *alloc_pages_slowpath(struct kmm_machine *m, gfp_t gfp, unsigned int order,
 					 const struct alloc_context *ac)
 {
+	int compact_result = COMPACT_SKIPPED, compact_priority = DEF_COMPACT_PRIORITY;
+	int compaction_retries = 0;
+	bool can_compact;
 	unsigned int pflags = m->reclaim ? current_flags() : 0;
 	bool can_direct_reclaim, costly = order > PAGE_ALLOC_COSTLY_ORDER;
 	unsigned int alloc_flags, reserve_flags;
@@ -447,6 +518,28 @@ static struct page *alloc_pages_slowpath(struct kmm_machine *m, gfp_t gfp, unsig
 	page = get_page_from_freelist(m, gfp, order, alloc_flags, ac);
 	if (page)
 		return page;
+	/* gfp_compaction_allowed: compaction needs __GFP_IO */
+	can_compact = (gfp & __GFP_IO) != 0;
+	/*
+	 * Costly orders, and unmovable high orders, try async compaction
+	 * before reclaim: there are likely enough base pages. Not for
+	 * allocations allowed to ignore watermarks (that try comes first).
+	 */
+	if (can_direct_reclaim && can_compact &&
+	    (costly || (order > 0 && ac->migratetype != MIGRATE_MOVABLE)) &&
+	    !gfp_pfmemalloc_flags(gfp, pflags) && !(pflags & PF_MEMALLOC)) {
+		page = alloc_pages_direct_compact(m, gfp, order, alloc_flags, ac,
+						  INIT_COMPACT_PRIORITY, &compact_result);
+		if (page)
+			return page;
+		if (costly && (gfp & __GFP_NORETRY)) {
+			/* whole pageblocks, compaction skipped or deferred: reclaim would not help */
+			if (compact_result == COMPACT_SKIPPED || compact_result == COMPACT_DEFERRED)
+				goto nopage;
+			/* reclaim then compaction may work, but stay with async compaction */
+			compact_priority = INIT_COMPACT_PRIORITY;
+		}
+	}
 retry:
 	if (alloc_flags & ALLOC_KSWAPD)
 		wake_all_kswapds(m, order, gfp, ac->zonelist, ac->highest_zoneidx, ac->nodemask);
@@ -465,12 +558,21 @@ retry:
 	page = alloc_pages_direct_reclaim(m, gfp, order, alloc_flags, ac, &progress);
 	if (page)
 		return page;
+	page = alloc_pages_direct_compact(m, gfp, order, alloc_flags, ac, compact_priority,
+					  &compact_result);
+	if (page)
+		return page;
 	if (gfp & __GFP_NORETRY)
 		goto nopage;
-	/* kmm has no compaction: a costly order retries only when the caller asks to */
-	if (costly && !(gfp & (__GFP_RETRY_MAYFAIL | __GFP_NOFAIL)))
+	/* a costly order retries only when the caller asks to and compaction may run */
+	if (costly && (!can_compact || !(gfp & (__GFP_RETRY_MAYFAIL | __GFP_NOFAIL))))
 		goto nopage;
 	if (should_reclaim_retry(m, gfp, order, ac, alloc_flags, progress > 0, &no_progress_loops))
+		goto retry;
+	/* order-0 reclaim made no progress: compaction, which needs free pages, would not either */
+	if (progress > 0 && can_compact &&
+	    should_compact_retry(m, ac, order, alloc_flags, compact_result, &compact_priority,
+				 &compaction_retries))
 		goto retry;
 	page = alloc_pages_may_oom(m, gfp, order, ac, &progress);
 	if (page)
@@ -655,6 +757,11 @@ static bool free_page_is_valid(struct kmm_machine *m, const struct page *page, u
 		bad_page(m, page, "freeing a slab page with __free_pages");
 		return false;
 	}
+	if (unlikely(page_test(page, PG_movable_ops_isolated))) {
+		/* migration holds it (compaction/movable.c): the owner promised not to free it */
+		bad_page(m, page, "freeing a page isolated for migration");
+		return false;
+	}
 	alloc_order = page_alloc_order(page);
 	if (unlikely(alloc_order < 0)) {
 		bad_page(m, page,
@@ -751,6 +858,13 @@ static void put_block_locked_out(struct kmm_machine *m, struct page *page, unsig
 static inline void put_block(struct kmm_machine *m, struct page *page, unsigned int order,
 			     bool cold)
 {
+	/* the last reference of a movable-ops page: it leaves its owner's count */
+	if (unlikely(page_movable_id(page)) && page_ref_count(page) == 1) {
+		unsigned int id = page_movable_id(page);
+
+		set_page_movable_id(page, 0);
+		__atomic_sub_fetch(&m->movable[id].pages, 1, __ATOMIC_RELAXED);
+	}
 	put_block_locked_out(m, page, order, cold);
 	if (unlikely(__atomic_load_n(&m->alloc_waiters, __ATOMIC_RELAXED)))
 		reclaim_wake_waiters(m);

@@ -55,7 +55,7 @@ void show_mem(struct kmm_machine *m, struct kmm_out *o, bool filter_nodes, const
 {
 	struct kmm_meminfo_extra slab_pages = { 0, 0 };
 	const struct kmm_meminfo_extra *slab = &slab_pages;
-	static const char mt_letter[MIGRATE_TYPES] = { 'U', 'M', 'E', 'H', 'I' };
+	static const char mt_letter[MIGRATE_TYPES] = { 'U', 'M', 'E', 'H', 'C', 'I' };
 	bool filter = filter_nodes && nodemask; /* no nodemask: the root cpuset's, every node */
 	unsigned long kb = m->page_size >> 10, free = 0, free_pcp = 0;
 	unsigned long total = 0, reserved = 0, highmem = 0;

@@ -94,15 +94,15 @@
 	X(THP_MIGRATION_SUCCESS, "thp_migration_success", -1)                   \
 	X(THP_MIGRATION_FAIL, "thp_migration_fail", -1)                         \
 	X(THP_MIGRATION_SPLIT, "thp_migration_split", -1)                       \
-	X(COMPACT_MIGRATE_SCANNED, "compact_migrate_scanned", -1)               \
-	X(COMPACT_FREE_SCANNED, "compact_free_scanned", -1)                     \
-	X(COMPACT_ISOLATED, "compact_isolated", -1)                             \
-	X(COMPACT_STALL, "compact_stall", -1)                                   \
-	X(COMPACT_FAIL, "compact_fail", -1)                                     \
-	X(COMPACT_SUCCESS, "compact_success", -1)                               \
-	X(COMPACT_DAEMON_WAKE, "compact_daemon_wake", -1)                       \
-	X(COMPACT_DAEMON_MIGRATE_SCANNED, "compact_daemon_migrate_scanned", -1) \
-	X(COMPACT_DAEMON_FREE_SCANNED, "compact_daemon_free_scanned", -1)       \
+	X(COMPACTMIGRATE_SCANNED, "compact_migrate_scanned", -1)               \
+	X(COMPACTFREE_SCANNED, "compact_free_scanned", -1)                     \
+	X(COMPACTISOLATED, "compact_isolated", -1)                             \
+	X(COMPACTSTALL, "compact_stall", -1)                                   \
+	X(COMPACTFAIL, "compact_fail", -1)                                     \
+	X(COMPACTSUCCESS, "compact_success", -1)                               \
+	X(KCOMPACTD_WAKE, "compact_daemon_wake", -1)                       \
+	X(KCOMPACTD_MIGRATE_SCANNED, "compact_daemon_migrate_scanned", -1) \
+	X(KCOMPACTD_FREE_SCANNED, "compact_daemon_free_scanned", -1)       \
 	X(HTLB_BUDDY_ALLOC_SUCCESS, "htlb_buddy_alloc_success", -1)             \
 	X(HTLB_BUDDY_ALLOC_FAIL, "htlb_buddy_alloc_fail", -1)                   \
 	X(UNEVICTABLE_PGS_CULLED, "unevictable_pgs_culled", -1)                 \

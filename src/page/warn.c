@@ -33,6 +33,7 @@ const char *const pageflag_names[NR_PAGEFLAGS] = {
 	[PG_hwpoison] = "hwpoison",
 	[PG_owner_priv] = "owner_priv",
 	[PG_reported] = "reported",
+	[PG_movable_ops_isolated] = "movable_ops_isolated",
 };
 
 static void print_flag_names(struct kmm_out *o, uint32_t flags)
@@ -45,6 +46,9 @@ static void print_flag_names(struct kmm_out *o, uint32_t flags)
 		kmm_out_printf(o, "%s%s", first ? "" : "|", pageflag_names[f]);
 		first = false;
 	}
+	/* 6.18's PG_movable_ops: the page's owner registered movable_operations */
+	if (flags & (PAGE_MOVABLE_MASK << PAGE_MOVABLE_SHIFT))
+		kmm_out_printf(o, "%smovable_ops", first ? "" : "|");
 }
 
 void dump_page(struct kmm_machine *m, struct kmm_out *o, const struct page *page,

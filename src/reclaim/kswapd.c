@@ -251,8 +251,8 @@ static bool kswapd_should_stop(struct reclaim_node *rn)
 	return __atomic_load_n(&rn->kswapd_stop, __ATOMIC_ACQUIRE);
 }
 
-static void kswapd_try_to_sleep(struct kmm_machine *m, struct reclaim_node *rn, unsigned int order,
-				int highest_zoneidx)
+static void kswapd_try_to_sleep(struct kmm_machine *m, struct reclaim_node *rn,
+				unsigned int alloc_order, unsigned int order, int highest_zoneidx)
 {
 	bool premature = false;
 	uint32_t seq;
@@ -262,6 +262,12 @@ static void kswapd_try_to_sleep(struct kmm_machine *m, struct reclaim_node *rn, 
 	if (kswapd_should_stop(rn))
 		goto out;
 	if (prepare_kswapd_sleep(m, rn, order, highest_zoneidx)) {
+		const struct kmm_compact_ops *cops =
+			__atomic_load_n(&m->compact_ops, __ATOMIC_ACQUIRE);
+
+		/* the node is balanced: compaction may now build the order asked for */
+		if (cops)
+			cops->wakeup_kcompactd(m, rn->nid, alloc_order, highest_zoneidx);
 		/* a short nap first: a wakeup during it means the sleep would be premature */
 		kmm_os_wait(&rn->kswapd_wait, seq, KSWAPD_NAP_NS);
 		premature = __atomic_load_n(&rn->kswapd_wait, __ATOMIC_SEQ_CST) != seq;
@@ -285,21 +291,31 @@ static void kswapd_main(void *arg)
 {
 	struct reclaim_node *rn = arg;
 	struct kmm_machine *m = rn->m;
-	unsigned int order = 0;
+	unsigned int order = 0, reclaim_order = 0;
 	int highest = MAX_NR_ZONES - 1;
 
 	current_flags_set(current_flags() | PF_MEMALLOC | PF_KSWAPD);
 	for (;;) {
 		int hz;
 
-		kswapd_try_to_sleep(m, rn, order, highest);
+		kswapd_try_to_sleep(m, rn, order, reclaim_order, highest);
 		if (kswapd_should_stop(rn))
 			break;
 		order = (unsigned int)__atomic_exchange_n(&rn->kswapd_order, 0, __ATOMIC_RELAXED);
 		hz = __atomic_exchange_n(&rn->kswapd_highest_zoneidx, MAX_NR_ZONES,
 					 __ATOMIC_RELAXED);
 		highest = hz == MAX_NR_ZONES ? MAX_NR_ZONES - 1 : hz;
-		balance_pgdat(m, rn->nid, order, highest);
+		/*
+		 * Reclaim cannot build high-order blocks, compaction can: a node
+		 * with the order-0 pages compaction needs is balanced for
+		 * reclaim at order 0, and kcompactd is woken for the order
+		 * (Linux drops sc->order once it reclaimed compact_gap pages).
+		 */
+		reclaim_order = order;
+		if (order && __atomic_load_n(&m->compact_ops, __ATOMIC_ACQUIRE) &&
+		    pgdat_balanced(m, rn->nid, 0, highest))
+			reclaim_order = 0;
+		balance_pgdat(m, rn->nid, reclaim_order, highest);
 	}
 }
 

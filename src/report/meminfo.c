@@ -16,6 +16,7 @@
  * mechanism (page cache, swap, LRU lists, mlock, page tables, hugetlb, the x86 direct-map page
  * tables); docs/reports.md lists each line.
  */
+#include "compaction/compaction.h"
 #include "percpu/percpu.h"
 #include "report/report.h"
 
@@ -111,6 +112,17 @@ void report_meminfo(struct kmm_machine *m, struct kmm_out *o)
 	zero_kb(o, "ShmemPmdMapped: ");
 	zero_kb(o, "FileHugePages:  ");
 	zero_kb(o, "FilePmdMapped:  ");
+	/* CONFIG_CMA: a machine with a cma= area (compaction/cma.c) */
+	if (machine_has_cma(m)) {
+		unsigned long cma_total = 0, cma_free = 0;
+
+		for_each_zone_m (m, zone) {
+			cma_total += cma_zone_pages(m, zone);
+			cma_free += (unsigned long)READ_ONCE(zone->vm_stat[NR_FREE_CMA_PAGES]);
+		}
+		show_val_kb(o, "CmaTotal:       ", cma_total, ps);
+		show_val_kb(o, "CmaFree:        ", cma_free, ps);
+	}
 	zero_kb(o, "Balloon:        ");
 	kmm_out_printf(o,
 		       "HugePages_Total:   %5lu\n"

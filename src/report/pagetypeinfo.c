@@ -34,6 +34,8 @@ static void showfree(struct kmm_machine *m, struct kmm_out *o, struct zone *zone
 	}
 	kmm_spin_unlock(&zone->lock);
 	for (int mt = 0; mt < MIGRATE_TYPES; mt++) {
+		if (mt == MIGRATE_CMA && !machine_has_cma(m))
+			continue;
 		kmm_out_printf(o, "Node %4d, zone %8s, type %12s ", zone->node, zone->name,
 			       migratetype_names[mt]);
 		for (int order = 0; order < NR_PAGE_ORDERS; order++)
@@ -63,7 +65,8 @@ static void showblockcount(struct kmm_machine *m, struct kmm_out *o, struct zone
 	kmm_spin_unlock(&zone->lock);
 	kmm_out_printf(o, "Node %d, zone %8s ", zone->node, zone->name);
 	for (int mt = 0; mt < MIGRATE_TYPES; mt++)
-		kmm_out_printf(o, "%12lu ", count[mt]);
+		if (mt != MIGRATE_CMA || machine_has_cma(m))
+			kmm_out_printf(o, "%12lu ", count[mt]);
 	kmm_out_printf(o, "\n");
 }
 
@@ -87,7 +90,8 @@ void report_pagetypeinfo(struct kmm_machine *m, struct kmm_out *o)
 				showfree(m, o, &pgdat->node_zones[z]);
 		kmm_out_printf(o, "\n%-23s", "Number of blocks type ");
 		for (int mt = 0; mt < MIGRATE_TYPES; mt++)
-			kmm_out_printf(o, "%12s ", migratetype_names[mt]);
+			if (mt != MIGRATE_CMA || machine_has_cma(m))
+				kmm_out_printf(o, "%12s ", migratetype_names[mt]);
 		kmm_out_printf(o, "\n");
 		for (int z = 0; z < MAX_NR_ZONES; z++)
 			if (zone_is_populated(&pgdat->node_zones[z]))

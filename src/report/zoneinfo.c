@@ -24,6 +24,7 @@
  * kswapd_test_hopeless: the node's kswapd_failures reached
  * MAX_RECLAIM_RETRIES.
  */
+#include "compaction/compaction.h"
 #include "report/report.h"
 
 #define KMM_STAT_NAME(id, name) name,
@@ -76,7 +77,7 @@ static void print_zone(struct kmm_machine *m, struct kmm_out *o, struct pglist_d
 		       zone_stat_value(zone, NR_FREE_PAGES), zone->watermark_boost,
 		       min_wmark_pages(zone), low_wmark_pages(zone), high_wmark_pages(zone),
 		       promo_wmark_pages(zone), zone->spanned_pages, zone->present_pages,
-		       zone->managed_pages, 0ul);
+		       zone->managed_pages, cma_zone_pages(m, zone));
 	kmm_out_printf(o, "\n        protection: ");
 	for (int i = 0; i < MAX_NR_ZONES; i++) {
 		if (!zone_idx_configured(m, i))

@@ -37,9 +37,10 @@ static const char *const cache_colors[9] = {
 	"#4e79a7", "#f28e2b", "#e15759", "#76b7b2", "#59a14f",
 	"#edc948", "#b07aa1", "#ff9da7", "#bab0ac",
 };
-static const char *const mt_names[] = { "Unmovable", "Movable", "Reclaimable", "HighAtomic",
-					"Isolate" };
-static const char *const mt_colors[] = { "#d62728", "#2ca02c", "#1f77b4", "#ff7f0e", "#7f7f7f" };
+static const char *const mt_names[] = { "Unmovable",  "Movable", "Reclaimable",
+					"HighAtomic", "CMA",	 "Isolate" };
+static const char *const mt_colors[] = { "#d62728", "#2ca02c", "#1f77b4",
+					 "#ff7f0e", "#17becf", "#7f7f7f" };
 
 struct series {
 	const char *name;
@@ -252,7 +253,7 @@ void rp_svg_frame_map(FILE *f, const struct rp_map_moment *mo, unsigned long cap
 				"fill=\"#222\"><title>pfn %#lx: reserved %u/%u</title></rect>\n",
 				x, y, cell - 1, cell - 1, b * 512, pb->reserved, total);
 		} else {
-			int mt = pb->migratetype >= 0 && pb->migratetype < 5 ? pb->migratetype : 4;
+			int mt = pb->migratetype >= 0 && pb->migratetype < 6 ? pb->migratetype : 5;
 			double used = 1.0 - (double)pb->free / total;
 
 			fprintf(f,
