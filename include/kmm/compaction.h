@@ -33,6 +33,7 @@
 #ifndef KMM_COMPACTION_H
 #define KMM_COMPACTION_H
 
+#include <kmm/highmem.h>
 #include <kmm/kmm.h>
 #include <stdbool.h>
 
@@ -95,8 +96,8 @@ KMM_API int kmm_page_clear_movable_ops(kmm_machine *m, struct page *page);
 KMM_API int kmm_page_movable_ops(const kmm_machine *m, const struct page *page);
 /* 1 while migration holds the page (between isolate_page and migrate/putback), else 0. */
 KMM_API int kmm_page_isolated(const kmm_machine *m, const struct page *page);
-/* Copy one page's contents (highmem too): what a migrate_page callback usually does first. */
-KMM_API void kmm_copy_highpage(kmm_machine *m, struct page *dst, const struct page *src);
+/* kmm_copy_highpage (<kmm/highmem.h>) copies a page's contents, highmem too: what a
+ * migrate_page callback usually does first. */
 
 /* ---- compaction ------------------------------------------------------------------- */
 
@@ -228,11 +229,6 @@ static inline bool cma_release(struct cma *cma, const struct page *pages, unsign
 {
 	(void)cma;
 	return kmm_cma_release(__kmm_m, pages, count);
-}
-
-static inline void copy_highpage(struct page *to, struct page *from)
-{
-	kmm_copy_highpage(__kmm_m, to, from);
 }
 
 #ifdef __cplusplus

@@ -54,13 +54,12 @@ int compaction_check(struct kmm_machine *m)
 
 	for_each_zone_m (m, zone) {
 		struct compact_zone *cz = compact_zone_of(m, zone);
-		unsigned long end, nblocks;
+		unsigned long end, first, last;
 
 		if (!zone_is_populated(zone))
 			continue;
-		nblocks = (zone_end_pfn(zone) - 1) / pageblock_nr_pages -
-			  zone->zone_start_pfn / pageblock_nr_pages + 1;
-		for (unsigned long i = 0; i < nblocks; i++) {
+		zone_skip_range(zone, &first, &last);
+		for (unsigned long i = first; i <= last; i++) {
 			uint8_t v = READ_ONCE(cz->skip[i]);
 
 			if (v > 1)

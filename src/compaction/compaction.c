@@ -83,10 +83,10 @@ static void set_pageblock_skip(struct compact_control *cc, unsigned long pfn)
 static void __reset_isolation_suitable(struct kmm_machine *m, struct zone *zone)
 {
 	struct compact_zone *cz = compact_zone_of(m, zone);
-	unsigned long n = (zone_end_pfn(zone) - 1) / pageblock_nr_pages -
-			  zone->zone_start_pfn / pageblock_nr_pages + 1;
+	unsigned long first, last;
 
-	for (unsigned long i = 0; i < n; i++)
+	zone_skip_range(zone, &first, &last);
+	for (unsigned long i = first; i <= last; i++)
 		WRITE_ONCE(cz->skip[i], 0);
 	WRITE_ONCE(cz->cached_migrate_pfn[0], zone->zone_start_pfn);
 	WRITE_ONCE(cz->cached_migrate_pfn[1], zone->zone_start_pfn);
@@ -914,7 +914,7 @@ int kmm_zone_compaction_info(kmm_machine *m, int nid, enum kmm_zone_type z,
 {
 	struct compact_zone *cz;
 	struct zone *zone;
-	unsigned long n, skip = 0;
+	unsigned long skip = 0;
 
 	if (!m || m->magic != KMM_MACHINE_MAGIC || !info || !m->compact || nid < 0 ||
 	    nid >= m->nr_nodes || (unsigned int)z >= MAX_NR_ZONES)
@@ -930,9 +930,10 @@ int kmm_zone_compaction_info(kmm_machine *m, int nid, enum kmm_zone_type z,
 			? compaction_fragmentation_index(zone, COMPACTION_HPAGE_ORDER)
 			: 0;
 	if (zone_is_populated(zone)) {
-		n = (zone_end_pfn(zone) - 1) / pageblock_nr_pages -
-		    zone->zone_start_pfn / pageblock_nr_pages + 1;
-		for (unsigned long i = 0; i < n; i++)
+		unsigned long first, last;
+
+		zone_skip_range(zone, &first, &last);
+		for (unsigned long i = first; i <= last; i++)
 			skip += READ_ONCE(cz->skip[i]) != 0;
 	}
 	info->skip_pageblocks = skip;
@@ -958,10 +959,14 @@ int compaction_init(struct kmm_machine *m)
 	struct page *page;
 	uint8_t *skip;
 
-	for_each_zone_m (m, zone)
-		if (zone_is_populated(zone))
-			skip_bytes += (zone_end_pfn(zone) - 1) / pageblock_nr_pages -
-				      zone->zone_start_pfn / pageblock_nr_pages + 1;
+	if (m->layout.maxmem_pfn)
+		skip_bytes =
+			ALIGN_UP(m->layout.maxmem_pfn, pageblock_nr_pages) / pageblock_nr_pages;
+	else
+		for_each_zone_m (m, zone)
+			if (zone_is_populated(zone))
+				skip_bytes += (zone_end_pfn(zone) - 1) / pageblock_nr_pages -
+					      zone->zone_start_pfn / pageblock_nr_pages + 1;
 	skip_off = ALIGN_UP(bytes, 64);
 	bytes = skip_off + skip_bytes;
 	while ((m->page_size << order) < bytes)
@@ -988,11 +993,17 @@ int compaction_init(struct kmm_machine *m)
 			struct compact_zone *cz = &cn->zone[z];
 
 			cz->compact_order_failed = 0;
-			if (!zone_is_populated(zone))
-				continue;
-			cz->skip = skip;
-			skip += (zone_end_pfn(zone) - 1) / pageblock_nr_pages -
-				zone->zone_start_pfn / pageblock_nr_pages + 1;
+			if (m->layout.maxmem_pfn) {
+				cz->skip = skip; /* shared, indexed from pfn 0 */
+				if (!zone_is_populated(zone))
+					continue;
+			} else {
+				if (!zone_is_populated(zone))
+					continue;
+				cz->skip = skip - pageblock_index(zone, zone->zone_start_pfn);
+				skip += (zone_end_pfn(zone) - 1) / pageblock_nr_pages -
+					zone->zone_start_pfn / pageblock_nr_pages + 1;
+			}
 			cz->cached_migrate_pfn[0] = cz->cached_migrate_pfn[1] =
 				zone->zone_start_pfn;
 			cz->cached_free_pfn = pageblock_start_pfn(zone_end_pfn(zone) - 1);

@@ -74,8 +74,22 @@ struct compact_zone {
 	unsigned int compact_defer_shift;
 	int compact_order_failed;
 	bool blockskip_flush;
-	uint8_t *skip; /* one byte per pageblock of the span: 1 = skip (PB_compact_skip) */
+	/*
+	 * One byte per pageblock, indexed as the zone's pageblock types are
+	 * (pageblock_index: from the zone's pageblock_base): 1 = skip
+	 * (PB_compact_skip). With maxmem= every zone indexes from pfn 0 and
+	 * all share one array up to the limit, so a zone hotplug grows (or
+	 * populates) has its bytes already.
+	 */
+	uint8_t *skip;
 };
+
+/* The skip bytes of a zone's span: [*first, *last]. */
+static inline void zone_skip_range(const struct zone *z, unsigned long *first, unsigned long *last)
+{
+	*first = pageblock_index(z, z->zone_start_pfn);
+	*last = pageblock_index(z, zone_end_pfn(z) - 1);
+}
 
 struct compact_node {
 	struct kmm_machine *m;

@@ -233,15 +233,3 @@ int kmm_page_isolated(const kmm_machine *m, const struct page *page)
 		return 0;
 	return page_test(page, PG_movable_ops_isolated);
 }
-
-void kmm_copy_highpage(kmm_machine *m, struct page *dst, const struct page *src)
-{
-	if (!m || !page_in_machine(m, dst) || !page_in_machine(m, src)) {
-		if (m)
-			kmm_report_bad_call(m,
-					    "copy_highpage: %p or %p is not a page of this machine",
-					    (void *)dst, (const void *)src);
-		return;
-	}
-	kmm_memcpy(page_to_virt_raw(m, dst), page_to_virt_raw(m, src), m->page_size);
-}

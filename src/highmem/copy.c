@@ -67,6 +67,13 @@ void kmm_copy_highpage(kmm_machine *m, struct page *to, struct page *from)
 {
 	char *vto, *vfrom;
 
+	if (!m || !page_in_machine(m, to) || !page_in_machine(m, from)) {
+		if (m)
+			kmm_report_bad_call(m,
+					    "copy_highpage: %p or %p is not a page of this machine",
+					    (void *)to, (void *)from);
+		return;
+	}
 	if (!(vfrom = kmm_kmap_local_page(m, from)))
 		return;
 	if (!(vto = kmm_kmap_local_page(m, to))) {

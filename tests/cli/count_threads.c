@@ -5,8 +5,8 @@
  * KMM_COUNT_THREADS_FILE at exit, so the test can check that a threaded
  * benchmark suite creates its threads once, not once per repetition.
  * The service threads every kmm machine runs (kswapd<nid>, page_reporting:
- * docs/reclaim.md) are not the suite's: they name themselves with
- * pthread_setname_np as they start, and the shim takes them off the count.
+ * docs/reclaim.md; kcompactd<nid>: docs/compaction.md) are not the suite's: they name themselves
+ * with pthread_setname_np as they start, and the shim takes them off the count.
  */
 #define _GNU_SOURCE
 #include <dlfcn.h>
@@ -33,7 +33,8 @@ int pthread_setname_np(pthread_t thread, const char *name)
 
 	if (!real)
 		*(void **)&real = dlsym(RTLD_NEXT, "pthread_setname_np");
-	if (!strncmp(name, "kswapd", 6) || !strcmp(name, "page_reporting"))
+	if (!strncmp(name, "kswapd", 6) || !strncmp(name, "kcompactd", 9) ||
+	    !strcmp(name, "page_reporting"))
 		__atomic_sub_fetch(&created, 1, __ATOMIC_RELAXED);
 	return real(thread, name);
 }
