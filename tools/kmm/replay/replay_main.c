@@ -535,7 +535,8 @@ static int top_program(const struct tool_cmd *cmd)
 	if (pid == 0) {
 		close(fds[0]);
 		snprintf(path, sizeof(path), "/dev/fd/%d", fds[1]);
-		if (!freopen("/dev/null", "w", stdout))
+		/* the view owns the terminal: the program's own output goes nowhere */
+		if (!freopen("/dev/null", "w", stdout) || !freopen("/dev/null", "w", stderr))
 			_exit(127);
 		exec_program(cmd, path);
 	}
