@@ -65,7 +65,7 @@ struct recorder {
 
 /* Bumped in every forked child: a recorder inherited across fork stays silent. */
 static unsigned int fork_gen;
-static pthread_once_t atfork_once = PTHREAD_ONCE_INIT;
+static int atfork_registered; /* not pthread_once: GLIBC_2.34, above the baseline */
 
 static void forked_child(void)
 {
@@ -74,7 +74,8 @@ static void forked_child(void)
 
 static void register_atfork(void)
 {
-	pthread_atfork(NULL, NULL, forked_child);
+	if (!__atomic_exchange_n(&atfork_registered, 1, __ATOMIC_ACQ_REL))
+		pthread_atfork(NULL, NULL, forked_child);
 }
 
 static uint64_t now_ns(void)
@@ -136,7 +137,7 @@ int kmm_record_start(kmm_machine *m, const char *path, char *err, size_t err_len
 			snprintf(err, err_len, "kmm_record_start: no machine or no path");
 		return KMM_EINVAL;
 	}
-	pthread_once(&atfork_once, register_atfork);
+	register_atfork();
 	fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0666);
 	if (fd < 0) {
 		if (err && err_len)
