@@ -34,12 +34,12 @@ int kmm_bench_main(int argc, char **argv);
 
 struct bench_opts {
 	const char *machine; /* --machine, NULL: the library's default machine */
-	int threads;         /* --threads, 0 when not given */
-	double seconds;      /* --seconds: time of one repetition of one impl */
-	int reps;            /* --reps: repetitions per impl, >= BENCH_MIN_REPS */
-	bool json;           /* --json */
-	bool markdown;       /* --markdown: Markdown tables (scripts/bench-readme.sh) */
-	bool quiet;          /* --quiet: no progress bar */
+	int threads;	     /* --threads, 0 when not given */
+	double seconds;	     /* --seconds: time of one repetition of one impl */
+	int reps;	     /* --reps: repetitions per impl, >= BENCH_MIN_REPS */
+	bool json;	     /* --json */
+	bool markdown;	     /* --markdown: Markdown tables (scripts/bench-readme.sh) */
+	bool quiet;	     /* --quiet: no progress bar */
 };
 
 /* One run of `kmm bench`: options, results, figures, notes. */
@@ -78,6 +78,12 @@ struct bench_impl {
  * impls. Returns 0, or -1 when an impl failed (the failure is printed).
  */
 int bench_measure(struct bench *b, const char *name, const struct bench_impl *impls, int nr);
+
+/*
+ * The median ns/op bench_measure recorded for pattern `name`, impl `impl`
+ * in this run (the latest), or -1 when it was absent or not measured.
+ */
+double bench_median_of(const struct bench *b, const char *name, const char *impl);
 
 /* A single number that is not a per-op timing; the unit is part of the key. */
 void bench_figure(struct bench *b, const char *key, double value);

@@ -397,6 +397,17 @@ out:
 	return rc;
 }
 
+double bench_median_of(const struct bench *b, const char *name, const char *impl)
+{
+	for (int i = b->nr_res - 1; i >= 0; i--) {
+		const struct bench_result *r = &b->res[i];
+
+		if (!strcmp(r->name, name) && !strcmp(r->impl, impl))
+			return r->absent ? -1 : r->ns_med;
+	}
+	return -1;
+}
+
 /* ---- output -------------------------------------------------------------- */
 
 static const struct bench_result *bench_kmm_row(const struct bench *b,
@@ -636,8 +647,8 @@ static void bench_print_markdown(const struct bench *b)
 
 		/* one row per suite + name + threads, at its first result */
 		for (k = 0; k < i; k++)
-			if (!strcmp(b->res[k].suite, r->suite) && !strcmp(b->res[k].name, r->name) &&
-			    b->res[k].threads == r->threads)
+			if (!strcmp(b->res[k].suite, r->suite) &&
+			    !strcmp(b->res[k].name, r->name) && b->res[k].threads == r->threads)
 				break;
 		if (k < i)
 			continue;
@@ -648,7 +659,8 @@ static void bench_print_markdown(const struct bench *b)
 			for (k = i; k < b->nr_res && !c; k++)
 				if (!strcmp(b->res[k].suite, r->suite) &&
 				    !strcmp(b->res[k].name, r->name) &&
-				    b->res[k].threads == r->threads && !strcmp(b->res[k].impl, impls[j]))
+				    b->res[k].threads == r->threads &&
+				    !strcmp(b->res[k].impl, impls[j]))
 					c = &b->res[k];
 			if (!c)
 				printf(" - |");
@@ -664,8 +676,8 @@ static void bench_print_markdown(const struct bench *b)
 		for (i = 0; i < b->nr_fig; i++) {
 			printf("| %s | ", b->fig[i].key);
 			bench_print_number(b->fig[i].value);
-			printf("%s |\n", b->fig[i].constant ? " (compile-time constant, not measured)"
-							     : "");
+			printf("%s |\n",
+			       b->fig[i].constant ? " (compile-time constant, not measured)" : "");
 		}
 	}
 }

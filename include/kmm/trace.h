@@ -18,7 +18,9 @@
  * write every event to a file in kmm's trace format: ftrace's `trace` text
  * with a "# kmm-trace version 1" header naming the machine. A program
  * linked with kmm records its default machine when KMM_RECORD=path is set
- * in its environment (`kmm record -o FILE -- PROGRAM` sets it).
+ * in its environment (`kmm record -o FILE -- PROGRAM` sets it), and so
+ * does libkmm-malloc's machine (`kmm record --preload`). The recorder never
+ * calls malloc, and a forked child's events are not written.
  *
  * Parser (freestanding, no allocation). kmm_trace_parse_line() decodes
  * one line of ftrace text (the `trace` file of 6.18 or 4.x/5.x kernels,

@@ -45,6 +45,8 @@
 #define _GNU_SOURCE
 #include "malloc/kmm_malloc.h"
 
+#include <kmm/trace.h>
+
 #include <errno.h>
 #include <pthread.h>
 #include <sched.h>
@@ -368,6 +370,38 @@ static void create_caches(kmm_machine *m)
 	}
 }
 
+/*
+ * KMM_RECORD=path: the machine's tracepoints go to path in kmm's trace
+ * format (kmm record -o FILE --preload -- PROGRAM; src/linux/record.c, which
+ * never calls malloc, so recording neither re-enters this allocator nor
+ * changes the machine it records). KMM_RECORD_PID, when set, names the one
+ * process that records. Closed at exit.
+ */
+static void stop_recording(void)
+{
+	kmm_machine *m = __atomic_load_n(&km.m, __ATOMIC_ACQUIRE);
+
+	if (m)
+		kmm_record_stop(m);
+}
+
+static void start_recording(kmm_machine *m)
+{
+	const char *path = getenv("KMM_RECORD"), *only = getenv("KMM_RECORD_PID");
+	char err[256], msg[400];
+
+	if (!path || !*path)
+		return;
+	if (only && *only && strtol(only, NULL, 10) != (long)getpid())
+		return;
+	if (kmm_record_start(m, path, err, sizeof(err)) != KMM_OK) {
+		snprintf(msg, sizeof(msg), "libkmm-malloc: KMM_RECORD: %s\n", err);
+		say(msg);
+		return;
+	}
+	atexit(stop_recording);
+}
+
 static int boot_machine(void)
 {
 	char cmdline[1280], err[256];
@@ -413,6 +447,7 @@ static int boot_machine(void)
 		gate_fence = 0;
 	pthread_atfork(fork_prepare, fork_parent, fork_child);
 	km_stats_init();
+	start_recording(m);
 	__atomic_store_n(&km.m, m, __ATOMIC_RELEASE);
 	return 0;
 }

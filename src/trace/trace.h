@@ -28,6 +28,17 @@
 #ifndef KMM_TRACE_TRACE_H
 #define KMM_TRACE_TRACE_H
 
+/*
+ * KMM_TRACEPOINTS=0 (cmake -DKMM_TRACEPOINTS=OFF, and libkmm-notrace.so)
+ * compiles every hook out: the test below is constant false and the call
+ * and its arguments vanish, so `kmm bench trace` can measure what the
+ * disabled hooks cost against code without them.
+ */
+#ifndef KMM_TRACEPOINTS
+#define KMM_TRACEPOINTS 1
+#endif
+#define trace_enabled(m) (KMM_TRACEPOINTS && unlikely((m)->trace_fn != NULL))
+
 #include "lib/compiler.h"
 #include "machine.h"
 #include <kmm/trace.h>
@@ -45,41 +56,41 @@ void __trace_cache_free(struct kmm_machine *m, struct kmem_cache *s, const void 
 static inline struct page *trace_page_alloc(struct kmm_machine *m, struct page *page,
 					    unsigned int order, gfp_t gfp)
 {
-	if (unlikely(m->trace_fn != NULL))
+	if (trace_enabled(m))
 		__trace_page_alloc(m, page, order, gfp);
 	return page;
 }
 
 static inline void trace_page_free(struct kmm_machine *m, struct page *page, unsigned int order)
 {
-	if (unlikely(m->trace_fn != NULL))
+	if (trace_enabled(m))
 		__trace_page_free(m, page, order);
 }
 
 static inline void *trace_kmalloc(struct kmm_machine *m, size_t size, gfp_t gfp, int nid, void *ptr)
 {
-	if (unlikely(m->trace_fn != NULL))
+	if (trace_enabled(m))
 		__trace_kmalloc(m, ptr, size, gfp, nid);
 	return ptr;
 }
 
 static inline void trace_kfree(struct kmm_machine *m, const void *ptr)
 {
-	if (unlikely(m->trace_fn != NULL))
+	if (trace_enabled(m))
 		__trace_kfree(m, ptr);
 }
 
 static inline void *trace_cache_alloc(struct kmm_machine *m, struct kmem_cache *s, gfp_t gfp,
 				      int nid, void *ptr)
 {
-	if (unlikely(m->trace_fn != NULL))
+	if (trace_enabled(m))
 		__trace_cache_alloc(m, s, ptr, gfp, nid);
 	return ptr;
 }
 
 static inline void trace_cache_free(struct kmm_machine *m, struct kmem_cache *s, const void *ptr)
 {
-	if (unlikely(m->trace_fn != NULL))
+	if (trace_enabled(m))
 		__trace_cache_free(m, s, ptr);
 }
 
@@ -87,7 +98,7 @@ static inline void trace_cache_free(struct kmm_machine *m, struct kmem_cache *s,
 static inline void trace_cache_alloc_bulk(struct kmm_machine *m, struct kmem_cache *s, gfp_t gfp,
 					  size_t nr, void **p)
 {
-	if (unlikely(m->trace_fn != NULL))
+	if (trace_enabled(m))
 		for (size_t i = 0; i < nr; i++)
 			__trace_cache_alloc(m, s, p[i], gfp, -1);
 }
@@ -95,7 +106,7 @@ static inline void trace_cache_alloc_bulk(struct kmm_machine *m, struct kmem_cac
 static inline void trace_cache_free_bulk(struct kmm_machine *m, struct kmem_cache *s, size_t nr,
 					 void **p)
 {
-	if (unlikely(m->trace_fn != NULL))
+	if (trace_enabled(m))
 		for (size_t i = 0; i < nr; i++)
 			if (p[i])
 				__trace_cache_free(m, s, p[i]);

@@ -3,7 +3,8 @@
 # tests/cli/test_bench.sh - kmm bench prints nothing on stdout unless every
 # suite ran; `zones` measures the --machine it is given; every table and
 # JSON says which SMP mode ran; struct_page_bytes is labelled a compile-time
-# constant; --markdown; no thread is created inside timed repetitions.
+# constant; --markdown; no thread is created inside timed repetitions;
+# `trace` times the tracepoints compiled in (off) against compiled out.
 # Timings are never checked (tiny --seconds: this tests the command).
 # Usage: test_bench.sh KMM [THREAD_COUNTER.so]
 . "$(dirname "$0")/lib.sh"
@@ -85,5 +86,29 @@ if [ -n "$COUNTER" ]; then
 		[ "$n" = 3 ] || fail "$n threads created, expected the 3 of one pool"
 	done
 fi
+
+# the disabled tracepoints' cost is measured: libkmm.so (hooks in, off) and
+# libkmm-notrace.so (hooks compiled out) side by side, and the difference
+# is a figure computed from this run's medians, not a constant
+if [ "${KMM_TEST_TRACEPOINTS:-1}" = 0 ]; then
+	echo "KMM_TRACEPOINTS=OFF: no hooks, the disabled-cost checks are skipped"
+	finish
+fi
+run bench trace "${FAST[@]}" --json
+expect_rc 0
+check
+json_get "$TMP/out" '[(r["name"], r["impl"]) for r in d["results"] if not r.get("absent") and r["ns_per_op"] > 0]' >"$TMP/impls"
+for pat in page_pair_order0 kmalloc_pair_64 cache_pair_64; do
+	for impl in kmm kmm+trace so-hooks so-nohook; do
+		check
+		grep -qF "('$pat', '$impl')" "$TMP/impls" || fail "no measured $pat/$impl"
+	done
+	check
+	json_get "$TMP/out" '"%.3f" % (d["figures"]["trace_off_cost_ns_'$pat'"] - ([r["ns_per_op"] for r in d["results"] if r["name"] == "'$pat'" and r["impl"] == "so-hooks"][0] - [r["ns_per_op"] for r in d["results"] if r["name"] == "'$pat'" and r["impl"] == "so-nohook"][0]))' >"$TMP/diff" 2>&1 || fail "no trace_off_cost_ns_$pat figure"
+	grep -Eqx -- '-?0\.00[0-9]' "$TMP/diff" || fail "trace_off_cost_ns_$pat is not so-hooks - so-nohook: $(cat "$TMP/diff")"
+	check
+	json_get "$TMP/out" '"trace_off_cost_ns_'$pat'" in d.get("constants", [])' | grep -qx False ||
+		fail "trace_off_cost_ns_$pat labelled a constant"
+done
 
 finish

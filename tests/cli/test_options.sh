@@ -6,7 +6,9 @@
 # stdout), a repeated option refused, help examples in single quotes.
 . "$(dirname "$0")/lib.sh"
 
-for sub in demo stat slabtop bench; do
+TRACE="$(cd "$(dirname "$0")/../data" && pwd)/linux-6.18-kmem-git-tar.trace.xz"
+
+for sub in demo stat slabtop bench replay top record map; do
 	for h in -h --help; do
 		run "$sub" "$h"
 		expect_rc 0
@@ -127,5 +129,84 @@ run bench list
 expect_rc 0
 expect_out "pages"
 expect_out "slab"
+
+# the replay family (tools/kmm/replay) follows the same rules
+for sub in replay top; do
+	run "$sub" "$TRACE" --machine 'mem=1G' --machine 'mem=2G'
+	expect_usage_error "kmm $sub: option --machine given twice ('mem=1G', then 'mem=2G')"
+	run "$sub" "$TRACE" --machine 'mem=foo'
+	expect_usage_error "kmm $sub: bad value 'mem=foo' for --machine"
+	expect_no_err '"mem=foo'
+	expect_no_err "kswapd=0"
+	run "$sub" "$TRACE" --speed 0
+	expect_usage_error "kmm $sub: bad value '0' for --speed"
+	run "$sub" "$TRACE" --speed=-1
+	expect_usage_error "bad value '-1' for --speed"
+	run "$sub" "$TRACE" --speed fast
+	expect_usage_error "bad value 'fast' for --speed"
+	run "$sub" "$TRACE" --speed 2 --as-fast
+	expect_usage_error "--speed and --as-fast exclude each other"
+	run "$sub" "$TRACE" --lenient --lenient
+	expect_usage_error "option --lenient given twice"
+	run "$sub" "$TRACE" other.trace
+	expect_usage_error "unexpected argument 'other.trace'"
+done
+run replay
+expect_usage_error "kmm replay: missing argument"
+run replay "$TRACE" --vs-machine 'mem=16T'
+expect_usage_error "kmm replay: bad value 'mem=16T' for --vs-machine"
+run replay "$TRACE" --json=1
+expect_usage_error "option --json takes no value"
+run replay "$TRACE" --top --vs-machine 'mem=1G'
+expect_usage_error "--top shows one machine"
+run replay "$TRACE" --preload
+expect_usage_error "kmm replay: unknown option '--preload'"
+run replay "$TRACE" -q --no-pin --machine 'mem=256M'
+expect_rc 0
+expect_out "kmm_check: 0 problems"
+expect_err_empty
+run top
+expect_usage_error "kmm top: missing TRACE (or -- PROGRAM)"
+run top "$TRACE" --preload
+expect_usage_error "--preload needs -- PROGRAM"
+run top --speed 2 -- true
+expect_usage_error "kmm top -- PROGRAM takes only --machine and --preload"
+run top "$TRACE" -- true
+expect_usage_error "exclude each other"
+run top --machine 'mem=foo' -- true
+expect_usage_error "kmm top: bad value 'mem=foo' for --machine"
+run top --
+expect_usage_error "kmm top: no PROGRAM after --"
+
+# record: -o and -- PROGRAM required, the machine checked before the program runs
+run record -- true
+expect_usage_error "kmm record: missing -o FILE"
+run record -o "$TMP/t"
+expect_usage_error "kmm record: missing -- PROGRAM"
+run record -o "$TMP/t" -o "$TMP/u" -- true
+expect_usage_error "option --output given twice"
+run record -o "$TMP/t" --machine 'mem=foo' -- touch "$TMP/ran"
+expect_usage_error "kmm record: bad value 'mem=foo' for --machine"
+check
+[ ! -e "$TMP/ran" ] || fail "the program ran although its machine was refused"
+run record -o "$TMP/t" --json -- true
+expect_usage_error "kmm record: unknown option '--json'"
+# after --, the program's own options are its own
+run record -o "$TMP/t" -- sh -c ': >"$0"; exit 3' "$TMP/t" --machine
+expect_rc 3
+expect_err "kmm record: sh -> $TMP/t"
+
+# map
+run map extra
+expect_usage_error "kmm map: unexpected argument 'extra'"
+run map --machine 'mem=foo'
+expect_usage_error "kmm map: bad value 'mem=foo' for --machine"
+run map --machine 'mem=1G' -o "$TMP/m.svg" --output "$TMP/n.svg"
+expect_usage_error "option --output given twice"
+run map --machine 'mem=256M' -o "$TMP/m.svg"
+expect_rc 0
+expect_out_empty
+check
+grep -q "<svg" "$TMP/m.svg" || fail "no SVG written"
 
 finish

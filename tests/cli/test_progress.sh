@@ -37,6 +37,31 @@ else
 		# the terminal ends every line with CR LF; a bar is a CR inside a line
 		! grep -q "$CR." "$TMP/tty" || fail "a line redrawn on the terminal despite $q"
 	done
+
+	# kmm replay: the same bar (tools/kmm/progress.c), none with -q/--quiet
+	TRACE="$(cd "$(dirname "$0")/../data" && pwd)/linux-6.18-kmem-git-tar.trace.xz"
+	last="kmm replay on a terminal"
+	script -qec "'$KMM' replay '$TRACE' --no-pin --machine 'mem=512M' >'$TMP/out'" \
+		"$TMP/tty" >/dev/null 2>&1
+	rc=$?
+	expect_rc 0
+	expect_out "kmm_check: 0 problems"
+	expect_no_out "$CR"
+	check
+	grep -q "kmm replay \[[#.]*\] [0-9]*:[0-9][0-9] [0-9]*/37897 lines" "$TMP/tty" ||
+		fail "no shared progress bar on the terminal"
+	for q in "--quiet" "-q"; do
+		last="kmm replay $q on a terminal"
+		script -qec "'$KMM' replay '$TRACE' --no-pin --machine 'mem=512M' $q >'$TMP/out'" \
+			"$TMP/tty" >/dev/null 2>&1
+		rc=$?
+		expect_rc 0
+		expect_out "kmm_check: 0 problems"
+		check
+		! grep -q "lines/s" "$TMP/tty" || fail "a progress bar despite $q"
+		check
+		! grep -q "$CR." "$TMP/tty" || fail "a line redrawn on the terminal despite $q"
+	done
 fi
 
 # not a terminal: not a single carriage return or bar on stderr
@@ -45,5 +70,9 @@ expect_rc 0
 expect_no_err "$CR"
 expect_no_err "kmm bench pages ["
 expect_no_out "$CR"
+run replay "$(cd "$(dirname "$0")/../data" && pwd)/linux-6.18-kmem-git-tar.trace.xz" --no-pin
+expect_rc 0
+expect_no_err "$CR"
+expect_no_err "kmm replay ["
 
 finish

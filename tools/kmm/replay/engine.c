@@ -143,6 +143,8 @@ int rp_engine_init(struct rp_engine *e, const struct rp_options *opt, const char
 		sched_setaffinity(0, sizeof(all), &all);
 	}
 	if (ret != KMM_OK) {
+		e->boot_rc = ret;
+		snprintf(e->boot_err, sizeof(e->boot_err), "%s", err[0] ? err : "refused");
 		snprintf(e->err, sizeof(e->err), "bad machine \"%s\": %s", shown ? shown : "", err);
 		return -1;
 	}

@@ -129,6 +129,8 @@ struct rp_engine {
 	int host_cpus[256]; /* the host CPUs we may run on */
 	int nhost;
 	char err[512];
+	int boot_rc;	    /* kmm_machine_create's error when the boot failed, else 0 */
+	char boot_err[256]; /* its message, without the machine string */
 	struct rp_stats st;
 	/* called after each sample (kmm top, the progress bar); may be NULL */
 	void (*on_sample)(struct rp_engine *e, void *ctx);
