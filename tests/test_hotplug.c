@@ -527,6 +527,48 @@ static void test_offline_restores_pageblock_types(void **state)
 	kmm_machine_destroy(m);
 }
 
+/* offline_and_remove_memory is all or nothing: a busy block brings the others back online. */
+static void test_offline_and_remove_all_or_nothing(void **state)
+{
+	kmm_machine *m = test_boot("mem=256M maxmem=1G nr_cpus=1 page_reporting=0", &log_);
+	struct page *p = NULL, *held[64];
+	unsigned long total;
+	int nheld = 0;
+
+	(void)state;
+	assert_int_equal(kmm_add_memory(m, 0, 256 * MB, 2 * BLOCK), 0);
+	assert_int_equal(
+		kmm_online_pages(m, pfn_of(256 * MB), 2 * BLOCK_PAGES, KMM_MMOP_ONLINE_MOVABLE), 0);
+	while (!p && nheld < 64) {
+		struct page *q = kmm_alloc_pages(m, KMM_GFP_HIGHUSER_MOVABLE, 9);
+
+		assert_non_null(q);
+		if (kmm_page_to_pfn(m, q) >= 3 * BLOCK_PAGES)
+			p = q;
+		else
+			held[nheld++] = q;
+	}
+	assert_non_null(p);
+	for (int i = 0; i < nheld; i++)
+		kmm_free_pages(m, held[i], 9);
+	total = m->totalram_pages;
+	assert_int_equal(kmm_offline_and_remove_memory(m, 256 * MB, 2 * BLOCK), KMM_EBUSY);
+	assert_block(m, 2, KMM_MEM_BLOCK_ONLINE, KMM_ZONE_MOVABLE);
+	assert_block(m, 3, KMM_MEM_BLOCK_ONLINE, KMM_ZONE_MOVABLE);
+	assert_int_equal(m->totalram_pages, total);
+	assert_consistent(m, &log_);
+	assert_reports_agree(m);
+	assert_int_equal(kmm_offline_and_remove_memory(m, 128 * MB, BLOCK), KMM_EINVAL);
+	kmm_free_pages(m, p, 9);
+	assert_int_equal(kmm_offline_and_remove_memory(m, 256 * MB, 2 * BLOCK), 0);
+	assert_block(m, 2, KMM_MEM_BLOCK_ABSENT, 0);
+	assert_block(m, 3, KMM_MEM_BLOCK_ABSENT, 0);
+	assert_int_equal(m->totalram_pages, total - 2 * (BLOCK_PAGES - MEMMAP_PAGES));
+	assert_consistent(m, &log_);
+	assert_reports_agree(m);
+	kmm_machine_destroy(m);
+}
+
 struct notes {
 	int calls[6];
 	int veto; /* action to refuse */
@@ -850,6 +892,7 @@ int main(void)
 		cmocka_unit_test(test_zone_choice),
 		cmocka_unit_test(test_offline_busy_and_free),
 		cmocka_unit_test(test_offline_restores_pageblock_types),
+		cmocka_unit_test(test_offline_and_remove_all_or_nothing),
 		cmocka_unit_test(test_notifiers),
 		cmocka_unit_test(test_memory_report),
 		cmocka_unit_test(test_machine_keys),

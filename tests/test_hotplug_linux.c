@@ -29,6 +29,13 @@ static void test_linux_names(void **state)
 	assert_non_null(p);
 	assert_true(page_to_pfn(p) >= pfn);
 	assert_int_equal(offline_and_remove_memory(start, 2 * block), -16); /* -EBUSY */
+	/* all or nothing: both blocks are online again */
+	for (unsigned long b = 2; b < 4; b++) {
+		struct kmm_memory_block_info info;
+
+		assert_int_equal(kmm_memory_block_info(kmm_default_machine(), b, &info), 0);
+		assert_int_equal(info.state, KMM_MEM_BLOCK_ONLINE);
+	}
 	__free_pages(p, 10);
 	assert_int_equal(kmm_check(kmm_default_machine()), 0);
 	assert_int_equal(offline_pages(pfn + (unsigned long)(block >> PAGE_SHIFT),

@@ -80,6 +80,12 @@ KMM_API unsigned long kmm_memory_block_size_bytes(const kmm_machine *m);
 KMM_API int kmm_add_memory(kmm_machine *m, int nid, uint64_t start, uint64_t size);
 /* remove_memory: every block of the range must be offline (-EBUSY otherwise). */
 KMM_API int kmm_remove_memory(kmm_machine *m, uint64_t start, uint64_t size);
+/*
+ * offline_and_remove_memory: offline the range's online blocks and remove
+ * it; if a block refuses (-EBUSY), the blocks offlined are onlined again
+ * into their zones and nothing has changed.
+ */
+KMM_API int kmm_offline_and_remove_memory(kmm_machine *m, uint64_t start, uint64_t size);
 /* Online / offline every block of [start_pfn, start_pfn + nr_pages) (whole blocks). */
 KMM_API int kmm_online_pages(kmm_machine *m, unsigned long start_pfn, unsigned long nr_pages,
 			     int online_type);
@@ -144,26 +150,9 @@ static inline int remove_memory(uint64_t start, uint64_t size)
 	return kmm_remove_memory(__kmm_m, start, size);
 }
 
-/*
- * offline_and_remove_memory: offline every online block of the range (all
- * free), then remove it; blocks offlined before a busy one stay offline.
- */
 static inline int offline_and_remove_memory(uint64_t start, uint64_t size)
 {
-	uint64_t block = kmm_memory_block_size_bytes(__kmm_m);
-
-	if (!size || start % block || size % block)
-		return kmm_remove_memory(__kmm_m, start, size); /* -EINVAL and its message */
-	for (uint64_t a = start; a < start + size; a += block) {
-		struct kmm_memory_block_info info;
-		int ret = kmm_memory_block_info(__kmm_m, (unsigned long)(a / block), &info);
-
-		if (!ret && info.state == KMM_MEM_BLOCK_ONLINE)
-			ret = kmm_memory_block_offline(__kmm_m, (unsigned long)(a / block));
-		if (ret)
-			return ret;
-	}
-	return kmm_remove_memory(__kmm_m, start, size);
+	return kmm_offline_and_remove_memory(__kmm_m, start, size);
 }
 
 /* kmm's online_pages / offline_pages take an online type, not a zone (docs/hotplug.md). */

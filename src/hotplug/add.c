@@ -241,3 +241,62 @@ int kmm_remove_memory(kmm_machine *m, uint64_t start, uint64_t size)
 	kmm_spin_unlock(&hp->lock);
 	return ret;
 }
+
+/*
+ * offline_and_remove_memory: offline every online block of the range, then
+ * remove it; when a block refuses, the blocks this call offlined are onlined
+ * again into the zones they were in, and nothing has changed (Linux's rule).
+ */
+int kmm_offline_and_remove_memory(kmm_machine *m, uint64_t start, uint64_t size)
+{
+	struct kmm_hotplug *hp = m ? m->hotplug : NULL;
+	uint64_t block = m ? kmm_memory_block_size_bytes(m) : 1;
+	unsigned long first, last, b;
+	int ret = KMM_OK;
+
+	if (!hp)
+		return KMM_EOPNOTSUPP;
+	if (!size || start % block || size % block || start + size < start ||
+	    (start + size) / block > hp->nr_blocks)
+		return kmm_remove_memory(m, start, size); /* its -EINVAL and message */
+	first = (unsigned long)(start / block);
+	last = (unsigned long)((start + size) / block);
+	kmm_spin_lock(&hp->lock);
+	for (b = first; b < last; b++) {
+		struct mem_block *mb = &hp->blocks[b];
+
+		if (mb->state == MEM_ABSENT || mb->boot) {
+			kmm_log(m, "kmm: offline_and_remove_memory: memory%lu is %s\n", b,
+				mb->boot ? "boot memory" : "not present");
+			ret = KMM_EINVAL;
+			break;
+		}
+		mb->was_online = mb->state == MEM_ONLINE;
+		if (mb->was_online) {
+			ret = offline_block_locked(m, b);
+			if (ret)
+				break;
+		}
+	}
+	if (ret) {
+		/* undo: what this call offlined comes back, each block to its zone */
+		while (b-- > first) {
+			struct mem_block *mb = &hp->blocks[b];
+
+			if (mb->was_online)
+				online_block_zone(m, b,
+						  &m->node_data[mb->nid]->node_zones[mb->zone]);
+			mb->was_online = 0;
+		}
+		kmm_spin_unlock(&hp->lock);
+		return ret;
+	}
+	for (b = first; b < last; b++) {
+		hp->blocks[b].was_online = 0;
+		set_section_present(m, b, false);
+		hp->blocks[b].state = MEM_ABSENT;
+	}
+	kmm_os_discard(m->phys + start, (size_t)size);
+	kmm_spin_unlock(&hp->lock);
+	return KMM_OK;
+}

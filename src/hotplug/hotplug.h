@@ -37,7 +37,8 @@ struct mem_block {
 	uint8_t state; /* enum mem_block_state */
 	uint8_t zone;  /* enum kmm_zone_type while online */
 	uint8_t nid;
-	uint8_t boot; /* boot memory: always online, never offlined by kmm */
+	uint8_t boot;	    /* boot memory: always online, never offlined by kmm */
+	uint8_t was_online; /* offline_and_remove_memory's note, under the lock */
 };
 
 #define KMM_MEMORY_NOTIFIERS 8
@@ -80,6 +81,8 @@ void hotplug_init_block_memmap(struct kmm_machine *m, unsigned long block, int n
 
 /* online.c */
 int online_block_locked(struct kmm_machine *m, unsigned long block, int online_type);
+/* Online an offline block into this zone of its node (the zone already chosen). */
+int online_block_zone(struct kmm_machine *m, unsigned long block, struct zone *zone);
 /* Recompute the zone's and node's spans from their boot spans and online blocks. */
 void hotplug_resize_spans(struct kmm_machine *m, struct zone *zone);
 /* init_per_zone_wmark_min and the pagesets after managed pages changed. */

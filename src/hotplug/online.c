@@ -224,14 +224,8 @@ static void online_pages_range(struct kmm_machine *m, struct zone *zone, unsigne
 
 int online_block_locked(struct kmm_machine *m, unsigned long block, int online_type)
 {
-	struct kmm_hotplug *hp = m->hotplug;
-	struct mem_block *b = &hp->blocks[block];
-	unsigned long start = block_start_pfn(block), end = start + PAGES_PER_SECTION;
-	unsigned long first_free = start + hp->memmap_pages, managed = end - first_free;
-	struct pglist_data *pgdat;
-	struct zone *zone;
-	bool was_managed;
-	int ret;
+	struct mem_block *b = &m->hotplug->blocks[block];
+	unsigned long start = block_start_pfn(block);
 
 	if (b->state != MEM_OFFLINE)
 		return KMM_EINVAL; /* online already (sysfs answers -EINVAL), or never added */
@@ -239,8 +233,22 @@ int online_block_locked(struct kmm_machine *m, unsigned long block, int online_t
 		return KMM_EINVAL;
 	/* deferred init keeps its own idea of a node's top zone: finish it first */
 	deferred_init_all(m);
-	zone = zone_for_pfn_range(m, online_type, b->nid, start, PAGES_PER_SECTION);
-	pgdat = zone->zone_pgdat;
+	return online_block_zone(
+		m, block, zone_for_pfn_range(m, online_type, b->nid, start, PAGES_PER_SECTION));
+}
+
+int online_block_zone(struct kmm_machine *m, unsigned long block, struct zone *zone)
+{
+	struct kmm_hotplug *hp = m->hotplug;
+	struct mem_block *b = &hp->blocks[block];
+	unsigned long start = block_start_pfn(block), end = start + PAGES_PER_SECTION;
+	unsigned long first_free = start + hp->memmap_pages, managed = end - first_free;
+	struct pglist_data *pgdat = zone->zone_pgdat;
+	bool was_managed;
+	int ret;
+
+	if (b->state != MEM_OFFLINE || zone->node != b->nid)
+		return KMM_EINVAL;
 	ret = check_spans(m, zone, start, end);
 	if (!ret)
 		ret = memory_notify(m, KMM_MEM_GOING_ONLINE, start, PAGES_PER_SECTION);
