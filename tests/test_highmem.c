@@ -24,7 +24,11 @@
 
 static struct test_log log_;
 
-#define HM "mem=128M nr_cpus=2 highmem=32M kswapd=0 page_reporting=0"
+/*
+ * No service threads: test_highmem_not_in_direct_map scans the whole direct
+ * map, which kswapd, kcompactd and page reporting write as they run.
+ */
+#define HM "mem=128M nr_cpus=2 highmem=32M kswapd=0 kcompactd=0 page_reporting=0"
 
 static struct page *alloc_high(kmm_machine *m)
 {
