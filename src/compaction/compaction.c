@@ -222,8 +222,10 @@ unsigned int fragmentation_score_node(struct kmm_machine *m, int nid)
 		if (!zone_is_populated(zone))
 			continue;
 		/* fragmentation_score_zone_weighted: by the zone's share of the node */
-		score += (unsigned long)fragmentation_score_zone(m, zone) * zone->present_pages /
-			 (pgdat->node_present_pages + 1);
+		/* present pages change under memory hotplug: read once */
+		score += (unsigned long)fragmentation_score_zone(m, zone) *
+			 READ_ONCE(zone->present_pages) /
+			 (READ_ONCE(pgdat->node_present_pages) + 1);
 	}
 	return (unsigned int)score;
 }

@@ -35,7 +35,7 @@ enum migratetype {
 	MIGRATE_RECLAIMABLE,
 	MIGRATE_PCPTYPES, /* the number of types on the pcp lists */
 	MIGRATE_HIGHATOMIC = MIGRATE_PCPTYPES,
-	MIGRATE_CMA,	 /* a cma= area: only movable allocations may borrow it (compaction/cma.c) */
+	MIGRATE_CMA, /* a cma= area: only movable allocations may borrow it (compaction/cma.c) */
 	MIGRATE_ISOLATE, /* being isolated for a contig range (compaction/contig.c) */
 	MIGRATE_TYPES
 };
@@ -242,9 +242,10 @@ static inline bool zone_is_managed(const struct zone *z)
 	return __atomic_load_n(&z->managed_pages, __ATOMIC_RELAXED) != 0;
 }
 
+/* Spans change under memory hotplug (WRITE_ONCE): unlocked readers see either value. */
 static inline unsigned long zone_end_pfn(const struct zone *z)
 {
-	return z->zone_start_pfn + z->spanned_pages;
+	return READ_ONCE(z->zone_start_pfn) + READ_ONCE(z->spanned_pages);
 }
 
 static inline bool zone_spans_pfn(const struct zone *z, unsigned long pfn)
