@@ -57,7 +57,7 @@ void show_mem(struct kmm_machine *m, struct kmm_out *o, bool filter_nodes, const
 	const struct kmm_meminfo_extra *slab = &slab_pages;
 	static const char mt_letter[MIGRATE_TYPES] = { 'U', 'M', 'E', 'H', 'C', 'I' };
 	bool filter = filter_nodes && nodemask; /* no nodemask: the root cpuset's, every node */
-	unsigned long kb = m->page_size >> 10, free = 0, free_pcp = 0;
+	unsigned long kb = m->page_size >> 10, free = 0, free_pcp = 0, free_cma = 0;
 	unsigned long total = 0, reserved = 0, highmem = 0;
 	int cpu = kmm_this_cpu(m);
 
@@ -71,6 +71,7 @@ void show_mem(struct kmm_machine *m, struct kmm_out *o, bool filter_nodes, const
 		if (!zone_is_populated(zone))
 			continue;
 		free += (unsigned long)READ_ONCE(zone->vm_stat[NR_FREE_PAGES]);
+		free_cma += (unsigned long)READ_ONCE(zone->vm_stat[NR_FREE_CMA_PAGES]);
 		if (!SKIP(zone))
 			free_pcp += zone_free_pcp(m, zone);
 	}
@@ -83,16 +84,17 @@ void show_mem(struct kmm_machine *m, struct kmm_out *o, bool filter_nodes, const
 		       " mapped:0 shmem:0 pagetables:0\n"
 		       " sec_pagetables:0 bounce:0\n"
 		       " kernel_misc_reclaimable:0\n"
-		       " free:%lu free_pcp:%lu free_cma:0\n",
-		       slab->slab_reclaimable_pages, slab->slab_unreclaimable_pages, free,
-		       free_pcp);
+		       " free:%lu free_pcp:%lu free_cma:%lu\n",
+		       slab->slab_reclaimable_pages, slab->slab_unreclaimable_pages, free, free_pcp,
+		       free_cma);
 	for (int nid = 0; nid < m->nr_nodes; nid++) {
 		bool managed = false, hopeless;
 
 		if (filter && !((*nodemask >> nid) & 1))
 			continue;
 		for (int z = 0; z <= max_zone_idx && z < MAX_NR_ZONES; z++)
-			managed |= m->node_data[nid]->node_zones[z].managed_pages != 0;
+			managed |= __atomic_load_n(&m->node_data[nid]->node_zones[z].managed_pages,
+						   __ATOMIC_RELAXED) != 0;
 		if (!managed)
 			continue;
 		hopeless = __atomic_load_n(&m->node_data[nid]->kswapd_failures, __ATOMIC_RELAXED) >=
@@ -120,17 +122,21 @@ void show_mem(struct kmm_machine *m, struct kmm_out *o, bool filter_nodes, const
 			"reserved_highatomic:%luKB free_highatomic:%luKB active_anon:0kB "
 			"inactive_anon:0kB active_file:0kB inactive_file:0kB unevictable:0kB "
 			"writepending:0kB zspages:0kB present:%lukB managed:%lukB mlocked:0kB "
-			"bounce:0kB free_pcp:%lukB local_pcp:%lukB free_cma:0kB\n",
+			"bounce:0kB free_pcp:%lukB local_pcp:%lukB free_cma:%lukB\n",
 			zone->node, zone->name,
 			(unsigned long)READ_ONCE(zone->vm_stat[NR_FREE_PAGES]) * kb,
-			zone->watermark_boost * kb, min_wmark_pages(zone) * kb,
+			/* boost, the reserve and the sizes change under zone->lock: read once */
+			READ_ONCE(zone->watermark_boost) * kb, min_wmark_pages(zone) * kb,
 			low_wmark_pages(zone) * kb, high_wmark_pages(zone) * kb,
-			zone->nr_reserved_highatomic * kb, free_ha * kb, zone->present_pages * kb,
-			zone->managed_pages * kb, zone_free_pcp(m, zone) * kb,
-			zone->pcp ? (unsigned long)pcp_pages(pcp_ptr(m, zone, cpu)) * kb : 0ul);
+			READ_ONCE(zone->nr_reserved_highatomic) * kb, free_ha * kb,
+			READ_ONCE(zone->present_pages) * kb,
+			__atomic_load_n(&zone->managed_pages, __ATOMIC_RELAXED) * kb,
+			zone_free_pcp(m, zone) * kb,
+			zone->pcp ? (unsigned long)pcp_pages(pcp_ptr(m, zone, cpu)) * kb : 0ul,
+			(unsigned long)READ_ONCE(zone->vm_stat[NR_FREE_CMA_PAGES]) * kb);
 		kmm_out_printf(o, "lowmem_reserve[]:");
 		for (int z = 0; z < MAX_NR_ZONES; z++)
-			kmm_out_printf(o, " %ld", zone->lowmem_reserve[z]);
+			kmm_out_printf(o, " %ld", READ_ONCE(zone->lowmem_reserve[z]));
 		kmm_out_printf(o, "\n");
 	}
 	for_each_zone_m (m, zone) {
@@ -188,10 +194,12 @@ void show_mem(struct kmm_machine *m, struct kmm_out *o, bool filter_nodes, const
 	for_each_zone_m (m, zone) {
 		if (!zone_is_populated(zone))
 			continue;
-		total += zone->present_pages;
-		reserved += zone->present_pages - zone->managed_pages;
+		unsigned long present = READ_ONCE(zone->present_pages);
+
+		total += present;
+		reserved += present - __atomic_load_n(&zone->managed_pages, __ATOMIC_RELAXED);
 		if (is_highmem_idx((enum kmm_zone_type)zone->idx))
-			highmem += zone->present_pages;
+			highmem += present;
 	}
 	kmm_out_printf(o, "%lu pages RAM\n", total);
 	kmm_out_printf(o, "%lu pages HighMem/MovableOnly\n", highmem);
