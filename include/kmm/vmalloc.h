@@ -65,6 +65,8 @@ KMM_API void kmm_vunmap(kmm_machine *m, const void *addr);
 /* The page mapped at addr in a vmalloc or vmap area; NULL elsewhere (the guard page too). */
 KMM_API struct page *kmm_vmalloc_to_page(kmm_machine *m, const void *addr);
 KMM_API unsigned long kmm_vmalloc_to_pfn(kmm_machine *m, const void *addr);
+/* vm_unmap_aliases: finish deferred vfrees, purge the lazily freed areas now. */
+KMM_API void kmm_vm_unmap_aliases(kmm_machine *m);
 /* 1 when addr lies in the vmalloc area [VMALLOC_START, VMALLOC_END). */
 KMM_API int kmm_is_vmalloc_addr(const kmm_machine *m, const void *addr);
 
@@ -151,6 +153,7 @@ extern "C" {
 #define vfree_atomic(addr) kmm_vfree_atomic(__kmm_m, (addr))
 #define vmap(pages, count, flags, prot) kmm_vmap(__kmm_m, (pages), (count), (flags))
 #define vunmap(addr) kmm_vunmap(__kmm_m, (addr))
+#define vm_unmap_aliases() kmm_vm_unmap_aliases(__kmm_m)
 #define vmalloc_to_page(addr) kmm_vmalloc_to_page(__kmm_m, (addr))
 #define vmalloc_to_pfn(addr) kmm_vmalloc_to_pfn(__kmm_m, (addr))
 #define is_vmalloc_addr(addr) (kmm_is_vmalloc_addr(__kmm_m, (addr)) != 0)

@@ -60,6 +60,14 @@ static void merge_or_add(struct kmm_vmalloc *v, struct vmap_area *va, struct vma
 		v->nr_free_areas--;
 	}
 	va->purge_next = NULL;
+	if (va->va_start == v->start && va->va_end == v->end && va != &v->first) {
+		/* everything is free again: back to the state's own node, so no kmalloc stays */
+		v->first.va_start = va->va_start;
+		v->first.va_end = va->va_end;
+		va->purge_next = *garbage;
+		*garbage = va;
+		va = &v->first;
+	}
 	v->free_root = va_tree_insert(v->free_root, va, true);
 	v->nr_free_areas++;
 }

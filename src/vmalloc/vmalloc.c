@@ -45,13 +45,14 @@ static bool can_sleep(const struct kmm_machine *m)
 	return preempt_held_cpu(m) < 0;
 }
 
+/* The kernel's WARN: the cut line, the message (kmm's "BUG:" report), the WARNING line. */
 static void warn_vm(struct kmm_machine *m, const char *fmt, const void *addr)
 {
 	char comm[16];
 
 	kmm_os_task_name(comm, sizeof(comm));
 	kmm_log(m, "------------[ cut here ]------------\n");
-	kmm_log(m, fmt, addr);
+	kmm_report_bad_call(m, fmt, addr);
 	kmm_log(m, "WARNING: CPU: 0 PID: %s at vmalloc/vmalloc.c\n", comm);
 }
 
@@ -353,18 +354,17 @@ static struct vm_struct *unlink_area(struct kmm_machine *m, const void *addr, un
 	kmm_spin_unlock(&v->lock);
 	if (!why || !report)
 		return vm;
-	count_vm_event(m, BAD_PAGE_REPORTS);
 	if (why == 3) {
 		warn_vm(m,
 			want == KMM_VM_ALLOC
-				? "Trying to vfree() %p: a vmap area, released with vunmap()\n"
-				: "Trying to vunmap() %p: a vmalloc area, released with vfree()\n",
+				? "Trying to vfree() %p: a vmap area, released with vunmap()"
+				: "Trying to vunmap() %p: a vmalloc area, released with vfree()",
 			addr);
 		return NULL;
 	}
 	warn_vm(m,
-		want == KMM_VM_ALLOC ? "Trying to vfree() nonexistent vm area (%p)\n"
-				     : "Trying to vunmap() nonexistent vm area (%p)\n",
+		want == KMM_VM_ALLOC ? "Trying to vfree() nonexistent vm area (%p)"
+				     : "Trying to vunmap() nonexistent vm area (%p)",
 		addr);
 	if (why == 2)
 		kmm_log(m, "kmm: %s: %p lies inside the area %#lx-%#lx, not at its start\n", fn,
@@ -607,4 +607,14 @@ void *kmm_vmalloc_array(kmm_machine *m, size_t n, size_t size)
 void *kmm___vmalloc(kmm_machine *m, unsigned long size, kmm_gfp_t gfp)
 {
 	return __vmalloc_node_range_m(m, size, 1, gfp, 0, -1, CALLER);
+}
+
+/* vm_unmap_aliases: finish deferred vfrees and purge every lazily freed area now. */
+void kmm_vm_unmap_aliases(kmm_machine *m)
+{
+	if (!m || !vmalloc_of(m))
+		return;
+	might_sleep();
+	drain_deferred_vfree(m);
+	purge_vmap_area_lazy(m);
 }
