@@ -495,6 +495,10 @@ static void alias(const char *decl)
 	if (strncmp(start, "kmm_", 4) != 0)
 		return;
 	dot = strrchr(page_file, '.');
+	/* a function named like its page (kmm_vmalloc in kmm_vmalloc(3)) is the page itself */
+	if (!dot || ((size_t)(paren - start) == (size_t)(dot - page_file) &&
+		     strncmp(start, page_file, (size_t)(dot - page_file)) == 0))
+		return;
 	snprintf(path, sizeof(path), "%s/%.*s%s", alias_dir, (int)(paren - start), start, dot);
 	unlink(path);
 	if (symlink(page_file, path) != 0)
