@@ -91,7 +91,8 @@ struct fz_layer {
 	void (*teardown)(struct fz *f);
 };
 
-extern const struct fz_layer fz_layer_page, fz_layer_slab, fz_layer_percpu, fz_layer_reclaim;
+extern const struct fz_layer fz_layer_page, fz_layer_slab, fz_layer_percpu, fz_layer_reclaim,
+	fz_layer_compaction;
 
 static inline uint8_t fz_u8(struct fz *f)
 {
