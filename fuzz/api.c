@@ -43,6 +43,7 @@ static const struct fz_layer *const layers[] = {
 	&fz_layer_percpu,
 	&fz_layer_reclaim,
 	&fz_layer_vmalloc,
+	&fz_layer_compaction,
 };
 
 #define FZ_MAX_OPS 512

@@ -93,7 +93,7 @@ struct fz_layer {
 };
 
 extern const struct fz_layer fz_layer_page, fz_layer_slab, fz_layer_percpu, fz_layer_reclaim,
-	fz_layer_hotplug, fz_layer_vmalloc;
+	fz_layer_hotplug, fz_layer_vmalloc, fz_layer_compaction;
 
 static inline uint8_t fz_u8(struct fz *f)
 {
