@@ -30,12 +30,12 @@ struct frag_result {
 	unsigned long order9_free_blocks; /* order-9 blocks free afterwards (order 10 counts 2) */
 	unsigned long order9_allocatable; /* order-9 blocks actually allocated afterwards */
 	/* with frag_opts */
-	struct mclient *client;		  /* the movable-ops owner, until frag_workload_release */
-	unsigned long client_pages;	  /* its pages held at the end */
+	struct mclient *client;	    /* the movable-ops owner, until frag_workload_release */
+	unsigned long client_pages; /* its pages held at the end */
 	unsigned long order9_before_compact; /* order-9 free blocks before compaction */
-	unsigned long pages_migrated;	  /* by the compaction */
-	double compact_seconds;		  /* the compaction's wall time */
-	unsigned long checksum_failures;  /* client pages whose data or mark was wrong afterwards */
+	unsigned long pages_migrated;	     /* by the compaction */
+	double compact_seconds;		     /* the compaction's wall time */
+	unsigned long checksum_failures; /* client pages whose data or mark was wrong afterwards */
 };
 
 /*

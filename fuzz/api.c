@@ -38,12 +38,8 @@ static const char *const shapes[] = {
 /* The layers: add a row for a new one (api.h). */
 static const struct fz_layer *const layers[] = {
 	&fz_layer_hotplug, /* first: torn down last, once the others gave everything back */
-	&fz_layer_page,
-	&fz_layer_slab,
-	&fz_layer_percpu,
-	&fz_layer_reclaim,
-	&fz_layer_vmalloc,
-	&fz_layer_compaction,
+	&fz_layer_page,	   &fz_layer_slab,    &fz_layer_percpu,
+	&fz_layer_reclaim, &fz_layer_vmalloc, &fz_layer_compaction,
 };
 
 #define FZ_MAX_OPS 512

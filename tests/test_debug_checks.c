@@ -197,7 +197,8 @@ static void test_lockdep_circular(void **state)
 		"test_debug_checks.c:",
 		"but task is already holding lock:",
 		"(zone->lock)",
-		"the lock order (docs/architecture.md): mem_hotplug_lock -> oom_lock -> slab_mutex ->",
+		"the lock order (docs/architecture.md): mem_hotplug_lock -> oom_lock -> slab_mutex "
+		"->",
 		NULL
 	};
 

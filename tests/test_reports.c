@@ -253,7 +253,8 @@ static void test_pagetypeinfo_counts(void **state)
 			for (int t = 0; t < MIGRATE_TYPES; t++) {
 				char *q;
 
-				/* a machine without cma= prints no CMA row, as 6.18 without CONFIG_CMA */
+				/* a machine without cma= prints no CMA row, as 6.18 without
+				 * CONFIG_CMA */
 				snprintf(key, sizeof(key), "Node %4d, zone %8s, type %12s ", n,
 					 z->name, migratetype_names[t]);
 				if (t == MIGRATE_CMA) {

@@ -159,10 +159,10 @@ KMM_API size_t kmm_format_gfp_name(char *buf, size_t len, kmm_gfp_t gfp);
 
 /* One pageblock (2^9 pages) as the page-frame map shows it. */
 struct kmm_pageblock_info {
-	int nid;	       /* -1: a hole (no RAM in this block) */
-	int zone;	       /* enum kmm_zone_type, -1 for a hole */
-	int migratetype;       /* 0 Unmovable 1 Movable 2 Reclaimable 3 HighAtomic 4 CMA 5 Isolate */
-	unsigned int free;     /* pages in free buddy blocks */
+	int nid;	   /* -1: a hole (no RAM in this block) */
+	int zone;	   /* enum kmm_zone_type, -1 for a hole */
+	int migratetype;   /* 0 Unmovable 1 Movable 2 Reclaimable 3 HighAtomic 4 CMA 5 Isolate */
+	unsigned int free; /* pages in free buddy blocks */
 	unsigned int reserved; /* PG_reserved pages (boot memory, memmap=, holes) */
 	unsigned int total;    /* pages of the block inside the machine */
 };

@@ -284,8 +284,7 @@ static int layout_ram(const struct kmm_machine_desc *d, const struct kmm_desc_sr
 
 	if (d->exactmap) {
 		if (d->nr_usable == 0)
-			return fail(err, len,
-				    "%s needs at least one 'memmap=SIZE@START' range",
+			return fail(err, len, "%s needs at least one 'memmap=SIZE@START' range",
 				    q_ram(q, sizeof(q), d, src));
 	} else {
 		uint64_t mem = d->mem_bytes ? d->mem_bytes : DEFAULT_MEM;
@@ -310,8 +309,9 @@ static int layout_ram(const struct kmm_machine_desc *d, const struct kmm_desc_sr
 	}
 	for (int i = 0; i < nraw; i++) {
 		uint64_t s = ALIGN_UP(raw[i].start, psize), e = raw[i].start + raw[i].size;
-		const char *who = raw_range[i] ? q_range(q, sizeof(q), raw_src[i], raw_range[i], '@')
-					       : q_ram(q, sizeof(q), d, src);
+		const char *who = raw_range[i]
+					  ? q_range(q, sizeof(q), raw_src[i], raw_range[i], '@')
+					  : q_ram(q, sizeof(q), d, src);
 
 		e = ALIGN_DOWN(e, psize);
 		if (e >> d->page_shift > 0xfffffffeull) {
@@ -351,10 +351,10 @@ static int layout_ram(const struct kmm_machine_desc *d, const struct kmm_desc_sr
 		return fail(err, len,
 			    "%s leaves %s of usable memory%s; a machine needs at least 16M",
 			    q_ram(q, sizeof(q), d, src), sz,
-			    d->exactmap		? ""
-			    : d->nr_reserved	? " (after the x86 holes below 1M and the "
-						  "memmap= reservations)"
-						: " (after the x86 holes at 0-4K and 636K-1M)");
+			    d->exactmap	     ? ""
+			    : d->nr_reserved ? " (after the x86 holes below 1M and the "
+					       "memmap= reservations)"
+					     : " (after the x86 holes at 0-4K and 636K-1M)");
 	}
 	return KMM_OK;
 }
@@ -393,10 +393,9 @@ static int layout_nodes(const struct kmm_machine_desc *d, const struct kmm_desc_
 			end = ALIGN_UP(end, NODE_ALIGN_PAGES);
 			if (!ok || end <= prev || end >= lay->max_pfn ||
 			    kmm_layout_ram_pages(lay, prev, end) == 0)
-				return fail(
-					err, len,
-					"%s: the memory cannot be split into %d nodes",
-					q_numa(q, sizeof(q), src, n), n);
+				return fail(err, len,
+					    "%s: the memory cannot be split into %d nodes",
+					    q_numa(q, sizeof(q), src, n), n);
 		}
 		lay->node[i] = (struct kmm_pfn_range){ prev, end };
 		lay->movable_start[i] = end;
@@ -430,14 +429,13 @@ int kmm_layout_compute(const struct kmm_machine_desc *d, const struct kmm_desc_s
 		if (hp == 0)
 			return fail(err, len, "%s is smaller than a page", q);
 		if (hp + low_min > lay->total_pages)
-			return fail(
-				err, len,
-				"%s is larger than memory allows (%lluM of RAM, lowmem "
-				"needs at least 16M)",
-				q,
-				(unsigned long long)(((uint64_t)lay->total_pages
-						      << d->page_shift) >>
-						     20));
+			return fail(err, len,
+				    "%s is larger than memory allows (%lluM of RAM, lowmem "
+				    "needs at least 16M)",
+				    q,
+				    (unsigned long long)(((uint64_t)lay->total_pages
+							  << d->page_shift) >>
+							 20));
 		lay->max_low_pfn = top_ram_boundary(lay, 0, lay->max_pfn, hp, &ok);
 	}
 	ret = layout_maxmem(d, src, lay, err, len);
@@ -478,11 +476,10 @@ int kmm_layout_compute(const struct kmm_machine_desc *d, const struct kmm_desc_s
 			q_size(q, sizeof(q), src ? &src->movablecore : NULL, "movablecore",
 			       d->movablecore_bytes);
 			if (!ok || want == 0)
-				return fail(
-					err, len,
-					"%s is more than node %d's highest zone can "
-					"give (or less than a page per node)",
-					q, n);
+				return fail(err, len,
+					    "%s is more than node %d's highest zone can "
+					    "give (or less than a page per node)",
+					    q, n);
 		}
 		/*
 		 * As the kernel spans a zone (zone_spanned_pages_in_node): its

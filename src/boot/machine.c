@@ -29,8 +29,8 @@
 
 const char *const zone_names[MAX_NR_ZONES] = { "DMA",	  "DMA32",   "Normal",
 					       "HighMem", "Movable", "Device" };
-const char *const migratetype_names[MIGRATE_TYPES] = { "Unmovable", "Movable", "Reclaimable",
-						       "HighAtomic", "CMA", "Isolate" };
+const char *const migratetype_names[MIGRATE_TYPES] = { "Unmovable",  "Movable", "Reclaimable",
+						       "HighAtomic", "CMA",	"Isolate" };
 #define KMM_EVENT_NAME(id, name, zone) name,
 #define KMM_EVENT_ZONE(id, name, zone) zone,
 const char *const vm_event_names[NR_VM_EVENT_ITEMS] = { KMM_VM_EVENT_ITEMS(

@@ -533,7 +533,8 @@ static struct page *alloc_pages_slowpath(struct kmm_machine *m, gfp_t gfp, unsig
 		if (page)
 			return page;
 		if (costly && (gfp & __GFP_NORETRY)) {
-			/* whole pageblocks, compaction skipped or deferred: reclaim would not help */
+			/* whole pageblocks, compaction skipped or deferred: reclaim would not help
+			 */
 			if (compact_result == COMPACT_SKIPPED || compact_result == COMPACT_DEFERRED)
 				goto nopage;
 			/* reclaim then compaction may work, but stay with async compaction */
