@@ -161,6 +161,7 @@ static void check_all(struct fz *f, const char *after)
 }
 
 static struct fz fz_state;
+static bool trace_ops;
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
@@ -171,6 +172,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	unsigned long boot_free, end_free;
 	const char *shape;
 
+	/* KMM_FUZZ_TRACE=1: name each operation on stderr, to read a crash's sequence */
+	trace_ops = getenv("KMM_FUZZ_TRACE") != NULL;
 	memset(f, 0, offsetof(struct fz, log));
 	f->in = data;
 	f->left = size;
@@ -197,6 +200,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			op -= layers[i]->nr_ops;
 		}
 		log_clear(f);
+		if (trace_ops)
+			fprintf(stderr, "fuzz_api: op %lu: %s\n", f->nr_ops, o->name);
 		o->run(f);
 		check_all(f, o->name);
 		f->nr_ops++;

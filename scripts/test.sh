@@ -10,7 +10,8 @@
 #   7. the Debian packages (scripts/deb.sh --ci): built, lintian-clean,
 #      installed with apt, examples/*.c built and run against them with
 #      pkg-config and find_package(kmm), removed again.
-#   8. each libFuzzer target for KMM_FUZZ_SECONDS (60) under ASan + UBSan.
+#   8. each libFuzzer target for KMM_FUZZ_SECONDS (60) under ASan + UBSan (fuzz_api from
+#      its short corpus inputs: the CTests replay the whole corpora).
 # The Debug builds have internal assertions and lock-order checking on (KMM_DEBUG_CHECKS).
 # Every build passes -DKMM_WERROR=ON (users' builds default to OFF).
 # Installs missing Debian packages first (libcmocka-dev, cmake, clang ...).
@@ -90,9 +91,21 @@ fuzz_secs="${KMM_FUZZ_SECONDS:-60}"
 cmake -S . -B build/fuzz -DCMAKE_BUILD_TYPE=RelWithDebInfo -DKMM_DEBUG_CHECKS=ON -DCMAKE_C_COMPILER=clang \
   -DKMM_FUZZ=ON -DKMM_SANITIZE=address,undefined >/dev/null
 cmake --build build/fuzz -j"$jobs" --target fuzz_api fuzz_machine fuzz_trace >/dev/null
+# The box is for new inputs: the whole corpora are replayed by the fuzz_*_corpus CTests of the
+# Debug, ASan and Release stages, so fuzz_api starts from the corpus inputs of at most
+# KMM_FUZZ_SEED_BYTES (256) bytes: its long inputs (about 0.1-0.5 s each with the checker after
+# every operation) would otherwise take the whole box to replay (docs/testing.md).
+seed_bytes="${KMM_FUZZ_SEED_BYTES:-256}"
 for t in api machine trace; do
   mkdir -p "build/fuzz/work-$t" build/fuzz/crashes
-  if ! "build/fuzz/fuzz/fuzz_$t" "build/fuzz/work-$t" "fuzz/corpus/$t" -max_total_time="$fuzz_secs" \
+  seeds="fuzz/corpus/$t"
+  if [ "$t" = api ]; then
+    seeds="build/fuzz/seeds-$t"
+    rm -rf "$seeds" && mkdir -p "$seeds"
+    find "fuzz/corpus/$t" -type f -size -"$((seed_bytes + 1))"c -exec cp {} "$seeds/" \;
+    echo "fuzz_$t: $(ls "$seeds" | wc -l) of $(ls "fuzz/corpus/$t" | wc -l) corpus inputs as seeds (<= $seed_bytes bytes)"
+  fi
+  if ! "build/fuzz/fuzz/fuzz_$t" "build/fuzz/work-$t" "$seeds" -max_total_time="$fuzz_secs" -max_len=4096 \
       -artifact_prefix=build/fuzz/crashes/ -print_final_stats=1 >"build/fuzz/fuzz_$t.log" 2>&1; then
     tail -60 "build/fuzz/fuzz_$t.log"
     echo "fuzz_$t crashed: the input is in build/fuzz/crashes/ (keep it in fuzz/corpus/$t/ once fixed)"

@@ -3,7 +3,7 @@
  * reclaim/vmscan.c - the reclaim engine (mm/vmscan.c's shrink_node and
  * do_try_to_free_pages, reduced to what a kmm machine holds), the waits
  * of allocations that cannot be served yet, the per-thread allocation
- * scopes, and the layer's boot and checker.
+ * scopes, and the layer's boot (its checker is reclaim/check.c).
  *
  * A reclaim pass over a node at a priority (shrink_node) runs every
  * shrinker allowed by the gfp mask (shrinker.c) and measures what came
@@ -33,7 +33,6 @@
  * allocation of the task.
  */
 #include "boot/late_init.h"
-#include "page/deferred.h"
 #include "page/pcp.h"
 #include "smp/cpu.h"
 #include "reclaim/reclaim.h"
@@ -223,76 +222,4 @@ int reclaim_init(struct kmm_machine *m)
 	m->reclaim = r;
 	fault_init(m);
 	return KMM_OK;
-}
-
-/* The shrinker list's links and counts, the reported-page accounting, kswapd's state. */
-int reclaim_check(struct kmm_machine *m)
-{
-	struct kmm_reclaim *r = m->reclaim;
-	char msgs[4][160];
-	int problems = 0, nmsgs = 0;
-	unsigned int n = 0;
-
-#define RECLAIM_PROBLEM(...)                                                       \
-	do {                                                                       \
-		if (nmsgs < 4)                                                     \
-			kmm_snprintf(msgs[nmsgs++], sizeof(msgs[0]), __VA_ARGS__); \
-		problems++;                                                        \
-	} while (0)
-
-	kmm_spin_lock(&r->shrinker_lock);
-	for (struct shrinker *s = r->shrinkers, *prev = NULL; s; prev = s, s = s->next) {
-		if (++n > r->nr_shrinkers + 1)
-			break;
-		if (s->prev != prev)
-			RECLAIM_PROBLEM("shrinker %s: broken back link", s->name);
-		if (s->refcount == 0)
-			RECLAIM_PROBLEM("shrinker %s: on the list with no reference", s->name);
-		if (s->machine != m)
-			RECLAIM_PROBLEM("shrinker %s: belongs to another machine", s->name);
-	}
-	if (n != r->nr_shrinkers)
-		RECLAIM_PROBLEM("%u shrinkers on the list, %u counted", n, r->nr_shrinkers);
-	kmm_spin_unlock(&r->shrinker_lock);
-
-	for_each_zone_m (m, zone) {
-		unsigned long reported = 0;
-
-		if (!zone_is_populated(zone))
-			continue;
-		kmm_spin_lock(&zone->lock);
-		for (unsigned long pfn = zone->zone_start_pfn; pfn < zone_end_pfn(zone); pfn++) {
-			const struct page *p;
-
-			if (!pfn_valid(m, pfn))
-				continue;
-			/* descriptors not yet initialized (page/deferred.c) may be written now */
-			if (pfn_deferred(m, zone->node, pfn))
-				break;
-			p = pfn_to_page(m, pfn);
-			if (!page_test(p, PG_reported))
-				continue;
-			if (!page_test(p, PG_buddy)) {
-				RECLAIM_PROBLEM("pfn %#lx: reported but not a free block head",
-						pfn);
-				continue;
-			}
-			reported += 1ul << buddy_order(p);
-		}
-		if (reported != zone->nr_reported)
-			RECLAIM_PROBLEM("Node %d %s: %lu reported free pages, counter says %lu",
-					zone->node, zone->name, reported, zone->nr_reported);
-		kmm_spin_unlock(&zone->lock);
-	}
-	for (int nid = 0; nid < m->nr_nodes; nid++) {
-		const struct reclaim_node *rn = reclaim_node(m, nid);
-		int failures = __atomic_load_n(kswapd_failures(rn), __ATOMIC_RELAXED);
-
-		if (failures < 0 || failures > 1000000)
-			RECLAIM_PROBLEM("node %d: kswapd_failures %d", nid, failures);
-	}
-#undef RECLAIM_PROBLEM
-	for (int i = 0; i < nmsgs; i++)
-		kmm_log(m, "kmm_check: reclaim: %s\n", msgs[i]);
-	return problems;
 }
