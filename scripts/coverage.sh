@@ -35,7 +35,7 @@ for name in os.listdir(gdir):
     data = json.load(gzip.open(os.path.join(gdir, name)))
     for f in data['files']:
         path = os.path.relpath(os.path.join(data.get('current_working_directory', ''), f['file']), root)
-        if not path.startswith('src/') or path.startswith(('src/platform/', 'src/linux/')):
+        if not path.startswith('src/') or path.startswith(('src/platform/', 'src/linux/', 'src/malloc/')):
             continue
         lines = files.setdefault(path, {})
         for l in f['lines']:
