@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # scripts/coverage.sh - line and branch coverage of the core (src/ minus
-# src/platform and src/linux) from the whole CTest suite, fuzz corpus replays
+# src/platform, src/linux and src/malloc) from the whole CTest suite, fuzz corpus replays
 # included. gcc --coverage build in build/coverage, Debug without the debug
 # checks (their never-taken assertion branches would count as uncovered),
 # gcov's JSON output summed by a short Python script: no gcovr/lcov needed.
