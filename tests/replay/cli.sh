@@ -107,5 +107,9 @@ for f in sys.argv[1:]:
 fresh = ET.parse(sys.argv[1]).getroot()
 reserved = [r for r in fresh.iter("{http://www.w3.org/2000/svg}rect") if r.get("class") == "reserved"]
 assert len(reserved) >= 32, len(reserved)   # the 64M memmap= reservation: 32 pageblocks
+# the legend names every migratetype a cell can have, CMA and Isolate included
+legend = [t.text for t in fresh.iter("{http://www.w3.org/2000/svg}text") if t.get("class") == "legend"]
+for mt in ("Unmovable", "Movable", "Reclaimable", "HighAtomic", "CMA", "Isolate"):
+    assert mt in legend, (mt, legend)
 PY
 echo "cli: all checks passed"

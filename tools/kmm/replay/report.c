@@ -215,7 +215,7 @@ void rp_svg_frame_map(FILE *f, const struct rp_map_moment *mo, unsigned long cap
 	int cell = nb <= 128 ? 28 : nb <= 1024 ? 14 : 10;
 	int cols = nb < 64 ? (nb ? (int)nb : 1) : 64;
 	int rows = (int)((nb + (unsigned long)cols - 1) / (unsigned long)cols);
-	int w = cols * cell + 240, h = (rows * cell > 9 * 18 + 10 ? rows * cell : 9 * 18 + 10) + 50;
+	int w = cols * cell + 240, h = (rows * cell > 10 * 18 + 10 ? rows * cell : 10 * 18 + 10) + 50;
 
 	if (standalone)
 		fprintf(f,
@@ -267,7 +267,8 @@ void rp_svg_frame_map(FILE *f, const struct rp_map_moment *mo, unsigned long cap
 	}
 	int lx = 4 + cols * cell + 16;
 
-	for (int i = 0; i < 5; i++)
+	/* every migratetype, CMA and Isolate included (a cma= machine has both) */
+	for (int i = 0; i < 6; i++)
 		fprintf(f,
 			"<rect class=\"key\" x=\"%d\" y=\"%d\" width=\"12\" height=\"12\" "
 			"fill=\"%s\"/>"
@@ -281,8 +282,8 @@ void rp_svg_frame_map(FILE *f, const struct rp_map_moment *mo, unsigned long cap
 		"stroke=\"#999\"/><text class=\"legend\" x=\"%d\" y=\"%d\">hole (no RAM)</text>\n"
 		"<text class=\"legend\" x=\"%d\" y=\"%d\">pale = free, dark = full</text>\n"
 		"<text class=\"legend\" x=\"%d\" y=\"%d\">one cell = 512 pages (2 MiB)</text>\n",
-		lx, 34 + 5 * 18, lx + 18, 44 + 5 * 18, lx, 34 + 6 * 18, lx + 18, 44 + 6 * 18, lx,
-		44 + 7 * 18 + 6, lx, 44 + 8 * 18 + 6);
+		lx, 34 + 6 * 18, lx + 18, 44 + 6 * 18, lx, 34 + 7 * 18, lx + 18, 44 + 7 * 18, lx,
+		44 + 8 * 18 + 6, lx, 44 + 9 * 18 + 6);
 	if (nb < mo->nblocks)
 		fprintf(f,
 			"<text class=\"legend\" x=\"4\" y=\"%d\">first %lu of %lu "
