@@ -215,7 +215,8 @@ void rp_svg_frame_map(FILE *f, const struct rp_map_moment *mo, unsigned long cap
 	int cell = nb <= 128 ? 28 : nb <= 1024 ? 14 : 10;
 	int cols = nb < 64 ? (nb ? (int)nb : 1) : 64;
 	int rows = (int)((nb + (unsigned long)cols - 1) / (unsigned long)cols);
-	int w = cols * cell + 240, h = (rows * cell > 10 * 18 + 10 ? rows * cell : 10 * 18 + 10) + 50;
+	int w = cols * cell + 240,
+	    h = (rows * cell > 10 * 18 + 10 ? rows * cell : 10 * 18 + 10) + 50;
 
 	if (standalone)
 		fprintf(f,
