@@ -19,6 +19,7 @@
 #include <time.h>
 
 #include "compaction/compaction.h"
+#include "reclaim/reclaim.h"
 
 static struct test_log log_;
 
@@ -452,6 +453,55 @@ static void test_kcompactd_woken_by_kswapd(void **state)
 	kmm_machine_destroy(m);
 }
 
+/*
+ * A hopeless node (kswapd failed MAX_RECLAIM_RETRIES times): wakeup_kswapd
+ * leaves reclaim to direct reclaim, but an allocation that cannot compact
+ * by itself (GFP_NOWAIT) still wakes kcompactd, as 6.18's wakeup_kswapd
+ * does, and kcompactd builds the order asked for.
+ */
+static void test_hopeless_node_wakes_kcompactd(void **state)
+{
+	kmm_machine *m = test_boot("mem=256M nr_cpus=1 pcp=0 page_reporting=0", &log_);
+	struct reclaim_node *rn = reclaim_node(m, 0);
+	struct mclient c;
+	unsigned long wakes, before;
+	struct page *taken[512], *p;
+	int nt = 0;
+
+	(void)state;
+	assert_int_equal(kmm_set_compaction_proactiveness(m, 0), KMM_OK);
+	assert_int_equal(mclient_init(&c, m, test_free_pages(m) * 8 / 10), 0);
+	scatter(&c, 17, 4);
+	while (nt < 512 && (taken[nt] = kmm_alloc_pages(m, KMM_GFP_NOWARN, 9)) != NULL)
+		nt++;
+	__atomic_store_n(kswapd_failures(rn), MAX_RECLAIM_RETRIES, __ATOMIC_RELAXED);
+	before = order9_free(m);
+	wakes = event(m, KCOMPACTD_WAKE);
+	/* kcompactd, on the other core, may build the block before the retry takes it */
+	p = kmm_alloc_pages(m, KMM_GFP_NOWAIT, 9);
+	if (p)
+		taken[nt++] = p;
+	assert_true(wait_for(m, KCOMPACTD_WAKE, wakes, 5000));
+	for (int i = 0; i < 2000 && !p && order9_free(m) <= before; i++) { /* 20 s: TSan */
+		struct timespec ts = { 0, 10000000 };
+
+		nanosleep(&ts, NULL);
+	}
+	print_message("hopeless: kcompactd wakes %lu -> %lu, migrate scanned %lu, order-9 free %lu "
+		      "-> %lu, the request %s\n",
+		      wakes, event(m, KCOMPACTD_WAKE), event(m, KCOMPACTD_MIGRATE_SCANNED), before,
+		      order9_free(m), p ? "served" : "failed");
+	assert_true(p || order9_free(m) > before);
+	/* kswapd itself was not woken into another reclaim run: still hopeless */
+	assert_true(__atomic_load_n(kswapd_failures(rn), __ATOMIC_RELAXED) >= MAX_RECLAIM_RETRIES);
+	__atomic_store_n(kswapd_failures(rn), 0, __ATOMIC_RELAXED);
+	while (nt-- > 0)
+		kmm_free_pages(m, taken[nt], 9);
+	mclient_destroy(&c);
+	assert_consistent(m, &log_);
+	kmm_machine_destroy(m);
+}
+
 /* Proactive compaction: kcompactd lowers a high fragmentation score on its own. */
 static void test_proactive_compaction(void **state)
 {
@@ -772,6 +822,7 @@ int main(void)
 		cmocka_unit_test(test_skip_bits),
 		cmocka_unit_test(test_direct_compaction),
 		cmocka_unit_test(test_kcompactd_woken_by_kswapd),
+		cmocka_unit_test(test_hopeless_node_wakes_kcompactd),
 		cmocka_unit_test(test_proactive_compaction),
 		cmocka_unit_test(test_contig_range_and_misuse),
 		cmocka_unit_test(test_alloc_contig_pages_64m),

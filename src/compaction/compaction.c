@@ -818,7 +818,8 @@ static const struct kmm_compact_ops compact_ops = {
 	.try_to_compact_pages = try_to_compact_pages,
 	.defer_reset = hook_defer_reset,
 	.zonelist_suitable = compaction_zonelist_suitable,
-	.wakeup_kcompactd = kswapd_wakeup_kcompactd,
+	.kswapd_wakeup_kcompactd = kswapd_wakeup_kcompactd,
+	.wakeup_kcompactd = wakeup_kcompactd,
 };
 
 /* ---- compact_memory / per node -------------------------------------------------------- */

@@ -60,6 +60,8 @@ void wakeup_kcompactd(struct kmm_machine *m, int nid, unsigned int order, int hi
 		WRITE_ONCE(cn->kcompactd_max_order, (int)order);
 	if (READ_ONCE(cn->kcompactd_highest_zoneidx) < highest_zoneidx)
 		WRITE_ONCE(cn->kcompactd_highest_zoneidx, highest_zoneidx);
+	/* awake: it tests kcompactd_max_order before it sleeps (kcompactd_main's fence) */
+	__atomic_thread_fence(__ATOMIC_SEQ_CST);
 	if (!__atomic_load_n(&cn->kcompactd_sleeping, __ATOMIC_SEQ_CST))
 		return;
 	if (!kcompactd_node_suitable(m, cn))
@@ -181,6 +183,19 @@ static void kcompactd_main(void *arg)
 		if (__atomic_load_n(&cn->kcompactd_stop, __ATOMIC_ACQUIRE)) {
 			__atomic_store_n(&cn->kcompactd_sleeping, 0, __ATOMIC_SEQ_CST);
 			break;
+		}
+		/*
+		 * Work asked for while this thread was not yet asleep (a waker
+		 * that found it awake only raised kcompactd_max_order): do it
+		 * now rather than sleep on it, as kcompactd_work_requested is
+		 * tested before the kernel's kcompactd sleeps. The fence pairs
+		 * with wakeup_kcompactd's: one of the two sees the other.
+		 */
+		__atomic_thread_fence(__ATOMIC_SEQ_CST);
+		if (READ_ONCE(cn->kcompactd_max_order) > 0) {
+			__atomic_store_n(&cn->kcompactd_sleeping, 0, __ATOMIC_SEQ_CST);
+			kcompactd_do_work(m, cn);
+			continue;
 		}
 		rc = kmm_os_wait(&cn->kcompactd_wait, seq, HPAGE_FRAG_CHECK_INTERVAL_NS);
 		__atomic_store_n(&cn->kcompactd_sleeping, 0, __ATOMIC_SEQ_CST);

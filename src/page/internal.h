@@ -68,7 +68,10 @@ struct kmm_compact_ops {
 	bool (*zonelist_suitable)(struct kmm_machine *m, unsigned int order,
 				  unsigned int alloc_flags, struct zone *const *zonelist,
 				  int highest_zoneidx, const uint64_t *nodemask);
-	/* kswapd is going to sleep: compact node nid for order (wakeup_kcompactd) */
+	/* kswapd is going to sleep: reset the skip bits, compact node nid for order */
+	void (*kswapd_wakeup_kcompactd)(struct kmm_machine *m, int nid, unsigned int order,
+					int highest_zoneidx);
+	/* a wakeup_kswapd with nothing to reclaim: compact node nid for order */
 	void (*wakeup_kcompactd)(struct kmm_machine *m, int nid, unsigned int order,
 				 int highest_zoneidx);
 };

@@ -203,12 +203,23 @@ void wakeup_kswapd(struct kmm_machine *m, struct zone *zone, gfp_t gfp, unsigned
 	if (cur == MAX_NR_ZONES || cur < highest_zoneidx)
 		__atomic_store_n(&rn->kswapd_highest_zoneidx, highest_zoneidx, __ATOMIC_RELAXED);
 	atomic_max_int(&rn->kswapd_order, (int)order);
-	/* hopeless: leave it to direct reclaim; balanced and not boosted: nothing to do */
+	/*
+	 * Hopeless: leave it to direct reclaim; balanced and not boosted: no
+	 * reclaim to do. Either way the free memory may be too fragmented for
+	 * the order asked, so an allocation that cannot compact by itself
+	 * (no __GFP_DIRECT_RECLAIM) wakes kcompactd, as 6.18's wakeup_kswapd
+	 * does; compaction_suitable and deferral decide whether it works.
+	 */
 	if (__atomic_load_n(kswapd_failures(rn), __ATOMIC_RELAXED) >= MAX_RECLAIM_RETRIES ||
 	    (pgdat_balanced(m, zone->node, order, highest_zoneidx) &&
-	     !pgdat_watermark_boosted(m, zone->node, highest_zoneidx)))
+	     !pgdat_watermark_boosted(m, zone->node, highest_zoneidx))) {
+		const struct kmm_compact_ops *cops =
+			__atomic_load_n(&m->compact_ops, __ATOMIC_ACQUIRE);
+
+		if (cops && !(gfp & __GFP_DIRECT_RECLAIM))
+			cops->wakeup_kcompactd(m, zone->node, order, highest_zoneidx);
 		return;
-	(void)gfp;
+	}
 	__atomic_add_fetch(&rn->kswapd_wait, 1, __ATOMIC_SEQ_CST);
 	if (__atomic_load_n(&rn->kswapd_sleeping, __ATOMIC_SEQ_CST))
 		kmm_os_wake(&rn->kswapd_wait, 1);
@@ -267,7 +278,7 @@ static void kswapd_try_to_sleep(struct kmm_machine *m, struct reclaim_node *rn,
 
 		/* the node is balanced: compaction may now build the order asked for */
 		if (cops)
-			cops->wakeup_kcompactd(m, rn->nid, alloc_order, highest_zoneidx);
+			cops->kswapd_wakeup_kcompactd(m, rn->nid, alloc_order, highest_zoneidx);
 		/* a short nap first: a wakeup during it means the sleep would be premature */
 		kmm_os_wait(&rn->kswapd_wait, seq, KSWAPD_NAP_NS);
 		premature = __atomic_load_n(&rn->kswapd_wait, __ATOMIC_SEQ_CST) != seq;
