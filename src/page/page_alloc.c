@@ -148,6 +148,7 @@ static struct page *rmqueue_buddy(struct kmm_machine *m, struct zone *zone, unsi
 	if (zone->node != preferred_nid) {
 		struct zone *pz = &m->node_data[preferred_nid]->node_zones[zone->idx];
 
+		fp_count_atomic();
 		__atomic_add_fetch(&pz->vm_stat[NUMA_FOREIGN], 1, __ATOMIC_RELAXED);
 	}
 	return pfn_to_page(m, pfn);

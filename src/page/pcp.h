@@ -313,6 +313,7 @@ static inline struct page *rmqueue_pcplist(struct kmm_machine *m, struct zone *z
 	if (unlikely(zone->node != preferred_nid)) {
 		struct zone *pz = &m->node_data[preferred_nid]->node_zones[zone->idx];
 
+		fp_count_atomic();
 		__atomic_add_fetch(&pz->vm_stat[NUMA_FOREIGN], 1, __ATOMIC_RELAXED);
 	}
 	return page;

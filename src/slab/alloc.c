@@ -159,6 +159,7 @@ void *slab_alloc_slow(struct kmm_machine *m, struct kmem_cache *s, gfp_t gfp, in
 		return NULL; /* failslab (reclaim/fault_inject.c) */
 	if (s->debug)
 		return slab_alloc_debug(m, s, gfp, nid, caller);
+	fp_count_atomic();
 	__atomic_add_fetch(&s->stat[SLAB_STAT_ALLOC_SLOW], 1, __ATOMIC_RELAXED);
 	cpu = smp_local_slot(m);
 	local = numa_node_id_m(m);
@@ -180,6 +181,7 @@ void *slab_alloc_slow(struct kmm_machine *m, struct kmem_cache *s, gfp_t gfp, in
 			if (obj || empty)
 				goto out;
 		} else {
+			fp_count_atomic();
 			__atomic_add_fetch(&s->stat[SLAB_STAT_CONTENDED], 1, __ATOMIC_RELAXED);
 		}
 	}

@@ -88,6 +88,7 @@ void cpu_lock_remote(struct kmm_machine *m, kmm_cpu_lock *l, int cpu)
 		uintptr_t expected = 0;
 
 		if (__atomic_load_n(&l->owner, __ATOMIC_RELAXED) == 0 &&
+		    (fp_count_atomic(), true) &&
 		    __atomic_compare_exchange_n(&l->owner, &expected, tag, false, __ATOMIC_ACQUIRE,
 						__ATOMIC_RELAXED)) {
 			if (m->smp_mode != KMM_SMP_RSEQ)
