@@ -7,10 +7,10 @@ import subprocess, sys, re
 
 def counts(path, inclusive):
     out = subprocess.run(['callgrind_annotate', '--inclusive=' + ('yes' if inclusive else 'no'),
-                          '--threshold=100', path], capture_output=True, text=True).stdout
+                          '--threshold=100', '--auto=no', path], capture_output=True, text=True).stdout
     res = {}
     for line in out.splitlines():
-        m = re.match(r'\s*([\d,]+) \([^)]*\)\s+(?:\S+:)?(\S+)', line)
+        m = re.match(r'\s*([\d,]+) \([^)]*\)\s+(\S+)', line)
         if m and not line.strip().endswith('PROGRAM TOTALS'):
             fn = m.group(2)
             res[fn] = res.get(fn, 0) + int(m.group(1).replace(',', ''))
