@@ -96,6 +96,13 @@ struct kmm_machine {
 	struct pglist_data *node_data[KMM_MAX_NUMNODES];
 	uint8_t node_distance[KMM_MAX_NUMNODES][KMM_MAX_NUMNODES];
 	int nr_cpus;
+	/*
+	 * Slots of the per-CPU arrays (the pcp lists and hot arrays, the slab
+	 * arrays; smp/cpu.h): slot s < nr_cpus is CPU s's own; in CAS mode a
+	 * host CPU h >= nr_cpus has slot h (up to KMM_MAX_CPUS) under machine
+	 * CPU h % nr_cpus. cpu_to_node covers every slot.
+	 */
+	int nr_slots;
 	uint8_t cpu_to_node[KMM_MAX_CPUS];
 
 	/* SMP (smp/cpu.c): how a thread finds its CPU and takes per-CPU locks. */

@@ -18,6 +18,7 @@
 #define KMM_LIB_LOCK_H
 
 #include "lib/compiler.h"
+#include "lib/fpcount.h"
 #include "lib/lockdep.h"
 
 typedef struct kmm_spinlock {
@@ -49,6 +50,7 @@ static inline bool __kmm_spin_trylock_raw(kmm_spinlock *lock)
 {
 	uint32_t expected = 0;
 
+	fp_count_atomic();
 	return __atomic_compare_exchange_n(&lock->locked, &expected, 1, false, __ATOMIC_ACQUIRE,
 					   __ATOMIC_RELAXED);
 }

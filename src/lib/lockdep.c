@@ -13,6 +13,7 @@
  * below the new lock's rank, or it is of the same nestable class and a
  * different lock. Nothing here takes a lock or allocates.
  */
+#include "lib/fpcount.h"
 #include "lib/lockdep.h"
 #include "lib/format.h"
 #include "platform/platform.h"
@@ -35,7 +36,7 @@ struct lockdep_thread {
 };
 
 _Static_assert(LOCKDEP_WORD0 * sizeof(uintptr_t) + sizeof(struct lockdep_thread) <=
-		       KMM_OS_THREAD_WORDS * sizeof(uintptr_t),
+		       KMM_TW_FP_ATOMICS * sizeof(uintptr_t),
 	       "the held-lock stack must fit in the thread words");
 
 struct lock_class_info {
@@ -135,8 +136,9 @@ static void report_inversion(const struct lockdep_thread *t, const struct held_l
 	say(&r, "\nbut task is already holding lock:\n");
 	held_line(&r, held);
 	if (!recursive) {
-		say(&r, "\nwhich lock already depends on the new lock: %s (rank %u) must be taken "
-			"before %s (rank %u), never inside it\n",
+		say(&r,
+		    "\nwhich lock already depends on the new lock: %s (rank %u) must be taken "
+		    "before %s (rank %u), never inside it\n",
 		    lock_classes[want->cls].name, lock_classes[want->cls].rank,
 		    lock_classes[held->cls].name, lock_classes[held->cls].rank);
 		print_order(&r);

@@ -31,6 +31,7 @@
 #define KMM_PAGE_PAGE_H
 
 #include "lib/compiler.h"
+#include "lib/fpcount.h"
 
 #define KMM_NIL_PFN 0xffffffffu
 
@@ -163,12 +164,14 @@ static inline void set_page_count(struct page *p, int v)
 
 static inline void page_ref_inc(struct page *p)
 {
+	fp_count_atomic();
 	__atomic_add_fetch(&p->_refcount, 1, __ATOMIC_RELAXED);
 }
 
 /* Returns the new count. */
 static inline int page_ref_dec_return(struct page *p)
 {
+	fp_count_atomic();
 	return __atomic_sub_fetch(&p->_refcount, 1, __ATOMIC_ACQ_REL);
 }
 

@@ -53,7 +53,7 @@ struct alloc_context {
 
 int numa_node_id_m(struct kmm_machine *m)
 {
-	return cpu_to_node_m(m, kmm_this_cpu(m));
+	return smp_this_node(m);
 }
 
 static inline bool node_allowed(const uint64_t *nodemask, int nid)
@@ -148,6 +148,7 @@ static struct page *rmqueue_buddy(struct kmm_machine *m, struct zone *zone, unsi
 	if (zone->node != preferred_nid) {
 		struct zone *pz = &m->node_data[preferred_nid]->node_zones[zone->idx];
 
+		fp_count_atomic();
 		__atomic_add_fetch(&pz->vm_stat[NUMA_FOREIGN], 1, __ATOMIC_RELAXED);
 	}
 	return pfn_to_page(m, pfn);
@@ -345,8 +346,8 @@ static bool should_reclaim_retry(struct kmm_machine *m, gfp_t gfp, unsigned int 
 		if ((int)zone->idx > ac->highest_zoneidx || !node_allowed(ac->nodemask, zone->node))
 			continue;
 		if (zone->pcp)
-			for (int cpu = 0; cpu < m->nr_cpus; cpu++)
-				available += (unsigned long)pcp_pages(pcp_ptr(m, zone, cpu));
+			for (int slot = 0; slot < m->nr_slots; slot++)
+				available += (unsigned long)pcp_pages(pcp_ptr(m, zone, slot));
 		available += (unsigned long)READ_ONCE(zone->vm_stat[NR_FREE_PAGES]);
 		if (__zone_watermark_ok(zone, order, READ_ONCE(zone->_watermark[WMARK_MIN]),
 					ac->highest_zoneidx, alloc_flags, (long)available)) {

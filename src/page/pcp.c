@@ -410,7 +410,7 @@ void drain_pages_m(struct kmm_machine *m, int cpu, struct zone *only)
 void drain_all_pages_m(struct kmm_machine *m, struct zone *only)
 {
 	count_vm_event(m, DRAIN_ALL);
-	for (int cpu = 0; cpu < m->nr_cpus; cpu++) {
+	for (int cpu = 0; cpu < m->nr_slots; cpu++) {
 		for_each_zone_m (m, zone) {
 			if (!zone->pcp || (only && zone != only))
 				continue;
@@ -447,7 +447,7 @@ unsigned long pcp_shrink(struct kmm_machine *m, gfp_t gfp, unsigned int order)
 void pcp_boot_done(struct kmm_machine *m)
 {
 	drain_all_pages_m(m, NULL);
-	for (int cpu = 0; cpu < m->nr_cpus; cpu++) {
+	for (int cpu = 0; cpu < m->nr_slots; cpu++) {
 		for_each_zone_m (m, zone) {
 			struct per_cpu_pages *pcp;
 
@@ -467,7 +467,7 @@ void pcp_boot_done(struct kmm_machine *m)
 /* Fold every CPU's counters into the zones, for an exact report (refresh_cpu_vm_stats). */
 void pcp_vmstat_fold(struct kmm_machine *m)
 {
-	for (int cpu = 0; cpu < m->nr_cpus; cpu++) {
+	for (int cpu = 0; cpu < m->nr_slots; cpu++) {
 		for_each_zone_m (m, zone) {
 			struct per_cpu_pages *pcp;
 
@@ -490,7 +490,7 @@ int kmm_vmstat_refresh(kmm_machine *m)
 {
 	bool todo = false;
 
-	for (int cpu = 0; cpu < m->nr_cpus; cpu++) {
+	for (int cpu = 0; cpu < m->nr_slots; cpu++) {
 		for_each_zone_m (m, zone) {
 			struct per_cpu_pages *pcp;
 
@@ -527,9 +527,9 @@ static void pcp_print_pagesets(struct kmm_machine *m, struct zone *zone, struct 
 			       "\n              batch:    %i"
 			       "\n              high_min: %i"
 			       "\n              high_max: %i",
-			       cpu, pcp ? pcp_pages(pcp) : 0, pcp ? READ_ONCE(pcp->high) : 0,
-			       pcp ? pcp->batch : 1, pcp ? pcp->high_min : 0,
-			       pcp ? pcp->high_max : 0);
+			       cpu, pcp ? pcp_cpu_pages(m, zone, cpu) : 0,
+			       pcp ? READ_ONCE(pcp->high) : 0, pcp ? pcp->batch : 1,
+			       pcp ? pcp->high_min : 0, pcp ? pcp->high_max : 0);
 		kmm_out_printf(o, "\n  vm stats threshold: %d",
 			       pcp ? pcp->stat_threshold : zone_stat_threshold(m, zone));
 	}
@@ -769,12 +769,16 @@ int pcp_check(struct kmm_machine *m)
 		 * PG_pcp changes only under the lock of the CPU whose list the
 		 * page joins or leaves, so with every CPU's lock of the zone
 		 * held the memmap and the lists hold still together. The locks
-		 * are taken in CPU order; nothing else holds two of them.
+		 * are taken in CPU order; nothing else holds two of them. The
+		 * lock-order checker sees the first only (the others nest under
+		 * it, as Linux's nest_lock): its held-lock stack is 14 deep and
+		 * a machine may have 256 slots.
 		 */
-		for (int cpu = 0; cpu < m->nr_cpus; cpu++)
-			pcp_lock_remote(m, pcp_ptr(m, zone, cpu), cpu);
+		pcp_lock_remote(m, pcp_ptr(m, zone, 0), 0);
+		for (int cpu = 1; cpu < m->nr_slots; cpu++)
+			cpu_lock_remote(m, &pcp_ptr(m, zone, cpu)->lock, cpu);
 		marked = pcp_count_marked(m, zone);
-		for (int cpu = 0; cpu < m->nr_cpus; cpu++) {
+		for (int cpu = 0; cpu < m->nr_slots; cpu++) {
 			struct per_cpu_pages *pcp = pcp_ptr(m, zone, cpu);
 
 			for (unsigned int i = 0; i < NR_PCP_LISTS; i++) {
@@ -789,8 +793,9 @@ int pcp_check(struct kmm_machine *m)
 			pcp_check_lists(&c, zone, cpu, pcp);
 			pcp_check_hot(&c, zone, cpu);
 		}
-		for (int cpu = m->nr_cpus - 1; cpu >= 0; cpu--)
-			pcp_unlock(pcp_ptr(m, zone, cpu));
+		for (int cpu = m->nr_slots - 1; cpu > 0; cpu--)
+			cpu_unlock(&pcp_ptr(m, zone, cpu)->lock);
+		pcp_unlock(pcp_ptr(m, zone, 0));
 		if (listed != marked)
 			pcp_problem(&c, zone, -1, "%lu PG_pcp pages in the memmap but %lu listed",
 				    marked, listed);
@@ -821,7 +826,7 @@ int pcp_init(struct kmm_machine *m)
 		pcp = pcpu_alloc(m, sizeof(*pcp), 64, true);
 		if (!pcp)
 			return KMM_ENOMEM;
-		for (int cpu = 0; cpu < m->nr_cpus; cpu++) {
+		for (int cpu = 0; cpu < m->nr_slots; cpu++) {
 			struct per_cpu_pages *p = per_cpu_ptr_m(m, pcp, cpu);
 
 			p->high = 0; /* as a fresh pageset: clamped on first use */
@@ -860,7 +865,7 @@ void zone_pcp_update(struct kmm_machine *m, struct zone *zone)
 	high_min = zone_highsize(m, zone, batch, 0);
 	high_max = zone_highsize(m, zone, batch, MIN_PERCPU_PAGELIST_HIGH_FRACTION);
 	threshold = zone_stat_threshold(m, zone);
-	for (int cpu = 0; cpu < m->nr_cpus; cpu++) {
+	for (int cpu = 0; cpu < m->nr_slots; cpu++) {
 		struct per_cpu_pages *p = pcp_ptr(m, zone, cpu);
 
 		pcp_lock_remote(m, p, cpu);
@@ -879,7 +884,10 @@ void zone_pcp_update(struct kmm_machine *m, struct zone *zone)
 
 void kmm_drain_local_pages(kmm_machine *m, struct zone *zone)
 {
-	drain_pages_m(m, kmm_smp_processor_id(m), zone);
+	int cpu = kmm_smp_processor_id(m), slot;
+
+	/* this CPU's own lists and those of the host CPUs it has in CAS mode */
+	for_each_cpu_slot_m(m, cpu, slot) drain_pages_m(m, slot, zone);
 }
 
 void kmm_drain_all_pages(kmm_machine *m, struct zone *zone)
@@ -904,7 +912,7 @@ int kmm_zone_pcp_info(kmm_machine *m, int nid, enum kmm_zone_type z, int cpu,
 		info->high_max = zone->pcp_high_max;
 		return KMM_OK;
 	}
-	info->count = pcp_pages(pcp_ptr(m, zone, cpu));
+	info->count = pcp_cpu_pages(m, zone, cpu);
 	info->high = READ_ONCE(pcp_ptr(m, zone, cpu)->high);
 	info->batch = pcp_ptr(m, zone, cpu)->batch;
 	info->high_min = pcp_ptr(m, zone, cpu)->high_min;

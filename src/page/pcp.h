@@ -82,6 +82,15 @@ static inline int pcp_pages(const struct per_cpu_pages *pcp)
 	return n;
 }
 
+/* CPU cpu's pages of zone: its own slot's and its extra slots' (CAS mode, smp/cpu.h). */
+static inline int pcp_cpu_pages(const struct kmm_machine *m, const struct zone *zone, int cpu)
+{
+	int n = 0, slot;
+
+	for_each_cpu_slot_m(m, cpu, slot) n += pcp_pages(pcp_ptr(m, zone, slot));
+	return n;
+}
+
 /* Boot (a row of the late-init table): batch and high of every zone, the lists. */
 int pcp_init(struct kmm_machine *m);
 /* The layer's ops (boot/late_init.c): kmm_check walker, report fold, shrink (drain). */
@@ -89,7 +98,7 @@ int pcp_check(struct kmm_machine *m);
 void pcp_vmstat_fold(struct kmm_machine *m);
 unsigned long pcp_shrink(struct kmm_machine *m, gfp_t gfp, unsigned int order);
 
-/* Return CPU cpu's pages of zone (NULL: every zone) to the buddy lists. */
+/* Return slot `cpu`'s pages of zone (NULL: every zone) to the buddy lists. */
 void drain_pages_m(struct kmm_machine *m, int cpu, struct zone *zone);
 void drain_all_pages_m(struct kmm_machine *m, struct zone *zone);
 /* Resize the zone's pagesets for its managed pages and watermarks (memory hotplug). */
@@ -232,7 +241,7 @@ static inline struct per_cpu_pages *pcp_trylock_this_cpu(struct kmm_machine *m, 
 							 int *cpup)
 {
 	for (;;) {
-		int cpu = smp_local_cpu(m);
+		int cpu = smp_local_slot(m);
 		struct per_cpu_pages *pcp;
 		enum cpu_lock_result r;
 
@@ -304,6 +313,7 @@ static inline struct page *rmqueue_pcplist(struct kmm_machine *m, struct zone *z
 	if (unlikely(zone->node != preferred_nid)) {
 		struct zone *pz = &m->node_data[preferred_nid]->node_zones[zone->idx];
 
+		fp_count_atomic();
 		__atomic_add_fetch(&pz->vm_stat[NUMA_FOREIGN], 1, __ATOMIC_RELAXED);
 	}
 	return page;
@@ -402,7 +412,7 @@ static inline struct page *pcp_hot_alloc(struct kmm_machine *m, struct zone *zon
 	if (unlikely(m->smp_mode != KMM_SMP_RSEQ))
 		return NULL;
 	for (;;) {
-		int cpu = smp_local_cpu(m);
+		int cpu = smp_local_slot(m);
 		struct per_cpu_pages *pcp;
 		enum pcp_hot_result r;
 		uint32_t pfn;
@@ -457,7 +467,7 @@ static inline bool pcp_hot_free(struct kmm_machine *m, struct zone *zone, struct
 					 (PAGE_MT_MASK << PAGE_MT_SHIFT)));
 	set_page_count(page, 0);
 	for (;;) {
-		int cpu = smp_local_cpu(m);
+		int cpu = smp_local_slot(m);
 		struct per_cpu_pages *pcp;
 		enum pcp_hot_result r;
 

@@ -33,8 +33,8 @@ static unsigned long zone_free_pcp(const struct kmm_machine *m, const struct zon
 
 	if (!zone->pcp)
 		return 0;
-	for (int cpu = 0; cpu < m->nr_cpus; cpu++)
-		sum += (unsigned long)pcp_pages(pcp_ptr(m, zone, cpu));
+	for (int slot = 0; slot < m->nr_slots; slot++)
+		sum += (unsigned long)pcp_pages(pcp_ptr(m, zone, slot));
 	return sum;
 }
 

@@ -27,6 +27,8 @@
 #ifndef KMM_PAGE_VMSTAT_H
 #define KMM_PAGE_VMSTAT_H
 
+#include "lib/fpcount.h"
+
 #define KMM_VM_EVENT_ITEMS(X)                                                 \
 	X(PGPGIN, "pgpgin", -1)                                               \
 	X(PGPGOUT, "pgpgout", -1)                                             \
@@ -181,7 +183,8 @@ extern const char *const vm_event_names[NR_VM_EVENT_ITEMS];
 extern const signed char vm_event_zone[NR_VM_EVENT_ITEMS];
 
 #define count_vm_events(m, item, n) \
-	__atomic_add_fetch(&(m)->events[item], (unsigned long)(n), __ATOMIC_RELAXED)
+	(fp_count_atomic(),         \
+	 __atomic_add_fetch(&(m)->events[item], (unsigned long)(n), __ATOMIC_RELAXED))
 #define count_vm_event(m, item) count_vm_events(m, item, 1)
 /* A per-zone event: base is the item of the DMA zone (ALLOCSTALL_DMA, PGSKIP_DMA ...). */
 #define count_zid_vm_events(m, base, zid, n) count_vm_events(m, (base) + (zid), n)

@@ -4,9 +4,11 @@
  * free_percpu), Linux's mm/percpu.c reduced to what a machine needs.
  *
  * See percpu.h for the layout. Unit size: Linux's minimum unit, 32 KiB
- * (at least one page), but a chunk (nr_cpus units, rounded up to a power
+ * (at least one page), but a chunk (nr_slots units, rounded up to a power
  * of two so the block is one buddy allocation) is held to 256 pages, so a
- * machine with many CPUs gets smaller units. The largest allocation is one
+ * machine with many CPUs gets smaller units. Units nr_cpus..nr_slots-1 are
+ * the extra slots of CAS mode (smp/cpu.h, smp_local_slot): only the
+ * per-CPU arrays (pcp) use them, but every unit is zeroed. The largest allocation is one
  * unit; alignment may be up to a page, as in Linux.
  *
  * Everything comes from the machine's pages: the state page, each chunk's
@@ -99,7 +101,7 @@ int percpu_init(struct kmm_machine *m)
 	struct pcpu_chunk *chunk;
 	struct page *page;
 
-	while (cpus < (unsigned long)m->nr_cpus)
+	while (cpus < (unsigned long)m->nr_slots)
 		cpus <<= 1;
 	unit_pages = MAX(PCPU_UNIT_TARGET >> m->page_shift, 1ul);
 	unit_pages = MIN(unit_pages, MAX(256ul / cpus, 1ul));
@@ -174,8 +176,8 @@ void *pcpu_alloc(struct kmm_machine *m, size_t size, size_t align, bool quiet)
 			pcpu->allocated_bytes += n * PCPU_MIN_ALLOC_SIZE;
 			kmm_spin_unlock(&pcpu->lock);
 			p = chunk->base + (unsigned long)start * PCPU_MIN_ALLOC_SIZE;
-			for (int cpu = 0; cpu < m->nr_cpus; cpu++)
-				kmm_memset(per_cpu_ptr_m(m, p, cpu), 0, size);
+			for (int slot = 0; slot < m->nr_slots; slot++)
+				kmm_memset(per_cpu_ptr_m(m, p, slot), 0, size);
 			return p;
 		}
 		kmm_spin_unlock(&pcpu->lock);

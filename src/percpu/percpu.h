@@ -6,7 +6,7 @@
  *
  * Layout (Linux's "embed" first chunk, simplified): per-CPU memory comes in
  * chunks. A chunk is one block of the machine's pages, taken from the page
- * allocator, cut into nr_cpus units of pcpu_unit_bytes, unit c for CPU c.
+ * allocator, cut into nr_slots units (smp/cpu.h) of pcpu_unit_bytes, unit c for CPU c.
  * An allocation is the same offset range in every unit, and is named by
  * its address in unit 0 (Linux's __percpu pointer). CPU c's copy is then at
  * that address plus c * pcpu_unit_bytes, for every chunk, so per_cpu_ptr

@@ -109,7 +109,7 @@ static void *grow_into_array(struct kmm_machine *m, struct kmem_cache *s, gfp_t 
 	page = slab_grow(s, gfp, nid, &obj);
 	if (obj || !page)
 		return obj;
-	cpu = smp_local_cpu(m);
+	cpu = smp_local_slot(m);
 	if (cpu >= 0 && m->cpu_to_node[cpu] == (int)page_nid(page)) {
 		struct slab_array *ac = cpu_array(s, m->slab->array_shift, cpu);
 
@@ -159,8 +159,9 @@ void *slab_alloc_slow(struct kmm_machine *m, struct kmem_cache *s, gfp_t gfp, in
 		return NULL; /* failslab (reclaim/fault_inject.c) */
 	if (s->debug)
 		return slab_alloc_debug(m, s, gfp, nid, caller);
+	fp_count_atomic();
 	__atomic_add_fetch(&s->stat[SLAB_STAT_ALLOC_SLOW], 1, __ATOMIC_RELAXED);
-	cpu = smp_local_cpu(m);
+	cpu = smp_local_slot(m);
 	local = numa_node_id_m(m);
 	if ((nid < 0 || nid == local) && cpu >= 0) {
 		struct slab_array *ac = cpu_array(s, m->slab->array_shift, cpu);
@@ -180,6 +181,7 @@ void *slab_alloc_slow(struct kmm_machine *m, struct kmem_cache *s, gfp_t gfp, in
 			if (obj || empty)
 				goto out;
 		} else {
+			fp_count_atomic();
 			__atomic_add_fetch(&s->stat[SLAB_STAT_CONTENDED], 1, __ATOMIC_RELAXED);
 		}
 	}
@@ -210,7 +212,7 @@ void slab_free_slow(struct kmm_machine *m, struct kmem_cache *s, struct page *pa
 	if (s->init_on_free)
 		kmm_memset(obj, 0, s->object_size);
 	page_list_init(&release);
-	cpu = smp_local_cpu(m);
+	cpu = smp_local_slot(m);
 	if (cpu >= 0 && page_nid(page) == m->cpu_to_node[cpu]) {
 		struct slab_array *ac = cpu_array(s, m->slab->array_shift, cpu);
 
@@ -319,8 +321,8 @@ int kmm_kmem_cache_alloc_bulk(kmm_machine *m, struct kmem_cache *s, gfp_t gfp, s
 				    (void *)p);
 		return 0;
 	}
-	if (!s->debug && smp_local_cpu(m) >= 0) {
-		int cpu = smp_local_cpu(m);
+	if (!s->debug && smp_local_slot(m) >= 0) {
+		int cpu = smp_local_slot(m);
 		struct slab_array *ac = cpu_array(s, m->slab->array_shift, cpu);
 
 		if (array_trylock(m, ac, cpu)) {
@@ -368,7 +370,7 @@ void kmm_kmem_cache_free_bulk(kmm_machine *m, struct kmem_cache *s, size_t nr, v
 		unsigned int bad = 0;
 
 		page_list_init(&release);
-		int cpu = s->debug ? -1 : smp_local_cpu(m);
+		int cpu = s->debug ? -1 : smp_local_slot(m);
 
 		if (cpu >= 0) {
 			struct slab_array *ac = cpu_array(s, m->slab->array_shift, cpu);

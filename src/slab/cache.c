@@ -233,7 +233,7 @@ static void set_cpu_tunables(struct kmem_cache *s, unsigned int sheaf_capacity)
 /* Where the nodes start in a struct kmem_cache object: after the arrays. */
 static size_t nodes_offset(const struct kmm_machine *m)
 {
-	return SLAB_ARRAYS_OFFSET + ((size_t)m->nr_cpus << m->slab->array_shift);
+	return SLAB_ARRAYS_OFFSET + ((size_t)m->nr_slots << m->slab->array_shift);
 }
 
 /* The object size of the boot cache: struct, per-CPU arrays, nodes. */
@@ -628,7 +628,7 @@ static unsigned int choose_array_shift(const struct kmm_machine *m)
 	unsigned int shift = 10;
 	unsigned long ram = m->totalram_pages << m->page_shift;
 
-	while (shift > 7 && 48ul * ((unsigned long)m->nr_cpus << shift) > ram / 64)
+	while (shift > 7 && 48ul * ((unsigned long)m->nr_slots << shift) > ram / 64)
 		shift--;
 	return shift;
 }

@@ -185,7 +185,7 @@ static void check_arrays(struct slab_checker *c, struct kmem_cache *s)
 {
 	struct kmm_machine *m = c->m;
 
-	for (int cpu = 0; cpu < m->nr_cpus; cpu++) {
+	for (int cpu = 0; cpu < m->nr_slots; cpu++) {
 		struct slab_array *ac = cpu_array(s, m->slab->array_shift, cpu);
 
 		if (s->debug) {

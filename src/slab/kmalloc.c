@@ -107,6 +107,7 @@ static KMM_NOINLINE void *kmalloc_large(struct kmm_machine *m, size_t size, gfp_
 		return NULL;
 	page_set(page, PG_owner_priv);
 	page->private = KMALLOC_LARGE_MAGIC;
+	fp_count_atomic();
 	__atomic_add_fetch(&m->slab->large_pages, 1ul << order, __ATOMIC_RELAXED);
 	slab_node_account(m, (int)page_nid(page), false, 1l << order); /* as 6.x accounts them */
 	return page_to_virt_raw(m, page);
@@ -146,6 +147,7 @@ static KMM_NOINLINE void free_large(struct kmm_machine *m, struct page *page, co
 	order = large_order(page);
 	page_clear(page, PG_owner_priv);
 	page->private = 0;
+	fp_count_atomic();
 	__atomic_sub_fetch(&m->slab->large_pages, 1ul << order, __ATOMIC_RELAXED);
 	slab_node_account(m, (int)page_nid(page), false, -(1l << order));
 	free_pages_untraced(m, page, order);

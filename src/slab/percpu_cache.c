@@ -37,7 +37,7 @@ void slab_arrays_init(struct kmem_cache *s)
 {
 	unsigned int shift = s->m->slab->array_shift;
 
-	for (int cpu = 0; cpu < s->m->nr_cpus; cpu++) {
+	for (int cpu = 0; cpu < s->m->nr_slots; cpu++) {
 		struct slab_array *ac = cpu_array(s, shift, cpu);
 
 		ac->lock.owner = 0;
@@ -86,7 +86,7 @@ void drain_arrays(struct kmem_cache *s, bool wait)
 
 	if (s->debug)
 		return;
-	for (int cpu = 0; cpu < s->m->nr_cpus; cpu++) {
+	for (int cpu = 0; cpu < s->m->nr_slots; cpu++) {
 		struct slab_array *ac = cpu_array(s, shift, cpu);
 		struct page_list release;
 		void *dfree = NULL;

@@ -280,7 +280,7 @@ static inline struct kmem_cache *page_slab_cache(const struct page *page)
 
 /*
  * Take the array of `cpu`, the CPU this thread was just seen on
- * (smp_local_cpu): true when taken. In rseq mode this is a restartable
+ * (smp_local_slot): true when taken. In rseq mode this is a restartable
  * sequence with no atomic instruction; otherwise one compare-and-swap. A
  * busy lock or a thread that moved meanwhile gives false at once.
  */
@@ -461,7 +461,7 @@ static inline void *array_pop_rseq(const struct kmm_machine *m, const struct kme
 static inline void *array_pop_locked(const struct kmm_machine *m, const struct kmem_cache *s,
 				     unsigned int shift)
 {
-	int cpu = smp_local_cpu(m);
+	int cpu = smp_local_slot(m);
 	struct slab_array *ac;
 	void *obj;
 
@@ -553,7 +553,7 @@ static inline bool array_push(const struct kmm_machine *m, const struct kmem_cac
 		return false;
 	}
 #endif
-	cpu = smp_local_cpu(m);
+	cpu = smp_local_slot(m);
 	if (unlikely(cpu < 0 || page_nid(page) != m->cpu_to_node[cpu]))
 		return false;
 	ac = cpu_array(s, shift, cpu);

@@ -20,28 +20,45 @@
 
 #define CPU_LOCK_SPINS_BEFORE_YIELD 64
 
-static void smp_choose_mode(struct kmm_machine *m)
+static void smp_choose_mode(struct kmm_machine *m, const struct kmm_os_smp *caps)
 {
-	struct kmm_os_smp smp;
-
-	kmm_os_smp_caps(&smp);
 	m->smp_mode = KMM_SMP_CAS;
 	m->rseq_offset = 0;
-	if (!KMM_HAVE_RSEQ || smp.rseq_size < 20 || smp.rseq_offset == 0)
+	if (!KMM_HAVE_RSEQ || caps->rseq_size < 20 || caps->rseq_offset == 0)
 		return;
 	/* The kernel writes -1 (uninitialised) or -2 (failed) when it keeps no CPU number. */
-	if (rseq_cpu_id(smp.rseq_offset) >= 0x80000000u)
+	if (rseq_cpu_id(caps->rseq_offset) >= 0x80000000u)
 		return;
-	m->rseq_offset = smp.rseq_offset;
-	if (smp.rseq_fence && smp.host_cpus <= m->nr_cpus)
+	m->rseq_offset = caps->rseq_offset;
+	if (caps->rseq_fence && caps->host_cpus <= m->nr_cpus)
 		m->smp_mode = KMM_SMP_RSEQ;
+}
+
+/*
+ * The slots of the per-CPU arrays (cpu.h, smp_local_slot): one per machine
+ * CPU, and in CAS mode one more for each host CPU beyond them (up to
+ * KMM_MAX_CPUS), with its machine CPU's node. rseq mode has exactly
+ * nr_cpus: host CPU c is machine CPU c.
+ */
+static void smp_setup_slots(struct kmm_machine *m, const struct kmm_os_smp *smp)
+{
+	int slots = m->nr_cpus;
+
+	if (m->smp_mode == KMM_SMP_CAS)
+		slots = MAX(slots, MIN(smp->host_cpus, KMM_MAX_CPUS));
+	for (int s = m->nr_cpus; s < slots; s++)
+		m->cpu_to_node[s] = m->cpu_to_node[s % m->nr_cpus];
+	m->nr_slots = slots;
 }
 
 int smp_init(struct kmm_machine *m)
 {
+	struct kmm_os_smp smp;
 	int ret;
 
-	smp_choose_mode(m);
+	kmm_os_smp_caps(&smp);
+	smp_choose_mode(m, &smp);
+	smp_setup_slots(m, &smp);
 	ret = percpu_init(m);
 	if (!ret)
 		ret = preempt_init(m);
@@ -71,6 +88,7 @@ void cpu_lock_remote(struct kmm_machine *m, kmm_cpu_lock *l, int cpu)
 		uintptr_t expected = 0;
 
 		if (__atomic_load_n(&l->owner, __ATOMIC_RELAXED) == 0 &&
+		    (fp_count_atomic(), true) &&
 		    __atomic_compare_exchange_n(&l->owner, &expected, tag, false, __ATOMIC_ACQUIRE,
 						__ATOMIC_RELAXED)) {
 			if (m->smp_mode != KMM_SMP_RSEQ)

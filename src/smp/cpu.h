@@ -18,7 +18,9 @@
  *    CPU c takes CPU c's per-CPU locks with a restartable sequence.
  *  - KMM_SMP_CAS: anything else (more host CPUs than the machine has, no
  *    rseq, ThreadSanitizer builds, KMM_RSEQ=0). Several host CPUs may map
- *    to one machine CPU and per-CPU locks are compare-and-swap locks.
+ *    to one machine CPU and per-CPU locks are compare-and-swap locks; the
+ *    per-CPU arrays (pcp, slab) still give each host CPU a slot of its own
+ *    (smp_local_slot), so host CPUs do not share them.
  * docs/smp.md compares the two and gives the measurements.
  *
  * Invariant: 0 <= kmm_this_cpu(m) < m->nr_cpus, for any thread, always.
@@ -60,6 +62,47 @@ static inline int kmm_this_cpu(const struct kmm_machine *m)
 		return (int)cpu;
 	return (int)(cpu % (unsigned int)m->nr_cpus);
 }
+
+/*
+ * The slot of the per-CPU arrays (pcp lists and hot arrays, slab arrays)
+ * this thread uses, or -1. A slot is private to one host CPU: slot s <
+ * nr_cpus is machine CPU s; in CAS mode a host CPU h at or above nr_cpus
+ * has slot h of its own (m->nr_slots covers the host's CPUs, up to
+ * KMM_MAX_CPUS), which belongs to machine CPU h % nr_cpus (smp_slot_cpu)
+ * for draining, reporting and its node. So the fast paths never divide and
+ * never share an array between host CPUs. -1: rseq mode on a host CPU the
+ * machine has no CPU for, or a host CPU beyond KMM_MAX_CPUS in CAS mode;
+ * the caller goes to the shared lists (buddy, node lists) instead.
+ */
+static inline int smp_local_slot(const struct kmm_machine *m)
+{
+	unsigned int cpu = smp_host_cpu(m);
+
+	if (likely(cpu < (unsigned int)m->nr_slots))
+		return (int)cpu;
+	return -1;
+}
+
+/* The machine CPU a slot belongs to (slow paths: reports, local drains). */
+static inline int smp_slot_cpu(const struct kmm_machine *m, int slot)
+{
+	return slot < m->nr_cpus ? slot : slot % m->nr_cpus;
+}
+
+/* The node of the host CPU this thread runs on (numa_node_id), without a division. */
+static inline int smp_this_node(const struct kmm_machine *m)
+{
+	unsigned int cpu = smp_host_cpu(m);
+
+	if (likely(cpu < (unsigned int)m->nr_slots))
+		return m->cpu_to_node[cpu];
+	return m->cpu_to_node[cpu % (unsigned int)m->nr_cpus];
+}
+
+/* Every slot of the per-CPU arrays; every slot of machine CPU cpu. */
+#define for_each_slot_m(m, slot) for ((slot) = 0; (slot) < (m)->nr_slots; (slot)++)
+#define for_each_cpu_slot_m(m, cpu, slot) \
+	for ((slot) = (cpu); (slot) < (m)->nr_slots; (slot) += (m)->nr_cpus)
 
 /*
  * The CPU whose per-CPU locks this thread may take with cpu_trylock_local,

@@ -40,6 +40,7 @@
 #ifndef KMM_SMP_CPU_LOCK_H
 #define KMM_SMP_CPU_LOCK_H
 
+#include "lib/fpcount.h"
 #include "smp/cpu.h"
 
 typedef struct kmm_cpu_lock {
@@ -67,7 +68,7 @@ static inline enum cpu_lock_result cpu_trylock_local(const struct kmm_machine *m
 	(void)m;
 	(void)cpu;
 #endif
-	if (__atomic_load_n(&l->owner, __ATOMIC_RELAXED) == 0 &&
+	if (__atomic_load_n(&l->owner, __ATOMIC_RELAXED) == 0 && (fp_count_atomic(), true) &&
 	    __atomic_compare_exchange_n(&l->owner, &expected, CPU_LOCK_LOCAL, false,
 					__ATOMIC_ACQUIRE, __ATOMIC_RELAXED))
 		return CPU_LOCK_TAKEN;
