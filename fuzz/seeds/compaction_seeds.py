@@ -62,6 +62,18 @@ def u32(v):
     return struct.pack("<I", v & 0xFFFFFFFF)
 
 
+def op(layer, name):
+    for i, (l, n) in enumerate(OPS):
+        if l == layer and n == name:
+            return i
+    sys.exit("no %s op %r" % (layer, name))
+
+
+def page_alloc(slot, order):
+    """The page layer's alloc_pages(GFP_KERNEL | __GFP_NOWARN, order) into page slot `slot`."""
+    return u8(op("page", "alloc_pages")) + u8(slot) + u8(order) + u8(0) + u8(0x30)  # base[48 % 12] = GFP_KERNEL, bit 4: NOWARN
+
+
 def mov_alloc(slot):
     return u8(opcode("movable_alloc")) + u8(slot)
 
@@ -146,6 +158,10 @@ SEEDS = {
     "numa3": shape("mem=128M nr_cpus=2 numa=fake=3 slab_debug=FZP pcp=0") + fill(24)
     + free_every(24, 2) + compact_node(2) + compact_node(1) + contig_pages(0, 2048)
     + contig_free(0),
+    # direct compaction: the order-9 blocks taken, then costly orders that must compact
+    "direct-compaction": shape(M32) + fill(32) + free_every(32, 2)
+    + b"".join(page_alloc(i, 9) for i in range(18)) + b"".join(page_alloc(18 + i, o) for i, o in enumerate((8, 7, 6, 5, 4, 8)))
+    + compact_node(0),
     # the same slots again and again: frees of busy or empty slots, ranges in both slots
     "cycles": shape(M32) + (fill(8) + compact_memory() + free_every(8, 2) + contig_pages(0, 300)
                             + contig_range(1, 0x1A00, 200) + contig_free(1) + contig_free(0)) * 3
