@@ -65,14 +65,14 @@ void kmm_trace_set_callback(kmm_machine *m, kmm_trace_fn fn, void *ctx)
 {
 	if (!m)
 		return;
-	m->trace_ctx = ctx;
+	__atomic_store_n(&m->trace_ctx, ctx, __ATOMIC_RELAXED);
 	__atomic_store_n(&m->trace_fn, fn, __ATOMIC_RELEASE);
 }
 
 void *kmm_trace_get_callback(kmm_machine *m, kmm_trace_fn *fn)
 {
 	*fn = m ? __atomic_load_n(&m->trace_fn, __ATOMIC_ACQUIRE) : NULL;
-	return *fn ? m->trace_ctx : NULL;
+	return *fn ? __atomic_load_n(&m->trace_ctx, __ATOMIC_RELAXED) : NULL;
 }
 
 static unsigned long long printed_ptr(const struct kmm_machine *m, const void *p)
@@ -94,7 +94,7 @@ void trace_emit(struct kmm_machine *m, struct kmm_trace_record *r, char *text, i
 	r->ts_ns = kmm_os_now_ns();
 	r->text = text;
 	r->len = len < 0 ? 0 : (size_t)len;
-	fn(m->trace_ctx, r);
+	fn(__atomic_load_n(&m->trace_ctx, __ATOMIC_RELAXED), r);
 }
 
 void __trace_page_alloc(struct kmm_machine *m, struct page *page, unsigned int order, gfp_t gfp)

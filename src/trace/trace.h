@@ -39,7 +39,10 @@
 #ifndef KMM_TRACEPOINTS
 #define KMM_TRACEPOINTS 1
 #endif
-#define trace_enabled(m) (KMM_TRACEPOINTS && unlikely((m)->trace_fn != NULL))
+/* A relaxed atomic load (a plain load on x86): kcompactd's thread tests it while
+ * kmm_trace_set_callback may change it. */
+#define trace_enabled(m) \
+	(KMM_TRACEPOINTS && unlikely(__atomic_load_n(&(m)->trace_fn, __ATOMIC_RELAXED) != NULL))
 
 #include "lib/compiler.h"
 #include "machine.h"
