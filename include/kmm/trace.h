@@ -49,10 +49,32 @@ enum kmm_trace_kind {
 	KMM_EV_KFREE,
 	KMM_EV_KMEM_CACHE_ALLOC,
 	KMM_EV_KMEM_CACHE_FREE,
-	KMM_NR_EVENTS
+	KMM_NR_EVENTS, /* the kmem events above: the ones kmm replay replays and counts */
+	/*
+	 * Compaction and migration (include/trace/events/compaction.h and
+	 * migrate.h in 6.18): delivered and recorded like the kmem events,
+	 * parsed as KMM_TRACE_UNKNOWN (kmm replay does not replay them).
+	 */
+	KMM_EV_MM_COMPACTION_ISOLATE_MIGRATEPAGES = KMM_NR_EVENTS,
+	KMM_EV_MM_COMPACTION_ISOLATE_FREEPAGES,
+	KMM_EV_MM_COMPACTION_MIGRATEPAGES,
+	KMM_EV_MM_COMPACTION_BEGIN,
+	KMM_EV_MM_COMPACTION_END,
+	KMM_EV_MM_COMPACTION_TRY_TO_COMPACT_PAGES,
+	KMM_EV_MM_COMPACTION_FINISHED,
+	KMM_EV_MM_COMPACTION_SUITABLE,
+	KMM_EV_MM_COMPACTION_DEFERRED,
+	KMM_EV_MM_COMPACTION_DEFER_COMPACTION,
+	KMM_EV_MM_COMPACTION_DEFER_RESET,
+	KMM_EV_MM_COMPACTION_KCOMPACTD_SLEEP,
+	KMM_EV_MM_COMPACTION_WAKEUP_KCOMPACTD,
+	KMM_EV_MM_COMPACTION_KCOMPACTD_WAKE,
+	KMM_EV_MM_MIGRATE_PAGES,
+	KMM_EV_MM_MIGRATE_PAGES_START,
+	KMM_NR_TRACE_EVENTS
 };
 
-/* "mm_page_alloc" ...; NULL out of range. */
+/* "mm_page_alloc" ... "mm_migrate_pages_start"; NULL out of range. */
 KMM_API const char *kmm_trace_event_name(int kind);
 
 /* ---- tracepoints ---------------------------------------------------------- */
@@ -77,6 +99,24 @@ struct kmm_trace_record {
 	 */
 	const char *text;
 	size_t len;
+	/*
+	 * Compaction and migration events: the kernel's fields (node above is
+	 * the nid). Zero in the kmem events' records.
+	 */
+	struct {
+		unsigned long zone_start, migrate_pfn, free_pfn, zone_end; /* _begin, _end */
+		unsigned long start_pfn, end_pfn, nr_scanned, nr_taken;	   /* _isolate_* */
+		unsigned long nr_succeeded, nr_failed; /* _migratepages, mm_migrate_pages */
+		int order;			       /* -1: the whole zone (compact_memory) */
+		int zone;   /* enum kmm_zone_type (idx, highest_zoneidx) */
+		int status; /* the kernel's enum compact_result value */
+		int mode;   /* enum kmm_migrate_mode */
+		int reason; /* enum kmm_migrate_reason */
+		int prio;   /* enum compact_priority */
+		unsigned int considered, defer_shift;
+		int order_failed;
+		bool sync; /* _begin, _end: mode != MIGRATE_ASYNC */
+	} compact;
 };
 
 typedef void (*kmm_trace_fn)(void *ctx, const struct kmm_trace_record *rec);

@@ -119,6 +119,7 @@ void defer_compaction(struct kmm_machine *m, struct zone *zone, int order)
 		WRITE_ONCE(cz->compact_defer_shift, shift + 1);
 	if (order < READ_ONCE(cz->compact_order_failed))
 		WRITE_ONCE(cz->compact_order_failed, order);
+	trace_mm_compaction_defer_compaction(m, zone, order);
 }
 
 bool compaction_deferred(struct kmm_machine *m, struct zone *zone, int order)
@@ -134,6 +135,7 @@ bool compaction_deferred(struct kmm_machine *m, struct zone *zone, int order)
 		return false;
 	}
 	WRITE_ONCE(cz->compact_considered, considered + 1);
+	trace_mm_compaction_deferred(m, zone, order);
 	return true;
 }
 
@@ -147,6 +149,7 @@ void compaction_defer_reset(struct kmm_machine *m, struct zone *zone, int order,
 	}
 	if (order >= READ_ONCE(cz->compact_order_failed))
 		WRITE_ONCE(cz->compact_order_failed, order + 1);
+	trace_mm_compaction_defer_reset(m, zone, order);
 }
 
 /* Deferral ran its course at the longest shift: the skip bits are stale (compaction_restarting). */
@@ -256,14 +259,19 @@ bool compaction_suitable(struct kmm_machine *m, struct zone *zone, int order, in
 		(order > PAGE_ALLOC_COSTLY_ORDER) ? low_wmark_pages(zone) : min_wmark_pages(zone);
 	watermark += compact_gap((unsigned int)order);
 	if (!__zone_watermark_ok(zone, 0, watermark, highest_zoneidx, 0,
-				 READ_ONCE(zone->vm_stat[NR_FREE_PAGES])))
+				 READ_ONCE(zone->vm_stat[NR_FREE_PAGES]))) {
+		trace_mm_compaction_suitable(m, zone, order, COMPACT_SKIPPED);
 		return false;
+	}
 	if (order > PAGE_ALLOC_COSTLY_ORDER) {
 		int fragindex = compaction_fragmentation_index(zone, (unsigned int)order);
 
-		if (fragindex >= 0 && fragindex <= READ_ONCE(m->compact->extfrag_threshold))
+		if (fragindex >= 0 && fragindex <= READ_ONCE(m->compact->extfrag_threshold)) {
+			trace_mm_compaction_suitable(m, zone, order, COMPACT_NOT_SUITABLE_ZONE);
 			return false;
+		}
 	}
+	trace_mm_compaction_suitable(m, zone, order, COMPACT_CONTINUE);
 	return true;
 }
 
@@ -347,6 +355,7 @@ static void isolate_freepages(struct compact_control *cc)
 		unsigned long start = MAX(block_start, zone->zone_start_pfn);
 		unsigned long end = MIN(block_start + pageblock_nr_pages, zone_scan_end(m, zone));
 		unsigned int isolated = 0;
+		unsigned long block_scanned = scanned, pfn = start;
 		bool full = false;
 
 		if (start >= end || !pfn_valid(m, start))
@@ -356,7 +365,7 @@ static void isolate_freepages(struct compact_control *cc)
 		if (!suitable_migration_target(cc, start))
 			goto next;
 		kmm_spin_lock(&zone->lock);
-		for (unsigned long pfn = start; pfn < end;) {
+		for (; pfn < end;) {
 			const struct page *page = pfn_to_page(m, pfn);
 			unsigned int got;
 
@@ -381,6 +390,8 @@ static void isolate_freepages(struct compact_control *cc)
 				break;
 		}
 		kmm_spin_unlock(&zone->lock);
+		trace_mm_compaction_isolate_freepages(m, start, pfn, scanned - block_scanned,
+						      isolated);
 		if (isolated)
 			count_vm_events(m, COMPACTISOLATED, isolated);
 		else
@@ -562,6 +573,8 @@ static unsigned long isolate_migratepages_block(struct compact_control *cc, unsi
 	count_vm_events(m, COMPACTMIGRATE_SCANNED, scanned);
 	if (cc->migratepages.nr > before)
 		count_vm_events(m, COMPACTISOLATED, cc->migratepages.nr - before);
+	trace_mm_compaction_isolate_migratepages(m, start, pfn, scanned,
+						 cc->migratepages.nr - before);
 	return pfn;
 }
 
@@ -637,7 +650,7 @@ static bool zone_has_suitable_block(struct compact_control *cc)
 	return found;
 }
 
-static enum compact_result compact_finished(struct compact_control *cc)
+static enum compact_result __compact_finished(struct compact_control *cc)
 {
 	struct compact_zone *cz = cc->cz;
 
@@ -660,8 +673,16 @@ static enum compact_result compact_finished(struct compact_control *cc)
 		return COMPACT_CONTINUE;
 	if (zone_has_suitable_block(cc))
 		return COMPACT_SUCCESS;
-	/* COMPACT_NO_SUITABLE_PAGE: keep going (compact_finished) */
-	return COMPACT_CONTINUE;
+	return COMPACT_NO_SUITABLE_PAGE;
+}
+
+static enum compact_result compact_finished(struct compact_control *cc)
+{
+	enum compact_result ret = __compact_finished(cc);
+
+	trace_mm_compaction_finished(cc->m, cc->zone, cc->order, (int)ret);
+	/* COMPACT_NO_SUITABLE_PAGE: keep going */
+	return ret == COMPACT_NO_SUITABLE_PAGE ? COMPACT_CONTINUE : ret;
 }
 
 enum compact_result compact_zone(struct compact_control *cc)
@@ -703,16 +724,19 @@ enum compact_result compact_zone(struct compact_control *cc)
 		    cc->free_pfn == pageblock_start_pfn(end_pfn - 1))
 			cc->whole_zone = true;
 	}
+	trace_mm_compaction_begin(m, start_pfn, cc->migrate_pfn, cc->free_pfn, end_pfn, sync);
 	/* pages cached on per-CPU lists are neither free blocks nor movable: give them back */
 	drain_all_pages_m(m, zone);
 	while ((ret = compact_finished(cc)) == COMPACT_CONTINUE) {
-		unsigned int nr_succeeded = 0;
+		unsigned int nr_succeeded = 0, nr_migratepages;
 		int err;
 
 		if (isolate_migratepages(cc) == ISOLATE_NONE)
 			continue;
+		nr_migratepages = cc->migratepages.nr;
 		err = migrate_pages(m, &cc->migratepages, compaction_alloc, compaction_free, cc,
 				    cc->mode, KMM_MR_COMPACTION, &nr_succeeded);
+		trace_mm_compaction_migratepages(m, nr_migratepages, nr_succeeded);
 		cc->nr_migrated += nr_succeeded;
 		if (err) {
 			putback_movable_pages(m, &cc->migratepages);
@@ -725,6 +749,8 @@ enum compact_result compact_zone(struct compact_control *cc)
 		cc->migratepages.nr = 0;
 	}
 	release_freepages(cc);
+	trace_mm_compaction_end(m, start_pfn, cc->migrate_pfn, cc->free_pfn, end_pfn, sync,
+				(int)ret);
 	return ret;
 }
 
@@ -762,6 +788,7 @@ static int try_to_compact_pages(struct kmm_machine *m, gfp_t gfp, unsigned int o
 {
 	enum compact_result rc = COMPACT_SKIPPED;
 
+	trace_mm_compaction_try_to_compact_pages(m, (int)order, gfp, prio);
 	/* the caller may not do I/O or FS work: kmm's migrations need neither, as the kernel's
 	 * movable_ops pages do not */
 	for (struct zone *const *zp = zonelist; *zp; zp++) {

@@ -29,6 +29,7 @@
 #include "compaction/compaction.h"
 #include "page/pcp.h"
 #include "reclaim/reclaim.h"
+#include "trace/trace.h"
 
 static bool kcompactd_node_suitable(struct kmm_machine *m, struct compact_node *cn)
 {
@@ -66,6 +67,7 @@ void wakeup_kcompactd(struct kmm_machine *m, int nid, unsigned int order, int hi
 		return;
 	if (!kcompactd_node_suitable(m, cn))
 		return;
+	trace_mm_compaction_wakeup_kcompactd(m, nid, (int)order, highest_zoneidx);
 	__atomic_add_fetch(&cn->kcompactd_wait, 1, __ATOMIC_SEQ_CST);
 	kmm_os_wake(&cn->kcompactd_wait, 1);
 }
@@ -85,6 +87,7 @@ static void kcompactd_do_work(struct kmm_machine *m, struct compact_node *cn)
 	int order = READ_ONCE(cn->kcompactd_max_order);
 	int highest = READ_ONCE(cn->kcompactd_highest_zoneidx);
 
+	trace_mm_compaction_kcompactd_wake(m, cn->nid, order, highest);
 	count_vm_event(m, KCOMPACTD_WAKE);
 	__atomic_add_fetch(&cn->runs, 1, __ATOMIC_RELAXED);
 	for (int z = 0; z <= highest && z < MAX_NR_ZONES; z++) {
@@ -197,6 +200,7 @@ static void kcompactd_main(void *arg)
 			kcompactd_do_work(m, cn);
 			continue;
 		}
+		trace_mm_compaction_kcompactd_sleep(m, cn->nid);
 		rc = kmm_os_wait(&cn->kcompactd_wait, seq, HPAGE_FRAG_CHECK_INTERVAL_NS);
 		__atomic_store_n(&cn->kcompactd_sleeping, 0, __ATOMIC_SEQ_CST);
 		if (__atomic_load_n(&cn->kcompactd_stop, __ATOMIC_ACQUIRE))

@@ -85,7 +85,7 @@ int migrate_pages(struct kmm_machine *m, struct migrate_list *from, new_page_t g
 	uint64_t t0 = kmm_os_now_ns();
 	int ret = 0;
 
-	(void)reason;
+	trace_mm_migrate_pages_start(m, (int)mode, (int)reason);
 	__atomic_add_fetch(&m->compact->migrating, 1, __ATOMIC_ACQ_REL);
 	for (int pass = 0; pass < passes; pass++) {
 		unsigned int retry = 0;
@@ -123,6 +123,7 @@ int migrate_pages(struct kmm_machine *m, struct migrate_list *from, new_page_t g
 out:
 	count_vm_events(m, PGMIGRATE_SUCCESS, succeeded);
 	count_vm_events(m, PGMIGRATE_FAIL, from->nr);
+	trace_mm_migrate_pages(m, succeeded, from->nr, (int)mode, (int)reason);
 	__atomic_add_fetch(&m->compact->migrate_ns, (unsigned long)(kmm_os_now_ns() - t0),
 			   __ATOMIC_RELAXED);
 	__atomic_sub_fetch(&m->compact->migrating, 1, __ATOMIC_ACQ_REL);

@@ -110,6 +110,9 @@ static void record_event(void *ctx, const struct kmm_trace_record *r)
 
 	if (__atomic_load_n(&fork_gen, __ATOMIC_RELAXED) != rec->gen)
 		return;
+	/* the kmem events only, as a recording of events/kmem: compaction's are not replayed */
+	if (r->kind >= KMM_NR_EVENTS)
+		return;
 	pthread_mutex_lock(&rec->lock);
 	if (REC_BUF - rec->used < REC_LINE)
 		rec_flush(rec);
