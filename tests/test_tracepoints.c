@@ -612,6 +612,9 @@ static void test_kcompactd_trace(void **state)
 	assert_int_equal(c.first[KMM_EV_MM_COMPACTION_WAKEUP_KCOMPACTD].node, 0);
 	assert_int_equal(c.first[KMM_EV_MM_COMPACTION_WAKEUP_KCOMPACTD].compact.order, 9);
 	assert_int_equal(c.first[KMM_EV_MM_COMPACTION_KCOMPACTD_WAKE].compact.order, 9);
+	/* kcompactd compacts up to the zone the wakeup asked for (the lowest asked, as 6.18) */
+	assert_int_equal(c.first[KMM_EV_MM_COMPACTION_KCOMPACTD_WAKE].compact.zone,
+			 c.first[KMM_EV_MM_COMPACTION_WAKEUP_KCOMPACTD].compact.zone);
 	assert_non_null(strstr(c.first_text[KMM_EV_MM_COMPACTION_KCOMPACTD_WAKE],
 			       "nid=0 order=9 classzone_idx="));
 	assert_true(c.n[KMM_EV_MM_COMPACTION_KCOMPACTD_SLEEP] > sleeps_at_wake);

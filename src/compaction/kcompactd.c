@@ -59,7 +59,8 @@ void wakeup_kcompactd(struct kmm_machine *m, int nid, unsigned int order, int hi
 		return;
 	if (READ_ONCE(cn->kcompactd_max_order) < (int)order)
 		WRITE_ONCE(cn->kcompactd_max_order, (int)order);
-	if (READ_ONCE(cn->kcompactd_highest_zoneidx) < highest_zoneidx)
+	/* as 6.18: the lowest zone index asked for since the last run (reset to the top) */
+	if (READ_ONCE(cn->kcompactd_highest_zoneidx) > highest_zoneidx)
 		WRITE_ONCE(cn->kcompactd_highest_zoneidx, highest_zoneidx);
 	/* awake: it tests kcompactd_max_order before it sleeps (kcompactd_main's fence) */
 	__atomic_thread_fence(__ATOMIC_SEQ_CST);
@@ -127,7 +128,7 @@ static void kcompactd_do_work(struct kmm_machine *m, struct compact_node *cn)
 	if (READ_ONCE(cn->kcompactd_max_order) <= order)
 		WRITE_ONCE(cn->kcompactd_max_order, 0);
 	if (READ_ONCE(cn->kcompactd_highest_zoneidx) >= highest)
-		WRITE_ONCE(cn->kcompactd_highest_zoneidx, 0);
+		WRITE_ONCE(cn->kcompactd_highest_zoneidx, MAX_NR_ZONES - 1);
 }
 
 bool should_proactive_compact_node(struct kmm_machine *m, int nid)
