@@ -4,7 +4,7 @@
  * per-CPU variables (src/percpu/static.c, what DEFINE_PER_CPU reaches).
  *
  * What this proves: each module's template section gets its own per-CPU
- * copies, filled from the template for every CPU, and found again (the
+ * copies, one per CPU, distinct, each filled from the template, and found again (the
  * same copy) on the next access; a machine
  * takes PCPU_MAX_MODULES (16) modules and the seventeenth is refused with
  * a report and a NULL pointer, the sixteen staying usable with the values
@@ -38,6 +38,13 @@ static void test_module_registry(void **state)
 		assert_non_null(v);
 		assert_ptr_not_equal(v, &templates[i][2]);
 		assert_int_equal(*v, 100 * i + 2); /* filled from the template */
+		for (int cpu = 0; cpu < 2; cpu++) {
+			long *c = per_cpu_ptr_m(m, v, cpu);
+
+			assert_int_equal(*c, 100 * i + 2); /* every CPU's copy */
+			assert_ptr_not_equal(c, &templates[i][2]);
+		}
+		assert_ptr_not_equal(per_cpu_ptr_m(m, v, 0), per_cpu_ptr_m(m, v, 1));
 		*v = -i;
 		first[i] = v;
 		/* found again: the same copy */
