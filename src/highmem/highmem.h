@@ -48,7 +48,7 @@ struct kmap_ctrl {
 	int idx;		  /* slots in use on this CPU */
 	uint32_t pfn[KM_MAX_IDX]; /* what each slot maps */
 	/* a misuse seen while the CPU was owned, reported once it is given back */
-	int bad; /* 0 none, 1 out of order, 2 not a kmap_local address */
+	int bad; /* 0 none, 1 out of order, 2 not a kmap_local address, 3 past KM_MAX_IDX */
 	const void *bad_addr, *bad_expected;
 };
 

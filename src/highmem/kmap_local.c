@@ -59,11 +59,14 @@ void *kmm_kmap_local_page(kmm_machine *m, struct page *page)
 		return pfn_to_phys_virt(m, pfn);
 	c = &h->ctrl[cpu];
 	if (c->idx >= KM_MAX_IDX) {
+		/*
+		 * The CPU stays owned by the KM_MAX_IDX mappings: no report
+		 * now (log_lock ranks before get_cpu); the kunmap_local that
+		 * gives the CPU back writes it.
+		 */
+		if (!c->bad)
+			c->bad = 3, c->bad_addr = page, c->bad_expected = NULL;
 		kmm_put_cpu(m);
-		kmm_report_bad_call(m,
-				    "kmap_local_page: CPU %d already holds %d kmap_local mappings "
-				    "(KM_MAX_IDX)",
-				    cpu, KM_MAX_IDX);
 		return NULL;
 	}
 	at = fixmap_slot(m, cpu, c->idx);
@@ -93,6 +96,14 @@ static void report_bad(struct kmm_machine *m, int cpu, int bad, const void *addr
 {
 	char comm[16];
 
+	if (bad == 3) {
+		kmm_report_bad_call(
+			m,
+			"kmap_local_page: %p: CPU %d already holds %d kmap_local mappings "
+			"(KM_MAX_IDX)",
+			addr, cpu, KM_MAX_IDX);
+		return;
+	}
 	if (bad == 2) {
 		kmm_report_bad_call(m, "kunmap_local: %p is not a kmap_local address", addr);
 		return;
