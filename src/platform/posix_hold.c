@@ -50,6 +50,7 @@ static __thread uintptr_t retried_at;
 
 void kmm_posix_install_fault_handler(void) __attribute__((visibility("hidden")));
 bool kmm_posix_held_fault(const siginfo_t *si) __attribute__((visibility("hidden")));
+bool kmm_posix_range_held(const void *addr) __attribute__((visibility("hidden")));
 
 int kmm_os_hold_writers(void *addr, size_t size)
 {
@@ -88,6 +89,15 @@ void kmm_os_release_writers(void *addr, size_t size, int restore)
 			__atomic_store_n(&holds[i].start, 0, __ATOMIC_RELEASE);
 			return;
 		}
+}
+
+/* Is addr the start of a held range? (posix.c: a remap of a held page keeps its bytes.) */
+bool kmm_posix_range_held(const void *addr)
+{
+	for (int i = 0; i < HOLD_SLOTS; i++)
+		if (__atomic_load_n(&holds[i].start, __ATOMIC_ACQUIRE) == (uintptr_t)addr)
+			return true;
+	return false;
 }
 
 /* A write fault inside a held range waits for the hold to end: true when the write may retry. */

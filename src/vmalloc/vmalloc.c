@@ -93,7 +93,8 @@ unsigned int vmalloc_count_runs(struct kmm_machine *m, struct page **pages, unsi
 }
 
 /* Reserve runs + 1 host mappings in the budget; false (and a report) when it would pass it. */
-static bool take_host_maps(struct kmm_machine *m, unsigned long size, unsigned int runs)
+static bool take_host_maps(struct kmm_machine *m, unsigned long size, unsigned int runs,
+			   kmm_gfp_t gfp)
 {
 	struct kmm_vmalloc *v = vmalloc_of(m);
 	long need = (long)runs + 1, used;
@@ -107,7 +108,7 @@ static bool take_host_maps(struct kmm_machine *m, unsigned long size, unsigned i
 	else
 		v->refused_maps++;
 	kmm_spin_unlock(&v->lock);
-	if (!ok)
+	if (!ok && !(gfp & __GFP_NOWARN))
 		kmm_log(m,
 			"vmalloc error: size %lu needs %ld host mappings (%u runs of contiguous "
 			"frames and the guard), %ld of %ld in use: vm.max_map_count is 65530\n",
@@ -260,7 +261,7 @@ void *__vmalloc_node_range_m(struct kmm_machine *m, unsigned long size, unsigned
 		goto fail_pages;
 	}
 	runs = vmalloc_count_runs(m, vm->pages, nr);
-	if (!take_host_maps(m, real_size, runs)) {
+	if (!take_host_maps(m, real_size, runs, gfp)) {
 		free_area_pages(m, vm->pages, nr);
 		goto fail_pages;
 	}
@@ -499,7 +500,7 @@ void *kmm_vmap(kmm_machine *m, struct page **pages, unsigned int count, unsigned
 	vm->caller = __builtin_return_address(0);
 	vm->va = va;
 	runs = vmalloc_count_runs(m, vm->pages, count);
-	if (!take_host_maps(m, (unsigned long)count << m->page_shift, runs))
+	if (!take_host_maps(m, (unsigned long)count << m->page_shift, runs, 0))
 		goto fail_area;
 	ret = map_runs(m, vm, count);
 	if (ret) {
