@@ -135,8 +135,9 @@ static int contig_64m_vmalloc(struct bench *b, const char *cmdline)
 	if (p)
 		kmm_free_contig_range(m, kmm_page_to_pfn(m, p), nr);
 	if (kmm_check(m) != 0 || bad) {
-		fprintf(stderr, "kmm bench compaction: contig over vmalloc pages: %zu areas damaged "
-				"or kmm_check failed\n",
+		fprintf(stderr,
+			"kmm bench compaction: contig over vmalloc pages: %zu areas damaged "
+			"or kmm_check failed\n",
 			bad);
 		kmm_machine_destroy(m);
 		return -1;
@@ -238,11 +239,13 @@ static int compaction_run(struct bench *b)
 			bench_figure(b, "vmalloc_areas", (double)res.nr_vareas);
 			bench_figure(b, "vmalloc_pages", (double)res.vmalloc_pages);
 			bench_figure(b, "vmalloc_areas_moved", (double)res.vmalloc_areas_moved);
-			bench_figure(b, "checksum_failures",
-				     (double)(res.checksum_failures + res.vmalloc_checksum_failures));
+			bench_figure(
+				b, "checksum_failures",
+				(double)(res.checksum_failures + res.vmalloc_checksum_failures));
 			if (res.checksum_failures || res.vmalloc_checksum_failures) {
 				fprintf(stderr,
-					"kmm bench compaction: %lu pages and %lu vmalloc areas lost "
+					"kmm bench compaction: %lu pages and %lu vmalloc areas "
+					"lost "
 					"their data\n",
 					res.checksum_failures, res.vmalloc_checksum_failures);
 				frag_workload_release(m, &res);

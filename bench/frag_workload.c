@@ -168,7 +168,8 @@ int frag_workload_run_opts(kmm_machine *m, uint64_t seed, const struct frag_opts
 			if (nv == vcap)
 				continue;
 			p = kmm___vmalloc(m, pages * kmm_page_size(m),
-					  GFP_KERNEL | __GFP_MOVABLE | __GFP_NOWARN | __GFP_NORETRY);
+					  GFP_KERNEL | __GFP_MOVABLE | __GFP_NOWARN |
+						  __GFP_NORETRY);
 			if (!p)
 				continue;
 			varea_fill(p, pages * kmm_page_size(m), nv);

@@ -43,9 +43,9 @@ struct frag_result {
 	double compact_seconds;		     /* the compaction's wall time */
 	unsigned long checksum_failures; /* client pages whose data or mark was wrong afterwards */
 	/* with movable_vmalloc */
-	void **vareas;		      /* the areas, until frag_workload_release */
+	void **vareas; /* the areas, until frag_workload_release */
 	unsigned long nr_vareas, vmalloc_pages;
-	unsigned long vmalloc_areas_moved;     /* areas whose first page is on another frame */
+	unsigned long vmalloc_areas_moved;	 /* areas whose first page is on another frame */
 	unsigned long vmalloc_checksum_failures; /* areas whose contents changed */
 };
 

@@ -166,8 +166,8 @@ static void test_movable_areas_are_marked(void **state)
 		struct page *pg = kmm_vmalloc_to_page(m, (char *)mov + i * ps);
 
 		assert_int_equal(kmm_page_movable_ops(m, pg), MOVABLE_ID_VMALLOC);
-		assert_int_equal(kmm_page_movable_ops(m, kmm_vmalloc_to_page(m, (char *)plain + i * ps)),
-				 0);
+		assert_int_equal(
+			kmm_page_movable_ops(m, kmm_vmalloc_to_page(m, (char *)plain + i * ps)), 0);
 	}
 	/* a DMA32 area cannot move out of its zone's constraint: not movable */
 	if (v32)
@@ -181,7 +181,8 @@ static void test_movable_areas_are_marked(void **state)
 	assert_consistent(m, &log_);
 	kmm_machine_destroy(m);
 
-	/* vmalloc_movable=1: vmalloc's default; vmalloc_user stays put (it may be mapped to users) */
+	/* vmalloc_movable=1: vmalloc's default; vmalloc_user stays put (it may be mapped to users)
+	 */
 	m = test_boot("mem=64M vmalloc_movable=1 " QUIET, &log_);
 	mov = kmm_vmalloc(m, 8 * ps);
 	plain = kmm_vmalloc_user(m, 8 * ps);
@@ -267,11 +268,11 @@ static void test_check_sees_wrong_mapping(void **state)
 	test_log_clear(&log_);
 	assert_true(kmm_check(m) > 0);
 	assert_true(test_log_contains(&log_, "the area's page array says"));
-	assert_int_equal(kmm_os_phys_map_fixed(m->phys_handle,
-					       (uint64_t)kmm_page_to_pfn(m, vm->pages[0])
-						       << m->page_shift,
-					       kmm_page_size(m), addr),
-			 0);
+	assert_int_equal(
+		kmm_os_phys_map_fixed(m->phys_handle,
+				      (uint64_t)kmm_page_to_pfn(m, vm->pages[0]) << m->page_shift,
+				      kmm_page_size(m), addr),
+		0);
 	assert_consistent(m, &log_);
 	/* the page array names a frame the address does not map */
 	saved = vm->pages[0];
@@ -299,8 +300,7 @@ static void test_contig_64m_over_vmalloc_pages(void **state)
 	(void)state;
 	areas_fill_machine(m, &a, 8, MOVABLE, 200000);
 	areas_thin(m, &a, 3);
-	print_message("%zu movable areas of 8 pages, order-9 free %lu\n", a.nr / 3,
-		      order9_free(m));
+	print_message("%zu movable areas of 8 pages, order-9 free %lu\n", a.nr / 3, order9_free(m));
 	p = kmm_alloc_contig_pages(m, nr, KMM_GFP_KERNEL, 0, NULL);
 	assert_non_null(p);
 	assert_true(areas_moved(m, &a) > 0);
@@ -504,8 +504,8 @@ static void test_integrity_under_migration(void **state)
 				churn.p[i] = NULL;
 			}
 		for (size_t i = 0; i < churn.nr; i += 5)
-			if (!churn.p[i] && (churn.p[i] = kmm___vmalloc(m, 2 * ps,
-								    MOVABLE | KMM_GFP_NOWARN)))
+			if (!churn.p[i] &&
+			    (churn.p[i] = kmm___vmalloc(m, 2 * ps, MOVABLE | KMM_GFP_NOWARN)))
 				fill(churn.p[i], 2 * ps, i);
 	}
 	__atomic_store_n(&stop, 1, __ATOMIC_RELEASE);

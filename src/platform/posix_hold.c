@@ -136,9 +136,7 @@ static bool parse_hex(const char **p, uint64_t *out)
 
 	for (;; n++, (*p)++) {
 		char c = **p;
-		int d = c >= '0' && c <= '9'	 ? c - '0'
-			: c >= 'a' && c <= 'f' ? c - 'a' + 10
-					       : -1;
+		int d = c >= '0' && c <= '9' ? c - '0' : c >= 'a' && c <= 'f' ? c - 'a' + 10 : -1;
 
 		if (d < 0)
 			break;
@@ -149,8 +147,7 @@ static bool parse_hex(const char **p, uint64_t *out)
 }
 
 /* One line of /proc/self/maps: "start-end perms offset dev inode path". */
-static bool parse_line(const char *p, uint64_t *start, uint64_t *end, uint64_t *off,
-		       uint64_t *ino)
+static bool parse_line(const char *p, uint64_t *start, uint64_t *end, uint64_t *off, uint64_t *ino)
 {
 	if (!parse_hex(&p, start) || *p++ != '-' || !parse_hex(&p, end) || *p++ != ' ')
 		return false;

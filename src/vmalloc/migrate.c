@@ -293,7 +293,8 @@ int vmalloc_check_moved(struct kmm_machine *m)
 		if (!r->addr || !pfn_valid(m, r->old_pfn))
 			continue;
 		old = pfn_to_page(m, r->old_pfn);
-		if (page_movable_id(old) == MOVABLE_ID_VMALLOC && READ_ONCE(old->private) == r->addr) {
+		if (page_movable_id(old) == MOVABLE_ID_VMALLOC &&
+		    READ_ONCE(old->private) == r->addr) {
 			struct vmap_area *va = find_vmap_area_locked(v, r->addr);
 
 			if (va && va->vm && (va->vm->flags & VM_MOVABLE_AREA) &&
@@ -316,7 +317,8 @@ int vmalloc_check_moved(struct kmm_machine *m)
 	if (ret)
 		return stale; /* the host cannot tell: the probes of check.c remain */
 	if (w.bad)
-		kmm_log(m, "kmm_check: vmalloc: %#lx maps pfn %#lx, the area's page array says %#lx\n",
+		kmm_log(m,
+			"kmm_check: vmalloc: %#lx maps pfn %#lx, the area's page array says %#lx\n",
 			(unsigned long)w.bad_addr, w.bad_pfn, w.want_pfn);
 	kmm_spin_lock(&v->lock);
 	for (struct vmap_area *va = va_tree_next(v->busy_root, v->start); va;

@@ -70,9 +70,9 @@ struct vm_struct {
 	unsigned long flags;
 	struct page **pages;
 	unsigned int nr_pages;
-	unsigned int nr_runs;	  /* host mappings of the frames */
-	unsigned int nr_isolated; /* pages taken for migration (under the lock) */
-	unsigned int nr_moved;	  /* pages migrated since the area was made */
+	unsigned int nr_runs;	    /* host mappings of the frames */
+	unsigned int nr_isolated;   /* pages taken for migration (under the lock) */
+	unsigned int nr_moved;	    /* pages migrated since the area was made */
 	unsigned long check_mapped; /* kmm_check: pages the host maps where they should be */
 	uint64_t phys_addr;
 	const void *caller;
