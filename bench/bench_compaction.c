@@ -4,7 +4,9 @@
  *
  * The same seeded fragmentation workload (bench/frag_workload.c) with a
  * movable-ops owner's share (1 in 8 allocations: long-lived movable pages
- * kept to the end, bench/movable_client.c) runs on three machines:
+ * kept to the end, bench/movable_client.c) and a movable vmalloc share
+ * (1 in 16: long-lived areas of 2-8 pages allocated with
+ * __GFP_MOVABLE, moved by remapping) runs on three machines:
  *   neither      page_group_by_mobility=0 compaction=0
  *   grouping     compaction=0 (anti-fragmentation alone)
  *   compaction   grouping, then kmm_compact_memory after the workload
@@ -13,13 +15,16 @@
  * at order 9 of the largest zone (unusable_index_order9_*, in thousandths).
  * Cost figures of the compaction run: pages migrated, wall time,
  * pages_migrated_per_s and ms_per_order9_block_gained (compaction time over
- * the order-9 free blocks it added), and checksum_failures (the owner's
- * data and marks checked after compaction; must be 0). Then
+ * the order-9 free blocks it added), vmalloc_areas / vmalloc_pages /
+ * vmalloc_areas_moved (areas whose first page is on another frame
+ * afterwards), and checksum_failures (the owner's pages and the vmalloc
+ * areas checked after compaction; must be 0). Then
  * contig_64m_blocked_*: alloc_contig_pages of 64 MiB after the workload,
  * whose unmovable pages sit in every range (it must fail and lose no
  * page), and contig_64m_*: the same on a fresh machine over the owner's
  * pages scattered everywhere (it must succeed; its time and the owner's
- * checksums).
+ * checksums), and contig_64m_vmalloc_*: over movable vmalloc areas
+ * scattered everywhere instead.
  *
  * The machine is --machine, or mem=1G nr_cpus=1; pcp=0, page_reporting=0,
  * kswapd=0 and kcompactd=0 are appended, so only the workload moves pages.
@@ -30,9 +35,11 @@
 
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <time.h>
 
 #include <kmm/compaction.h>
+#include <kmm/vmalloc.h>
 
 #define BENCH_COMPACTION_DEFAULT "mem=1G nr_cpus=1"
 #define QUIET_KEYS "pcp=0 page_reporting=0 kswapd=0 kcompactd=0"
@@ -72,6 +79,73 @@ static unsigned long free_pages(kmm_machine *m)
 	return n;
 }
 
+/*
+ * The same over movable vmalloc areas: a fresh machine filled with areas of
+ * 8 pages (__GFP_MOVABLE), two of every three freed, then 64 MiB contiguous:
+ * the areas' pages in the range move by remapping, their contents checked.
+ */
+static int contig_64m_vmalloc(struct bench *b, const char *cmdline)
+{
+	kmm_machine *m;
+	size_t cap, nr_areas = 0, live = 0, bad = 0, ps;
+	void **areas;
+	unsigned long nr;
+	struct page *p;
+	double t0;
+
+	bench_progress(b, "contig: alloc_contig_pages of 64 MiB over scattered vmalloc pages");
+	if (bench_boot(cmdline, &m))
+		return -1;
+	ps = kmm_page_size(m);
+	nr = (64ul << 20) / ps;
+	cap = free_pages(m) / 8 + 1;
+	areas = calloc(cap, sizeof(*areas));
+	while (areas && nr_areas < cap &&
+	       (areas[nr_areas] = kmm___vmalloc(m, 8 * ps,
+						KMM_GFP_KERNEL | KMM_GFP_MOVABLE | KMM_GFP_NOWARN |
+							KMM_GFP_NORETRY)) != NULL) {
+		memset(areas[nr_areas], (int)(nr_areas % 251) + 1, 8 * ps);
+		nr_areas++;
+	}
+	for (size_t i = 0; i < nr_areas; i++)
+		if (i % 3) {
+			kmm_vfree(m, areas[i]);
+			areas[i] = NULL;
+		} else {
+			live++;
+		}
+	bench_figure(b, "contig_64m_vmalloc_scattered_pages", (double)(live * 8));
+	t0 = now_s();
+	p = kmm_alloc_contig_pages(m, nr, KMM_GFP_KERNEL, 0, NULL);
+	bench_figure(b, "contig_64m_vmalloc_ms", (now_s() - t0) * 1e3);
+	bench_figure(b, "contig_64m_vmalloc_ok", p ? 1 : 0);
+	for (size_t i = 0; i < nr_areas; i++)
+		if (areas[i]) {
+			const unsigned char *c = areas[i];
+
+			for (size_t k = 0; k < 8 * ps; k++)
+				if (c[k] != (unsigned char)(i % 251 + 1)) {
+					bad++;
+					break;
+				}
+			kmm_vfree(m, areas[i]);
+		}
+	free(areas);
+	bench_figure(b, "contig_64m_vmalloc_checksum_failures", (double)bad);
+	if (p)
+		kmm_free_contig_range(m, kmm_page_to_pfn(m, p), nr);
+	if (kmm_check(m) != 0 || bad) {
+		fprintf(stderr,
+			"kmm bench compaction: contig over vmalloc pages: %zu areas damaged "
+			"or kmm_check failed\n",
+			bad);
+		kmm_machine_destroy(m);
+		return -1;
+	}
+	kmm_machine_destroy(m);
+	return 0;
+}
+
 /* alloc_contig_pages of 64 MiB over an owner's pages scattered across a fresh machine. */
 static int contig_64m(struct bench *b, const char *base)
 {
@@ -107,7 +181,7 @@ static int contig_64m(struct bench *b, const char *base)
 		return -1;
 	}
 	kmm_machine_destroy(m);
-	return 0;
+	return contig_64m_vmalloc(b, cmdline);
 }
 
 static int compaction_run(struct bench *b)
@@ -125,12 +199,15 @@ static int compaction_run(struct bench *b)
 	char cmdline[512], key[96];
 
 	for (size_t i = 0; i < sizeof(runs) / sizeof(runs[0]); i++) {
-		struct frag_opts opts = { .movable_client = true, .compact = runs[i].compact };
+		struct frag_opts opts = { .movable_client = true,
+					  .compact = runs[i].compact,
+					  .movable_vmalloc = true };
 		struct frag_result res;
 		kmm_machine *m;
 
 		snprintf(cmdline, sizeof(cmdline), "%s %s %s", base, QUIET_KEYS, runs[i].extra);
-		bench_progress(b, "%s: the fragmentation workload with a movable-ops share",
+		bench_progress(b,
+			       "%s: the fragmentation workload with movable-ops and vmalloc shares",
 			       runs[i].name);
 		if (bench_boot(cmdline, &m))
 			return -1;
@@ -159,10 +236,18 @@ static int compaction_run(struct bench *b)
 					     : 0);
 			bench_figure(b, "ms_per_order9_block_gained",
 				     gained > 0 ? res.compact_seconds * 1e3 / gained : 0);
-			bench_figure(b, "checksum_failures", (double)res.checksum_failures);
-			if (res.checksum_failures) {
-				fprintf(stderr, "kmm bench compaction: %lu pages lost their data\n",
-					res.checksum_failures);
+			bench_figure(b, "vmalloc_areas", (double)res.nr_vareas);
+			bench_figure(b, "vmalloc_pages", (double)res.vmalloc_pages);
+			bench_figure(b, "vmalloc_areas_moved", (double)res.vmalloc_areas_moved);
+			bench_figure(
+				b, "checksum_failures",
+				(double)(res.checksum_failures + res.vmalloc_checksum_failures));
+			if (res.checksum_failures || res.vmalloc_checksum_failures) {
+				fprintf(stderr,
+					"kmm bench compaction: %lu pages and %lu vmalloc areas "
+					"lost "
+					"their data\n",
+					res.checksum_failures, res.vmalloc_checksum_failures);
 				frag_workload_release(m, &res);
 				kmm_machine_destroy(m);
 				return -1;

@@ -14,11 +14,16 @@
  * With frag_opts: a movable-ops owner (movable_client.h) takes 1 in 8 of
  * the allocations as long-lived order-0 pages it keeps to the end - the
  * movable memory that grouping keeps together but cannot free, and that
- * compaction can move; and compaction (kmm_compact_memory) may run after
- * phase 2, timed, before the counting.
+ * compaction can move; with movable_vmalloc 1 in 16 is a long-lived
+ * movable vmalloc area of 2-8 pages (its pages move by copy and
+ * remap: vmalloc/migrate.c), filled with a pattern checked at the end; and
+ * compaction (kmm_compact_memory) may run after phase 2, timed, before the
+ * counting.
  */
 #include "frag_workload.h"
 #include "movable_client.h"
+
+#include <kmm/vmalloc.h>
 
 #include <time.h>
 
@@ -64,6 +69,35 @@ static double now_s(void)
 	return (double)ts.tv_sec + ts.tv_nsec / 1e9;
 }
 
+/* The pattern of area i: one word per 8 bytes, from its index and offset. */
+static uint64_t varea_word(size_t i, size_t w)
+{
+	uint64_t x = (uint64_t)i * 0x9e3779b97f4a7c15ull + w + 1;
+
+	x ^= x >> 29;
+	return x * 0xbf58476d1ce4e5b9ull;
+}
+
+static void varea_fill(void *p, size_t bytes, size_t i)
+{
+	uint64_t *w = p;
+	size_t words = bytes / 8;
+
+	for (size_t k = 0; k < words; k++)
+		w[k] = varea_word(i, k);
+}
+
+static bool varea_intact(const void *p, size_t bytes, size_t i)
+{
+	const uint64_t *w = p;
+	size_t words = bytes / 8;
+
+	for (size_t k = 0; k < words; k++)
+		if (w[k] != varea_word(i, k))
+			return false;
+	return true;
+}
+
 static unsigned long order9_free(kmm_machine *m)
 {
 	unsigned long n = 0;
@@ -98,6 +132,10 @@ int frag_workload_run_opts(kmm_machine *m, uint64_t seed, const struct frag_opts
 	struct frag_held *long_lived = calloc(long_cap, sizeof(*long_lived));
 
 	struct mclient *client = NULL;
+	size_t vcap = opts->movable_vmalloc ? total / 8 + 16 : 0, nv = 0;
+	void **vareas = vcap ? calloc(vcap, sizeof(*vareas)) : NULL;
+	unsigned long *vpfn = vcap ? calloc(vcap, sizeof(*vpfn)) : NULL;
+	unsigned char *vpages = vcap ? calloc(vcap, 1) : NULL;
 
 	memset(res, 0, sizeof(*res));
 	if (opts->movable_client) {
@@ -107,7 +145,11 @@ int frag_workload_run_opts(kmm_machine *m, uint64_t seed, const struct frag_opts
 			client = NULL;
 		}
 	}
-	if (!shorts || !big || !long_lived || (opts->movable_client && !client)) {
+	if (!shorts || !big || !long_lived || (opts->movable_client && !client) ||
+	    (vcap && (!vareas || !vpfn || !vpages))) {
+		free(vareas);
+		free(vpfn);
+		free(vpages);
 		free(shorts);
 		free(big);
 		free(long_lived);
@@ -119,6 +161,23 @@ int frag_workload_run_opts(kmm_machine *m, uint64_t seed, const struct frag_opts
 		if (used < target && (r & 3) != 0 && client && (r >> 40) % 8 == 0) {
 			if (mclient_alloc(client, r, KMM_GFP_NOWARN | KMM_GFP_NORETRY) >= 0)
 				used++;
+		} else if (used < target && (r & 3) != 0 && vcap && (r >> 40) % 32 == 1) {
+			unsigned long pages = 2 + (unsigned long)((r >> 48) % 7);
+			void *p;
+
+			if (nv == vcap)
+				continue;
+			p = kmm___vmalloc(m, pages * kmm_page_size(m),
+					  GFP_KERNEL | __GFP_MOVABLE | __GFP_NOWARN |
+						  __GFP_NORETRY);
+			if (!p)
+				continue;
+			varea_fill(p, pages * kmm_page_size(m), nv);
+			vpages[nv] = (unsigned char)pages;
+			vpfn[nv] = kmm_vmalloc_to_pfn(m, p);
+			vareas[nv++] = p;
+			res->vmalloc_pages += pages;
+			used += pages;
 		} else if (used < target && (r & 3) != 0) {
 			bool is_long = (r >> 8) % 16 == 0;
 			unsigned int order = is_long ? 0 : (unsigned int)((r >> 16) % 4);
@@ -163,6 +222,16 @@ int frag_workload_run_opts(kmm_machine *m, uint64_t seed, const struct frag_opts
 	}
 	if (client)
 		res->checksum_failures = mclient_verify_all(client);
+	res->vareas = vareas;
+	res->nr_vareas = nv;
+	for (size_t i = 0; i < nv; i++) {
+		if (!varea_intact(vareas[i], vpages[i] * kmm_page_size(m), i))
+			res->vmalloc_checksum_failures++;
+		if (kmm_vmalloc_to_pfn(m, vareas[i]) != vpfn[i])
+			res->vmalloc_areas_moved++; /* its first page is on another frame */
+	}
+	free(vpfn);
+	free(vpages);
 	res->order9_free_blocks = order9_free(m);
 	while ((big[nbig].page = kmm_alloc_pages(
 			m, GFP_HIGHUSER_MOVABLE | __GFP_MEMALLOC | __GFP_NOWARN | __GFP_NORETRY,
@@ -182,6 +251,10 @@ void frag_workload_release(kmm_machine *m, struct frag_result *res)
 		kmm_free_pages(m, res->held[--res->long_lived_pages].page, 0);
 	free(res->held);
 	res->held = NULL;
+	while (res->nr_vareas > 0)
+		kmm_vfree(m, res->vareas[--res->nr_vareas]);
+	free(res->vareas);
+	res->vareas = NULL;
 	if (res->client) {
 		mclient_destroy(res->client);
 		free(res->client);

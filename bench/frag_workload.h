@@ -22,6 +22,12 @@ struct frag_opts {
 	bool movable_client;
 	/* compact the whole machine after the workload, before counting (compact_memory) */
 	bool compact;
+	/*
+	 * 1 in 16 allocations is a long-lived movable vmalloc area of 2-8 pages
+	 * (__vmalloc(GFP_KERNEL | __GFP_MOVABLE)), filled with a pattern and
+	 * kept to the end: vmalloc'd memory compaction moves by remapping
+	 */
+	bool movable_vmalloc;
 };
 
 struct frag_result {
@@ -36,6 +42,11 @@ struct frag_result {
 	unsigned long pages_migrated;	     /* by the compaction */
 	double compact_seconds;		     /* the compaction's wall time */
 	unsigned long checksum_failures; /* client pages whose data or mark was wrong afterwards */
+	/* with movable_vmalloc */
+	void **vareas; /* the areas, until frag_workload_release */
+	unsigned long nr_vareas, vmalloc_pages;
+	unsigned long vmalloc_areas_moved;	 /* areas whose first page is on another frame */
+	unsigned long vmalloc_checksum_failures; /* areas whose contents changed */
 };
 
 /*

@@ -84,7 +84,9 @@ static void op_vmalloc(struct fz *f)
 		a->p = kmm_vmalloc_user(f->m, size);
 		break;
 	default:
-		a->p = kmm___vmalloc(f->m, size, GFP_KERNEL | __GFP_NOWARN);
+		/* odd: a movable area, whose pages the compaction ops may move under the cookies */
+		a->p = kmm___vmalloc(f->m, size,
+				     GFP_KERNEL | __GFP_NOWARN | ((how & 0x80) ? __GFP_MOVABLE : 0));
 		break;
 	}
 	if (!a->p) {

@@ -140,8 +140,12 @@ struct kmm_machine {
 	/* Someone waits for memory to be freed (reclaim/vmscan.c): frees wake them. */
 	uint32_t alloc_waiters;
 
-	/* Movable pages (compaction/movable.c): slot 0 unused, ids 1..KMM_MAX_MOVABLE_OPS. */
-	struct kmm_movable_client movable[KMM_MAX_MOVABLE_OPS + 1];
+	/*
+	 * Movable pages (compaction/movable.c): slot 0 unused, ids
+	 * 1..KMM_MAX_MOVABLE_OPS registered by callers, MOVABLE_ID_VMALLOC the
+	 * vmalloc layer's (installed by compaction_init).
+	 */
+	struct kmm_movable_client movable[KMM_MOVABLE_IDS];
 	/*
 	 * The compaction layer (compaction/): its state, and the hooks through
 	 * which the page allocator's slow path and kswapd reach it (NULL until

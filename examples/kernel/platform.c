@@ -132,6 +132,32 @@ int kmm_os_phys_discard(intptr_t handle, uint64_t offset, uint64_t size)
 	return 0; /* RAM stays RAM */
 }
 
+/*
+ * Holding off writers needs page protection and a fault handler that
+ * waits: this kernel has neither for kmm, so vmalloc'd pages never move
+ * here (there is no vmalloc area anyway). A kernel with page tables would
+ * write-protect the PTEs and make its page-fault handler wait for the
+ * hold, as Linux does on a migration entry.
+ */
+int kmm_os_hold_writers(void *addr, size_t size)
+{
+	(void)addr, (void)size;
+	return -ENOSYS;
+}
+
+void kmm_os_release_writers(void *addr, size_t size, int restore)
+{
+	(void)addr, (void)size, (void)restore;
+}
+
+int kmm_os_phys_mappings(intptr_t handle, const void *start, const void *end,
+			 void (*fn)(void *ctx, uintptr_t addr, size_t size, uint64_t offset),
+			 void *ctx)
+{
+	(void)handle, (void)start, (void)end, (void)fn, (void)ctx;
+	return -ENOSYS;
+}
+
 void kmm_os_log(const char *text, size_t len)
 {
 	serial_write(text, len);

@@ -83,7 +83,10 @@ struct kmm_movable_operations {
 	void (*putback_page)(kmm_machine *m, struct page *page, void *ctx);
 };
 
-/* Register an owner of movable pages: its id (1..7), or KMM_EINVAL / KMM_ENOMEM (all taken). */
+/*
+ * Register an owner of movable pages: its id (1..6), or KMM_EINVAL / KMM_ENOMEM (all
+ * taken). Id 7 is the vmalloc layer's own (pages of movable vmalloc areas).
+ */
 KMM_API int kmm_register_movable_ops(kmm_machine *m, const struct kmm_movable_operations *ops,
 				     void *ctx);
 /* Forget an owner: KMM_EINVAL (reported) while pages still carry its id. */

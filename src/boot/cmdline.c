@@ -611,6 +611,7 @@ static const struct key keys[] = {
 	{ .name = "thread_size", .type = K_SIZE, .off = DESC_OFF(thread_size), .lo = 1 },
 	{ .name = "compaction", .type = K_BOOL, .off = DESC_OFF(compaction) },
 	{ .name = "kcompactd", .type = K_BOOL, .off = DESC_OFF(kcompactd) },
+	{ .name = "vmalloc_movable", .type = K_BOOL, .off = DESC_OFF(vmalloc_movable) },
 	{ .name = "vm.extfrag_threshold",
 	  .type = K_INT,
 	  .off = DESC_OFF(extfrag_threshold),
@@ -958,6 +959,7 @@ void kmm_desc_format(const struct kmm_machine_desc *desc, char *buf, size_t len)
 		sb_key(&sb, "movable_node");
 	sb_bool(&sb, "compaction=", desc->compaction, true);
 	sb_bool(&sb, "kcompactd=", desc->kcompactd, true);
+	sb_bool(&sb, "vmalloc_movable=", desc->vmalloc_movable, false);
 	if (desc->extfrag_threshold != DEFAULT_EXTFRAG_THRESHOLD) {
 		sb_key(&sb, "vm.extfrag_threshold=");
 		sb_puts64(&sb, desc->extfrag_threshold);

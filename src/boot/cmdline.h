@@ -80,6 +80,8 @@ struct kmm_machine_desc {
 	bool movable_node;	 /* movable_node: hotplugged memory defaults to ZONE_MOVABLE */
 	/* Compaction (compaction/): docs/compaction.md. */
 	bool compaction;       /* compaction=0|1: compaction and its hooks (default 1; kmm's) */
+	bool vmalloc_movable;  /* vmalloc_movable=0|1: vmalloc's default adds __GFP_MOVABLE (0;
+				  kmm's) */
 	bool kcompactd;	       /* kcompactd=0|1: run a kcompactd thread per node (default 1) */
 	int extfrag_threshold; /* vm.extfrag_threshold=N (default 500) */
 	int compaction_proactiveness; /* vm.compaction_proactiveness=N (default 20) */

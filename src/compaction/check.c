@@ -47,7 +47,7 @@ int compaction_check(struct kmm_machine *m)
 {
 	struct kmm_compact *c = m->compact;
 	struct cma_area *cma = &c->cma;
-	unsigned long marked[KMM_MAX_MOVABLE_OPS + 1] = { 0 }, isolated = 0;
+	unsigned long marked[KMM_MOVABLE_IDS] = { 0 }, isolated = 0;
 	bool exact = !__atomic_load_n(&c->migrating, __ATOMIC_ACQUIRE) &&
 		     !__atomic_load_n(&c->contig_in_progress, __ATOMIC_ACQUIRE);
 	struct ccheck ck = { 0 };
@@ -113,7 +113,7 @@ int compaction_check(struct kmm_machine *m)
 		}
 	}
 	if (exact) {
-		for (unsigned int id = 1; id <= KMM_MAX_MOVABLE_OPS; id++) {
+		for (unsigned int id = 1; id < KMM_MOVABLE_IDS; id++) {
 			unsigned long n = __atomic_load_n(&m->movable[id].pages, __ATOMIC_RELAXED);
 
 			if (n != marked[id])

@@ -40,6 +40,7 @@
  * scanners stop at the node's first deferred pfn.
  */
 #include "compaction/compaction.h"
+#include "vmalloc/vmalloc.h"
 #include "boot/late_init.h"
 #include "page/deferred.h"
 #include "page/pcp.h"
@@ -1040,6 +1041,12 @@ int compaction_init(struct kmm_machine *m)
 		}
 	}
 	m->compact = c;
+	/* the vmalloc layer's pages are one more owner's (vmalloc/migrate.c) */
+	if (m->vmalloc) {
+		WRITE_ONCE(m->movable[MOVABLE_ID_VMALLOC].ctx, m->vmalloc);
+		__atomic_store_n(&m->movable[MOVABLE_ID_VMALLOC].ops, &vmalloc_movable_ops,
+				 __ATOMIC_RELEASE);
+	}
 	if (cma_init(m) != KMM_OK) {
 		m->compact = NULL;
 		kmm_free_pages(m, page, order);

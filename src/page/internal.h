@@ -209,6 +209,12 @@ struct page *__alloc_pages(struct kmm_machine *m, gfp_t gfp, unsigned int order,
 			   const uint64_t *nodemask);
 /* Free a block whose refcount has dropped to zero. */
 void __free_pages_ok(struct kmm_machine *m, struct page *page, unsigned int order);
+/*
+ * split_page: a plain (non-compound) block of 2^order pages the caller
+ * holds becomes 2^order order-0 pages, each with its own reference and the
+ * block's migratetype, each freed on its own (vmalloc's movable areas).
+ */
+void split_page(struct kmm_machine *m, struct page *page, unsigned int order);
 int numa_node_id_m(struct kmm_machine *m);
 
 /* ---- report.c: bad pages and allocation failures -------------------------- */

@@ -88,7 +88,9 @@ enum pageflags {
  */
 #define PAGE_MOVABLE_SHIFT 13
 #define PAGE_MOVABLE_MASK 0x7u
-#define KMM_MAX_MOVABLE_OPS 7
+#define KMM_MOVABLE_IDS 8     /* ids 0..7; 0 is "not movable" */
+#define KMM_MAX_MOVABLE_OPS 6 /* ids 1..6: kmm_register_movable_ops */
+#define MOVABLE_ID_VMALLOC 7  /* the vmalloc layer's own (vmalloc/migrate.c) */
 
 #define PAGE_FLAGS_MASK 0xffffu
 #define PAGE_ZONE_SHIFT 16

@@ -683,6 +683,18 @@ struct page *__alloc_pages(struct kmm_machine *m, gfp_t gfp, unsigned int order,
 	return alloc_pages_slowpath(m, gfp, order, &ac);
 }
 
+void split_page(struct kmm_machine *m, struct page *page, unsigned int order)
+{
+	unsigned int mt = page_alloc_mt(page);
+
+	VM_BUG_ON_PAGE(m, page_test(page, PG_head) || page_alloc_order(page) != (int)order, page);
+	set_page_alloc_info(page, 0, mt);
+	for (unsigned long i = 1; i < (1ul << order); i++) {
+		set_page_count(page + i, 1);
+		set_page_alloc_info(page + i, 0, mt);
+	}
+}
+
 /* Undo compound state before a block goes back to the buddy lists. */
 static bool free_pages_prepare(struct kmm_machine *m, struct page *page, unsigned int order)
 {

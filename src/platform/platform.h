@@ -76,6 +76,33 @@ int kmm_os_phys_map_fixed(intptr_t handle, uint64_t offset, size_t size, void *a
 int kmm_os_unmap_fixed(void *addr, size_t size);
 int kmm_os_phys_discard(intptr_t handle, uint64_t offset, uint64_t size);
 
+/*
+ * Holding off writers (vmalloc page migration, src/vmalloc/migrate.c: the
+ * role of the kernel's migration entries). kmm_os_hold_writers makes
+ * [addr, addr + size) of a kmm_os_phys_map_fixed mapping read-only: reads
+ * go on, and a thread that writes there waits until the hold ends, then
+ * its write happens (on whatever is mapped there by then).
+ * kmm_os_release_writers ends the hold: `restore` makes the old mapping
+ * writable again; without it the caller has already replaced the range
+ * with a new kmm_os_phys_map_fixed (writable) mapping. 0 or -errno:
+ * -ENOSYS where the host cannot (the example kernel: vmalloc'd pages then
+ * never move), -ENOSPC when too many holds are live at once. A write made
+ * by the host itself (a system call filling a held buffer) fails with
+ * EFAULT instead of waiting: docs/compaction.md.
+ */
+int kmm_os_hold_writers(void *addr, size_t size);
+void kmm_os_release_writers(void *addr, size_t size, int restore);
+
+/*
+ * The host's mappings of the physical-memory object inside [start, end),
+ * for kmm_check: fn(ctx, addr, size, offset) once per mapping (a VMA of the
+ * memfd), in address order. 0, or -errno (-ENOSYS: the host cannot tell;
+ * the check is then skipped).
+ */
+int kmm_os_phys_mappings(intptr_t handle, const void *start, const void *end,
+			 void (*fn)(void *ctx, uintptr_t addr, size_t size, uint64_t offset),
+			 void *ctx);
+
 /* Default log sink: the host's standard error, or console. */
 void kmm_os_log(const char *text, size_t len);
 

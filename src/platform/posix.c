@@ -25,6 +25,7 @@
 #include <dlfcn.h>
 #include <elf.h>
 #include <errno.h>
+#include <stdbool.h>
 #include <link.h>
 #include <stdio.h>
 #include <fcntl.h>
@@ -96,11 +97,41 @@ void kmm_os_unmap(void *addr, size_t size)
 	munmap(addr, size);
 }
 
+#if defined(__has_feature)
+#if __has_feature(thread_sanitizer)
+#define KMM_TSAN 1
+#endif
+#endif
+#if defined(__SANITIZE_THREAD__)
+#define KMM_TSAN 1
+#endif
+#ifdef KMM_TSAN
+/*
+ * ThreadSanitizer counts a new mapping as a write of every byte by the
+ * thread that made it. A page remapped by migration (posix_hold.c) holds
+ * the same bytes as before, so the remap must not look like one: with the
+ * thread's writes ignored TSan resets the range's history instead.
+ */
+void AnnotateIgnoreWritesBegin(const char *file, int line);
+void AnnotateIgnoreWritesEnd(const char *file, int line);
+#endif
+bool kmm_posix_range_held(const void *addr) __attribute__((visibility("hidden")));
+
 int kmm_os_phys_map_fixed(intptr_t handle, uint64_t offset, size_t size, void *at)
 {
-	void *p = mmap(at, size, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_NORESERVE | MAP_FIXED,
-		       (int)handle, (off_t)offset);
+	void *p;
+#ifdef KMM_TSAN
+	bool same_bytes = kmm_posix_range_held(at);
 
+	if (same_bytes)
+		AnnotateIgnoreWritesBegin(__FILE__, __LINE__);
+#endif
+	p = mmap(at, size, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_NORESERVE | MAP_FIXED,
+		 (int)handle, (off_t)offset);
+#ifdef KMM_TSAN
+	if (same_bytes)
+		AnnotateIgnoreWritesEnd(__FILE__, __LINE__);
+#endif
 	return p == MAP_FAILED ? -errno : 0;
 }
 

@@ -15,12 +15,18 @@
  * handler (installed again whenever someone replaced it). A fault whose address lies in the guard
  * below the stack the thread is running on prints the kernel's words (x86's handle_stack_overflow)
  * and aborts; any other fault is given to the previous handler, or to the default action.
+ *
+ * The handler is the process's one kmm fault handler: a write into a
+ * range whose writers are held (posix_hold.c, vmalloc migration) is asked
+ * about first and waits there. One handler, so the two uses never chain
+ * to each other.
  */
 #define _GNU_SOURCE
 #include "platform/platform.h"
 
 #include <errno.h>
 #include <pthread.h>
+#include <stdbool.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -90,6 +96,9 @@ static __thread void *altstack;
 static struct sigaction prev_segv, prev_bus;
 static pthread_mutex_t handler_lock = PTHREAD_MUTEX_INITIALIZER;
 
+bool kmm_posix_held_fault(const siginfo_t *si) __attribute__((visibility("hidden")));
+void kmm_posix_install_fault_handler(void) __attribute__((visibility("hidden")));
+
 static void write_str(const char *s)
 {
 	size_t n = strlen(s);
@@ -109,6 +118,8 @@ static void guard_handler(int sig, siginfo_t *si, void *uc)
 	char *addr = si->si_addr;
 	struct sigaction *prev = sig == SIGBUS ? &prev_bus : &prev_segv;
 
+	if (sig == SIGSEGV && kmm_posix_held_fault(si))
+		return; /* a held writer: the hold has ended, the write runs again */
 	if (cur.base && addr < cur.base && addr >= cur.base - cur.guard) {
 		char msg[192];
 
@@ -131,7 +142,7 @@ static void guard_handler(int sig, siginfo_t *si, void *uc)
 }
 
 /* (Re)install the handler when someone replaced it (a test harness may, per test). */
-static void install_handler(void)
+void kmm_posix_install_fault_handler(void)
 {
 	struct sigaction sa, now;
 
@@ -192,7 +203,7 @@ int kmm_os_call_on_stack(void *base, size_t size, size_t guard, void (*fn)(void 
 		if (sigaltstack(&ss, NULL) != 0)
 			return -errno;
 	}
-	install_handler();
+	kmm_posix_install_fault_handler();
 	cur.base = base;
 	cur.size = size;
 	cur.guard = guard;

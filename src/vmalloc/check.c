@@ -15,6 +15,13 @@
  * means: a frame's identity is checked by the probe, and the guard by
  * finding it outside every area's mapped range (the host reservation
  * gives no access there; tests/test_vmalloc.c proves the fault).
+ *
+ * Movable areas (migrate.c): every page order 0, marked MOVABLE_ID_VMALLOC,
+ * its private its address; the isolated pages equal nr_isolated; nr_runs
+ * is the runs of pages[] (for every area). For areas whose pages moved,
+ * vmalloc_check_moved asks the host which frame each address maps: the
+ * probes above cannot tell an old frame from a new one, whose contents
+ * are equal.
  */
 #include "log.h"
 #include "page/internal.h"
@@ -73,6 +80,28 @@ int vmalloc_check(struct kmm_machine *m)
 		maps += (long)vm->nr_runs + 1;
 		if (vm->flags & KMM_VM_ALLOC)
 			vpages += vm->nr_pages;
+		if (vm->nr_runs != vmalloc_count_runs(m, vm->pages, vm->nr_pages))
+			problems++;
+		if (vm->flags & VM_MOVABLE_AREA) {
+			unsigned int isolated = 0;
+
+			for (unsigned int i = 0; i < vm->nr_pages; i++) {
+				struct page *p = vm->pages[i];
+
+				if (!page_in_machine(m, p))
+					continue; /* counted below */
+				isolated += page_test(p, PG_movable_ops_isolated);
+				if (page_movable_id(p) != MOVABLE_ID_VMALLOC ||
+				    page_alloc_order(p) != 0 ||
+				    READ_ONCE(p->private) !=
+					    va->va_start + ((uintptr_t)i << m->page_shift))
+					bad_pages++;
+			}
+			if (isolated != vm->nr_isolated)
+				problems++;
+		} else if (vm->nr_isolated || vm->nr_moved) {
+			problems++;
+		}
 		for (unsigned int i = 0; i < vm->nr_pages; i++) {
 			struct page *p = vm->pages[i];
 			struct page *head = kmm_compound_head(m, p);
@@ -116,6 +145,7 @@ int vmalloc_check(struct kmm_machine *m)
 			}
 		kmm_kunmap_local(m, direct);
 	}
+	problems += vmalloc_check_moved(m);
 	if (problems || bad_pages)
 		kmm_log(m,
 			"kmm_check: vmalloc: %d problems, %d bad pages (%lu areas, %lu free "

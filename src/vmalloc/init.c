@@ -76,6 +76,7 @@ int vmalloc_init(struct kmm_machine *m)
 	v->lazy_max_pages = fls_u((unsigned int)m->nr_cpus) * ((32ul << 20) >> m->page_shift);
 	v->max_host_maps = MAX_MAP_COUNT - MAP_COUNT_RESERVE;
 	v->thread_size = stack_thread_size(m);
+	v->can_hold = true; /* until the host says -ENOSYS (migrate.c) */
 	m->vmalloc = v;
 	return KMM_OK;
 }

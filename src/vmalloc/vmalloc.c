@@ -82,7 +82,7 @@ static int map_runs(struct kmm_machine *m, struct vm_struct *vm, unsigned int nr
 	return 0;
 }
 
-static unsigned int count_runs(struct kmm_machine *m, struct page **pages, unsigned int nr)
+unsigned int vmalloc_count_runs(struct kmm_machine *m, struct page **pages, unsigned int nr)
 {
 	unsigned int runs = 0;
 
@@ -93,7 +93,8 @@ static unsigned int count_runs(struct kmm_machine *m, struct page **pages, unsig
 }
 
 /* Reserve runs + 1 host mappings in the budget; false (and a report) when it would pass it. */
-static bool take_host_maps(struct kmm_machine *m, unsigned long size, unsigned int runs)
+static bool take_host_maps(struct kmm_machine *m, unsigned long size, unsigned int runs,
+			   kmm_gfp_t gfp)
 {
 	struct kmm_vmalloc *v = vmalloc_of(m);
 	long need = (long)runs + 1, used;
@@ -107,7 +108,7 @@ static bool take_host_maps(struct kmm_machine *m, unsigned long size, unsigned i
 	else
 		v->refused_maps++;
 	kmm_spin_unlock(&v->lock);
-	if (!ok)
+	if (!ok && !(gfp & __GFP_NOWARN))
 		kmm_log(m,
 			"vmalloc error: size %lu needs %ld host mappings (%u runs of contiguous "
 			"frames and the guard), %ld of %ld in use: vm.max_map_count is 65530\n",
@@ -147,9 +148,13 @@ static void free_pages_array(struct kmm_machine *m, struct page **pages)
 		kmm_kfree(m, pages);
 }
 
-/* vm_area_alloc_pages: nr frames into pages[]; the number obtained. */
+/*
+ * vm_area_alloc_pages: nr frames into pages[]; the number obtained. A
+ * movable area's blocks are split into order-0 pages, each of which can
+ * move on its own.
+ */
 static unsigned int alloc_area_pages(struct kmm_machine *m, kmm_gfp_t gfp, int node,
-				     struct page **pages, unsigned int nr)
+				     struct page **pages, unsigned int nr, bool split)
 {
 	unsigned int i = 0;
 	int order = VM_RUN_ORDER;
@@ -172,6 +177,8 @@ static unsigned int alloc_area_pages(struct kmm_machine *m, kmm_gfp_t gfp, int n
 			if (!page)
 				break;
 		}
+		if (split && order > 0)
+			split_page(m, page, (unsigned int)order);
 		for (unsigned int j = 0; j < (1u << order); j++)
 			pages[i + j] = page + j;
 		i += 1u << order;
@@ -188,6 +195,7 @@ void *__vmalloc_node_range_m(struct kmm_machine *m, unsigned long size, unsigned
 	struct vm_struct *vm;
 	struct vmap_area *va;
 	size_t array_bytes;
+	bool movable;
 	int ret;
 
 	if (!v) {
@@ -211,6 +219,15 @@ void *__vmalloc_node_range_m(struct kmm_machine *m, unsigned long size, unsigned
 	area_size = size + ((vm_flags & KMM_VM_NO_GUARD) ? 0 : m->page_size);
 	if (!(gfp & (__GFP_DMA | __GFP_DMA32)))
 		gfp |= __GFP_HIGHMEM;
+	/*
+	 * Movable (migrate.c) when asked and possible; otherwise the frames are
+	 * not taken from movable pageblocks, which they would only pin.
+	 */
+	movable = (gfp & __GFP_MOVABLE) && !(gfp & (__GFP_DMA | __GFP_DMA32)) &&
+		  !(vm_flags & KMM_VM_USERMAP) && READ_ONCE(v->can_hold) &&
+		  __atomic_load_n(&m->movable[MOVABLE_ID_VMALLOC].ops, __ATOMIC_ACQUIRE);
+	if (!movable)
+		gfp &= ~__GFP_MOVABLE;
 	vm = kmm_kmalloc(m, sizeof(*vm), (gfp & GFP_KERNEL) | __GFP_ZERO);
 	if (!vm)
 		goto fail_vm;
@@ -236,15 +253,15 @@ void *__vmalloc_node_range_m(struct kmm_machine *m, unsigned long size, unsigned
 			   nr * m->page_size, array_bytes);
 		goto fail_area;
 	}
-	got = alloc_area_pages(m, gfp, node, vm->pages, nr);
+	got = alloc_area_pages(m, gfp, node, vm->pages, nr, movable);
 	if (got < nr) {
 		warn_alloc(m, gfp, 0, NULL, "vmalloc error: size %lu, failed to allocate pages",
 			   real_size);
 		free_area_pages(m, vm->pages, got);
 		goto fail_pages;
 	}
-	runs = count_runs(m, vm->pages, nr);
-	if (!take_host_maps(m, real_size, runs)) {
+	runs = vmalloc_count_runs(m, vm->pages, nr);
+	if (!take_host_maps(m, real_size, runs, gfp)) {
 		free_area_pages(m, vm->pages, nr);
 		goto fail_pages;
 	}
@@ -257,8 +274,12 @@ void *__vmalloc_node_range_m(struct kmm_machine *m, unsigned long size, unsigned
 		free_area_pages(m, vm->pages, nr);
 		goto fail_pages;
 	}
-	kmm_spin_lock(&v->lock);
 	vm->nr_pages = nr;
+	if (movable) {
+		vmalloc_mark_movable(m, vm);
+		vm->flags |= VM_MOVABLE_AREA;
+	}
+	kmm_spin_lock(&v->lock);
 	vm->nr_runs = runs;
 	vm->flags &= ~KMM_VM_UNINITIALIZED;
 	v->nr_vmalloc_pages += nr;
@@ -290,6 +311,8 @@ static void finish_vfree(struct kmm_machine *m, struct vm_struct *vm)
 	struct kmm_vmalloc *v = vmalloc_of(m);
 	unsigned long mapped = vm->size - ((vm->flags & KMM_VM_NO_GUARD) ? 0 : m->page_size);
 
+	if (vm->flags & VM_FREEING)
+		vmalloc_wait_isolated(m, vm); /* compaction still holds some of its pages */
 	kmm_os_unmap_fixed(vm->addr, mapped);
 	put_host_maps(m, vm->nr_runs);
 	if (vm->flags & KMM_VM_ALLOC) {
@@ -340,12 +363,16 @@ static struct vm_struct *unlink_area(struct kmm_machine *m, const void *addr, un
 
 	kmm_spin_lock(&v->lock);
 	va = find_vmap_area_locked(v, (uintptr_t)addr);
-	if (!va || !va->vm || (va->vm->flags & KMM_VM_UNINITIALIZED)) {
+	if (!va || !va->vm || (va->vm->flags & (KMM_VM_UNINITIALIZED | VM_FREEING))) {
 		why = 1;
 	} else if (va->va_start != (uintptr_t)addr) {
 		why = 2, start = va->va_start, end = va->va_end;
 	} else if (!(va->vm->flags & want)) {
 		why = 3;
+	} else if (va->vm->flags & VM_MOVABLE_AREA) {
+		/* unlinked once no page is isolated (vmalloc_wait_isolated) */
+		vm = va->vm;
+		vm->flags |= VM_FREEING;
 	} else {
 		vm = va->vm;
 		v->busy_root = va_tree_remove(v->busy_root, va, false);
@@ -472,8 +499,8 @@ void *kmm_vmap(kmm_machine *m, struct page **pages, unsigned int count, unsigned
 	vm->flags = KMM_VM_MAP | KMM_VM_UNINITIALIZED | (flags & ~KMM_VM_ALLOC);
 	vm->caller = __builtin_return_address(0);
 	vm->va = va;
-	runs = count_runs(m, vm->pages, count);
-	if (!take_host_maps(m, (unsigned long)count << m->page_shift, runs))
+	runs = vmalloc_count_runs(m, vm->pages, count);
+	if (!take_host_maps(m, (unsigned long)count << m->page_shift, runs, 0))
 		goto fail_area;
 	ret = map_runs(m, vm, count);
 	if (ret) {
@@ -530,7 +557,7 @@ struct page *kmm_vmalloc_to_page(kmm_machine *m, const void *addr)
 	}
 	kmm_spin_lock(&v->lock);
 	va = find_vmap_area_locked(v, (uintptr_t)addr);
-	if (va && va->vm && !(va->vm->flags & KMM_VM_UNINITIALIZED)) {
+	if (va && va->vm && !(va->vm->flags & (KMM_VM_UNINITIALIZED | VM_FREEING))) {
 		unsigned long idx = ((uintptr_t)addr - va->va_start) >> m->page_shift;
 
 		if (idx < va->vm->nr_pages)
@@ -558,24 +585,32 @@ int kmm_is_vmalloc_addr(const kmm_machine *m, const void *addr)
 
 #define CALLER __builtin_return_address(0)
 
+/* vmalloc_movable=1: the family's default gains __GFP_MOVABLE (kmm's key; Linux's stays off). */
+static kmm_gfp_t family_gfp(const kmm_machine *m, kmm_gfp_t gfp)
+{
+	return m && m->desc.vmalloc_movable ? gfp | __GFP_MOVABLE : gfp;
+}
+
 void *kmm_vmalloc(kmm_machine *m, unsigned long size)
 {
-	return __vmalloc_node_range_m(m, size, 1, GFP_KERNEL, 0, -1, CALLER);
+	return __vmalloc_node_range_m(m, size, 1, family_gfp(m, GFP_KERNEL), 0, -1, CALLER);
 }
 
 void *kmm_vzalloc(kmm_machine *m, unsigned long size)
 {
-	return __vmalloc_node_range_m(m, size, 1, GFP_KERNEL | __GFP_ZERO, 0, -1, CALLER);
+	return __vmalloc_node_range_m(m, size, 1, family_gfp(m, GFP_KERNEL | __GFP_ZERO), 0, -1,
+				      CALLER);
 }
 
 void *kmm_vmalloc_node(kmm_machine *m, unsigned long size, int nid)
 {
-	return __vmalloc_node_range_m(m, size, 1, GFP_KERNEL, 0, nid, CALLER);
+	return __vmalloc_node_range_m(m, size, 1, family_gfp(m, GFP_KERNEL), 0, nid, CALLER);
 }
 
 void *kmm_vzalloc_node(kmm_machine *m, unsigned long size, int nid)
 {
-	return __vmalloc_node_range_m(m, size, 1, GFP_KERNEL | __GFP_ZERO, 0, nid, CALLER);
+	return __vmalloc_node_range_m(m, size, 1, family_gfp(m, GFP_KERNEL | __GFP_ZERO), 0, nid,
+				      CALLER);
 }
 
 void *kmm_vmalloc_32(kmm_machine *m, unsigned long size)
@@ -601,7 +636,7 @@ void *kmm_vmalloc_array(kmm_machine *m, size_t n, size_t size)
 
 	if (__builtin_mul_overflow(n, size, &bytes))
 		return NULL;
-	return __vmalloc_node_range_m(m, bytes, 1, GFP_KERNEL, 0, -1, CALLER);
+	return __vmalloc_node_range_m(m, bytes, 1, family_gfp(m, GFP_KERNEL), 0, -1, CALLER);
 }
 
 void *kmm___vmalloc(kmm_machine *m, unsigned long size, kmm_gfp_t gfp)

@@ -13,6 +13,9 @@
  *              vmalloc_to_page, the host mapping budget;
  *   kvmalloc.c kvmalloc / kvzalloc / kvcalloc / kvrealloc / kvfree;
  *   info.c     /proc/vmallocinfo and the meminfo figures;
+ *   migrate.c  movable areas (__GFP_MOVABLE, vmalloc_movable=): the layer's
+ *              movable_operations, a page copied to a new frame and
+ *              remapped at the same address while writers are held off;
  *   check.c    the kmm_check walker;
  *   stack.c    kernel stacks (THREAD_SIZE, CONFIG_VMAP_STACK).
  *
@@ -36,6 +39,7 @@
 
 #include "machine.h"
 
+#include <kmm/compaction.h>
 #include <kmm/vmalloc.h>
 
 struct vm_struct;
@@ -49,13 +53,27 @@ struct vmap_area {
 	struct vmap_area *purge_next;	/* on the purge list */
 };
 
+/*
+ * Flags of kmm's own, above the kernel's VM_* (include/kmm/vmalloc.h):
+ * VM_MOVABLE_AREA  the frames are order-0 pages marked MOVABLE_ID_VMALLOC,
+ *                  each page's private the address it is mapped at;
+ * VM_FREEING       vfree'd while pages were isolated: still in the busy
+ *                  tree (isolation refused, migrate/putback still find it)
+ *                  until nr_isolated is 0, invisible to every other lookup.
+ */
+#define VM_MOVABLE_AREA 0x01000000ul
+#define VM_FREEING 0x02000000ul
+
 struct vm_struct {
 	void *addr;
 	unsigned long size; /* with the guard page */
 	unsigned long flags;
 	struct page **pages;
 	unsigned int nr_pages;
-	unsigned int nr_runs; /* host mappings of the frames */
+	unsigned int nr_runs;	    /* host mappings of the frames */
+	unsigned int nr_isolated;   /* pages taken for migration (under the lock) */
+	unsigned int nr_moved;	    /* pages migrated since the area was made */
+	unsigned long check_mapped; /* kmm_check: pages the host maps where they should be */
 	uint64_t phys_addr;
 	const void *caller;
 	struct vmap_area *va;
@@ -63,6 +81,12 @@ struct vm_struct {
 };
 
 #define NR_CACHED_STACKS 2 /* freed kernel stacks kept per CPU, as Linux */
+#define NR_RECENT_MOVES 16 /* the last migrations, kept for kmm_check */
+
+struct vm_move {
+	uintptr_t addr; /* 0: unused */
+	unsigned long old_pfn, new_pfn;
+};
 
 struct kmm_stack_cache {
 	void *cached[NR_CACHED_STACKS];
@@ -84,6 +108,12 @@ struct kmm_vmalloc {
 	long host_maps;			/* mappings kept in the host for live areas */
 	long max_host_maps;		/* budget: vm.max_map_count less a reserve */
 	unsigned long purges, purged_areas, refused_maps;
+	/* movable areas (migrate.c) */
+	bool can_hold;		      /* the host can hold writers off: pages may move */
+	unsigned long pages_migrated; /* vmalloc pages moved to a new frame */
+	unsigned long migrate_refused;
+	struct vm_move recent[NR_RECENT_MOVES];
+	unsigned int recent_next;
 	struct vm_struct *deferred;  /* lock-free stack of vfrees to finish */
 	const void *bad_atomic_addr; /* a bad vfree seen while a CPU was owned */
 	/* kernel stacks (stack.c) */
@@ -124,6 +154,16 @@ void drain_deferred_vfree(struct kmm_machine *m);
 int vmalloc_init(struct kmm_machine *m);
 int vmalloc_check(struct kmm_machine *m);
 void vmalloc_teardown(struct kmm_machine *m);
+
+/* migrate.c */
+extern const struct kmm_movable_operations vmalloc_movable_ops;
+/* The frames of a new movable area: order-0 pages, marked, each knowing its address. */
+void vmalloc_mark_movable(struct kmm_machine *m, struct vm_struct *vm);
+/* vfree of a movable area: wait until no page is isolated, then unlink it. */
+void vmalloc_wait_isolated(struct kmm_machine *m, struct vm_struct *vm);
+int vmalloc_check_moved(struct kmm_machine *m);
+/* Count runs of physically contiguous frames (vmalloc.c). */
+unsigned int vmalloc_count_runs(struct kmm_machine *m, struct page **pages, unsigned int nr);
 
 /* stack.c */
 unsigned long stack_thread_size(struct kmm_machine *m);

@@ -21,7 +21,9 @@
 #define kmm_os_phys_map_fixed real_kmm_os_phys_map_fixed
 #define kmm_os_thread_create real_kmm_os_thread_create
 #define kmm_os_thread_join real_kmm_os_thread_join
+#define kmm_os_hold_writers real_kmm_os_hold_writers
 #include "platform/posix.c"
+#include "platform/posix_hold.c"
 #undef kmm_os_phys_create
 #undef kmm_os_phys_destroy
 #undef kmm_os_phys_resize
@@ -31,6 +33,7 @@
 #undef kmm_os_phys_map_fixed
 #undef kmm_os_thread_create
 #undef kmm_os_thread_join
+#undef kmm_os_hold_writers
 
 #include <stdio.h>
 
@@ -58,6 +61,7 @@ void *kmm_os_phys_map(intptr_t handle, uint64_t offset, size_t size, void *at);
 void *kmm_os_reserve(size_t size);
 void kmm_os_unmap(void *addr, size_t size);
 int kmm_os_phys_map_fixed(intptr_t handle, uint64_t offset, size_t size, void *at);
+int kmm_os_hold_writers(void *addr, size_t size);
 int kmm_os_thread_create(kmm_os_thread *thread, const char *name, void (*fn)(void *arg), void *arg);
 void kmm_os_thread_join(kmm_os_thread thread);
 
@@ -161,4 +165,15 @@ int kmm_os_phys_map_fixed(intptr_t handle, uint64_t offset, size_t size, void *a
 	if (fault_here(HOST_MAP_FIXED))
 		return -ENOMEM;
 	return real_kmm_os_phys_map_fixed(handle, offset, size, at);
+}
+
+/* Holding writers off (vmalloc migration): refused with fail_hold (-errno) when set. */
+int kmm_os_hold_writers(void *addr, size_t size)
+{
+	int forced = __atomic_load_n(&host_faults.fail_hold, __ATOMIC_RELAXED);
+
+	__atomic_add_fetch(&host_faults.hold_calls, 1, __ATOMIC_RELAXED);
+	if (forced)
+		return forced;
+	return real_kmm_os_hold_writers(addr, size);
 }

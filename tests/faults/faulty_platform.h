@@ -36,6 +36,9 @@ struct host_faults {
 	/* Outside the sequence too: every kmm_os_phys_map_fixed after boot fails with this. */
 	int fail_map_fixed; /* -errno, 0 for none */
 	long map_fixed_calls;
+	/* Outside the sequence: every kmm_os_hold_writers fails with this (vmalloc migration). */
+	int fail_hold; /* -errno, 0 for none */
+	long hold_calls;
 };
 
 extern struct host_faults host_faults;
@@ -53,6 +56,8 @@ static inline void host_faults_reset(unsigned long fail_at)
 	host_faults.thread_creates = 0;
 	host_faults.fail_map_fixed = 0;
 	host_faults.map_fixed_calls = 0;
+	host_faults.fail_hold = 0;
+	host_faults.hold_calls = 0;
 }
 
 #endif

@@ -36,6 +36,7 @@
 #include <kmm/reclaim.h>
 #include <kmm/vmalloc.h>
 
+#include <kmm/compaction.h>
 #include <kmm/hotplug.h>
 #include "faulty_platform.h"
 
@@ -432,6 +433,76 @@ static void test_runtime_map_refusal(void **state)
 }
 
 /*
+ * Movable vmalloc areas when the host refuses to hold writers off: with
+ * -ENOSPC (no free hold) compaction moves none of their pages and every
+ * area keeps its frames and bytes; with -ENOSYS (the host cannot) the
+ * layer stops making new areas movable as well.
+ */
+static void test_hold_refused(void **state)
+{
+	enum { MAX_AREAS = 20000 };
+	static void *area[MAX_AREAS];
+	static unsigned long pfn[MAX_AREAS];
+	kmm_machine *m = NULL;
+	char err[256];
+	size_t n = 0, ps;
+	long moved;
+	void *late;
+
+	(void)state;
+	host_faults_reset(0);
+	assert_int_equal(kmm_machine_create("mem=128M nr_cpus=1 pcp=0 kswapd=0 kcompactd=0 "
+					    "page_reporting=0",
+					    &m, err, sizeof(err)),
+			 KMM_OK);
+	kmm_set_log(m, quiet_sink, NULL);
+	ps = kmm_page_size(m);
+	while (n < MAX_AREAS &&
+	       (area[n] = kmm___vmalloc(m, 4 * ps,
+					KMM_GFP_KERNEL | KMM_GFP_MOVABLE | KMM_GFP_NOWARN |
+						KMM_GFP_NORETRY)) != NULL) {
+		memset(area[n], (int)(n % 255) + 1, 4 * ps);
+		pfn[n] = kmm_vmalloc_to_pfn(m, area[n]);
+		n++;
+	}
+	assert_true(n > 1000);
+	assert_int_equal(kmm_page_movable_ops(m, kmm_vmalloc_to_page(m, area[0])), 7);
+	for (size_t i = 0; i < n; i++)
+		if (i % 3) {
+			kmm_vfree(m, area[i]);
+			area[i] = NULL;
+		}
+	host_faults.fail_hold = -ENOSPC;
+	moved = kmm_compact_memory(m);
+	assert_true(host_faults.hold_calls > 0);
+	assert_true(moved >= 0);
+	for (size_t i = 0; i < n; i++) {
+		const unsigned char *c = area[i];
+
+		if (!c)
+			continue;
+		assert_int_equal(kmm_vmalloc_to_pfn(m, c), pfn[i]);
+		for (size_t k = 0; k < 4 * ps; k += 97)
+			assert_int_equal(c[k], (unsigned char)(i % 255 + 1));
+	}
+	assert_int_equal(kmm_check(m), 0);
+	/* a host that cannot hold: nothing moves, and new areas are not made movable */
+	host_faults.fail_hold = -ENOSYS;
+	kmm_compact_memory(m);
+	late = kmm___vmalloc(m, 4 * ps, KMM_GFP_KERNEL | KMM_GFP_MOVABLE);
+	assert_non_null(late);
+	assert_int_equal(kmm_page_movable_ops(m, kmm_vmalloc_to_page(m, late)), 0);
+	kmm_vfree(m, late);
+	host_faults.fail_hold = 0;
+	for (size_t i = 0; i < n; i++)
+		kmm_vfree(m, area[i]);
+	assert_int_equal(kmm_check(m), 0);
+	kmm_machine_destroy(m);
+	assert_int_equal(host_faults.live_bytes, 0);
+	assert_int_equal(host_faults.live_objects, 0);
+}
+
+/*
  * Memory hotplug at run time: each host call of an add_memory (growing the
  * memfd, mapping the range, mapping each block's memmap) failing in turn is
  * -ENOMEM with a message and no change; then the add succeeds, and the
@@ -481,6 +552,7 @@ int main(void)
 		cmocka_unit_test(test_threads_refused),
 		cmocka_unit_test(test_each_thread_refused_in_turn),
 		cmocka_unit_test(test_runtime_map_refusal),
+		cmocka_unit_test(test_hold_refused),
 		cmocka_unit_test(test_hotplug_host_calls_fail_cleanly),
 	};
 
