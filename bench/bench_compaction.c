@@ -24,7 +24,8 @@
  * page), and contig_64m_*: the same on a fresh machine over the owner's
  * pages scattered everywhere (it must succeed; its time and the owner's
  * checksums), and contig_64m_vmalloc_*: over movable vmalloc areas
- * scattered everywhere instead.
+ * scattered everywhere instead (with the pages it moved and
+ * vmalloc_pages_migrated_per_s: a vmalloc page costs two host calls).
  *
  * The machine is --machine, or mem=1G nr_cpus=1; pcp=0, page_reporting=0,
  * kswapd=0 and kcompactd=0 are appended, so only the workload moves pages.
@@ -86,12 +87,13 @@ static unsigned long free_pages(kmm_machine *m)
  */
 static int contig_64m_vmalloc(struct bench *b, const char *cmdline)
 {
+	struct kmm_vmalloc_stats v0, v1;
 	kmm_machine *m;
 	size_t cap, nr_areas = 0, live = 0, bad = 0, ps;
 	void **areas;
 	unsigned long nr;
 	struct page *p;
-	double t0;
+	double t0, dt;
 
 	bench_progress(b, "contig: alloc_contig_pages of 64 MiB over scattered vmalloc pages");
 	if (bench_boot(cmdline, &m))
@@ -115,9 +117,16 @@ static int contig_64m_vmalloc(struct bench *b, const char *cmdline)
 			live++;
 		}
 	bench_figure(b, "contig_64m_vmalloc_scattered_pages", (double)(live * 8));
+	kmm_vmalloc_stats(m, &v0);
 	t0 = now_s();
 	p = kmm_alloc_contig_pages(m, nr, KMM_GFP_KERNEL, 0, NULL);
-	bench_figure(b, "contig_64m_vmalloc_ms", (now_s() - t0) * 1e3);
+	dt = now_s() - t0;
+	kmm_vmalloc_stats(m, &v1);
+	bench_figure(b, "contig_64m_vmalloc_ms", dt * 1e3);
+	bench_figure(b, "contig_64m_vmalloc_pages_moved",
+		     (double)(v1.pages_migrated - v0.pages_migrated));
+	bench_figure(b, "vmalloc_pages_migrated_per_s",
+		     dt > 0 ? (double)(v1.pages_migrated - v0.pages_migrated) / dt : 0);
 	bench_figure(b, "contig_64m_vmalloc_ok", p ? 1 : 0);
 	for (size_t i = 0; i < nr_areas; i++)
 		if (areas[i]) {
@@ -239,6 +248,7 @@ static int compaction_run(struct bench *b)
 			bench_figure(b, "vmalloc_areas", (double)res.nr_vareas);
 			bench_figure(b, "vmalloc_pages", (double)res.vmalloc_pages);
 			bench_figure(b, "vmalloc_areas_moved", (double)res.vmalloc_areas_moved);
+			bench_figure(b, "vmalloc_pages_migrated", (double)res.vmalloc_pages_migrated);
 			bench_figure(
 				b, "checksum_failures",
 				(double)(res.checksum_failures + res.vmalloc_checksum_failures));

@@ -214,11 +214,16 @@ int frag_workload_run_opts(kmm_machine *m, uint64_t seed, const struct frag_opts
 	res->client_pages = client ? client->live_pages : 0;
 	res->order9_before_compact = order9_free(m);
 	if (opts->compact) {
+		struct kmm_vmalloc_stats v0, v1;
 		double t0 = now_s();
-		long migrated = kmm_compact_memory(m);
+		long migrated;
 
+		kmm_vmalloc_stats(m, &v0);
+		migrated = kmm_compact_memory(m);
 		res->compact_seconds = now_s() - t0;
+		kmm_vmalloc_stats(m, &v1);
 		res->pages_migrated = migrated > 0 ? (unsigned long)migrated : 0;
+		res->vmalloc_pages_migrated = v1.pages_migrated - v0.pages_migrated;
 	}
 	if (client)
 		res->checksum_failures = mclient_verify_all(client);

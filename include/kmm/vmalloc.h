@@ -112,6 +112,8 @@ struct kmm_vmalloc_stats {
 	unsigned long purges;		/* batch purges so far */
 	long host_maps;			/* host mappings held for live areas */
 	long max_host_maps;		/* the budget under vm.max_map_count */
+	unsigned long pages_migrated;	/* pages of movable areas moved to new frames */
+	unsigned long migrate_refused;	/* moves refused (area being freed, budget, host) */
 };
 
 KMM_API int kmm_vmalloc_stats(kmm_machine *m, struct kmm_vmalloc_stats *st);

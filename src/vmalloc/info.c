@@ -183,6 +183,8 @@ int kmm_vmalloc_stats(kmm_machine *m, struct kmm_vmalloc_stats *st)
 	st->purges = v->purges;
 	st->host_maps = v->host_maps;
 	st->max_host_maps = v->max_host_maps;
+	st->pages_migrated = v->pages_migrated;
+	st->migrate_refused = v->migrate_refused;
 	kmm_spin_unlock(&v->lock);
 	return KMM_OK;
 }
