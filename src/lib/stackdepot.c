@@ -235,6 +235,13 @@ void stack_depot_print(struct kmm_machine *m, struct kmm_out *o, depot_stack_han
 	}
 }
 
+unsigned long stack_depot_pages(const struct kmm_machine *m)
+{
+	const struct kmm_stackdepot *d = depot_of(m);
+
+	return d ? 1ul << d->order : 0;
+}
+
 int stack_depot_check(struct kmm_machine *m)
 {
 	struct kmm_stackdepot *d = depot_of(m);

@@ -69,6 +69,9 @@ void stack_depot_print(struct kmm_machine *m, struct kmm_out *o, depot_stack_han
 /* The kernel's %pS of a code address into buf: symbolised, else "0x..." */
 void stack_sprint_symbol(char *buf, size_t len, uintptr_t addr);
 
+/* Frames the depot holds (0 without one): kept for the machine's life, not lost. */
+unsigned long stack_depot_pages(const struct kmm_machine *m);
+
 /* kmm_check's walker (late_init.c row) and teardown. */
 int stack_depot_check(struct kmm_machine *m);
 void stack_depot_teardown(struct kmm_machine *m);
