@@ -8,6 +8,8 @@
  *   a machine without SLAB_STORE_USER caches has no depot (handle 0);
  *   a full depot says so once, keeps finding the stacks it has, returns 0
  *   for new ones, and reports then print the call site alone;
+ *   threads saving the same stacks at once get one record and one handle
+ *   per stack;
  *   kmm_check's walker passes on a good depot and finds a damaged record;
  *   a double free and a red zone overrun under slab_debug=U print the
  *   alloc and free stacks, several frames each, with this file's function
@@ -15,6 +17,7 @@
  */
 #include "kmm_test.h"
 
+#include <pthread.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -341,6 +344,60 @@ static void test_capacity(void **state)
 	kmm_machine_destroy(m);
 }
 
+/* ---- concurrent saves ----------------------------------------------------------------- */
+
+#define RACE_THREADS 4
+#define RACE_STACKS 3000
+
+struct race {
+	kmm_machine *m;
+	int id;
+	depot_stack_handle_t handle[RACE_STACKS];
+};
+
+/* Every thread saves the same stacks, each in its own order: one record per stack. */
+static void *race_thread(void *arg)
+{
+	static const int stride[RACE_THREADS] = { 1, 7, 11, 13 }; /* coprime with RACE_STACKS */
+	struct race *r = arg;
+
+	for (int k = 0; k < RACE_STACKS; k++) {
+		int i = (k * stride[r->id] + r->id * 977) % RACE_STACKS;
+		uintptr_t e[4] = { 0x5000, 0x6000 + (uintptr_t)i, 0x7000, (uintptr_t)i % 7 };
+
+		r->handle[i] = stack_depot_save(r->m, e, 4);
+	}
+	return NULL;
+}
+
+static void test_concurrent_saves(void **state)
+{
+	kmm_machine *m = test_boot("mem=64M nr_cpus=2 slab_debug=U,victim", &log_);
+	struct kmem_cache *s = kmm_kmem_cache_create(m, "victim", 64, 0, 0, NULL);
+	static struct race races[RACE_THREADS];
+	pthread_t t[RACE_THREADS];
+	unsigned int before = depot(m)->nr_stacks;
+
+	(void)state;
+	for (int i = 0; i < RACE_THREADS; i++) {
+		races[i].m = m;
+		races[i].id = i;
+		assert_int_equal(pthread_create(&t[i], NULL, race_thread, &races[i]), 0);
+	}
+	for (int i = 0; i < RACE_THREADS; i++)
+		assert_int_equal(pthread_join(t[i], NULL), 0);
+	for (int k = 0; k < RACE_STACKS; k++) {
+		assert_int_not_equal(races[0].handle[k], 0);
+		for (int i = 1; i < RACE_THREADS; i++)
+			assert_int_equal(races[i].handle[k], races[0].handle[k]);
+	}
+	assert_int_equal(depot(m)->nr_stacks, before + RACE_STACKS);
+	assert_consistent(m, &log_);
+	assert_int_equal(log_.len, 0);
+	kmm_kmem_cache_destroy(m, s);
+	kmm_machine_destroy(m);
+}
+
 /* ---- kmm_check's walker -------------------------------------------------------------- */
 
 static void test_check_finds_damage(void **state)
@@ -382,6 +439,7 @@ int main(void)
 		cmocka_unit_test(test_stackdepot_double_free_report),
 		cmocka_unit_test(test_stackdepot_overrun_report),
 		cmocka_unit_test(test_capacity),
+		cmocka_unit_test(test_concurrent_saves),
 		cmocka_unit_test(test_check_finds_damage),
 	};
 
