@@ -11,8 +11,9 @@
  */
 #define _GNU_SOURCE
 #include "api.h"
-#include "page/internal.h" /* GFP_KMM_VALID */
-#include "percpu/percpu.h" /* pcpu_chunk_pages */
+#include "lib/stackdepot.h" /* stack_depot_pages */
+#include "page/internal.h"  /* GFP_KMM_VALID */
+#include "percpu/percpu.h"  /* pcpu_chunk_pages */
 
 #include <stdarg.h>
 #include <stdio.h>
@@ -146,8 +147,11 @@ static unsigned long free_pages_now(kmm_machine *m)
 	for (int nid = 0; nid < kmm_nr_nodes(m); nid++)
 		for (int z = 0; z < KMM_NR_ZONES; z++)
 			total += kmm_zone_free_pages(m, nid, (enum kmm_zone_type)z);
-	/* a chunk the per-CPU allocator added is kept, not lost (docs/smp.md) */
-	return total + pcpu_chunk_pages(m);
+	/*
+	 * a chunk the per-CPU allocator added is kept, not lost (docs/smp.md);
+	 * so is the stack depot the first SLAB_STORE_USER cache made (docs/slab.md)
+	 */
+	return total + pcpu_chunk_pages(m) + stack_depot_pages(m);
 }
 
 static void check_all(struct fz *f, const char *after)

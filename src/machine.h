@@ -29,6 +29,7 @@
 #include "page/vmstat.h"
 
 struct kmm_slab;
+struct kmm_stackdepot;
 struct kmm_reclaim;
 struct kmm_trace_record;
 struct kmm_movable_operations;
@@ -176,6 +177,11 @@ struct kmm_machine {
 
 	/* The slab allocator's state (slab/slab.h); NULL until kmem_cache_init. */
 	struct kmm_slab *slab;
+	/*
+	 * The stack depot (lib/stackdepot.h): made by the first SLAB_STORE_USER
+	 * cache, published with a release store; NULL until then.
+	 */
+	struct kmm_stackdepot *stackdepot;
 
 	/* Tracepoints (trace/trace.h): NULL when off, tested once per allocation. */
 	void (*trace_fn)(void *ctx, const struct kmm_trace_record *rec);

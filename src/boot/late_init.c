@@ -18,6 +18,7 @@
 #include "hotplug/hotplug.h"
 #include "boot/late_init.h"
 #include "highmem/highmem.h"
+#include "lib/stackdepot.h"
 #include "compaction/compaction.h"
 #include "page/pcp.h"
 #include "percpu/percpu.h"
@@ -64,6 +65,9 @@ static const struct kmm_layer layers[] = {
 	  .report = cma_vmstat_fold,
 	  .teardown = compaction_teardown,
 	  .quiet = true },
+	/* the stack depot of SLUB's user tracking (lib/stackdepot.c): made by
+	 * the first SLAB_STORE_USER cache, so it has no init; torn down after slab */
+	{ .name = "stackdepot", .check = stack_depot_check, .teardown = stack_depot_teardown },
 	/* the slab allocator and the kmalloc caches (slab/cache.c) */
 	{ .name = "slab", .init = kmem_cache_init, .check = slab_check },
 	/* kswapd per node and free page reporting (reclaim/kswapd.c) */

@@ -63,7 +63,8 @@
 	X(SHRINKER, "shrinker_lock", 80, 0)                          \
 	X(OOM_NOTIFIER, "oom notifier_lock", 81, 0)                  \
 	X(FAULT_ATTR, "fault attr lock", 82, 0)                      \
-	X(CMA, "cma->lock", 83, 0)
+	X(CMA, "cma->lock", 83, 0)                                   \
+	X(STACKDEPOT, "stack depot pool_lock", 90, 0)
 
 enum kmm_lock_class {
 	KMM_LOCK_NONE, /* not tracked */

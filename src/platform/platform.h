@@ -191,7 +191,8 @@ void kmm_os_wake(const uint32_t *addr, int n);
 /*
  * The name of the code at addr as the kernel's %pS prints it
  * ("function+0x1c/0x80") into buf; 0 when the host cannot tell (the caller
- * then prints the address). For /proc/vmallocinfo's caller column.
+ * then prints the address). For /proc/vmallocinfo's caller column and the
+ * slab layer's reports (the call sites and stacks of user tracking).
  */
 size_t kmm_os_symbol(const void *addr, char *buf, size_t len);
 
@@ -205,6 +206,21 @@ size_t kmm_os_symbol(const void *addr, char *buf, size_t len);
  * this with its own context switch and double-fault handler).
  */
 int kmm_os_call_on_stack(void *base, size_t size, size_t guard, void (*fn)(void *arg), void *arg);
+
+/*
+ * The caller's stack, as the kernel's stack_trace_save: up to `max` return
+ * addresses into addrs, innermost first - addrs[0] lies in the function that
+ * called kmm_os_stack_trace, addrs[1] in its caller, and so on - after
+ * dropping the first `skip` of them. Returns how many were stored; 0 when
+ * the host cannot walk stacks (the slab layer's user tracking then keeps
+ * only the call site, docs/slab.md). The slab layer calls it on every alloc
+ * and free of a SLAB_STORE_USER cache; it may run while the core holds a
+ * spinlock, under the program's own locks and from inside its malloc, so
+ * it must not allocate through kmm (nor through the C library's malloc,
+ * which may be kmm's own: libkmm-malloc) and must take no lock that such a
+ * caller could hold.
+ */
+size_t kmm_os_stack_trace(uintptr_t *addrs, size_t max, size_t skip);
 
 /* Monotonic nanoseconds. */
 uint64_t kmm_os_now_ns(void);

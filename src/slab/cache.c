@@ -262,6 +262,9 @@ static bool kmem_cache_open(struct kmm_machine *m, struct kmem_cache *s, const c
 	s->usersize = args->usersize;
 	s->flags = (flags & ~__OBJECT_POISON) | slab_debug_flags(m, s->name);
 	s->debug = !!(s->flags & SLAB_DEBUG_FLAGS);
+	/* SLUB's stack_depot_init for SLAB_STORE_USER; without a depot tracks keep the call site */
+	if (s->flags & SLAB_STORE_USER)
+		stack_depot_init(m);
 	s->align = calculate_alignment(s->flags, args->align, s->object_size);
 	if (!calculate_sizes(s, args))
 		return false;

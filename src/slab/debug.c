@@ -32,6 +32,16 @@
  * kmm checks red zones and poison on every alloc and free of a Z or P
  * cache; SLUB does so only with F as well (docs/slab.md).
  *
+ * User tracking (U, SLUB's struct track): for its last alloc and its last
+ * free each object keeps the call site, CPU, task name, a timestamp and
+ * the stack - at most 16 frames from the call site outwards, walked by the
+ * host (kmm_os_stack_trace) and stored once in the machine's stack depot
+ * (lib/stackdepot.c), the track holding its 32-bit handle. A report prints
+ * "INFO: Allocated in <%pS> age=... cpu=... comm=..." and under it the
+ * stack, one " function+0xoff/0xsize" line per frame (stack_depot_print);
+ * with no stack (a host that cannot walk, a full depot) the call site is
+ * all there is.
+ *
  * Reports are written with no lock held, as one log message each:
  *   =====...  /  BUG <cache> (Not tainted|Tainted: B): <reason>  /  -----...
  *   INFO: lines (fault range, Allocated in / Freed in, Slab, Object),
@@ -45,6 +55,8 @@
 #define SLAB_DEBUG_DEFAULT (SLAB_CONSISTENCY_CHECKS | SLAB_RED_ZONE | SLAB_POISON | SLAB_STORE_USER)
 #define MAX_LEAK_REPORTS 16
 #define MAX_LEAK_SLABS 4
+#define SLAB_TRACK_FRAMES 16 /* frames kept per track (SLUB's TRACK_ADDRS_COUNT) */
+#define SLAB_TRACK_WALK 32   /* frames walked: kmm's own, then the ones kept */
 
 /* ---- slab_debug= ---------------------------------------------------------- */
 
@@ -174,9 +186,37 @@ void init_tracking(struct kmem_cache *s, void *obj)
 		kmm_memset(get_track(s, obj, 1), 0, 2 * sizeof(struct slab_track));
 }
 
+/*
+ * SLUB's set_track_prepare: the stack of this alloc or free, kept in the
+ * machine's stack depot. kmm's own frames are dropped by finding the call
+ * site: the walk is cut so that it starts at the frame whose return
+ * address is `addr` (the API function's return address into its caller),
+ * and SLAB_TRACK_FRAMES are kept from there, as SLUB keeps
+ * TRACK_ADDRS_COUNT. If the call site is not on the walk (a host that
+ * unwinds oddly), the whole walk is kept. 0 when there is no depot or the
+ * host cannot walk stacks.
+ */
+static KMM_NOINLINE depot_stack_handle_t set_track_prepare(struct kmm_machine *m, uintptr_t addr)
+{
+	uintptr_t entries[SLAB_TRACK_WALK];
+	size_t nr, start = 0;
+
+	if (!__atomic_load_n(&m->stackdepot, __ATOMIC_RELAXED))
+		return 0;
+	nr = kmm_os_stack_trace(entries, ARRAY_SIZE(entries), 0);
+	for (size_t i = 0; i < nr; i++)
+		if (entries[i] == addr) {
+			start = i;
+			break;
+		}
+	return stack_depot_save(m, entries + start,
+				(unsigned int)MIN(nr - start, SLAB_TRACK_FRAMES));
+}
+
 static void fill_track(struct kmm_machine *m, struct slab_track *t, uintptr_t addr)
 {
 	t->addr = addr;
+	t->handle = set_track_prepare(m, addr);
 	t->when = kmm_os_now_ns();
 	t->cpu = (uint32_t)kmm_this_cpu(m);
 	kmm_os_task_name(t->comm, sizeof(t->comm));
@@ -263,18 +303,26 @@ static void print_section(struct kmm_out *o, const char *text, const uint8_t *ad
 	}
 }
 
-static void print_track(struct kmm_out *o, const char *what, const struct slab_track *t,
-			uint64_t now)
+/*
+ * SLUB's print_track: the call site as %pS (kmm_os_symbol, else the
+ * address), then the stack from the depot, one indented frame a line
+ * (stack_depot_print). Without a stack (handle 0) the call site alone.
+ */
+static void print_track(struct kmm_machine *m, struct kmm_out *o, const char *what,
+			const struct slab_track *t, uint64_t now)
 {
-	char comm[sizeof(t->comm) + 1];
+	char comm[sizeof(t->comm) + 1], site[160];
 
 	if (!t->addr)
 		return;
 	kmm_memcpy(comm, t->comm, sizeof(t->comm));
 	comm[sizeof(t->comm)] = '\0';
-	kmm_out_printf(
-		o, "INFO: %s in 0x%lx age=%llu cpu=%u comm=%s\n", what, (unsigned long)t->addr,
-		(unsigned long long)(now > t->when ? (now - t->when) / 1000000 : 0), t->cpu, comm);
+	stack_sprint_symbol(site, sizeof(site), t->addr);
+	kmm_out_printf(o, "INFO: %s in %s age=%llu cpu=%u comm=%s\n", what, site,
+		       (unsigned long long)(now > t->when ? (now - t->when) / 1000000 : 0), t->cpu,
+		       comm);
+	if (t->handle)
+		stack_depot_print(m, o, t->handle);
 }
 
 static void print_tracking(struct kmm_out *o, struct kmem_cache *s, void *obj)
@@ -283,8 +331,8 @@ static void print_tracking(struct kmm_out *o, struct kmem_cache *s, void *obj)
 
 	if (!(s->flags & SLAB_STORE_USER))
 		return;
-	print_track(o, "Allocated", get_track(s, obj, 1), now);
-	print_track(o, "Freed", get_track(s, obj, 0), now);
+	print_track(s->m, o, "Allocated", get_track(s, obj, 1), now);
+	print_track(s->m, o, "Freed", get_track(s, obj, 0), now);
 }
 
 static void print_page_info(struct kmm_out *o, struct kmem_cache *s, const struct page *page)

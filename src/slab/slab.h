@@ -55,6 +55,7 @@
 #ifndef KMM_SLAB_SLAB_H
 #define KMM_SLAB_SLAB_H
 
+#include "lib/stackdepot.h"
 #include "log.h"
 #include "page/internal.h"
 #include "slab/percpu_rseq.h"
@@ -88,12 +89,20 @@ enum kmalloc_cache_type { KMALLOC_NORMAL, KMALLOC_RECLAIM, KMALLOC_DMA, NR_KMALL
 /* Marks the head page of a large kmalloc (PG_owner_priv, private = this). */
 #define KMALLOC_LARGE_MAGIC ((uintptr_t)0x6b6d616c6c6f63ull) /* "kmalloc" */
 
+/*
+ * SLUB's struct track: one sits after every SLAB_STORE_USER object for its
+ * last alloc and one for its last free (debug.c), so it is kept at 40
+ * bytes. The stack itself lives once in the machine's stack depot.
+ */
 struct slab_track {
 	uintptr_t addr; /* call site */
 	uint64_t when;	/* kmm_os_now_ns() */
 	uint32_t cpu;
-	char comm[20];
+	depot_stack_handle_t handle; /* the stack from the call site out; 0: none */
+	char comm[16];		     /* TASK_COMM_LEN */
 };
+_Static_assert(sizeof(struct slab_track) <= 40,
+	       "struct slab_track grew: every tracked object pays");
 
 /* A per-CPU object cache. */
 struct slab_array {

@@ -19,6 +19,33 @@ check() { # bug, expected text...
 check overrun "BUG malloc-32 (Not tainted): Right Redzone overwritten" "INFO: Allocated in" "FIX malloc-32: Restoring Right Redzone"
 check uaf "BUG malloc-32 (Not tainted): Poison overwritten" "INFO: Freed in" "First byte 0x1 instead of 0x6b"
 check double-free "BUG malloc-32 (Not tainted): Object already free" "INFO: Freed in"
+# SLAB_STORE_USER's stacks (the stack depot): after each "INFO: Allocated in"
+# / "Freed in" line, one frame a line, indented by one space as the kernel's
+# stack_trace_print, symbolised (buggy is linked with -rdynamic) from the
+# program's call site outwards
+stack() { # bug, which line ("Allocated" or "Freed"), expected frames in order...
+  local bug="$1" what="$2"; shift 2
+  local out frames
+  out="$(KMM_CMDLINE='slab_debug=FZPU' LD_PRELOAD="$lib" "$buggy" "$bug" 2>&1)"
+  # the frames of the first such track: the indented lines right after it
+  frames="$(awk -v w="INFO: $what in " 'f && /^ / { print; next } f { exit } index($0, w) == 1 { f = 1 }' <<<"$out")"
+  local n=0 rest="$frames"
+  for want in "$@"; do
+    if ! grep -qE -- "^ $want\+0x[0-9a-f]+/0x[0-9a-f]+\$" <<<"$rest"; then
+      echo "FAIL $bug $what stack: no frame '$want' (in order) in:"; echo "$out" | head -40; fails=$((fails + 1)); return
+    fi
+    rest="$(sed -n "/^ $want+0x/,\$p" <<<"$rest" | tail -n +2)"
+    n=$((n + 1))
+  done
+  if [ "$(wc -l <<<"$frames")" -lt 3 ]; then
+    echo "FAIL $bug $what stack: fewer than 3 frames:"; echo "$frames"; fails=$((fails + 1)); return
+  fi
+  echo "ok   $bug $what stack ($(wc -l <<<"$frames") frames)"; passes=$((passes + 1))
+}
+stack overrun Allocated malloc buggy_alloc main
+stack uaf Freed free buggy_free main
+stack double-free Allocated malloc buggy_alloc main
+stack double-free Freed free buggy_free main
 # and without debugging the clean run prints nothing but its output
 out="$(LD_PRELOAD="$lib" "$buggy" none 2>&1)"
 if [ "$out" = " done" ] || [ "$out" = "none done" ]; then echo "ok   clean"; passes=$((passes + 1)); else echo "FAIL clean: $out"; fails=$((fails + 1)); fi
