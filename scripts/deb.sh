@@ -1,14 +1,16 @@
 #!/usr/bin/env bash
 # scripts/deb.sh - build kmm's Debian packages from this tree into build/deb/
-# (libkmm0, libkmm-dev, kmm-tools; docs/building.md) and check them with
+# (libkmm0, libkmm-malloc0, libkmm-dev, kmm-tools; docs/building.md) and check them with
 # lintian (any error fails). The tree is copied first, so dpkg-buildpackage
 # writes nothing outside build/.
 #   scripts/deb.sh            build and lint (the unit tests run during the build)
 #   scripts/deb.sh --ci       the same without the unit tests (nocheck; CI runs
 #                             them in its other stages), then install the packages
 #                             with apt, build and run every examples/*.c against
-#                             them with pkg-config and with find_package(kmm), and
-#                             remove the packages again
+#                             them with pkg-config and with find_package(kmm), run
+#                             programs under the installed libkmm-malloc (LD_PRELOAD,
+#                             -lkmm-malloc, kmm record --preload), and remove the
+#                             packages again
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ci=0
@@ -38,9 +40,9 @@ lintian --fail-on error --suppress-tags initial-upload-closes-no-bugs "$out"/*.c
 SUDO=""
 [ "$(id -u)" -ne 0 ] && command -v sudo >/dev/null && SUDO=sudo
 export DEBIAN_FRONTEND=noninteractive
-debs=("$out"/libkmm0_*.deb "$out"/libkmm-dev_*.deb "$out"/kmm-tools_*.deb)
+debs=("$out"/libkmm0_*.deb "$out"/libkmm-malloc0_*.deb "$out"/libkmm-dev_*.deb "$out"/kmm-tools_*.deb)
 $SUDO apt-get install -y -qq --no-install-recommends "${debs[@]/#/./}" >/dev/null
-remove() { $SUDO apt-get purge -y -qq libkmm0 libkmm-dev kmm-tools >/dev/null; }
+remove() { $SUDO apt-get purge -y -qq libkmm0 libkmm-malloc0 libkmm-dev kmm-tools >/dev/null; }
 trap remove EXIT
 kmm --version
 man -w kmm kmm-machine kmm_slab kmm_kmalloc >/dev/null
@@ -68,3 +70,35 @@ for src in examples/*.c; do
   n=$((n + 1))
 done
 echo "deb: $n examples built and run against the installed packages (pkg-config and find_package)"
+
+# libkmm-malloc0: a shell pipeline with command substitution under the preload gives
+# glibc's output; KMM_STATS shows the kernel's view of its heap; -lkmm-malloc links it in;
+# the installed kmm finds the installed library for --preload
+want="$(sh -c 'echo "$(echo sub) $(seq 3 | tr -d "\n")" | tr a-z A-Z')"
+got="$(LD_PRELOAD=libkmm-malloc.so.0 sh -c 'echo "$(echo sub) $(seq 3 | tr -d "\n")" | tr a-z A-Z')"
+[ "$got" = "$want" ] || { echo "deb: under libkmm-malloc.so.0: '$got', glibc: '$want'" >&2; exit 1; }
+# (ls closes its standard error at exit, as coreutils do: the report goes to a file)
+KMM_STATS=1 KMM_STATS_FILE="$out/pc/ls.stats" LD_PRELOAD=libkmm-malloc.so.0 ls / >/dev/null
+grep -qF 'slabinfo - version: 2.1' "$out/pc/ls.stats" ||
+  { echo "deb: KMM_STATS=1 under the installed preload wrote no slabinfo" >&2; exit 1; }
+cat >"$out/pc/heap.c" <<'C'
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+int main(void)
+{
+	char *p = malloc(100), *q = calloc(10, 10);
+	strcpy(p, "heap");
+	printf("%s %d\n", p, q[99]);
+	free(p);
+	free(q);
+	return 0;
+}
+C
+cc -std=gnu11 -Wall -Werror "$out/pc/heap.c" -lkmm-malloc -ldl -lpthread -o "$out/pc/heap"
+[ "$("$out/pc/heap")" = "heap 0" ]
+KMM_STATS=1 "$out/pc/heap" 2>&1 >/dev/null | grep -q 'MemTotal:' ||
+  { echo "deb: a program linked with -lkmm-malloc does not run on kmm" >&2; exit 1; }
+kmm record -o "$out/pc/ls.trace" --preload -- ls / >/dev/null
+[ -s "$out/pc/ls.trace" ] || { echo "deb: kmm record --preload wrote no trace" >&2; exit 1; }
+echo "deb: libkmm-malloc0 serves a preloaded pipeline, a -lkmm-malloc program and kmm record --preload"
