@@ -169,6 +169,14 @@ static void test_movable_areas_are_marked(void **state)
 		assert_int_equal(
 			kmm_page_movable_ops(m, kmm_vmalloc_to_page(m, (char *)plain + i * ps)), 0);
 	}
+	/* a second mapping of a movable page would stay on its old frame: vmap refuses */
+	{
+		struct page *pg = kmm_vmalloc_to_page(m, mov);
+
+		test_log_clear(&log_);
+		assert_null(kmm_vmap(m, &pg, 1, 0));
+		assert_true(test_log_contains(&log_, "is movable"));
+	}
 	/* a DMA32 area cannot move out of its zone's constraint: not movable */
 	if (v32)
 		assert_int_equal(first_page_id(m, v32), 0);

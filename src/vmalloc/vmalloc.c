@@ -474,13 +474,24 @@ void *kmm_vmap(kmm_machine *m, struct page **pages, unsigned int count, unsigned
 	might_sleep();
 	if (!pages || count == 0 || count > m->totalram_pages)
 		return NULL;
-	for (unsigned int i = 0; i < count; i++)
+	for (unsigned int i = 0; i < count; i++) {
 		if (!page_in_machine(m, pages[i]) || page_ref_count(pages[i]) <= 0 ||
 		    page_test(pages[i], PG_buddy)) {
 			kmm_report_bad_call(m, "vmap: page %u (%p) is not an allocated page", i,
 					    (void *)pages[i]);
 			return NULL;
 		}
+		/* migration moves a movable page without knowing of a second mapping of it */
+		if (page_movable_id(pages[i])) {
+			kmm_report_bad_call(
+				m,
+				"vmap: page %u (%p) is movable (movable_operations or a "
+				"movable vmalloc area): migration would leave the mapping "
+				"on its old frame",
+				i, (void *)pages[i]);
+			return NULL;
+		}
+	}
 	drain_deferred_vfree(m);
 	vm = kmm_kmalloc(m, sizeof(*vm), GFP_KERNEL | __GFP_ZERO);
 	if (!vm)
