@@ -14,10 +14,15 @@
  *                     descriptor's state, nothing else
  *   kmalloc64_pair    kmm_kmalloc(64) + kmm_kfree
  *   cache64_pair      kmm_kmem_cache_alloc + kmm_kmem_cache_free of a 64-byte cache
+ *   slab_array_pair   array_pop_rseq + array_push on that cache: the slab's two
+ *                     restartable sequences and the CPU lookups alone
  *
  * page_pair - hot_array_pair is the page allocator around its per-CPU
  * arrays (gfp and zonelist handling, the watermark check, prep_new_page,
- * free validation and dispatch); kmalloc64_pair - cache64_pair is what
+ * free validation and dispatch); cache64_pair - slab_array_pair is the
+ * cache API around its arrays (plausibility and debug checks, kfree-side
+ * pointer to page to cache, the object-start check); kmalloc64_pair -
+ * cache64_pair is what
  * kmalloc adds to a cache's pair (size to cache, kfree's pointer to page to
  * cache). Each figure is the median of 9 repetitions of N pairs
  * (argv[2], default 2000000) after a warm-up, on one thread pinned by the
@@ -26,6 +31,7 @@
 #include "machine.h"
 #include "page/internal.h"
 #include "page/pcp.h"
+#include "slab/slab.h"
 
 #include <kmm/kmm.h>
 #include <kmm/slab.h>
@@ -105,6 +111,18 @@ static __attribute__((noinline)) void cache64_pair(struct probe *p, long n)
 	}
 }
 
+static __attribute__((noinline)) void slab_array_pair(struct probe *p, long n)
+{
+	unsigned int shift = p->m->slab->array_shift;
+
+	for (long i = 0; i < n; i++) {
+		void *o = array_pop_rseq(p->m, p->s, shift);
+
+		if (!o || !array_push(p->m, p->s, shift, virt_to_head_page_m(p->m, o), o))
+			abort();
+	}
+}
+
 static double median_ns(void (*fn)(struct probe *, long), struct probe *p, long n)
 {
 	double t[REPS];
@@ -125,7 +143,7 @@ int main(int argc, char **argv)
 	const char *cmdline = argc > 1 ? argv[1] : "mem=4G nr_cpus=2";
 	long n = argc > 2 ? strtol(argv[2], NULL, 10) : 2000000;
 	struct probe p = { 0 };
-	double page, hot, kmalloc, cache;
+	double page, hot, kmalloc, cache, sarr = 0;
 	char err[256];
 	struct page *pg;
 
@@ -151,6 +169,8 @@ int main(int argc, char **argv)
 	}
 	kmalloc = median_ns(kmalloc64_pair, &p, n);
 	cache = median_ns(cache64_pair, &p, n);
+	if (p.m->smp_mode == KMM_SMP_RSEQ)
+		sarr = median_ns(slab_array_pair, &p, n);
 	printf("page_pair          %6.2f\n", page);
 	if (hot > 0) {
 		printf("hot_array_pair     %6.2f   (the per-CPU arrays alone)\n", hot);
@@ -158,6 +178,11 @@ int main(int argc, char **argv)
 	}
 	printf("kmalloc64_pair     %6.2f\n", kmalloc);
 	printf("cache64_pair       %6.2f\n", cache);
+	if (sarr > 0) {
+		printf("slab_array_pair    %6.2f   (the per-CPU arrays alone)\n", sarr);
+		printf("  cache front ends %6.2f   (cache64_pair - slab_array_pair)\n",
+		       cache - sarr);
+	}
 	printf("  kmalloc's share  %6.2f   (kmalloc64_pair - cache64_pair)\n", kmalloc - cache);
 	kmm_kmem_cache_destroy(p.m, p.s);
 	if (kmm_check(p.m) != 0)
