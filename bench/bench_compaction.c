@@ -248,7 +248,8 @@ static int compaction_run(struct bench *b)
 			bench_figure(b, "vmalloc_areas", (double)res.nr_vareas);
 			bench_figure(b, "vmalloc_pages", (double)res.vmalloc_pages);
 			bench_figure(b, "vmalloc_areas_moved", (double)res.vmalloc_areas_moved);
-			bench_figure(b, "vmalloc_pages_migrated", (double)res.vmalloc_pages_migrated);
+			bench_figure(b, "vmalloc_pages_migrated",
+				     (double)res.vmalloc_pages_migrated);
 			bench_figure(
 				b, "checksum_failures",
 				(double)(res.checksum_failures + res.vmalloc_checksum_failures));

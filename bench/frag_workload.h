@@ -46,7 +46,7 @@ struct frag_result {
 	void **vareas; /* the areas, until frag_workload_release */
 	unsigned long nr_vareas, vmalloc_pages;
 	unsigned long vmalloc_areas_moved;	 /* areas whose first page is on another frame */
-	unsigned long vmalloc_pages_migrated; /* of pages_migrated, the vmalloc areas' pages */
+	unsigned long vmalloc_pages_migrated;	 /* of pages_migrated, the vmalloc areas' pages */
 	unsigned long vmalloc_checksum_failures; /* areas whose contents changed */
 };
 
