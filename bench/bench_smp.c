@@ -16,6 +16,9 @@
  *                      so the per-CPU locks are compare-and-swap locks.
  *   page4k_pair_nopcp  kmm only: the same machine with pcp=0, every pair
  *                      through zone->lock and the buddy lists.
+ *   page4k_bulk16      per page, one thread: kmm: kmm_alloc_pages_bulk of 16
+ *                      pages + kmm_release_pages of them; peers: 16
+ *                      malloc(4096), then 16 frees.
  *
  * Figures: scaling_2t (aggregate throughput of the threaded run over the
  * single-thread run, 2 * ns(1 thread) / ns(N threads), for kmm page4k_pair;
@@ -80,6 +83,48 @@ static int smp_malloc_loop(void *arg, uint64_t iters)
 	return 0;
 }
 
+#define BULK 16
+
+/* alloc_pages_bulk + release_pages, BULK pages a round: iters counts pages. */
+static int smp_kmm_bulk_loop(void *arg, uint64_t iters)
+{
+	kmm_machine *m = arg;
+	struct page *pages[BULK];
+
+	for (uint64_t i = 0; i < iters; i += BULK) {
+		memset(pages, 0, sizeof(pages));
+		if (kmm_alloc_pages_bulk(m, GFP_KERNEL, BULK, pages) != BULK) {
+			fprintf(stderr, "bench: kmm_alloc_pages_bulk(%d) came back short\n", BULK);
+			kmm_release_pages(m, pages, BULK);
+			return -1;
+		}
+		for (int j = 0; j < BULK; j++)
+			*(volatile char *)kmm_page_address(m, pages[j]) = (char)j;
+		kmm_release_pages(m, pages, BULK);
+	}
+	return 0;
+}
+
+static int smp_malloc_bulk_loop(void *arg, uint64_t iters)
+{
+	const struct bench_peer *peer = arg;
+	char *p[BULK];
+
+	for (uint64_t i = 0; i < iters; i += BULK) {
+		for (int j = 0; j < BULK; j++) {
+			p[j] = peer->malloc_fn(4096);
+			if (!p[j]) {
+				fprintf(stderr, "bench: %s malloc(4096) failed\n", peer->name);
+				return -1;
+			}
+			*(volatile char *)p[j] = (char)j;
+		}
+		for (int j = 0; j < BULK; j++)
+			peer->free_fn(p[j]);
+	}
+	return 0;
+}
+
 /* ---- one implementation of a pattern ---------------------------------------- */
 
 /* What bench_measure runs: the loop, on this thread or on the pool, timed here too. */
@@ -95,7 +140,8 @@ static int smp_impl_run(void *ctx, uint64_t iters)
 {
 	struct smp_impl *im = ctx;
 	uint64_t t0 = bench_now_ns();
-	int rc = im->pool ? bench_pool_run(im->pool, im->fn, im->arg, iters) : im->fn(im->arg, iters);
+	int rc = im->pool ? bench_pool_run(im->pool, im->fn, im->arg, iters)
+			  : im->fn(im->arg, iters);
 
 	if (!rc && im->nr_samples < SMP_MAX_SAMPLES)
 		im->ns[im->nr_samples++] = (double)(bench_now_ns() - t0) / (double)iters;
@@ -244,6 +290,27 @@ static int smp_run(struct bench *b)
 		bench_figure(b, "scaling_2t_nopcp",
 			     nt * smp_impl_median(&ai[2], o->reps) /
 				     smp_impl_median(&ai[3], o->reps));
+	}
+	/* bulk, one thread: kmm and the peers */
+	{
+		struct smp_impl bi[1 + 8];
+		struct bench_impl bulk[1 + 8];
+		int nb = 0;
+
+		bi[nb] = (struct smp_impl){ .fn = smp_kmm_bulk_loop, .arg = m };
+		bulk[nb] = (struct bench_impl){ "kmm", smp_impl_run, &bi[nb], 1 };
+		nb++;
+		for (int i = 0; i < bench_nr_peers() && nb < 9; i++, nb++) {
+			const struct bench_peer *peer = bench_peer(i);
+
+			bi[nb] = (struct smp_impl){ .fn = smp_malloc_bulk_loop,
+						    .arg = (void *)peer };
+			bulk[nb] = (struct bench_impl){ peer->name,
+							peer->present ? smp_impl_run : NULL,
+							&bi[nb], 1 };
+		}
+		if (bench_measure(b, "page4k_bulk16", bulk, nb))
+			goto stop;
 	}
 	for (int i = first_peer; i < first_peer + bench_nr_peers(); i++) {
 		int j = i + bench_nr_peers();

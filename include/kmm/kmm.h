@@ -142,6 +142,17 @@ KMM_API struct page *kmm_alloc_pages_nodemask(kmm_machine *m, kmm_gfp_t gfp, uns
 					      int nid, const uint64_t *nodemask);
 /* Drop a reference to a block of 2^order pages; free it when it reaches zero. */
 KMM_API void kmm_free_pages(kmm_machine *m, struct page *page, unsigned int order);
+/*
+ * alloc_pages_bulk: fill the NULL entries of page_array[0, nr_pages) with
+ * order-0 pages (entries already set are skipped); returns how many entries
+ * are populated. The request is checked and its zone chosen once for the
+ * batch; may return fewer than nr_pages (at least one more unless memory is
+ * exhausted). _node prefers node nid (-1: the current CPU's).
+ */
+KMM_API unsigned long kmm_alloc_pages_bulk(kmm_machine *m, kmm_gfp_t gfp, unsigned long nr_pages,
+					   struct page **page_array);
+KMM_API unsigned long kmm_alloc_pages_bulk_node(kmm_machine *m, kmm_gfp_t gfp, int nid,
+						unsigned long nr_pages, struct page **page_array);
 
 /* Address-based variants (lowmem only): __get_free_pages / free_pages. */
 KMM_API unsigned long kmm_get_free_pages(kmm_machine *m, kmm_gfp_t gfp, unsigned int order);
@@ -150,6 +161,8 @@ KMM_API void kmm_free_pages_addr(kmm_machine *m, unsigned long addr, unsigned in
 /* Reference counting: get_page / put_page / page_ref_count. put_page frees at zero. */
 KMM_API void kmm_get_page(kmm_machine *m, struct page *page);
 KMM_API void kmm_put_page(kmm_machine *m, struct page *page);
+/* release_pages: kmm_put_page on each of pages[0, nr) (NULL entries skipped). */
+KMM_API void kmm_release_pages(kmm_machine *m, struct page **pages, int nr);
 KMM_API int kmm_page_ref_count(const kmm_machine *m, const struct page *page);
 
 /* ---- descriptors and addresses ------------------------------------------ */

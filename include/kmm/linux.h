@@ -60,6 +60,18 @@ static inline struct page *alloc_pages_node(int nid, gfp_t gfp_mask, unsigned in
 
 #define alloc_page(gfp_mask) alloc_pages(gfp_mask, 0)
 
+static inline unsigned long alloc_pages_bulk(gfp_t gfp, unsigned long nr_pages,
+					     struct page **page_array)
+{
+	return kmm_alloc_pages_bulk(__kmm_m, gfp, nr_pages, page_array);
+}
+
+static inline unsigned long alloc_pages_bulk_node(gfp_t gfp, int nid, unsigned long nr_pages,
+						  struct page **page_array)
+{
+	return kmm_alloc_pages_bulk_node(__kmm_m, gfp, nid, nr_pages, page_array);
+}
+
 static inline unsigned long __get_free_pages(gfp_t gfp_mask, unsigned int order)
 {
 	return kmm_get_free_pages(__kmm_m, gfp_mask, order);
@@ -95,6 +107,11 @@ static inline void get_page(struct page *page)
 static inline void put_page(struct page *page)
 {
 	kmm_put_page(__kmm_m, page);
+}
+
+static inline void release_pages(struct page **pages, int nr)
+{
+	kmm_release_pages(__kmm_m, pages, nr);
 }
 
 static inline int page_ref_count(const struct page *page)

@@ -613,11 +613,14 @@ fail:
 	return NULL;
 }
 
-struct page *__alloc_pages(struct kmm_machine *m, gfp_t gfp, unsigned int order, int preferred_nid,
-			   const uint64_t *nodemask)
+/*
+ * prepare_alloc_pages: check the request (order, gfp, node, nodemask: each
+ * refusal reported) and fill in its alloc_context; false when refused.
+ */
+static inline __attribute__((always_inline)) bool
+prepare_alloc_pages(struct kmm_machine *m, gfp_t gfp, unsigned int order, int preferred_nid,
+		    const uint64_t *nodemask, struct alloc_context *ac)
 {
-	struct alloc_context ac;
-	struct page *page;
 	int zidx, mt;
 
 	/* might_alloc: a request that may block must not come under a spinning lock */
@@ -628,7 +631,7 @@ struct page *__alloc_pages(struct kmm_machine *m, gfp_t gfp, unsigned int order,
 			kmm_report_bad_call(
 				m, "alloc_pages: order %u is above MAX_ORDER (%d): refused", order,
 				MAX_ORDER);
-		return NULL;
+		return false;
 	}
 	zidx = gfp_zone(gfp);
 	if (unlikely(zidx == ZONE_BAD || (gfp & ~GFP_KMM_VALID))) {
@@ -638,7 +641,7 @@ struct page *__alloc_pages(struct kmm_machine *m, gfp_t gfp, unsigned int order,
 		kmm_report_bad_call(m, "alloc_pages: invalid gfp mask 0x%x(%s): %s", gfp, name,
 				    zidx == ZONE_BAD ? "conflicting zone modifiers"
 						     : "unknown bits");
-		return NULL;
+		return false;
 	}
 	mt = gfp_migratetype(m, gfp);
 	if (unlikely((gfp & GFP_MOVABLE_MASK) == GFP_MOVABLE_MASK))
@@ -648,7 +651,7 @@ struct page *__alloc_pages(struct kmm_machine *m, gfp_t gfp, unsigned int order,
 			kmm_report_bad_call(m,
 					    "alloc_pages_node: node %d does not exist (nodes 0-%d)",
 					    preferred_nid, m->nr_nodes - 1);
-			return NULL;
+			return false;
 		}
 		preferred_nid = m->nr_nodes > 1 ? numa_node_id_m(m) : 0;
 	}
@@ -659,18 +662,28 @@ struct page *__alloc_pages(struct kmm_machine *m, gfp_t gfp, unsigned int order,
 			kmm_report_bad_call(m,
 					    "alloc_pages: nodemask %#llx has no node with memory",
 					    (unsigned long long)*nodemask);
-			return NULL;
+			return false;
 		}
 	}
-	ac.zonelist = m->node_data[preferred_nid]
-			      ->node_zonelists[(gfp & __GFP_THISNODE) ? ZONELIST_NOFALLBACK
-								      : ZONELIST_FALLBACK]
-			      .zones;
-	ac.nodemask = nodemask;
-	ac.highest_zoneidx = zidx;
-	ac.migratetype = mt;
-	ac.preferred_nid = preferred_nid;
+	ac->zonelist = m->node_data[preferred_nid]
+			       ->node_zonelists[(gfp & __GFP_THISNODE) ? ZONELIST_NOFALLBACK
+								       : ZONELIST_FALLBACK]
+			       .zones;
+	ac->nodemask = nodemask;
+	ac->highest_zoneidx = zidx;
+	ac->migratetype = mt;
+	ac->preferred_nid = preferred_nid;
+	return true;
+}
 
+struct page *__alloc_pages(struct kmm_machine *m, gfp_t gfp, unsigned int order, int preferred_nid,
+			   const uint64_t *nodemask)
+{
+	struct alloc_context ac;
+	struct page *page;
+
+	if (unlikely(!prepare_alloc_pages(m, gfp, order, preferred_nid, nodemask, &ac)))
+		return NULL;
 	if (unlikely(gfp & __GFP_NOFAIL) && order > 1)
 		warn_nofail_order(m, gfp, order);
 	if (unlikely(READ_ONCE(m->fault_armed) & 1) && should_fail_alloc_page(m, gfp, order))
@@ -928,6 +941,96 @@ struct page *kmm_alloc_pages_nodemask(kmm_machine *m, gfp_t gfp, unsigned int or
 	return trace_page_alloc(m, __alloc_pages(m, gfp, order, nid, nodemask), order, gfp);
 }
 
+/*
+ * alloc_pages_bulk (6.18's alloc_pages_bulk_noprof): fill the NULL entries
+ * of page_array[0, nr_pages) with order-0 pages; the number of entries
+ * populated (old and new). The request is checked, the zone chosen and its
+ * watermark tested once for the whole batch (low mark + the pages wanted,
+ * as the kernel does), fail_page_alloc asked once; then each page comes
+ * from this CPU's hot array or page lists of that zone (the buddy lists
+ * when they have none, or with pcp=0). Where the zone runs dry the batch
+ * ends short; if it got nothing, or only one page was wanted, one ordinary
+ * allocation (slow path included) is made instead - the kernel's "failed"
+ * path. Each page is traced and counted as a single allocation would be.
+ */
+static unsigned long alloc_pages_bulk_m(struct kmm_machine *m, gfp_t gfp, int preferred_nid,
+					unsigned long nr_pages, struct page **page_array)
+{
+	unsigned int alloc_flags =
+		ALLOC_WMARK_LOW | ((gfp & __GFP_KSWAPD_RECLAIM) ? ALLOC_KSWAPD : 0);
+	unsigned long nr_populated = 0, got = 0;
+	struct alloc_context ac;
+	struct zone *zone = NULL;
+	struct page *page;
+
+	if (unlikely(!page_array)) {
+		kmm_report_bad_call(m, "alloc_pages_bulk: NULL page array");
+		return 0;
+	}
+	while (nr_populated < nr_pages && page_array[nr_populated])
+		nr_populated++;
+	if (nr_populated == nr_pages)
+		return nr_populated;
+	if (unlikely(!prepare_alloc_pages(m, gfp, 0, preferred_nid, NULL, &ac)))
+		return nr_populated;
+	/* fail_page_alloc: one decision for the whole batch, as 6.18's prepare_alloc_pages */
+	if (unlikely(READ_ONCE(m->fault_armed) & 1) && should_fail_alloc_page(m, gfp, 0))
+		return nr_populated;
+	if (nr_pages - nr_populated == 1 || (gfp & __GFP_COLD))
+		goto failed;
+	for (struct zone *const *zp = ac.zonelist; (zone = READ_ONCE(*zp)) != NULL; zp++) {
+		unsigned long mark;
+
+		if ((int)zone->idx > ac.highest_zoneidx)
+			continue;
+		mark = READ_ONCE(zone->_watermark[WMARK_LOW]) + (nr_pages - nr_populated);
+		if (zone_watermark_fast(zone, 0, mark, ac.highest_zoneidx, alloc_flags))
+			break;
+	}
+	if (!zone)
+		goto failed;
+	for (unsigned long i = nr_populated; i < nr_pages; i++) {
+		if (page_array[i]) { /* already populated: the kernel skips it too */
+			nr_populated++;
+			continue;
+		}
+		/* this CPU's hot array and lists first, the buddy lists when they have none */
+		page = rmqueue(m, zone, 0, gfp, ac.migratetype, alloc_flags, ac.preferred_nid);
+		if (!page)
+			break;
+		prep_new_page(m, page, 0, gfp, ac.migratetype);
+		page_array[i] = trace_page_alloc(m, page, 0, gfp);
+		nr_populated++;
+		got++;
+	}
+	if (got)
+		return nr_populated;
+failed:
+	page = trace_page_alloc(m, __alloc_pages(m, gfp, 0, preferred_nid, NULL), 0, gfp);
+	if (page) {
+		while (nr_populated < nr_pages && page_array[nr_populated])
+			nr_populated++;
+		page_array[nr_populated++] = page;
+	}
+	return nr_populated;
+}
+
+unsigned long kmm_alloc_pages_bulk(kmm_machine *m, gfp_t gfp, unsigned long nr_pages,
+				   struct page **page_array)
+{
+	if (!m)
+		return 0;
+	return alloc_pages_bulk_m(m, gfp, -1, nr_pages, page_array);
+}
+
+unsigned long kmm_alloc_pages_bulk_node(kmm_machine *m, gfp_t gfp, int nid, unsigned long nr_pages,
+					struct page **page_array)
+{
+	if (!m)
+		return 0;
+	return alloc_pages_bulk_m(m, gfp, nid, nr_pages, page_array);
+}
+
 /* __free_pages; `traced` is false for the slab layer's own pages (free_pages_untraced). */
 static inline void free_pages_checked(struct kmm_machine *m, struct page *page, unsigned int order,
 				      bool traced)
@@ -1048,6 +1151,20 @@ void kmm_put_page(kmm_machine *m, struct page *page)
 		return;
 	trace_page_free(m, head, order);
 	put_block(m, head, order, false);
+}
+
+/* release_pages: put_page on each of nr pages (NULL entries skipped). */
+void kmm_release_pages(kmm_machine *m, struct page **pages, int nr)
+{
+	if (!m)
+		return;
+	if (unlikely(!pages && nr > 0)) {
+		kmm_report_bad_call(m, "release_pages: NULL page array");
+		return;
+	}
+	for (int i = 0; i < nr; i++)
+		if (pages[i])
+			kmm_put_page(m, pages[i]);
 }
 
 int kmm_page_ref_count(const kmm_machine *m, const struct page *page)
