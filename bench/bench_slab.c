@@ -12,7 +12,7 @@
  *   cache_bulk16_64                 per object: kmm: kmm_kmem_cache_alloc_bulk of
  *                                   16 objects + kmm_kmem_cache_free_bulk; peers:
  *                                   16 mallocs then 16 frees.
- *   kmalloc_pair_N                  N = 8, 16, ..., 4096: kmm_kmalloc(N, GFP_KERNEL)
+ *   kmalloc_pair_N                  N = 8, 16, ..., 8192: kmm_kmalloc(N, GFP_KERNEL)
  *                                   + kmm_kfree; peers: malloc(N) + free.
  *
  * Every pattern runs with 1 thread and with T threads (T = --threads, or 2):
@@ -201,10 +201,11 @@ static int slab_measure(struct bench *b, const char *name, const struct slab_ctx
 	for (int i = 0; i < bench_nr_peers() && nr < SLAB_MAX_IMPLS; i++) {
 		const struct bench_peer *peer = bench_peer(i);
 
-		ctx[nr] = (struct slab_ctx){
-			.pat = kmm->pat, .threads = threads, .size = kmm->size, .peer = peer,
-			.pool = pool
-		};
+		ctx[nr] = (struct slab_ctx){ .pat = kmm->pat,
+					     .threads = threads,
+					     .size = kmm->size,
+					     .peer = peer,
+					     .pool = pool };
 		impls[nr] = (struct bench_impl){
 			.impl = peer->name,
 			.run = peer->present ? slab_run : NULL,
@@ -243,7 +244,9 @@ static void slab_efficiency(struct bench *b, kmm_machine *m)
 
 static int slab_run_suite(struct bench *b)
 {
-	static const size_t kmalloc_sizes[] = { 8, 16, 32, 64, 128, 256, 512, 1024, 2048, 4096 };
+	static const size_t kmalloc_sizes[] = {
+		8, 16, 32, 64, 128, 256, 512, 1024, 2048, 4096, 8192
+	};
 	const struct bench_opts *o = bench_opts(b);
 	int thread_counts[2] = { 1, o->threads > 1 ? o->threads : 2 };
 	struct kmem_cache *c64, *c256;
