@@ -25,20 +25,6 @@ static struct test_log log_;
 
 #define QUIET "nr_cpus=1 pcp=0 page_reporting=0 kswapd=0 kcompactd=0"
 
-static unsigned long order9_free(kmm_machine *m)
-{
-	unsigned long n = 0;
-
-	for (int nid = 0; nid < kmm_nr_nodes(m); nid++)
-		for (int z = 0; z < KMM_NR_ZONES; z++) {
-			unsigned long c[KMM_NR_ORDERS];
-
-			kmm_zone_free_blocks(m, nid, (enum kmm_zone_type)z, c);
-			n += c[9] + 2 * c[10];
-		}
-	return n;
-}
-
 static unsigned long event(kmm_machine *m, int item)
 {
 	return __atomic_load_n(&m->events[item], __ATOMIC_RELAXED);
@@ -230,9 +216,9 @@ static void test_compact_memory_regains_blocks(void **state)
 	(void)state;
 	assert_int_equal(mclient_init(&c, m, 80000), 0);
 	scatter(&c, 1, 4);
-	before = order9_free(m);
+	before = test_order9_free(m);
 	n = kmm_compact_memory(m);
-	after = order9_free(m);
+	after = test_order9_free(m);
 	migrated = event(m, PGMIGRATE_SUCCESS);
 	print_message("order-9 free blocks: %lu before, %lu after compaction; %ld pages "
 		      "migrated, client %lu live\n",
@@ -342,7 +328,7 @@ static void test_skip_bits(void **state)
 	for (int i = 0; i < n; i++)
 		if (i % 64)
 			kmm_free_pages(m, held[i], 0), held[i] = NULL;
-	assert_int_equal(order9_free(m), 0);
+	assert_int_equal(test_order9_free(m), 0);
 	assert_int_not_equal(compact_zone(&cc), COMPACT_SUCCESS);
 	kmm_zone_compaction_info(m, 0, KMM_ZONE_DMA32, &zc);
 	print_message("skip bits after a useless pass: %lu\n", zc.skip_pageblocks);
@@ -428,23 +414,23 @@ static void test_kcompactd_woken_by_kswapd(void **state)
 	/* no __GFP_KSWAPD_RECLAIM: taking the free order-9 blocks wakes nobody */
 	while (nt < 512 && (taken[nt] = kmm_alloc_pages(m, KMM_GFP_NOWARN, 9)) != NULL)
 		nt++;
-	before = order9_free(m);
+	before = test_order9_free(m);
 	wakes = event(m, KCOMPACTD_WAKE);
 	/* GFP_NOWAIT: no direct compaction; the request that fails wakes kswapd for order 9 */
 	while (nt < 512 && (taken[nt] = kmm_alloc_pages(m, KMM_GFP_NOWAIT, 9)) != NULL)
 		nt++;
-	before = order9_free(m);
+	before = test_order9_free(m);
 	assert_true(wait_for(m, KCOMPACTD_WAKE, wakes, 5000));
-	for (int i = 0; i < 2000 && order9_free(m) <= before; i++) { /* 20 s: TSan is slow */
+	for (int i = 0; i < 2000 && test_order9_free(m) <= before; i++) { /* 20 s: TSan is slow */
 		struct timespec ts = { 0, 10000000 };
 
 		nanosleep(&ts, NULL);
 	}
 	kmm_kcompactd_info(m, 0, &ki);
 	print_message("kcompactd runs %lu, order-9 free %lu -> %lu\n", ki.runs, before,
-		      order9_free(m));
+		      test_order9_free(m));
 	assert_true(ki.runs >= 1);
-	assert_true(order9_free(m) > before);
+	assert_true(test_order9_free(m) > before);
 	assert_true(event(m, KCOMPACTD_MIGRATE_SCANNED) > 0);
 	while (nt-- > 0)
 		kmm_free_pages(m, taken[nt], 9);
@@ -475,14 +461,14 @@ static void test_hopeless_node_wakes_kcompactd(void **state)
 	while (nt < 512 && (taken[nt] = kmm_alloc_pages(m, KMM_GFP_NOWARN, 9)) != NULL)
 		nt++;
 	__atomic_store_n(kswapd_failures(rn), MAX_RECLAIM_RETRIES, __ATOMIC_RELAXED);
-	before = order9_free(m);
+	before = test_order9_free(m);
 	wakes = event(m, KCOMPACTD_WAKE);
 	/* kcompactd, on the other core, may build the block before the retry takes it */
 	p = kmm_alloc_pages(m, KMM_GFP_NOWAIT, 9);
 	if (p)
 		taken[nt++] = p;
 	assert_true(wait_for(m, KCOMPACTD_WAKE, wakes, 5000));
-	for (int i = 0; i < 2000 && !p && order9_free(m) <= before; i++) { /* 20 s: TSan */
+	for (int i = 0; i < 2000 && !p && test_order9_free(m) <= before; i++) { /* 20 s: TSan */
 		struct timespec ts = { 0, 10000000 };
 
 		nanosleep(&ts, NULL);
@@ -490,8 +476,8 @@ static void test_hopeless_node_wakes_kcompactd(void **state)
 	print_message("hopeless: kcompactd wakes %lu -> %lu, migrate scanned %lu, order-9 free %lu "
 		      "-> %lu, the request %s\n",
 		      wakes, event(m, KCOMPACTD_WAKE), event(m, KCOMPACTD_MIGRATE_SCANNED), before,
-		      order9_free(m), p ? "served" : "failed");
-	assert_true(p || order9_free(m) > before);
+		      test_order9_free(m), p ? "served" : "failed");
+	assert_true(p || test_order9_free(m) > before);
 	/* kswapd itself was not woken into another reclaim run: still hopeless */
 	assert_true(__atomic_load_n(kswapd_failures(rn), __ATOMIC_RELAXED) >= MAX_RECLAIM_RETRIES);
 	__atomic_store_n(kswapd_failures(rn), 0, __ATOMIC_RELAXED);
@@ -627,7 +613,7 @@ static void test_alloc_contig_pages_64m(void **state)
 	assert_int_equal(mclient_init(&c, m, 200000), 0);
 	scatter(&c, 21, 3);
 	print_message("client pages scattered: %lu, order-9 free %lu\n", c.live_pages,
-		      order9_free(m));
+		      test_order9_free(m));
 	p = kmm_alloc_contig_pages(m, nr, KMM_GFP_KERNEL, 0, NULL);
 	assert_non_null(p);
 	assert_int_equal(mclient_verify_all(&c), 0);

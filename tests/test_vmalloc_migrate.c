@@ -33,20 +33,6 @@ static struct test_log log_;
 #define QUIET "nr_cpus=1 pcp=0 page_reporting=0 kswapd=0 kcompactd=0"
 #define MOVABLE (KMM_GFP_KERNEL | KMM_GFP_MOVABLE)
 
-static unsigned long order9_free(kmm_machine *m)
-{
-	unsigned long n = 0;
-
-	for (int nid = 0; nid < kmm_nr_nodes(m); nid++)
-		for (int z = 0; z < KMM_NR_ZONES; z++) {
-			unsigned long c[KMM_NR_ORDERS];
-
-			kmm_zone_free_blocks(m, nid, (enum kmm_zone_type)z, c);
-			n += c[9] + 2 * c[10];
-		}
-	return n;
-}
-
 static unsigned long event(kmm_machine *m, int item)
 {
 	return __atomic_load_n(&m->events[item], __ATOMIC_RELAXED);
@@ -222,9 +208,9 @@ static void test_compaction_moves_vmalloc_pages(void **state)
 	areas_fill_machine(m, &a, 4, MOVABLE, 100000);
 	assert_true(a.nr > 1000);
 	areas_thin(m, &a, 3);
-	before = order9_free(m);
+	before = test_order9_free(m);
 	n = kmm_compact_memory(m);
-	after = order9_free(m);
+	after = test_order9_free(m);
 	print_message("%zu areas, order-9 free %lu -> %lu, %ld pages migrated, %zu areas moved\n",
 		      a.nr, before, after, n, areas_moved(m, &a));
 	assert_true(n > 0);
@@ -308,7 +294,8 @@ static void test_contig_64m_over_vmalloc_pages(void **state)
 	(void)state;
 	areas_fill_machine(m, &a, 8, MOVABLE, 200000);
 	areas_thin(m, &a, 3);
-	print_message("%zu movable areas of 8 pages, order-9 free %lu\n", a.nr / 3, order9_free(m));
+	print_message("%zu movable areas of 8 pages, order-9 free %lu\n", a.nr / 3,
+		      test_order9_free(m));
 	p = kmm_alloc_contig_pages(m, nr, KMM_GFP_KERNEL, 0, NULL);
 	assert_non_null(p);
 	assert_true(areas_moved(m, &a) > 0);

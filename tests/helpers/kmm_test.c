@@ -134,6 +134,21 @@ unsigned long test_free_pages(kmm_machine *m)
 	return n;
 }
 
+unsigned long test_order9_free(kmm_machine *m)
+{
+	unsigned long n = 0;
+
+	for (int nid = 0; nid < kmm_nr_nodes(m); nid++)
+		for (int z = 0; z < KMM_NR_ZONES; z++) {
+			unsigned long c[KMM_NR_ORDERS];
+
+			kmm_zone_free_blocks(m, nid, (enum kmm_zone_type)z, c);
+			for (int o = 9; o < KMM_NR_ORDERS; o++)
+				n += c[o] << (o - 9);
+		}
+	return n;
+}
+
 static cpu_set_t saved_affinity;
 static bool pinned;
 

@@ -56,6 +56,8 @@ void test_unpin(void);
 
 /* Total free pages in all zones. */
 unsigned long test_free_pages(kmm_machine *m);
+/* Free blocks of order 9 or more in the buddy lists, counted in order-9 units. */
+unsigned long test_order9_free(kmm_machine *m);
 
 /* xorshift64*: deterministic, seeded. */
 static inline uint64_t test_rand(uint64_t *state)
