@@ -85,8 +85,8 @@ static void op_vmalloc(struct fz *f)
 		break;
 	default:
 		/* odd: a movable area, whose pages the compaction ops may move under the cookies */
-		a->p = kmm___vmalloc(f->m, size,
-				     GFP_KERNEL | __GFP_NOWARN | ((how & 0x80) ? __GFP_MOVABLE : 0));
+		a->p = kmm___vmalloc(
+			f->m, size, GFP_KERNEL | __GFP_NOWARN | ((how & 0x80) ? __GFP_MOVABLE : 0));
 		break;
 	}
 	if (!a->p) {
