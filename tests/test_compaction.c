@@ -607,7 +607,7 @@ static void test_alloc_contig_pages_64m(void **state)
 	unsigned long nr = (64ul << 20) / kmm_page_size(m), free0;
 	struct mclient c;
 	struct page *p, **pins;
-	int npins = 0;
+	int npins;
 
 	(void)state;
 	assert_int_equal(mclient_init(&c, m, 200000), 0);
@@ -621,31 +621,14 @@ static void test_alloc_contig_pages_64m(void **state)
 	kmm_free_contig_range(m, kmm_page_to_pfn(m, p), nr);
 	assert_consistent(m, &log_);
 	/* one unmovable page every 32 MiB of the machine: no 64 MiB range can be cleared */
-	pins = calloc(kmm_max_pfn(m) / 8192 + 1, sizeof(*pins));
-	for (unsigned long pfn = 0; pfn < kmm_max_pfn(m); pfn += 8192) {
-		struct page *q = NULL;
-
-		for (unsigned long t = pfn; t < pfn + 8192 && t < kmm_max_pfn(m) && !q; t++) {
-			struct page *cand = kmm_pfn_to_page(m, t);
-
-			if (cand && kmm_page_ref_count(m, cand) == 0 &&
-			    kmm_alloc_contig_range(m, t, t + 1, 0, KMM_GFP_KERNEL) == KMM_OK)
-				q = cand;
-		}
-		if (q) {
-			/* turn it unmovable: the range's pages are plain order-0 pages of ours */
-			pins[npins++] = q;
-		}
-	}
+	pins = test_pin_pages(m, 8192, &npins);
 	free0 = test_free_pages(m);
 	test_log_clear(&log_);
 	assert_null(kmm_alloc_contig_pages(m, nr, KMM_GFP_KERNEL, 0, NULL));
 	assert_int_equal(test_free_pages(m), free0);
 	assert_int_equal(mclient_verify_all(&c), 0);
 	assert_consistent(m, &log_);
-	for (int i = 0; i < npins; i++)
-		kmm_free_contig_range(m, kmm_page_to_pfn(m, pins[i]), 1);
-	free(pins);
+	test_unpin_pages(m, pins, npins);
 	mclient_destroy(&c);
 	assert_consistent(m, &log_);
 	kmm_machine_destroy(m);

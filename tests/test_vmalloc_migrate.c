@@ -289,7 +289,7 @@ static void test_contig_64m_over_vmalloc_pages(void **state)
 	unsigned long nr = (64ul << 20) / kmm_page_size(m), free0;
 	struct areas a;
 	struct page *p, **pins;
-	int npins = 0;
+	int npins;
 
 	(void)state;
 	areas_fill_machine(m, &a, 8, MOVABLE, 200000);
@@ -315,27 +315,14 @@ static void test_contig_64m_over_vmalloc_pages(void **state)
 	assert_consistent(m, &log_);
 
 	/* an unmovable page in every 32 MiB: refused, nothing lost, the areas intact */
-	pins = calloc(kmm_max_pfn(m) / 8192 + 1, sizeof(*pins));
-	for (unsigned long pfn = 0; pfn < kmm_max_pfn(m); pfn += 8192) {
-		for (unsigned long t = pfn; t < pfn + 8192 && t < kmm_max_pfn(m); t++) {
-			struct page *cand = kmm_pfn_to_page(m, t);
-
-			if (cand && kmm_page_ref_count(m, cand) == 0 &&
-			    kmm_alloc_contig_range(m, t, t + 1, 0, KMM_GFP_KERNEL) == KMM_OK) {
-				pins[npins++] = cand;
-				break;
-			}
-		}
-	}
+	pins = test_pin_pages(m, 8192, &npins);
 	free0 = test_free_pages(m);
 	test_log_clear(&log_);
 	assert_null(kmm_alloc_contig_pages(m, nr, KMM_GFP_KERNEL, 0, NULL));
 	assert_int_equal(test_free_pages(m), free0);
 	assert_int_equal(areas_damaged(m, &a), 0);
 	assert_consistent(m, &log_);
-	for (int i = 0; i < npins; i++)
-		kmm_free_contig_range(m, kmm_page_to_pfn(m, pins[i]), 1);
-	free(pins);
+	test_unpin_pages(m, pins, npins);
 	areas_free(m, &a);
 	assert_consistent(m, &log_);
 	kmm_machine_destroy(m);

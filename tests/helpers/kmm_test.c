@@ -5,6 +5,8 @@
 #define _GNU_SOURCE
 #include "kmm_test.h"
 
+#include <kmm/compaction.h>
+
 #include <sched.h>
 
 #include <stdio.h>
@@ -147,6 +149,31 @@ unsigned long test_order9_free(kmm_machine *m)
 				n += c[o] << (o - 9);
 		}
 	return n;
+}
+
+struct page **test_pin_pages(kmm_machine *m, unsigned long stride, int *nr)
+{
+	struct page **pins = calloc(kmm_max_pfn(m) / stride + 1, sizeof(*pins));
+
+	*nr = 0;
+	for (unsigned long pfn = 0; pins && pfn < kmm_max_pfn(m); pfn += stride)
+		for (unsigned long t = pfn; t < pfn + stride && t < kmm_max_pfn(m); t++) {
+			struct page *cand = kmm_pfn_to_page(m, t);
+
+			if (cand && kmm_page_ref_count(m, cand) == 0 &&
+			    kmm_alloc_contig_range(m, t, t + 1, 0, KMM_GFP_KERNEL) == KMM_OK) {
+				pins[(*nr)++] = cand;
+				break;
+			}
+		}
+	return pins;
+}
+
+void test_unpin_pages(kmm_machine *m, struct page **pins, int nr)
+{
+	for (int i = 0; i < nr; i++)
+		kmm_free_contig_range(m, kmm_page_to_pfn(m, pins[i]), 1);
+	free(pins);
 }
 
 static cpu_set_t saved_affinity;

@@ -58,6 +58,14 @@ void test_unpin(void);
 unsigned long test_free_pages(kmm_machine *m);
 /* Free blocks of order 9 or more in the buddy lists, counted in order-9 units. */
 unsigned long test_order9_free(kmm_machine *m);
+/*
+ * Pin one free page in every `stride` pfns (alloc_contig_range of one page:
+ * unmovable, ours): no contiguous range of `stride` pages can be cleared.
+ * Returns the calloc'd array of pins and their number in *nr;
+ * test_unpin_pages gives them back.
+ */
+struct page **test_pin_pages(kmm_machine *m, unsigned long stride, int *nr);
+void test_unpin_pages(kmm_machine *m, struct page **pins, int nr);
 
 /* xorshift64*: deterministic, seeded. */
 static inline uint64_t test_rand(uint64_t *state)
