@@ -53,6 +53,7 @@
 	X(GET_CPU, "get_cpu lock", 20, 0)                            \
 	X(PCPU, "pcpu->lock", 30, 0)                                 \
 	X(SLAB_ARRAY, "kmem_cache cpu array lock", 40, LOCKDEP_NEST) \
+	X(SLAB_BARN, "kmem_cache_node->barn.lock", 45, 0)            \
 	X(LIST_LOCK, "kmem_cache_node->list_lock", 50, LOCKDEP_NEST) \
 	X(PCP, "pcp->lock", 60, LOCKDEP_NEST)                        \
 	X(DEFERRED, "pgdat->deferred_lock", 65, 0)                   \

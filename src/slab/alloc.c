@@ -3,7 +3,8 @@
  * slab/alloc.c - kmem_cache_alloc and kmem_cache_free: the entry points,
  * the bulk calls and the slow paths behind the inline fast paths (slab.h).
  *
- * alloc:  per-CPU array pop (fast) -> array refill from the CPU's node ->
+ * alloc:  per-CPU array pop (fast) -> array refill from the CPU's node
+ *         (a batch from its barn, else objects from its slabs) ->
  *         one object from the node lists (the array's lock was contended,
  *         or an explicit node was asked for) -> grow: a new slab, first on
  *         the wanted node only, then from any node's lists, then from any
@@ -13,7 +14,8 @@
  * free:   the object's head page must be a slab of this cache and the
  *         pointer the start of one of its objects (hardening: checked on
  *         every free, a multiply and a compare); then per-CPU array push
- *         (fast) -> flush of a batch to the slabs when the array is full ->
+ *         (fast) -> flush of a batch when the array is full, to the node's
+ *         barn (barn.c) for another CPU's refill or else to the slabs ->
  *         straight to the slab when the array is contended, the object is
  *         from another node, or the cache has no arrays.
  * A debug cache (slab_debug) never uses the arrays: see debug.c.
@@ -225,13 +227,14 @@ void slab_free_slow(struct kmm_machine *m, struct kmem_cache *s, struct page *pa
 				return;
 			}
 			if (ac->avail >= ac->limit)
-				bad = array_flush(s, ac, &release, &dfree);
+				bad = array_flush(s, ac, m->cpu_to_node[cpu], &release, &dfree);
 			ac->entry[ac->avail++] = obj;
 			array_unlock(ac);
 			if (bad)
 				report_invalid_free(m, s, virt_to_head_page_m(m, dfree), dfree,
 						    "Object already free");
 			discard_slab_list(s, &release);
+			barn_grow(s, m->cpu_to_node[cpu]);
 			return;
 		}
 	}
@@ -389,7 +392,8 @@ void kmm_kmem_cache_free_bulk(kmm_machine *m, struct kmem_cache *s, size_t nr, v
 					if (s->init_on_free)
 						kmm_memset(obj, 0, s->object_size);
 					if (ac->avail >= ac->limit)
-						bad += array_flush(s, ac, &release, &dfree);
+						bad += array_flush(s, ac, m->cpu_to_node[cpu],
+								   &release, &dfree);
 					ac->entry[ac->avail++] = obj;
 					slow &= ~(1ull << (i - start));
 				}
@@ -400,6 +404,8 @@ void kmm_kmem_cache_free_bulk(kmm_machine *m, struct kmem_cache *s, size_t nr, v
 			report_invalid_free(m, s, virt_to_head_page_m(m, dfree), dfree,
 					    "Object already free");
 		discard_slab_list(s, &release);
+		if (cpu >= 0)
+			barn_grow(s, m->cpu_to_node[cpu]);
 		for (size_t i = start; i < end; i++)
 			if ((slow >> (i - start)) & 1)
 				kmm_kmem_cache_free(m, s, p[i]);

@@ -286,6 +286,7 @@ static bool kmem_cache_open(struct kmm_machine *m, struct kmem_cache *s, const c
 		page_list_init(&n->full);
 		page_list_init(&n->free);
 		page_list_init(&n->rcu);
+		barn_init(&n->barn);
 	}
 	s->magic = KMEM_CACHE_MAGIC;
 	return true;

@@ -12,6 +12,7 @@
  *     poisoning, every object's bytes match its state (SLUB's validate);
  *  2. each CPU's array, under its lock (then the node's): every entry is an
  *     object of this cache, appears once, and is on no slab freelist;
+ *     each node's barn the same, and its buffer is the page it names;
  * then, over the whole memmap: every PG_slab head belongs to a listed cache
  * and the number of slabs found equals the number on the lists, and the
  * page counts behind meminfo match the slabs.
@@ -233,6 +234,62 @@ static void check_arrays(struct slab_checker *c, struct kmem_cache *s)
 	}
 }
 
+/* Each node's barn, under its lock (then the objects' nodes): like an array's entries. */
+static void check_barns(struct slab_checker *c, struct kmem_cache *s, unsigned long *barns)
+{
+	struct kmm_machine *m = c->m;
+
+	for (int nid = 0; nid < m->nr_nodes; nid++) {
+		struct slab_barn *b = &get_node(s, nid)->barn;
+
+		kmm_spin_lock(&b->lock);
+		if (!b->entry) {
+			if (b->avail || b->cap || b->page)
+				problem(c, s, "node %d: barn without a buffer holds %u of %u", nid,
+					b->avail, b->cap);
+			kmm_spin_unlock(&b->lock);
+			continue;
+		}
+		(*barns)++;
+		if (s->debug)
+			problem(c, s, "node %d: a debug cache has a barn", nid);
+		if (b->page != virt_to_head_page_m(m, b->entry) ||
+		    b->cap > m->page_size / sizeof(void *) || b->avail > b->cap)
+			problem(c, s, "node %d: barn buffer %p (page %p) holds %u of %u", nid,
+				(void *)b->entry, (void *)b->page, b->avail, b->cap);
+		for (unsigned int i = 0; i < b->avail && i <= b->cap; i++) {
+			void *obj = b->entry[i];
+			struct page *page = virt_to_head_page_m(m, obj);
+			struct kmem_cache_node *n;
+
+			if (!page || page_slab_cache(page) != s ||
+			    slab_obj_index(s, page, obj) < 0) {
+				problem(c, s,
+					"node %d: barn entry %u (%p) is not an object of this "
+					"cache",
+					nid, i, obj);
+				continue;
+			}
+			for (unsigned int j = 0; j < i; j++)
+				if (b->entry[j] == obj)
+					problem(c, s, "node %d: %p is in the barn twice", nid, obj);
+			n = get_node(s, (int)page_nid(page));
+			kmm_spin_lock(&n->list_lock);
+			if (on_slab_freelist(s, page, obj))
+				problem(c, s,
+					"node %d: %p is in the barn and on its slab's freelist",
+					nid, obj);
+			if (page->u.slab.inuse == 0)
+				problem(c, s,
+					"node %d: %p is in the barn but its slab has nothing in "
+					"use",
+					nid, obj);
+			kmm_spin_unlock(&n->list_lock);
+		}
+		kmm_spin_unlock(&b->lock);
+	}
+}
+
 static bool cache_listed(const struct kmm_slab *ss, const struct kmem_cache *s)
 {
 	for (const struct kmem_cache *t = ss->caches; t; t = t->next)
@@ -284,6 +341,7 @@ int slab_check(struct kmm_machine *m)
 {
 	struct kmm_slab *ss = m->slab;
 	struct slab_checker checker, *c = &checker; /* about 9 KB of stack */
+	unsigned long barns = 0;
 	int caches = 0;
 
 	if (!ss)
@@ -304,10 +362,14 @@ int slab_check(struct kmm_machine *m)
 		for (int nid = 0; nid < m->nr_nodes; nid++)
 			check_node(c, s, nid);
 		check_arrays(c, s);
+		check_barns(c, s, &barns);
 	}
 	if (caches != ss->nr_caches)
 		problem(c, NULL, "nr_caches is %d but the list holds %d", ss->nr_caches, caches);
 	scan_memmap(c);
+	if (barns != __atomic_load_n(&ss->barn_pages, __ATOMIC_RELAXED))
+		problem(c, NULL, "%lu barn pages counted, %lu barns have a buffer",
+			__atomic_load_n(&ss->barn_pages, __ATOMIC_RELAXED), barns);
 	if (c->pages[0] != __atomic_load_n(&ss->slab_pages[0], __ATOMIC_RELAXED) ||
 	    c->pages[1] != __atomic_load_n(&ss->slab_pages[1], __ATOMIC_RELAXED))
 		problem(c, NULL, "slab page counters %lu/%lu, the lists hold %lu/%lu",

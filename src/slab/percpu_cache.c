@@ -25,11 +25,14 @@
  * the node lists under list_lock (counted as "contended"). Measured costs
  * and the alternatives are in docs/slab.md.
  *
- * Refill moves up to batchcount objects from the node's slabs into an empty
- * array under list_lock (the first object taken ends on top, so objects
- * leave in freelist order); flush moves the oldest batchcount objects back
- * when a free finds the array full. drain_arrays empties every CPU's array
- * (kmem_cache_shrink, the shrinker, destroy). Lock order: array, then node.
+ * Refill moves up to batchcount objects into an empty array: a batch from
+ * the node's barn (barn.c: what other CPUs flushed) if it has one, else
+ * from the node's slabs under list_lock (the first object taken ends on
+ * top, so objects leave in freelist order); flush moves the oldest
+ * batchcount objects out when a free finds the array full: into the barn
+ * while it has room, else back to their slabs. drain_arrays empties every
+ * CPU's array and then the barns (kmem_cache_shrink, the shrinker,
+ * destroy). Lock order: array, then barn or node.
  */
 #include "slab/slab.h"
 
@@ -54,6 +57,13 @@ unsigned int array_refill(struct kmem_cache *s, struct slab_array *ac, int nid,
 	struct kmem_cache_node *n = get_node(s, nid);
 	unsigned int got;
 
+	/* a batch another CPU flushed comes first: it costs a copy, no slab */
+	got = barn_get_batch(s, nid, ac->entry, ac->batchcount);
+	if (got) {
+		ac->avail = (uint16_t)got;
+		ac->touched = 1;
+		return got;
+	}
 	kmm_spin_lock(&n->list_lock);
 	got = node_take(s, n, ac->entry, ac->batchcount, rep);
 	kmm_spin_unlock(&n->list_lock);
@@ -69,11 +79,15 @@ unsigned int array_refill(struct kmem_cache *s, struct slab_array *ac, int nid,
 	return got;
 }
 
-unsigned int array_flush(struct kmem_cache *s, struct slab_array *ac, struct page_list *release,
-			 void **dfree)
+unsigned int array_flush(struct kmem_cache *s, struct slab_array *ac, int nid,
+			 struct page_list *release, void **dfree)
 {
 	unsigned int batch = MIN((unsigned int)ac->batchcount, (unsigned int)ac->avail);
-	unsigned int bad = node_put(s, ac->entry, batch, release, dfree);
+	unsigned int bad = 0;
+
+	/* to the node's barn, for another CPU's refill; to the slabs when it is full */
+	if (!barn_put_batch(s, nid, ac->entry, batch))
+		bad = node_put(s, ac->entry, batch, release, dfree);
 
 	kmm_memmove(ac->entry, ac->entry + batch, (ac->avail - batch) * sizeof(void *));
 	ac->avail = (uint16_t)(ac->avail - batch);
@@ -83,18 +97,19 @@ unsigned int array_flush(struct kmem_cache *s, struct slab_array *ac, struct pag
 void drain_arrays(struct kmem_cache *s, bool wait)
 {
 	unsigned int shift = s->m->slab->array_shift;
+	struct page_list release;
+	void *dfree = NULL;
+	unsigned int bad = 0;
 
 	if (s->debug)
 		return;
 	for (int cpu = 0; cpu < s->m->nr_slots; cpu++) {
 		struct slab_array *ac = cpu_array(s, shift, cpu);
-		struct page_list release;
-		void *dfree = NULL;
-		unsigned int bad;
 
 		(void)wait;
 		array_lock_remote(s->m, ac, cpu);
 		page_list_init(&release);
+		dfree = NULL;
 		bad = node_put(s, ac->entry, ac->avail, &release, &dfree);
 		ac->avail = 0;
 		array_unlock(ac);
@@ -103,4 +118,13 @@ void drain_arrays(struct kmem_cache *s, bool wait)
 					    "Object already free");
 		discard_slab_list(s, &release);
 	}
+	/* then what the CPUs passed to each other: the barns go back to the slabs */
+	page_list_init(&release);
+	dfree = NULL;
+	bad = 0;
+	barn_drain(s, &release, &dfree, &bad);
+	if (bad)
+		report_invalid_free(s->m, s, virt_to_head_page_m(s->m, dfree), dfree,
+				    "Object already free");
+	discard_slab_list(s, &release);
 }

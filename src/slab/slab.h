@@ -114,12 +114,27 @@ struct slab_array {
 	void *entry[];
 };
 
+/*
+ * A node's barn (barn.c): free objects passed between CPUs in whole
+ * batches, without going back to their slabs. Its own cache line: it is
+ * used by other CPUs than list_lock is.
+ */
+struct slab_barn {
+	kmm_spinlock lock;
+	uint16_t avail; /* objects in entry[0..avail) */
+	uint16_t cap;	/* capacity, whole batches; 0 without a buffer */
+	bool want;	/* a flush found no buffer: barn_grow after unlock */
+	void **entry;	/* the buffer: one page, or NULL */
+	struct page *page;
+} __attribute__((aligned(64)));
+
 struct kmem_cache_node {
 	kmm_spinlock list_lock;
 	unsigned int colour_next;
 	struct page_list partial, full, free, rcu;
 	unsigned long nr_partial, nr_full, nr_free, nr_rcu;
 	unsigned long free_objects; /* free objects in this node's slabs */
+	struct slab_barn barn;
 } __attribute__((aligned(64)));
 
 enum slab_stat {
@@ -127,6 +142,8 @@ enum slab_stat {
 	SLAB_STAT_CONTENDED,  /* the CPU's array was locked by another thread */
 	SLAB_STAT_GROW,	      /* slabs allocated */
 	SLAB_STAT_SHRINK,     /* slabs given back */
+	SLAB_STAT_BARN_PUT,   /* flushes that went to the barn, not the slabs */
+	SLAB_STAT_BARN_GET,   /* refills served by the barn */
 	NR_SLAB_STATS
 };
 
@@ -191,7 +208,8 @@ struct kmm_slab {
 	bool tainted;			 /* a report was printed ("Tainted: B") */
 	/* Pages, for meminfo: slabs by reclaimability, and slab-layer metadata. */
 	unsigned long slab_pages[2]; /* [0] unreclaimable, [1] reclaimable */
-	unsigned long meta_pages;    /* this state, per-CPU arrays */
+	unsigned long meta_pages;    /* this state, per-CPU arrays, barns */
+	unsigned long barn_pages;    /* barns with a buffer (barn.c) */
 	unsigned long large_pages;   /* large kmalloc */
 };
 
@@ -417,11 +435,30 @@ void slab_arrays_init(struct kmem_cache *s);
  */
 unsigned int array_refill(struct kmem_cache *s, struct slab_array *ac, int nid,
 			  struct slab_report *rep);
-/* Flush the oldest batchcount objects of ac (locked) to the slabs; see node_put. */
-unsigned int array_flush(struct kmem_cache *s, struct slab_array *ac, struct page_list *release,
-			 void **dfree);
+/*
+ * Flush the oldest batchcount objects of ac (locked): to node nid's barn
+ * when it has room, else to the slabs (see node_put, whose count of
+ * objects found already free this returns).
+ */
+unsigned int array_flush(struct kmem_cache *s, struct slab_array *ac, int nid,
+			 struct page_list *release, void **dfree);
 /* Flush every CPU's array completely. wait: lock each; else skip busy ones. */
 void drain_arrays(struct kmem_cache *s, bool wait);
+
+/* ---- barn.c: whole batches passed between a node's CPUs ---------------------- */
+
+void barn_init(struct slab_barn *b);
+/* Copy nr objects into node nid's barn; false (and nothing done) when it has no room. */
+bool barn_put_batch(struct kmem_cache *s, int nid, void **objs, unsigned int nr);
+/* Copy up to max objects out of node nid's barn (its newest batch first); how many. */
+unsigned int barn_get_batch(struct kmem_cache *s, int nid, void **out, unsigned int max);
+/* Give node nid's barn a buffer if a flush asked for one (no lock held). */
+void barn_grow(struct kmem_cache *s, int nid);
+/*
+ * Empty every barn of s to the slabs and give their pages back (no lock
+ * held); objects found already free are counted in *bad, the first in *dfree.
+ */
+void barn_drain(struct kmem_cache *s, struct page_list *release, void **dfree, unsigned int *bad);
 
 /* ---- alloc.c: kmem_cache_alloc / free, fast and slow paths ------------------ */
 
