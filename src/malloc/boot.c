@@ -102,18 +102,12 @@ size_t km_arena_usable(const void *p)
 
 /* ---- the fork gate --------------------------------------------------------- */
 
-struct km_thread {
-	int inside;
-	int registered; /* 1 linked, 2 unlinked by the exit destructor */
-	struct km_thread *next, *prev;
-};
-
-static KM_TLS struct km_thread self;
+KM_TLS struct km_thread km_self; /* the inline gate of kmm_malloc.h reads it */
 static struct km_thread *threads;
 static pthread_mutex_t threads_lock = PTHREAD_MUTEX_INITIALIZER;
 static pthread_key_t exit_key;
-static int gate_closed;
-static int gate_fence = 1;	  /* 1: no membarrier, enter with a full fence */
+int km_gate_closed;
+int km_gate_fence = 1;		  /* 1: no membarrier, enter with a full fence */
 static unsigned long late_inside; /* threads past their exit destructor */
 
 #ifndef MEMBARRIER_CMD_PRIVATE_EXPEDITED
@@ -149,59 +143,57 @@ static void thread_exit(void *arg)
 static void register_thread(void)
 {
 	pthread_mutex_lock(&threads_lock);
-	self.prev = NULL;
-	self.next = threads;
+	km_self.prev = NULL;
+	km_self.next = threads;
 	if (threads)
-		threads->prev = &self;
-	threads = &self;
-	self.registered = 1;
+		threads->prev = &km_self;
+	threads = &km_self;
+	km_self.registered = 1;
 	pthread_mutex_unlock(&threads_lock);
-	pthread_setspecific(exit_key, &self);
+	pthread_setspecific(exit_key, &km_self);
 }
 
-void km_gate_enter(void)
+/* The whole gate: the inline fast path of kmm_malloc.h calls it when that fails. */
+void km_gate_enter_slow(void)
 {
-	if (km_unlikely(self.registered != 1)) {
-		if (self.registered == 0) {
+	if (km_unlikely(km_self.registered != 1)) {
+		if (km_self.registered == 0) {
 			register_thread();
 		} else { /* after the thread's exit destructor: the shared counter */
 			for (;;) {
 				__atomic_add_fetch(&late_inside, 1, __ATOMIC_SEQ_CST);
-				if (!__atomic_load_n(&gate_closed, __ATOMIC_SEQ_CST))
+				if (!__atomic_load_n(&km_gate_closed, __ATOMIC_SEQ_CST))
 					return;
 				__atomic_sub_fetch(&late_inside, 1, __ATOMIC_RELEASE);
-				while (__atomic_load_n(&gate_closed, __ATOMIC_ACQUIRE))
+				while (__atomic_load_n(&km_gate_closed, __ATOMIC_ACQUIRE))
 					sched_yield();
 			}
 		}
 	}
 	for (;;) {
-		__atomic_store_n(&self.inside, 1, __ATOMIC_RELAXED);
-		if (km_unlikely(gate_fence))
+		__atomic_store_n(&km_self.inside, 1, __ATOMIC_RELAXED);
+		if (km_unlikely(km_gate_fence))
 			__atomic_thread_fence(__ATOMIC_SEQ_CST);
 		else
 			__atomic_signal_fence(__ATOMIC_SEQ_CST);
-		if (km_likely(!__atomic_load_n(&gate_closed, __ATOMIC_ACQUIRE)))
+		if (km_likely(!__atomic_load_n(&km_gate_closed, __ATOMIC_ACQUIRE)))
 			return;
-		__atomic_store_n(&self.inside, 0, __ATOMIC_RELEASE);
-		while (__atomic_load_n(&gate_closed, __ATOMIC_ACQUIRE))
+		__atomic_store_n(&km_self.inside, 0, __ATOMIC_RELEASE);
+		while (__atomic_load_n(&km_gate_closed, __ATOMIC_ACQUIRE))
 			sched_yield();
 	}
 }
 
-void km_gate_exit(void)
+void km_gate_exit_late(void)
 {
-	if (km_unlikely(self.registered == 2))
-		__atomic_sub_fetch(&late_inside, 1, __ATOMIC_RELEASE);
-	else
-		__atomic_store_n(&self.inside, 0, __ATOMIC_RELEASE);
+	__atomic_sub_fetch(&late_inside, 1, __ATOMIC_RELEASE);
 }
 
 static void fork_prepare(void)
 {
 	pthread_mutex_lock(&threads_lock);
-	__atomic_store_n(&gate_closed, 1, __ATOMIC_SEQ_CST);
-	if (gate_fence || membarrier(MEMBARRIER_CMD_PRIVATE_EXPEDITED) != 0)
+	__atomic_store_n(&km_gate_closed, 1, __ATOMIC_SEQ_CST);
+	if (km_gate_fence || membarrier(MEMBARRIER_CMD_PRIVATE_EXPEDITED) != 0)
 		__atomic_thread_fence(__ATOMIC_SEQ_CST);
 	for (struct km_thread *t = threads; t; t = t->next)
 		while (__atomic_load_n(&t->inside, __ATOMIC_ACQUIRE))
@@ -214,7 +206,7 @@ static void fork_prepare(void)
 static void fork_parent(void)
 {
 	km_huge_unlock();
-	__atomic_store_n(&gate_closed, 0, __ATOMIC_RELEASE);
+	__atomic_store_n(&km_gate_closed, 0, __ATOMIC_RELEASE);
 	pthread_mutex_unlock(&threads_lock);
 }
 
@@ -223,15 +215,15 @@ static void fork_child(void)
 	/* Only the forking thread exists here. */
 	threads = NULL;
 	late_inside = 0;
-	if (self.registered == 1) {
-		self.next = self.prev = NULL;
-		threads = &self;
+	if (km_self.registered == 1) {
+		km_self.next = km_self.prev = NULL;
+		threads = &km_self;
 	}
 	/* membarrier registration is not inherited: register again. */
-	if (!gate_fence && membarrier(MEMBARRIER_CMD_REGISTER_PRIVATE_EXPEDITED) != 0)
-		gate_fence = 1;
+	if (!km_gate_fence && membarrier(MEMBARRIER_CMD_REGISTER_PRIVATE_EXPEDITED) != 0)
+		km_gate_fence = 1;
 	km_huge_unlock();
-	__atomic_store_n(&gate_closed, 0, __ATOMIC_RELEASE);
+	__atomic_store_n(&km_gate_closed, 0, __ATOMIC_RELEASE);
 	pthread_mutex_unlock(&threads_lock);
 }
 
@@ -444,7 +436,7 @@ static int boot_machine(void)
 	km.size = size;
 	pthread_key_create(&exit_key, thread_exit);
 	if (membarrier(MEMBARRIER_CMD_REGISTER_PRIVATE_EXPEDITED) == 0)
-		gate_fence = 0;
+		km_gate_fence = 0;
 	pthread_atfork(fork_prepare, fork_parent, fork_child);
 	km_stats_init();
 	start_recording(m);
@@ -452,7 +444,7 @@ static int boot_machine(void)
 	return 0;
 }
 
-int km_boot(void)
+int km_boot_slow(void)
 {
 	if (__atomic_load_n(&km.m, __ATOMIC_ACQUIRE))
 		return 0;

@@ -68,12 +68,58 @@ struct km_state {
 extern struct km_state km;
 
 /* boot.c */
-int km_boot(void); /* 0 when the machine is up; -1: serve from the arena */
+int km_boot_slow(void);
 void *km_arena_alloc(size_t size, size_t align);
 bool km_in_arena(const void *p);
 size_t km_arena_usable(const void *p);
-void km_gate_enter(void);
-void km_gate_exit(void);
+
+/* 0 when the machine is up (booting it on first use); -1: serve from the arena. */
+static inline int km_boot(void)
+{
+	if (km_likely(__atomic_load_n(&km.m, __ATOMIC_ACQUIRE) != NULL))
+		return 0;
+	return km_boot_slow();
+}
+
+/*
+ * The fork gate's per-thread record (boot.c). Its fast paths are inline,
+ * on every malloc and free: a thread already registered marks itself
+ * inside and checks that the gate is open; anything else (first visit,
+ * a thread past its exit destructor, a closed gate) is km_gate_enter_slow.
+ */
+struct km_thread {
+	int inside;
+	int registered; /* 1 linked, 2 unlinked by the exit destructor */
+	struct km_thread *next, *prev;
+};
+
+extern KM_TLS struct km_thread km_self;
+extern int km_gate_closed;
+extern int km_gate_fence; /* 1: no membarrier, enter with a full fence */
+void km_gate_enter_slow(void);
+void km_gate_exit_late(void);
+
+static inline void km_gate_enter(void)
+{
+	if (km_likely(km_self.registered == 1)) {
+		__atomic_store_n(&km_self.inside, 1, __ATOMIC_RELAXED);
+		if (km_unlikely(km_gate_fence))
+			__atomic_thread_fence(__ATOMIC_SEQ_CST);
+		else
+			__atomic_signal_fence(__ATOMIC_SEQ_CST);
+		if (km_likely(!__atomic_load_n(&km_gate_closed, __ATOMIC_ACQUIRE)))
+			return;
+	}
+	km_gate_enter_slow();
+}
+
+static inline void km_gate_exit(void)
+{
+	if (km_unlikely(km_self.registered == 2))
+		km_gate_exit_late();
+	else
+		__atomic_store_n(&km_self.inside, 0, __ATOMIC_RELEASE);
+}
 
 static inline bool km_in_machine(const void *p)
 {
