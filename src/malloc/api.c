@@ -5,7 +5,7 @@
  * Where a block comes from, by size:
  *   0..32 KiB     a slab cache of libkmm-malloc's own size classes
  *                 (malloc-16 ... malloc-32768: 16-byte steps to 256, then
- *                 four per power of two), every one aligned to 16 bytes
+ *                 eight per power of two), every one aligned to 16 bytes
  *                 (max_align_t) - kmalloc-8 is never used - and the
  *                 power-of-two classes aligned to their size;
  *   to 4 MiB      kmalloc's large path: a compound block of the page
@@ -48,7 +48,7 @@ static inline unsigned int size_class(size_t size)
 	if (size <= 256)
 		return size ? (unsigned int)((size + 15) >> 4) - 1 : 0;
 	e = 64 - (unsigned int)__builtin_clzll((unsigned long long)(size - 1)); /* fls */
-	return 16 + (e - 9) * 4 + (unsigned int)((size - 1 - (1ull << (e - 1))) >> (e - 3));
+	return 16 + (e - 9) * 8 + (unsigned int)((size - 1 - (1ull << (e - 1))) >> (e - 4));
 }
 
 static inline void *km_alloc(size_t size)

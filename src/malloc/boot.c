@@ -347,9 +347,9 @@ static void create_caches(kmm_machine *m)
 		if (i < 16) {
 			size = 16 * (i + 1);
 		} else {
-			unsigned int g = (i - 16) / 4, k = (i - 16) % 4;
+			unsigned int g = (i - 16) / 8, k = (i - 16) % 8;
 
-			size = (256u << g) + (k + 1) * (64u << g);
+			size = (256u << g) + (k + 1) * (32u << g);
 		}
 		/* power-of-two classes up to a page are aligned to their size (memalign) */
 		align = (size & (size - 1)) || size > km.page_size ? KM_ALIGN : size;

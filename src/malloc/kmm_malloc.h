@@ -46,8 +46,8 @@
 #define KM_ADDRESS_ONLY(i)
 #endif
 
-/* Size classes: 16..256 by 16, then four per power of two up to 32 KiB. */
-#define KM_NR_CLASSES 44
+/* Size classes: 16..256 by 16, then eight per power of two up to 32 KiB. */
+#define KM_NR_CLASSES 72
 #define KM_MAX_CLASS 32768u
 /* Alignment of every block malloc returns (max_align_t). */
 #define KM_ALIGN 16u
