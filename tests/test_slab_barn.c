@@ -235,11 +235,23 @@ static kmm_machine *pm_;
 static struct kmem_cache *ps_;
 static struct ring ring_;
 static char perr_[160];
+static int pcpu_[2]; /* the two host CPUs, found by the main thread */
+
+/* test_pin_cpu keeps its saved affinity in globals: the threads pin themselves. */
+static void pin_to(int cpu)
+{
+	cpu_set_t set;
+
+	CPU_ZERO(&set);
+	CPU_SET(cpu, &set);
+	if (sched_setaffinity(0, sizeof(set), &set) != 0)
+		abort();
+}
 
 static void *producer(void *arg)
 {
 	(void)arg;
-	test_pin_cpu(0);
+	pin_to(pcpu_[0]);
 	for (unsigned long i = 0; i < TOTAL; i++) {
 		unsigned long *p = kmm_kmem_cache_alloc(pm_, ps_, GFP_KERNEL);
 
@@ -261,7 +273,7 @@ static void *producer(void *arg)
 static void *consumer(void *arg)
 {
 	(void)arg;
-	test_pin_cpu(1);
+	pin_to(pcpu_[1]);
 	for (unsigned long i = 0; i < TOTAL; i++) {
 		unsigned long *p;
 
@@ -296,6 +308,11 @@ static void test_producer_consumer(void **state)
 	free_pages = test_free_pages(pm_);
 	ps_ = kmm_kmem_cache_create(pm_, "barn_pc", 128, 0, 0, NULL);
 	assert_non_null(ps_);
+	for (int i = 0; i < 2; i++) {
+		test_pin_cpu(i);
+		pcpu_[i] = sched_getcpu();
+	}
+	test_unpin();
 	pthread_create(&p, NULL, producer, NULL);
 	pthread_create(&c, NULL, consumer, NULL);
 	pthread_join(p, NULL);

@@ -84,10 +84,10 @@ bool barn_put_batch(struct kmem_cache *s, int nid, void **objs, unsigned int nr)
 
 	kmm_spin_lock(&b->lock);
 	if (!b->entry) {
-		b->want = true;
+		WRITE_ONCE(b->want, true);
 	} else if (b->avail + nr <= b->cap) {
 		kmm_memcpy(b->entry + b->avail, objs, nr * sizeof(void *));
-		b->avail += nr;
+		WRITE_ONCE(b->avail, (uint16_t)(b->avail + nr));
 		done = true;
 	}
 	kmm_spin_unlock(&b->lock);
@@ -106,7 +106,7 @@ unsigned int barn_get_batch(struct kmem_cache *s, int nid, void **out, unsigned 
 	kmm_spin_lock(&b->lock);
 	if (b->avail) {
 		got = MIN(max, (unsigned int)b->avail);
-		b->avail -= got;
+		WRITE_ONCE(b->avail, (uint16_t)(b->avail - got));
 		kmm_memcpy(out, b->entry + b->avail, got * sizeof(void *));
 	}
 	kmm_spin_unlock(&b->lock);
@@ -135,7 +135,7 @@ void barn_grow(struct kmem_cache *s, int nid)
 		b->page = page;
 		b->entry = page_to_virt_raw(m, page);
 		b->cap = (uint16_t)cap;
-		b->avail = 0;
+		WRITE_ONCE(b->avail, 0);
 		page = NULL;
 	}
 	kmm_spin_unlock(&b->lock);
@@ -164,9 +164,9 @@ void barn_drain(struct kmem_cache *s, struct page_list *release, void **dfree, u
 		avail = b->avail;
 		b->page = NULL;
 		b->entry = NULL;
-		b->avail = 0;
+		WRITE_ONCE(b->avail, 0);
 		b->cap = 0;
-		b->want = false;
+		WRITE_ONCE(b->want, false);
 		kmm_spin_unlock(&b->lock);
 		if (!page)
 			continue;
