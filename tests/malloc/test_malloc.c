@@ -237,6 +237,25 @@ static void test_alignment_every_size(void **state)
 
 /* ---- fork ------------------------------------------------------------------ */
 
+/*
+ * Size classes: 16-byte steps to 256 bytes, then eight per power of two to
+ * 32 KiB, so rounding never costs more than an eighth of the request (four
+ * per power of two gave a 4200-byte block a 5120-byte object).
+ */
+static void test_size_class_rounding(void **state)
+{
+	(void)state;
+	for (size_t n = 1; n <= 32768; n++) {
+		void *p = malloc(n);
+		size_t u = malloc_usable_size(p);
+
+		assert_non_null(p);
+		if (u < n || u > (n <= 256 ? ((n + 15) & ~(size_t)15) : n + n / 8))
+			fail_msg("malloc(%zu): usable size %zu", n, u);
+		free(p);
+	}
+}
+
 static void test_fork_separate_heaps(void **state)
 {
 	int to_child[2], to_parent[2];
@@ -492,6 +511,7 @@ int main(void)
 		cmocka_unit_test(test_realloc_cases),
 		cmocka_unit_test(test_aligned_family),
 		cmocka_unit_test(test_alignment_every_size),
+		cmocka_unit_test(test_size_class_rounding),
 		cmocka_unit_test(test_fork_separate_heaps),
 		cmocka_unit_test(test_fork_while_threads_allocate),
 		cmocka_unit_test(test_threads_exit_with_live_objects),
