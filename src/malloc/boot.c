@@ -287,13 +287,13 @@ static uint64_t parse_size(const char *s)
  * The machine string: the host's shape, then KMM_CMDLINE without its mem=
  * token (whose size replaces the host's).
  */
-static void build_cmdline(char *buf, size_t len, uint64_t *mem_out)
+static void build_cmdline(char *buf, size_t len, uint64_t *mem_out, long *cpus_out)
 {
 	const char *user = getenv("KMM_CMDLINE");
 	char rest[1024];
 	size_t r = 0;
 	uint64_t mem = (uint64_t)sysconf(_SC_PHYS_PAGES) * (uint64_t)sysconf(_SC_PAGESIZE);
-	long cpus = sysconf(_SC_NPROCESSORS_CONF);
+	long cpus = sysconf(_SC_NPROCESSORS_CONF); /* reads /sys: once per boot */
 
 	rest[0] = '\0';
 	while (user && *user) {
@@ -324,6 +324,7 @@ static void build_cmdline(char *buf, size_t len, uint64_t *mem_out)
 	if (cpus > 256)
 		cpus = 256;
 	*mem_out = mem;
+	*cpus_out = cpus;
 	snprintf(buf, len, "memmap=exactmap memmap=%lluM@4G nr_cpus=%ld %s",
 		 (unsigned long long)(mem >> 20), cpus, rest);
 }
@@ -406,12 +407,21 @@ static int boot_machine(void)
 {
 	char cmdline[1280], err[256];
 	uint64_t mem;
+	long cpus;
 	size_t size;
 	void *base;
 	kmm_machine *m = NULL;
 	const char *dbg = getenv("KMM_MALLOC_DEBUG");
 
-	build_cmdline(cmdline, sizeof(cmdline), &mem);
+	/*
+	 * Register for membarrier while the process may still be single
+	 * threaded: the machine starts kswapd and kcompactd as it boots, and
+	 * registering a multi-threaded mm waits for an RCU grace period
+	 * (sync_runqueues_membarrier_state), 10-30 ms of wall time here.
+	 */
+	if (membarrier(MEMBARRIER_CMD_REGISTER_PRIVATE_EXPEDITED) == 0)
+		gate_fence = 0;
+	build_cmdline(cmdline, sizeof(cmdline), &mem, &cpus);
 	size = (size_t)((4ull << 30) + mem);
 	base = map_phys(size);
 	if (!base) {
@@ -425,7 +435,7 @@ static int boot_machine(void)
 			 "libkmm-malloc: KMM_CMDLINE: %s; booting the host-sized machine\n", err);
 		say(msg);
 		snprintf(cmdline, sizeof(cmdline), "memmap=exactmap memmap=%lluM@4G nr_cpus=%ld",
-			 (unsigned long long)(mem >> 20), sysconf(_SC_NPROCESSORS_CONF));
+			 (unsigned long long)(mem >> 20), cpus);
 		if (kmm_machine_create_on_zeroed(cmdline, base, size, &m, err, sizeof(err)) !=
 		    KMM_OK) {
 			say("libkmm-malloc: cannot boot: ");
@@ -437,14 +447,11 @@ static int boot_machine(void)
 	km.page_size = kmm_page_size(m);
 	create_caches(m);
 	km.debug_foreign = dbg && strstr(dbg, "foreign") != NULL;
-	km.page_size = kmm_page_size(m);
 	km.max_kmalloc = kmm_kmalloc_max_size(m);
 	km.max_cache = kmm_kmalloc_max_cache_size(m);
 	km.base = base;
 	km.size = size;
 	pthread_key_create(&exit_key, thread_exit);
-	if (membarrier(MEMBARRIER_CMD_REGISTER_PRIVATE_EXPEDITED) == 0)
-		gate_fence = 0;
 	pthread_atfork(fork_prepare, fork_parent, fork_child);
 	km_stats_init();
 	start_recording(m);
