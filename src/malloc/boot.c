@@ -346,29 +346,44 @@ static void *map_phys(size_t size)
 	return base;
 }
 
-static void create_caches(kmm_machine *m)
+/*
+ * The size classes are created on first use, not at boot: a process that
+ * mallocs a few sizes pays for a few caches (each a kmem_cache with its
+ * per-CPU arrays and a first slab), not 44. km_class() reads km.cls[c]
+ * with acquire; a miss comes here, inside the fork gate, and creates the
+ * cache under class_lock, so two threads' first use of a class make one
+ * cache, and fork (which waits until no thread is inside the gate) never
+ * copies the lock held or a cache half made. A class not used yet is
+ * absent from slabinfo and mallinfo2, as a cache not created yet is.
+ */
+static pthread_mutex_t class_lock = PTHREAD_MUTEX_INITIALIZER;
+
+struct kmem_cache *km_class_create(unsigned int c)
 {
 	static char names[KM_NR_CLASSES][24];
+	struct kmem_cache *s;
+	unsigned int size, align;
 
-	for (unsigned int i = 0; i < KM_NR_CLASSES; i++) {
-		unsigned int size, align;
+	pthread_mutex_lock(&class_lock);
+	s = km.cls[c];
+	if (s)
+		goto out;
+	if (c < 16) {
+		size = 16 * (c + 1);
+	} else {
+		unsigned int g = (c - 16) / 4, k = (c - 16) % 4;
 
-		if (i < 16) {
-			size = 16 * (i + 1);
-		} else {
-			unsigned int g = (i - 16) / 4, k = (i - 16) % 4;
-
-			size = (256u << g) + (k + 1) * (64u << g);
-		}
-		/* power-of-two classes up to a page are aligned to their size (memalign) */
-		align = (size & (size - 1)) || size > km.page_size ? KM_ALIGN : size;
-		snprintf(names[i], sizeof(names[i]), "malloc-%u", size);
-		km.cls[i] = kmm_kmem_cache_create(m, names[i], size, align, 0, NULL);
-		if (!km.cls[i]) {
-			say("libkmm-malloc: cannot create the size classes\n");
-			abort();
-		}
+		size = (256u << g) + (k + 1) * (64u << g);
 	}
+	/* power-of-two classes up to a page are aligned to their size (memalign) */
+	align = (size & (size - 1)) || size > km.page_size ? KM_ALIGN : size;
+	snprintf(names[c], sizeof(names[c]), "malloc-%u", size);
+	s = kmm_kmem_cache_create(km.m, names[c], size, align, 0, NULL);
+	if (s)
+		__atomic_store_n(&km.cls[c], s, __ATOMIC_RELEASE);
+out:
+	pthread_mutex_unlock(&class_lock);
+	return s;
 }
 
 /*
@@ -445,7 +460,6 @@ static int boot_machine(void)
 		}
 	}
 	km.page_size = kmm_page_size(m);
-	create_caches(m);
 	km.debug_foreign = dbg && strstr(dbg, "foreign") != NULL;
 	km.max_kmalloc = kmm_kmalloc_max_size(m);
 	km.max_cache = kmm_kmalloc_max_cache_size(m);

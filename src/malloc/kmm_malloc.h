@@ -61,7 +61,7 @@ struct km_state {
 	size_t max_kmalloc; /* kmm_kmalloc_max_size: above it, huge.c */
 	size_t page_size;
 	size_t max_cache; /* kmm_kmalloc_max_cache_size: kmalloc's largest class */
-	struct kmem_cache *cls[KM_NR_CLASSES];
+	struct kmem_cache *cls[KM_NR_CLASSES]; /* NULL until the class's first use */
 	int debug_foreign; /* KMM_MALLOC_DEBUG=foreign: report foreign pointers */
 };
 
@@ -74,6 +74,15 @@ bool km_in_arena(const void *p);
 size_t km_arena_usable(const void *p);
 void km_gate_enter(void);
 void km_gate_exit(void);
+struct kmem_cache *km_class_create(unsigned int c); /* inside the gate; NULL: no memory */
+
+/* Size class c's cache, created on its first use (boot.c). */
+static inline struct kmem_cache *km_class(unsigned int c)
+{
+	struct kmem_cache *s = __atomic_load_n(&km.cls[c], __ATOMIC_ACQUIRE);
+
+	return km_likely(s) ? s : km_class_create(c);
+}
 
 static inline bool km_in_machine(const void *p)
 {
