@@ -20,6 +20,11 @@
  * the machine is a shared mapping, so fork gives parent and child separate,
  * copy-on-write heaps (tests/malloc/test_malloc.c checks /proc/self/maps).
  *
+ * Boot writes what a kernel's boot writes and no more: the size classes'
+ * caches are not part of it, each is created on its class's first use
+ * (km_class_create, below), and membarrier is registered before the
+ * machine starts kswapd and kcompactd (see boot_machine).
+ *
  * Boot without recursion: the booting thread marks itself; whatever it
  * allocates meanwhile (sysconf, pthread_atfork, dlsym may call malloc) is
  * served by a static bump arena, never freed. Other threads wait on the

@@ -8,7 +8,8 @@
  *
  *   boot.c   the process's machine: sized from the host, booted lazily on
  *            first use over a private mapping the library makes itself, a
- *            bump arena for allocations made while it boots, fork safety
+ *            bump arena for allocations made while it boots, the size
+ *            classes' caches (each created on its first use), fork safety
  *   api.c    malloc, free, calloc, realloc, the aligned family, usable size
  *   huge.c   blocks above the buddy allocator's largest order: host mappings
  *   stats.c  malloc_trim, mallinfo2, malloc_stats, mallopt, KMM_STATS
