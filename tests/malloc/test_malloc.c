@@ -568,8 +568,9 @@ static void test_class_first_use_after_fork(void **state)
 	if (pid == 0) {
 		int ok;
 
+		/* malloc_usable_size: the block escapes, so no compiler elides the pair */
 		p = malloc(23000);
-		ok = p && caches_named("malloc-24576") == 1;
+		ok = p && malloc_usable_size(p) == 24576 && caches_named("malloc-24576") == 1;
 		free(p);
 		_exit(ok && kmm_check(kmm_malloc_machine()) == 0 ? 0 : 1);
 	}
@@ -580,6 +581,7 @@ static void test_class_first_use_after_fork(void **state)
 	assert_int_equal(caches_named("malloc-24576"), 0);
 	p = malloc(23000);
 	assert_non_null(p);
+	assert_int_equal(malloc_usable_size(p), 24576);
 	assert_int_equal(caches_named("malloc-24576"), 1);
 	free(p);
 	check_machine();
