@@ -2,7 +2,8 @@
 /*
  * tests/test_deferred.c - deferred struct page init: what boot leaves
  * uninitialized (Linux's rule: every zone below a node's highest one whole,
- * the highest one from its second section on), the memmap memory that is
+ * the highest one from its second section on, so exactly one section of a
+ * section-aligned top zone is written), the memmap memory that is
  * therefore never touched, allocations that grow a zone on demand, threads
  * that grow it at once, lookups and reports that finish the work, the
  * checker's view of the deferred state, and a machine that, once whole,
@@ -63,8 +64,9 @@ static void test_boot_defers_the_top_zone(void **state)
 		/* 2 GiB per node: the top zone is more than a section, so it defers */
 		assert_true(fdp != NO_DEFERRED);
 		assert_int_equal(fdp % SECTION_PAGES, 0);
-		assert_true(fdp > top->zone_start_pfn + SECTION_PAGES);
-		assert_true(fdp <= top->zone_start_pfn + 2 * SECTION_PAGES + SECTION_PAGES);
+		/* one section's worth of present pages, then the next section boundary */
+		assert_true(fdp >= top->zone_start_pfn + SECTION_PAGES);
+		assert_true(fdp < top->zone_start_pfn + 2 * SECTION_PAGES);
 		assert_true(top->deferred_pages > 0);
 		/* lower zones are whole */
 		for (int z = 0; z < KMM_NR_ZONES; z++) {
@@ -77,6 +79,29 @@ static void test_boot_defers_the_top_zone(void **state)
 		assert_int_equal(pfn_to_page(m, fdp)->flags, 0);
 		assert_int_equal(pfn_to_page(m, zone_end_pfn(top) - 1)->flags, 0);
 	}
+	assert_consistent(m, &log_);
+	kmm_machine_destroy(m);
+}
+
+/*
+ * libkmm-malloc's machine (docs/malloc.md): RAM from 4G, one Normal zone on
+ * a section boundary. Boot writes its first section's descriptors and no
+ * more (Linux's defer_init): a 1 MiB memmap, whatever the RAM.
+ */
+static void test_boot_writes_one_section(void **state)
+{
+	kmm_machine *m = test_boot("memmap=exactmap memmap=2G@4G nr_cpus=2", &log_);
+	struct zone *normal = &m->node_data[0]->node_zones[KMM_ZONE_NORMAL];
+	unsigned long start = normal->zone_start_pfn;
+
+	(void)state;
+	assert_int_equal(start % SECTION_PAGES, 0);
+	assert_int_equal(m->node_data[0]->first_deferred_pfn, start + SECTION_PAGES);
+	/* the rest, less what the boot allocator reserved there, waits */
+	assert_true(normal->deferred_pages > 0);
+	assert_true(normal->deferred_pages <= zone_end_pfn(normal) - start - SECTION_PAGES);
+	assert_true(pfn_to_page(m, start + SECTION_PAGES - 1)->flags != 0);
+	assert_int_equal(pfn_to_page(m, start + SECTION_PAGES)->flags, 0);
 	assert_consistent(m, &log_);
 	kmm_machine_destroy(m);
 }
@@ -150,7 +175,8 @@ static void *grow_thread(void *arg)
 			pages[n] = kmm_alloc_pages(g->m, GFP_KERNEL | __GFP_COMP, order);
 			if (!pages[n])
 				break;
-			*(uint64_t *)kmm_page_address(g->m, pages[n]) = (uint64_t)(uintptr_t)pages[n];
+			*(uint64_t *)kmm_page_address(g->m, pages[n]) =
+				(uint64_t)(uintptr_t)pages[n];
 			g->allocated += 1ul << order;
 		}
 		for (int i = 0; i < n; i++) {
@@ -197,7 +223,8 @@ static void test_whole_machine_equals_undeferred(void **state)
 		{ "mem=24G nr_cpus=2", "mem=24G nr_cpus=2 deferred_struct_page_init=0" },
 		{ "mem=8G nr_cpus=2 numa=fake=2 movablecore=1G",
 		  "mem=8G nr_cpus=2 numa=fake=2 movablecore=1G deferred_struct_page_init=0" },
-		{ "mem=2G nr_cpus=1 highmem=1G", "mem=2G nr_cpus=1 highmem=1G deferred_struct_page_init=0" },
+		{ "mem=2G nr_cpus=1 highmem=1G",
+		  "mem=2G nr_cpus=1 highmem=1G deferred_struct_page_init=0" },
 	};
 
 	(void)state;
@@ -216,7 +243,8 @@ static void test_whole_machine_equals_undeferred(void **state)
 				for (int w = 0; w < NR_WMARK; w++)
 					assert_int_equal(za->_watermark[w], zb->_watermark[w]);
 				for (int r = 0; r < KMM_NR_ZONES; r++)
-					assert_int_equal(za->lowmem_reserve[r], zb->lowmem_reserve[r]);
+					assert_int_equal(za->lowmem_reserve[r],
+							 zb->lowmem_reserve[r]);
 				assert_int_equal(za->pcp_batch, zb->pcp_batch);
 				assert_int_equal(za->pcp_high_min, zb->pcp_high_min);
 				assert_int_equal(za->pcp_high_max, zb->pcp_high_max);
@@ -232,7 +260,8 @@ static void test_whole_machine_equals_undeferred(void **state)
 
 				assert_int_equal(za->present_pages, zb->present_pages);
 				assert_int_equal(za->managed_pages, zb->managed_pages);
-				assert_int_equal(kmm_zone_free_pages(a, n, z), kmm_zone_free_pages(b, n, z));
+				assert_int_equal(kmm_zone_free_pages(a, n, z),
+						 kmm_zone_free_pages(b, n, z));
 				if (!za->present_pages)
 					continue;
 				kmm_zone_free_blocks(a, n, z, ca);
@@ -305,6 +334,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_boot_defers_the_top_zone),
+		cmocka_unit_test(test_boot_writes_one_section),
 		cmocka_unit_test(test_resident_memory_follows_use),
 		cmocka_unit_test(test_allocation_grows_the_zone),
 		cmocka_unit_test(test_threads_grow_concurrently),

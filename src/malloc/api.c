@@ -51,10 +51,17 @@ static inline unsigned int size_class(size_t size)
 	return 16 + (e - 9) * 8 + (unsigned int)((size - 1 - (1ull << (e - 1))) >> (e - 4));
 }
 
+static inline void *km_class_alloc(unsigned int c)
+{
+	struct kmem_cache *s = km_class(c);
+
+	return km_likely(s) ? kmm_kmem_cache_alloc(km.m, s, KM_GFP) : NULL;
+}
+
 static inline void *km_alloc(size_t size)
 {
 	if (km_likely(size <= KM_MAX_CLASS))
-		return kmm_kmem_cache_alloc(km.m, km.cls[size_class(size)], KM_GFP);
+		return km_class_alloc(size_class(size));
 	if (size <= km.max_kmalloc)
 		return kmm_kmalloc(km.m, size, KM_GFP);
 	return km_huge_alloc(size, 0);
@@ -73,7 +80,7 @@ static void *km_alloc_aligned(size_t align, size_t size)
 	if (n & (n - 1))
 		n = (size_t)1 << (64 - __builtin_clzll((unsigned long long)n));
 	if (n <= km.page_size)
-		return kmm_kmem_cache_alloc(km.m, km.cls[size_class(n)], KM_GFP);
+		return km_class_alloc(size_class(n));
 	/* a compound block (kmalloc's large path starts above its largest class) */
 	if (n <= km.max_cache)
 		n = km.max_cache + 1;

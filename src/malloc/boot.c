@@ -20,6 +20,11 @@
  * the machine is a shared mapping, so fork gives parent and child separate,
  * copy-on-write heaps (tests/malloc/test_malloc.c checks /proc/self/maps).
  *
+ * Boot writes what a kernel's boot writes and no more: the size classes'
+ * caches are not part of it, each is created on its class's first use
+ * (km_class_create, below), and membarrier is registered before the
+ * machine starts kswapd and kcompactd (see boot_machine).
+ *
  * Boot without recursion: the booting thread marks itself; whatever it
  * allocates meanwhile (sysconf, pthread_atfork, dlsym may call malloc) is
  * served by a static bump arena, never freed. Other threads wait on the
@@ -279,13 +284,13 @@ static uint64_t parse_size(const char *s)
  * The machine string: the host's shape, then KMM_CMDLINE without its mem=
  * token (whose size replaces the host's).
  */
-static void build_cmdline(char *buf, size_t len, uint64_t *mem_out)
+static void build_cmdline(char *buf, size_t len, uint64_t *mem_out, long *cpus_out)
 {
 	const char *user = getenv("KMM_CMDLINE");
 	char rest[1024];
 	size_t r = 0;
 	uint64_t mem = (uint64_t)sysconf(_SC_PHYS_PAGES) * (uint64_t)sysconf(_SC_PAGESIZE);
-	long cpus = sysconf(_SC_NPROCESSORS_CONF);
+	long cpus = sysconf(_SC_NPROCESSORS_CONF); /* reads /sys: once per boot */
 
 	rest[0] = '\0';
 	while (user && *user) {
@@ -316,6 +321,7 @@ static void build_cmdline(char *buf, size_t len, uint64_t *mem_out)
 	if (cpus > 256)
 		cpus = 256;
 	*mem_out = mem;
+	*cpus_out = cpus;
 	snprintf(buf, len, "memmap=exactmap memmap=%lluM@4G nr_cpus=%ld %s",
 		 (unsigned long long)(mem >> 20), cpus, rest);
 }
@@ -337,29 +343,44 @@ static void *map_phys(size_t size)
 	return base;
 }
 
-static void create_caches(kmm_machine *m)
+/*
+ * The size classes are created on first use, not at boot: a process that
+ * mallocs a few sizes pays for a few caches (each a kmem_cache with its
+ * per-CPU arrays and a first slab), not 44. km_class() reads km.cls[c]
+ * with acquire; a miss comes here, inside the fork gate, and creates the
+ * cache under class_lock, so two threads' first use of a class make one
+ * cache, and fork (which waits until no thread is inside the gate) never
+ * copies the lock held or a cache half made. A class not used yet is
+ * absent from slabinfo and mallinfo2, as a cache not created yet is.
+ */
+static pthread_mutex_t class_lock = PTHREAD_MUTEX_INITIALIZER;
+
+struct kmem_cache *km_class_create(unsigned int c)
 {
 	static char names[KM_NR_CLASSES][24];
+	struct kmem_cache *s;
+	unsigned int size, align;
 
-	for (unsigned int i = 0; i < KM_NR_CLASSES; i++) {
-		unsigned int size, align;
+	pthread_mutex_lock(&class_lock);
+	s = km.cls[c];
+	if (s)
+		goto out;
+	if (c < 16) {
+		size = 16 * (c + 1);
+	} else {
+		unsigned int g = (c - 16) / 8, k = (c - 16) % 8;
 
-		if (i < 16) {
-			size = 16 * (i + 1);
-		} else {
-			unsigned int g = (i - 16) / 8, k = (i - 16) % 8;
-
-			size = (256u << g) + (k + 1) * (32u << g);
-		}
-		/* power-of-two classes up to a page are aligned to their size (memalign) */
-		align = (size & (size - 1)) || size > km.page_size ? KM_ALIGN : size;
-		snprintf(names[i], sizeof(names[i]), "malloc-%u", size);
-		km.cls[i] = kmm_kmem_cache_create(m, names[i], size, align, 0, NULL);
-		if (!km.cls[i]) {
-			say("libkmm-malloc: cannot create the size classes\n");
-			abort();
-		}
+		size = (256u << g) + (k + 1) * (32u << g);
 	}
+	/* power-of-two classes up to a page are aligned to their size (memalign) */
+	align = (size & (size - 1)) || size > km.page_size ? KM_ALIGN : size;
+	snprintf(names[c], sizeof(names[c]), "malloc-%u", size);
+	s = kmm_kmem_cache_create(km.m, names[c], size, align, 0, NULL);
+	if (s)
+		__atomic_store_n(&km.cls[c], s, __ATOMIC_RELEASE);
+out:
+	pthread_mutex_unlock(&class_lock);
+	return s;
 }
 
 /*
@@ -398,12 +419,21 @@ static int boot_machine(void)
 {
 	char cmdline[1280], err[256];
 	uint64_t mem;
+	long cpus;
 	size_t size;
 	void *base;
 	kmm_machine *m = NULL;
 	const char *dbg = getenv("KMM_MALLOC_DEBUG");
 
-	build_cmdline(cmdline, sizeof(cmdline), &mem);
+	/*
+	 * Register for membarrier while the process may still be single
+	 * threaded: the machine starts kswapd and kcompactd as it boots, and
+	 * registering a multi-threaded mm waits for an RCU grace period
+	 * (sync_runqueues_membarrier_state), 10-30 ms of wall time here.
+	 */
+	if (membarrier(MEMBARRIER_CMD_REGISTER_PRIVATE_EXPEDITED) == 0)
+		km_gate_fence = 0;
+	build_cmdline(cmdline, sizeof(cmdline), &mem, &cpus);
 	size = (size_t)((4ull << 30) + mem);
 	base = map_phys(size);
 	if (!base) {
@@ -417,7 +447,7 @@ static int boot_machine(void)
 			 "libkmm-malloc: KMM_CMDLINE: %s; booting the host-sized machine\n", err);
 		say(msg);
 		snprintf(cmdline, sizeof(cmdline), "memmap=exactmap memmap=%lluM@4G nr_cpus=%ld",
-			 (unsigned long long)(mem >> 20), sysconf(_SC_NPROCESSORS_CONF));
+			 (unsigned long long)(mem >> 20), cpus);
 		if (kmm_machine_create_on_zeroed(cmdline, base, size, &m, err, sizeof(err)) !=
 		    KMM_OK) {
 			say("libkmm-malloc: cannot boot: ");
@@ -427,16 +457,12 @@ static int boot_machine(void)
 		}
 	}
 	km.page_size = kmm_page_size(m);
-	create_caches(m);
 	km.debug_foreign = dbg && strstr(dbg, "foreign") != NULL;
-	km.page_size = kmm_page_size(m);
 	km.max_kmalloc = kmm_kmalloc_max_size(m);
 	km.max_cache = kmm_kmalloc_max_cache_size(m);
 	km.base = base;
 	km.size = size;
 	pthread_key_create(&exit_key, thread_exit);
-	if (membarrier(MEMBARRIER_CMD_REGISTER_PRIVATE_EXPEDITED) == 0)
-		km_gate_fence = 0;
 	pthread_atfork(fork_prepare, fork_parent, fork_child);
 	km_stats_init();
 	start_recording(m);

@@ -8,7 +8,8 @@
  *
  *   boot.c   the process's machine: sized from the host, booted lazily on
  *            first use over a private mapping the library makes itself, a
- *            bump arena for allocations made while it boots, fork safety
+ *            bump arena for allocations made while it boots, the size
+ *            classes' caches (each created on its first use), fork safety
  *   api.c    malloc, free, calloc, realloc, the aligned family, usable size
  *   huge.c   blocks above the buddy allocator's largest order: host mappings
  *   stats.c  malloc_trim, mallinfo2, malloc_stats, mallopt, KMM_STATS
@@ -61,7 +62,7 @@ struct km_state {
 	size_t max_kmalloc; /* kmm_kmalloc_max_size: above it, huge.c */
 	size_t page_size;
 	size_t max_cache; /* kmm_kmalloc_max_cache_size: kmalloc's largest class */
-	struct kmem_cache *cls[KM_NR_CLASSES];
+	struct kmem_cache *cls[KM_NR_CLASSES]; /* NULL until the class's first use */
 	int debug_foreign; /* KMM_MALLOC_DEBUG=foreign: report foreign pointers */
 };
 
@@ -119,6 +120,16 @@ static inline void km_gate_exit(void)
 		km_gate_exit_late();
 	else
 		__atomic_store_n(&km_self.inside, 0, __ATOMIC_RELEASE);
+}
+
+struct kmem_cache *km_class_create(unsigned int c); /* inside the gate; NULL: no memory */
+
+/* Size class c's cache, created on its first use (boot.c). */
+static inline struct kmem_cache *km_class(unsigned int c)
+{
+	struct kmem_cache *s = __atomic_load_n(&km.cls[c], __ATOMIC_ACQUIRE);
+
+	return km_likely(s) ? s : km_class_create(c);
 }
 
 static inline bool km_in_machine(const void *p)

@@ -156,7 +156,10 @@ void deferred_setup(struct kmm_machine *m)
 		/*
 		 * Linux's defer_init(): count the zone's present pages from its
 		 * start; past one section's worth, defer at the next section
-		 * boundary.
+		 * boundary. Linux counts the pfn it is looking at (nr_initialised
+		 * > PAGES_PER_SECTION at an aligned pfn), so a zone that starts on
+		 * a section boundary defers at its second section: the pages
+		 * counted before that boundary are exactly one section's worth.
 		 */
 		end = zone_end_pfn(zone);
 		pfn = zone->zone_start_pfn;
@@ -164,7 +167,7 @@ void deferred_setup(struct kmm_machine *m)
 			unsigned long next =
 				MIN(end, ALIGN_DOWN(pfn, PAGES_PER_SECTION) + PAGES_PER_SECTION);
 
-			if (counted > PAGES_PER_SECTION) {
+			if (counted >= PAGES_PER_SECTION) {
 				pgdat->first_deferred_pfn = pfn;
 				zone->deferred_pages = free_ram_pages(m, pfn, end);
 				break;

@@ -6,11 +6,14 @@
  * The C and POSIX edge cases one by one, the alignment of every size to
  * 64 KiB and of every alignment to 1 MiB, fork in both directions, fork
  * while other threads allocate, threads that exit with objects live,
- * resident memory falling after malloc_trim, foreign pointers, and the
- * machine's consistency (kmm_check) after each.
+ * resident memory falling after malloc_trim, foreign pointers, size-class
+ * caches created on first use (absent before, one cache however many
+ * threads use a class first at once, a first use in a forked child that
+ * stays the child's), and the machine's consistency (kmm_check) after each.
  */
 #define _GNU_SOURCE
 #include <kmm/kmm.h>
+#include <kmm/slab.h>
 
 #include <dlfcn.h>
 #include <errno.h>
@@ -503,9 +506,112 @@ static void test_foreign_pointers(void **state)
 	check_machine();
 }
 
+/* ---- size classes created on first use -------------------------------------- */
+
+/* How many caches of the machine are named `name` (/proc/slabinfo's view). */
+static int caches_named(const char *name)
+{
+	static struct kmm_slab_info info[512];
+	int n = kmm_slab_info(kmm_malloc_machine(), info, 512), count = 0;
+
+	assert_true(n <= 512);
+	for (int i = 0; i < n; i++)
+		count += !strcmp(info[i].name, name);
+	return count;
+}
+
+/* These tests run first: nothing before them allocates 20-28 KiB. */
+static void test_class_created_on_first_use(void **state)
+{
+	void *p;
+
+	(void)state;
+	assert_int_equal(caches_named("malloc-28672"), 0);
+	p = malloc(28000);
+	assert_non_null(p);
+	assert_int_equal(caches_named("malloc-28672"), 1);
+	assert_int_equal(malloc_usable_size(p), 28672);
+	free(p);
+	check_machine();
+}
+
+#define FIRST_USERS 8
+static pthread_barrier_t first_use;
+
+static void *first_user(void *arg)
+{
+	void *v[64];
+
+	(void)arg;
+	pthread_barrier_wait(&first_use);
+	for (int i = 0; i < 64; i++) {
+		v[i] = malloc(20000);
+		if (!v[i])
+			return (void *)1;
+		memset(v[i], 0x5a, 20000);
+	}
+	for (int i = 0; i < 64; i++)
+		free(v[i]);
+	return NULL;
+}
+
+static void test_class_first_use_from_threads(void **state)
+{
+	pthread_t t[FIRST_USERS];
+	void *ret;
+
+	(void)state;
+	assert_int_equal(caches_named("malloc-20480"), 0);
+	assert_int_equal(pthread_barrier_init(&first_use, NULL, FIRST_USERS), 0);
+	for (int i = 0; i < FIRST_USERS; i++)
+		assert_int_equal(pthread_create(&t[i], NULL, first_user, NULL), 0);
+	for (int i = 0; i < FIRST_USERS; i++) {
+		assert_int_equal(pthread_join(t[i], &ret), 0);
+		assert_null(ret);
+	}
+	pthread_barrier_destroy(&first_use);
+	assert_int_equal(caches_named("malloc-20480"), 1);
+	check_machine();
+}
+
+static void test_class_first_use_after_fork(void **state)
+{
+	pid_t pid;
+	int status;
+	void *p;
+
+	(void)state;
+	assert_int_equal(caches_named("malloc-24576"), 0);
+	pid = fork();
+	assert_true(pid >= 0);
+	if (pid == 0) {
+		int ok;
+
+		/* malloc_usable_size: the block escapes, so no compiler elides the pair */
+		p = malloc(23000);
+		ok = p && malloc_usable_size(p) == 24576 && caches_named("malloc-24576") == 1;
+		free(p);
+		_exit(ok && kmm_check(kmm_malloc_machine()) == 0 ? 0 : 1);
+	}
+	assert_int_equal(waitpid(pid, &status, 0), pid);
+	assert_true(WIFEXITED(status));
+	assert_int_equal(WEXITSTATUS(status), 0);
+	/* the child's cache was the child's: the parent makes its own */
+	assert_int_equal(caches_named("malloc-24576"), 0);
+	p = malloc(23000);
+	assert_non_null(p);
+	assert_int_equal(malloc_usable_size(p), 24576);
+	assert_int_equal(caches_named("malloc-24576"), 1);
+	free(p);
+	check_machine();
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_class_created_on_first_use),
+		cmocka_unit_test(test_class_first_use_from_threads),
+		cmocka_unit_test(test_class_first_use_after_fork),
 		cmocka_unit_test(test_malloc_free_basics),
 		cmocka_unit_test(test_calloc_cases),
 		cmocka_unit_test(test_realloc_cases),
