@@ -175,14 +175,7 @@ void km_gate_enter_slow(void)
 			}
 		}
 	}
-	for (;;) {
-		__atomic_store_n(&km_self.inside, 1, __ATOMIC_RELAXED);
-		if (km_unlikely(km_gate_fence))
-			__atomic_thread_fence(__ATOMIC_SEQ_CST);
-		else
-			__atomic_signal_fence(__ATOMIC_SEQ_CST);
-		if (km_likely(!__atomic_load_n(&km_gate_closed, __ATOMIC_ACQUIRE)))
-			return;
+	while (!km_gate_try()) {
 		__atomic_store_n(&km_self.inside, 0, __ATOMIC_RELEASE);
 		while (__atomic_load_n(&km_gate_closed, __ATOMIC_ACQUIRE))
 			sched_yield();

@@ -100,17 +100,25 @@ extern int km_gate_fence; /* 1: no membarrier, enter with a full fence */
 void km_gate_enter_slow(void);
 void km_gate_exit_late(void);
 
+/*
+ * A registered thread's try: mark itself inside, then (after a fence the
+ * fork handler's membarrier completes, or a full one without membarrier)
+ * look at the gate. false: it is closed, and the thread is still marked.
+ */
+static inline bool km_gate_try(void)
+{
+	__atomic_store_n(&km_self.inside, 1, __ATOMIC_RELAXED);
+	if (km_unlikely(km_gate_fence))
+		__atomic_thread_fence(__ATOMIC_SEQ_CST);
+	else
+		__atomic_signal_fence(__ATOMIC_SEQ_CST);
+	return km_likely(!__atomic_load_n(&km_gate_closed, __ATOMIC_ACQUIRE));
+}
+
 static inline void km_gate_enter(void)
 {
-	if (km_likely(km_self.registered == 1)) {
-		__atomic_store_n(&km_self.inside, 1, __ATOMIC_RELAXED);
-		if (km_unlikely(km_gate_fence))
-			__atomic_thread_fence(__ATOMIC_SEQ_CST);
-		else
-			__atomic_signal_fence(__ATOMIC_SEQ_CST);
-		if (km_likely(!__atomic_load_n(&km_gate_closed, __ATOMIC_ACQUIRE)))
-			return;
-	}
+	if (km_likely(km_self.registered == 1) && km_gate_try())
+		return;
 	km_gate_enter_slow();
 }
 

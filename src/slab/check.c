@@ -182,6 +182,40 @@ static bool on_slab_freelist(struct kmem_cache *s, struct page *page, const void
 	return false;
 }
 
+/*
+ * Objects held outside their slabs - CPU `id`'s array or node `id`'s barn
+ * (`unit` "cpu" or "node", `holder` "array" or "barn"): each an object of
+ * this cache, held once, on no slab freelist, in a slab with something in use.
+ */
+static void check_held(struct slab_checker *c, struct kmem_cache *s, const char *unit, int id,
+		       const char *holder, void *const *entry, unsigned int nr)
+{
+	for (unsigned int i = 0; i < nr; i++) {
+		void *obj = entry[i];
+		struct page *page = virt_to_head_page_m(c->m, obj);
+		struct kmem_cache_node *n;
+
+		if (!page || page_slab_cache(page) != s || slab_obj_index(s, page, obj) < 0) {
+			problem(c, s, "%s %d: %s entry %u (%p) is not an object of this cache",
+				unit, id, holder, i, obj);
+			continue;
+		}
+		for (unsigned int j = 0; j < i; j++)
+			if (entry[j] == obj)
+				problem(c, s, "%s %d: %p is in the %s twice", unit, id, obj,
+					holder);
+		n = get_node(s, (int)page_nid(page));
+		kmm_spin_lock(&n->list_lock);
+		if (on_slab_freelist(s, page, obj))
+			problem(c, s, "%s %d: %p is in the %s and on its slab's freelist", unit, id,
+				obj, holder);
+		if (page->u.slab.inuse == 0)
+			problem(c, s, "%s %d: %p is in the %s but its slab has nothing in use",
+				unit, id, obj, holder);
+		kmm_spin_unlock(&n->list_lock);
+	}
+}
+
 static void check_arrays(struct slab_checker *c, struct kmem_cache *s)
 {
 	struct kmm_machine *m = c->m;
@@ -203,36 +237,7 @@ static void check_arrays(struct slab_checker *c, struct kmem_cache *s)
 		if (ac->avail > ac->limit)
 			problem(c, s, "cpu %d: array holds %u objects, limit %u", cpu, ac->avail,
 				ac->limit);
-		for (unsigned int i = 0; i < ac->avail && i < ac->limit; i++) {
-			void *obj = ac->entry[i];
-			struct page *page = virt_to_head_page_m(m, obj);
-			struct kmem_cache_node *n;
-
-			if (!page || page_slab_cache(page) != s ||
-			    slab_obj_index(s, page, obj) < 0) {
-				problem(c, s,
-					"cpu %d: array entry %u (%p) is not an object of "
-					"this cache",
-					cpu, i, obj);
-				continue;
-			}
-			for (unsigned int j = 0; j < i; j++)
-				if (ac->entry[j] == obj)
-					problem(c, s, "cpu %d: %p is in the array twice", cpu, obj);
-			n = get_node(s, (int)page_nid(page));
-			kmm_spin_lock(&n->list_lock);
-			if (on_slab_freelist(s, page, obj))
-				problem(c, s,
-					"cpu %d: %p is in the array and on its slab's "
-					"freelist",
-					cpu, obj);
-			if (page->u.slab.inuse == 0)
-				problem(c, s,
-					"cpu %d: %p is in the array but its slab has "
-					"nothing in use",
-					cpu, obj);
-			kmm_spin_unlock(&n->list_lock);
-		}
+		check_held(c, s, "cpu", cpu, "array", ac->entry, MIN(ac->avail, ac->limit));
 		array_unlock(ac);
 	}
 }
@@ -260,35 +265,9 @@ static void check_barns(struct slab_checker *c, struct kmem_cache *s, unsigned l
 		    b->cap > m->page_size / sizeof(void *) || b->avail > b->cap)
 			problem(c, s, "node %d: barn buffer %p (page %p) holds %u of %u", nid,
 				(void *)b->entry, (void *)b->page, b->avail, b->cap);
-		for (unsigned int i = 0; i < b->avail && i <= b->cap; i++) {
-			void *obj = b->entry[i];
-			struct page *page = virt_to_head_page_m(m, obj);
-			struct kmem_cache_node *n;
-
-			if (!page || page_slab_cache(page) != s ||
-			    slab_obj_index(s, page, obj) < 0) {
-				problem(c, s,
-					"node %d: barn entry %u (%p) is not an object of this "
-					"cache",
-					nid, i, obj);
-				continue;
-			}
-			for (unsigned int j = 0; j < i; j++)
-				if (b->entry[j] == obj)
-					problem(c, s, "node %d: %p is in the barn twice", nid, obj);
-			n = get_node(s, (int)page_nid(page));
-			kmm_spin_lock(&n->list_lock);
-			if (on_slab_freelist(s, page, obj))
-				problem(c, s,
-					"node %d: %p is in the barn and on its slab's freelist",
-					nid, obj);
-			if (page->u.slab.inuse == 0)
-				problem(c, s,
-					"node %d: %p is in the barn but its slab has nothing in "
-					"use",
-					nid, obj);
-			kmm_spin_unlock(&n->list_lock);
-		}
+		check_held(c, s, "node", nid, "barn", b->entry,
+			   MIN(MIN((unsigned int)b->avail, (unsigned int)b->cap),
+			       (unsigned int)(m->page_size / sizeof(void *))));
 		kmm_spin_unlock(&b->lock);
 	}
 }
