@@ -132,6 +132,10 @@ void barn_grow(struct kmem_cache *s, int nid)
 		return; /* no barn this time; a later flush asks again */
 	kmm_spin_lock(&b->lock);
 	if (!b->entry) {
+		/* counted under the lock: a drain may take the page as soon as it is unlocked */
+		__atomic_add_fetch(&m->slab->barn_pages, 1, __ATOMIC_RELAXED);
+		__atomic_add_fetch(&m->slab->meta_pages, 1, __ATOMIC_RELAXED);
+		slab_node_account(m, (int)page_nid(page), false, 1);
 		b->page = page;
 		b->entry = page_to_virt_raw(m, page);
 		b->cap = (uint16_t)cap;
@@ -139,13 +143,8 @@ void barn_grow(struct kmem_cache *s, int nid)
 		page = NULL;
 	}
 	kmm_spin_unlock(&b->lock);
-	if (page) { /* another CPU grew it first */
+	if (page) /* another CPU grew it first */
 		free_pages_untraced(m, page, 0);
-		return;
-	}
-	__atomic_add_fetch(&m->slab->barn_pages, 1, __ATOMIC_RELAXED);
-	__atomic_add_fetch(&m->slab->meta_pages, 1, __ATOMIC_RELAXED);
-	slab_node_account(m, (int)page_nid(b->page), false, 1);
 }
 
 void barn_drain(struct kmem_cache *s, struct page_list *release, void **dfree, unsigned int *bad)
@@ -167,14 +166,16 @@ void barn_drain(struct kmem_cache *s, struct page_list *release, void **dfree, u
 		WRITE_ONCE(b->avail, 0);
 		b->cap = 0;
 		WRITE_ONCE(b->want, false);
+		if (page) {
+			slab_node_account(m, (int)page_nid(page), false, -1);
+			__atomic_sub_fetch(&m->slab->meta_pages, 1, __ATOMIC_RELAXED);
+			__atomic_sub_fetch(&m->slab->barn_pages, 1, __ATOMIC_RELAXED);
+		}
 		kmm_spin_unlock(&b->lock);
 		if (!page)
 			continue;
 		/* the detached buffer is private now: its objects go back to their slabs */
 		*bad += node_put(s, entry, avail, release, dfree);
-		slab_node_account(m, (int)page_nid(page), false, -1);
-		__atomic_sub_fetch(&m->slab->meta_pages, 1, __ATOMIC_RELAXED);
-		__atomic_sub_fetch(&m->slab->barn_pages, 1, __ATOMIC_RELAXED);
 		free_pages_untraced(m, page, 0);
 	}
 }
