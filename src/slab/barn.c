@@ -37,9 +37,9 @@
  * destroy) empties the barn to the slabs and gives the page back, so a
  * drained machine holds no barn pages.
  *
- * Invariants (checked by kmm_check, slab/check.c): avail <= cap, avail a
- * multiple of nothing in particular (a drain or a short refill may leave a
- * partial batch); every entry is an object of this cache, held once, on
+ * Invariants (checked by kmm_check, slab/check.c): avail <= cap (avail is
+ * also a multiple of batchcount, since batches go in and out whole; that
+ * is not checked); every entry is an object of this cache, held once, on
  * no slab freelist, in a slab with something in use; entry == NULL implies
  * avail == 0 and cap == 0; the machine's barn_pages equals the number of
  * barns with a buffer. Objects in a barn count as in use in slabinfo, as
