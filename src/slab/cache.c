@@ -254,7 +254,6 @@ static bool kmem_cache_open(struct kmm_machine *m, struct kmem_cache *s, const c
 			    slab_flags_t flags)
 {
 	s->m = m;
-	s->array_shift = (uint8_t)m->slab->array_shift;
 	s->node = (struct kmem_cache_node *)((char *)s + nodes_offset(m));
 	kmm_strlcpy(s->name, name, sizeof(s->name));
 	s->object_size = size ? size : 1;

@@ -220,9 +220,6 @@ static void check_arrays(struct slab_checker *c, struct kmem_cache *s)
 {
 	struct kmm_machine *m = c->m;
 
-	if (s->array_shift != m->slab->array_shift)
-		problem(c, s, "array shift %u, the machine's is %u", s->array_shift,
-			m->slab->array_shift);
 	for (int cpu = 0; cpu < m->nr_slots; cpu++) {
 		struct slab_array *ac = cpu_array(s, m->slab->array_shift, cpu);
 

@@ -153,7 +153,6 @@ struct kmem_cache {
 	bool debug; /* any SLAB_DEBUG_FLAGS: no per-CPU arrays */
 	bool init_on_alloc;
 	bool init_on_free;
-	uint8_t array_shift;	  /* m->slab->array_shift, here to save the fast paths a load */
 	unsigned int object_size; /* the size the cache was created with */
 	unsigned int size;	  /* stride between objects, metadata included */
 	unsigned int red_left_pad;
@@ -543,12 +542,11 @@ static inline bool slab_cache_plausible(const struct kmm_machine *m, const struc
 /* The per-CPU-array part of an allocation: NULL when it has to go slow. */
 static inline void *slab_alloc_fast(struct kmm_machine *m, struct kmem_cache *s, gfp_t gfp)
 {
-	unsigned int shift;
+	unsigned int shift = m->slab->array_shift;
 	void *obj;
 
 	if (unlikely(!slab_cache_plausible(m, s) || (s->debug | READ_ONCE(m->fault_armed))))
 		return NULL; /* debug caches and failslab take the slow path */
-	shift = s->array_shift;
 	if (likely(m->smp_mode == KMM_SMP_RSEQ))
 		obj = array_pop_rseq(m, s, shift);
 	else
@@ -628,7 +626,7 @@ static inline void slab_free(struct kmm_machine *m, struct kmem_cache *s, struct
 	if (likely(!s->debug) && likely(slab_obj_index_own(s, page, obj) >= 0)) {
 		if (unlikely(s->init_on_free))
 			kmm_memset(obj, 0, s->object_size);
-		if (likely(array_push(m, s, s->array_shift, page, obj)))
+		if (likely(array_push(m, s, m->slab->array_shift, page, obj)))
 			return;
 	}
 	slab_free_slow(m, s, page, obj, caller);
