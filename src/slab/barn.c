@@ -74,7 +74,6 @@ void barn_init(struct slab_barn *b)
 	b->avail = 0;
 	b->cap = 0;
 	b->want = false;
-	b->page = NULL;
 }
 
 bool barn_put_batch(struct kmem_cache *s, int nid, void **objs, unsigned int nr)
@@ -136,7 +135,6 @@ void barn_grow(struct kmem_cache *s, int nid)
 		__atomic_add_fetch(&m->slab->barn_pages, 1, __ATOMIC_RELAXED);
 		__atomic_add_fetch(&m->slab->meta_pages, 1, __ATOMIC_RELAXED);
 		slab_node_account(m, (int)page_nid(page), false, 1);
-		b->page = page;
 		b->entry = page_to_virt_raw(m, page);
 		b->cap = (uint16_t)cap;
 		WRITE_ONCE(b->avail, 0);
@@ -147,25 +145,26 @@ void barn_grow(struct kmem_cache *s, int nid)
 		free_pages_untraced(m, page, 0);
 }
 
-void barn_drain(struct kmem_cache *s, struct page_list *release, void **dfree, unsigned int *bad)
+void barn_drain(struct kmem_cache *s)
 {
 	struct kmm_machine *m = s->m;
 
 	for (int nid = 0; nid < m->nr_nodes; nid++) {
 		struct slab_barn *b = &get_node(s, nid)->barn;
+		struct page_list release;
+		void *dfree = NULL;
 		struct page *page;
 		void **entry;
 		unsigned int avail;
 
 		kmm_spin_lock(&b->lock);
-		page = b->page;
 		entry = b->entry;
 		avail = b->avail;
-		b->page = NULL;
 		b->entry = NULL;
 		WRITE_ONCE(b->avail, 0);
 		b->cap = 0;
 		WRITE_ONCE(b->want, false);
+		page = entry ? virt_to_head_page_m(m, entry) : NULL;
 		if (page) {
 			slab_node_account(m, (int)page_nid(page), false, -1);
 			__atomic_sub_fetch(&m->slab->meta_pages, 1, __ATOMIC_RELAXED);
@@ -175,7 +174,11 @@ void barn_drain(struct kmem_cache *s, struct page_list *release, void **dfree, u
 		if (!page)
 			continue;
 		/* the detached buffer is private now: its objects go back to their slabs */
-		*bad += node_put(s, entry, avail, release, dfree);
+		page_list_init(&release);
+		if (node_put(s, entry, avail, &release, &dfree))
+			report_invalid_free(m, s, virt_to_head_page_m(m, dfree), dfree,
+					    "Object already free");
+		discard_slab_list(s, &release);
 		free_pages_untraced(m, page, 0);
 	}
 }

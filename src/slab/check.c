@@ -12,7 +12,7 @@
  *     poisoning, every object's bytes match its state (SLUB's validate);
  *  2. each CPU's array, under its lock (then the node's): every entry is an
  *     object of this cache, appears once, and is on no slab freelist;
- *     each node's barn the same, and its buffer is the page it names;
+ *     each node's barn the same, and its buffer is a page of the machine;
  * then, over the whole memmap: every PG_slab head belongs to a listed cache
  * and the number of slabs found equals the number on the lists, and the
  * page counts behind meminfo match the slabs.
@@ -249,7 +249,7 @@ static void check_barns(struct slab_checker *c, struct kmem_cache *s, unsigned l
 
 		kmm_spin_lock(&b->lock);
 		if (!b->entry) {
-			if (b->avail || b->cap || b->page)
+			if (b->avail || b->cap)
 				problem(c, s, "node %d: barn without a buffer holds %u of %u", nid,
 					b->avail, b->cap);
 			kmm_spin_unlock(&b->lock);
@@ -258,10 +258,11 @@ static void check_barns(struct slab_checker *c, struct kmem_cache *s, unsigned l
 		(*barns)++;
 		if (s->debug)
 			problem(c, s, "node %d: a debug cache has a barn", nid);
-		if (b->page != virt_to_head_page_m(m, b->entry) ||
+		if (!virt_to_head_page_m(m, b->entry) ||
+		    !IS_ALIGNED((uintptr_t)b->entry, m->page_size) ||
 		    b->cap > m->page_size / sizeof(void *) || b->avail > b->cap)
-			problem(c, s, "node %d: barn buffer %p (page %p) holds %u of %u", nid,
-				(void *)b->entry, (void *)b->page, b->avail, b->cap);
+			problem(c, s, "node %d: barn buffer %p holds %u of %u", nid,
+				(void *)b->entry, b->avail, b->cap);
 		check_held(c, s, "node", nid, "barn", b->entry,
 			   MIN(MIN((unsigned int)b->avail, (unsigned int)b->cap),
 			       (unsigned int)(m->page_size / sizeof(void *))));

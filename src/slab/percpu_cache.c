@@ -97,19 +97,18 @@ unsigned int array_flush(struct kmem_cache *s, struct slab_array *ac, int nid,
 void drain_arrays(struct kmem_cache *s, bool wait)
 {
 	unsigned int shift = s->m->slab->array_shift;
-	struct page_list release;
-	void *dfree = NULL;
-	unsigned int bad = 0;
 
 	if (s->debug)
 		return;
 	for (int cpu = 0; cpu < s->m->nr_slots; cpu++) {
 		struct slab_array *ac = cpu_array(s, shift, cpu);
+		struct page_list release;
+		void *dfree = NULL;
+		unsigned int bad;
 
 		(void)wait;
 		array_lock_remote(s->m, ac, cpu);
 		page_list_init(&release);
-		dfree = NULL;
 		bad = node_put(s, ac->entry, ac->avail, &release, &dfree);
 		ac->avail = 0;
 		array_unlock(ac);
@@ -119,12 +118,5 @@ void drain_arrays(struct kmem_cache *s, bool wait)
 		discard_slab_list(s, &release);
 	}
 	/* then what the CPUs passed to each other: the barns go back to the slabs */
-	page_list_init(&release);
-	dfree = NULL;
-	bad = 0;
-	barn_drain(s, &release, &dfree, &bad);
-	if (bad)
-		report_invalid_free(s->m, s, virt_to_head_page_m(s->m, dfree), dfree,
-				    "Object already free");
-	discard_slab_list(s, &release);
+	barn_drain(s);
 }

@@ -124,8 +124,7 @@ struct slab_barn {
 	uint16_t avail; /* objects in entry[0..avail) */
 	uint16_t cap;	/* capacity, whole batches; 0 without a buffer */
 	bool want;	/* a flush found no buffer: barn_grow after unlock */
-	void **entry;	/* the buffer: one page, or NULL */
-	struct page *page;
+	void **entry;	/* the buffer: one page from the page allocator, or NULL */
 } __attribute__((aligned(64)));
 
 struct kmem_cache_node {
@@ -454,11 +453,8 @@ bool barn_put_batch(struct kmem_cache *s, int nid, void **objs, unsigned int nr)
 unsigned int barn_get_batch(struct kmem_cache *s, int nid, void **out, unsigned int max);
 /* Give node nid's barn a buffer if a flush asked for one (no lock held). */
 void barn_grow(struct kmem_cache *s, int nid);
-/*
- * Empty every barn of s to the slabs and give their pages back (no lock
- * held); objects found already free are counted in *bad, the first in *dfree.
- */
-void barn_drain(struct kmem_cache *s, struct page_list *release, void **dfree, unsigned int *bad);
+/* Empty every barn of s to the slabs and give their pages back (no lock held). */
+void barn_drain(struct kmem_cache *s);
 
 /* ---- alloc.c: kmem_cache_alloc / free, fast and slow paths ------------------ */
 
