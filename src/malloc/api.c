@@ -41,7 +41,8 @@
 #include <string.h>
 #include <unistd.h>
 
-static inline unsigned int size_class(size_t size)
+/* The class of a size, computed (km_classes_init fills the tables from it). */
+static unsigned int size_class_calc(size_t size)
 {
 	unsigned int e;
 
@@ -49,6 +50,30 @@ static inline unsigned int size_class(size_t size)
 		return size ? (unsigned int)((size + 15) >> 4) - 1 : 0;
 	e = 64 - (unsigned int)__builtin_clzll((unsigned long long)(size - 1)); /* fls */
 	return 16 + (e - 9) * 8 + (unsigned int)((size - 1 - (1ull << (e - 1))) >> (e - 4));
+}
+
+/*
+ * The class of a size, looked up: every class boundary to 1 KiB is a
+ * multiple of 16 and every one above a multiple of 128, so two tables
+ * indexed by the size rounded up to those steps hold the whole map. One
+ * load replaces the computation and its branch at 256, which sizes spread
+ * around 256 mispredict.
+ */
+static uint8_t class_by_16[1024 / 16 + 1], class_by_128[KM_MAX_CLASS / 128 + 1];
+
+void km_classes_init(void)
+{
+	for (unsigned int i = 0; i < sizeof(class_by_16); i++)
+		class_by_16[i] = (uint8_t)size_class_calc(16 * i);
+	for (unsigned int i = 0; i < sizeof(class_by_128); i++)
+		class_by_128[i] = (uint8_t)size_class_calc(128 * i);
+}
+
+static inline unsigned int size_class(size_t size)
+{
+	if (km_likely(size <= 1024))
+		return class_by_16[(size + 15) >> 4];
+	return class_by_128[(size + 127) >> 7];
 }
 
 static inline void *km_class_alloc(unsigned int c)

@@ -457,6 +457,7 @@ static int boot_machine(void)
 	km.size = size;
 	pthread_key_create(&exit_key, thread_exit);
 	pthread_atfork(fork_prepare, fork_parent, fork_child);
+	km_classes_init();
 	km_stats_init();
 	start_recording(m);
 	__atomic_store_n(&km.m, m, __ATOMIC_RELEASE);

@@ -156,6 +156,7 @@ void km_huge_lock(void);
 void km_huge_unlock(void);
 
 /* api.c */
+void km_classes_init(void);	 /* at boot, before the machine is published */
 void *km_real(const char *name); /* dlsym(RTLD_NEXT, name) */
 void km_foreign_report(const char *what, const void *p);
 

@@ -288,14 +288,19 @@ static inline struct page *virt_to_head_page_m(const struct kmm_machine *m, cons
 {
 	uintptr_t off = (uintptr_t)addr - (uintptr_t)m->phys;
 	unsigned long pfn = off >> m->page_shift;
+	unsigned long tail;
 	struct page *page;
 
 	if (unlikely(pfn >= m->max_low_pfn || !pfn_valid(m, pfn)))
 		return NULL;
 	page = pfn_to_page(m, pfn);
-	if (page_test(page, PG_tail))
-		page = pfn_to_page(m, page->private);
-	return page;
+	/*
+	 * A tail page names its head (private = head pfn). Chosen with a mask,
+	 * not a branch: frees land on head and tail pages of multi-page slabs
+	 * at random, and a mispredicted branch here cost more than the select.
+	 */
+	tail = 0ul - (unsigned long)page_test(page, PG_tail);
+	return pfn_to_page(m, (page->private & tail) | (pfn & ~tail));
 }
 
 /* The cache owning a slab page, or NULL when the page is not a slab. */
