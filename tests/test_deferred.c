@@ -6,9 +6,12 @@
  * section-aligned top zone is written), the memmap memory that is
  * therefore never touched, allocations that grow a zone on demand, threads
  * that grow it at once, lookups and reports that finish the work, the
- * checker's view of the deferred state, and a machine that, once whole,
+ * checker's view of the deferred state, a machine that, once whole,
  * equals the same machine booted with deferred_struct_page_init=0 in every
- * zone's present, managed, free and watermark figures.
+ * zone's present, managed, free and watermark figures, chunks smaller than
+ * a section (deferred_struct_page_init.chunk=, refused unless a power of
+ * two from the largest block to a section), and watermarks that count the
+ * deferred pages as free.
  */
 #define _GNU_SOURCE
 #include "kmm_test.h"
@@ -330,6 +333,106 @@ static void test_machine_key(void **state)
 	kmm_machine_destroy(m);
 }
 
+/*
+ * deferred_struct_page_init.chunk=4M (libkmm-malloc's machine): boot writes
+ * one largest block of descriptors (32 KiB of memmap), and allocations that
+ * empty the lists grow the zone by such chunks, each published whole.
+ */
+static void test_chunk_defers_and_grows_by_blocks(void **state)
+{
+	enum { CHUNK = 1024 };
+	kmm_machine *m = test_boot(
+		"memmap=exactmap memmap=2G@4G nr_cpus=1 deferred_struct_page_init.chunk=4M", &log_);
+	struct zone *normal = &m->node_data[0]->node_zones[KMM_ZONE_NORMAL];
+	unsigned long start = normal->zone_start_pfn, fdp, total;
+	unsigned long want = 5 * CHUNK, got = 0;
+	struct page **pages = test_malloc(want * sizeof(*pages));
+
+	(void)state;
+	assert_string_equal(kmm_machine_cmdline(m), "memmap=exactmap memmap=2G@4G nr_cpus=1 "
+						    "deferred_struct_page_init.chunk=4M");
+	assert_int_equal(m->node_data[0]->first_deferred_pfn, start + CHUNK);
+	assert_true(pfn_to_page(m, start + CHUNK - 1)->flags != 0);
+	assert_int_equal(pfn_to_page(m, start + CHUNK)->flags, 0);
+	total = normal->managed_pages + normal->deferred_pages;
+	assert_consistent(m, &log_);
+	for (; got < want; got++) {
+		pages[got] = kmm_alloc_pages_node(m, 0, GFP_KERNEL, 0);
+		if (!pages[got])
+			break;
+	}
+	assert_int_equal(got, want);
+	fdp = m->node_data[0]->first_deferred_pfn;
+	assert_int_equal(fdp % CHUNK, 0);
+	/* grown by chunks, as far as the pages taken need and no section further */
+	assert_true(fdp >= start + want);
+	assert_true(fdp <= start + want + 2 * CHUNK);
+	assert_int_equal(pfn_to_page(m, fdp)->flags, 0);
+	assert_int_equal(normal->managed_pages + normal->deferred_pages, total);
+	assert_consistent(m, &log_);
+	for (unsigned long i = 0; i < got; i++)
+		kmm_free_pages(m, pages[i], 0);
+	test_free(pages);
+	/* whole at last, the chunked machine is consistent too */
+	kmm_deferred_init_all(m);
+	assert_int_equal(kmm_deferred_pages(m), 0);
+	assert_consistent(m, &log_);
+	kmm_machine_destroy(m);
+}
+
+/* A chunk must be a power of two from the largest block to a section. */
+static void test_chunk_refused(void **state)
+{
+	static const char *const bad[] = { "3M", "2M", "256M", "4K" };
+	char err[512], cmd[128];
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		snprintf(cmd, sizeof(cmd), "mem=1G deferred_struct_page_init.chunk=%s", bad[i]);
+		assert_int_equal(test_boot_fails(cmd, err, sizeof(err)), KMM_EINVAL);
+		if (!strstr(err, "deferred_struct_page_init.chunk") ||
+		    !strstr(err, "from the largest buddy block (4M) to a memory section (128M)"))
+			fail_msg("\"%s\": %s", cmd, err);
+	}
+	/* with 16K pages the largest block is 16M */
+	assert_int_equal(test_boot_fails("page_size=16K mem=2G deferred_struct_page_init.chunk=4M",
+					 err, sizeof(err)),
+			 KMM_EINVAL);
+	assert_non_null(strstr(err, "(16M)"));
+	kmm_machine_destroy(
+		test_boot("page_size=16K mem=2G deferred_struct_page_init.chunk=16M", &log_));
+}
+
+/*
+ * Deferred pages count as free for the watermarks: a zone whose lists hold
+ * less than its low mark, but whose deferred pages lift it above, serves
+ * from its lists without growing and is not "below high" (before, every
+ * allocation grew it until the lists alone cleared the mark).
+ */
+static void test_watermarks_count_deferred_pages(void **state)
+{
+	kmm_machine *m = test_boot(
+		"memmap=exactmap memmap=2G@4G nr_cpus=1 deferred_struct_page_init.chunk=4M", &log_);
+	struct zone *normal = &m->node_data[0]->node_zones[KMM_ZONE_NORMAL];
+	unsigned long fdp = m->node_data[0]->first_deferred_pfn;
+	struct page *p[64];
+
+	(void)state;
+	/* the premise: the lists alone are below the low mark */
+	assert_true((unsigned long)normal->vm_stat[NR_FREE_PAGES] < low_wmark_pages(normal));
+	assert_true((unsigned long)zone_free_pages_wmark(normal) > high_wmark_pages(normal));
+	for (int i = 0; i < 64; i++) {
+		p[i] = kmm_alloc_pages_node(m, 0, GFP_KERNEL, 0);
+		assert_non_null(p[i]);
+	}
+	assert_int_equal(m->node_data[0]->first_deferred_pfn, fdp);
+	assert_false(zone_test_flag(normal, ZONE_BELOW_HIGH));
+	for (int i = 0; i < 64; i++)
+		kmm_free_pages(m, p[i], 0);
+	assert_consistent(m, &log_);
+	kmm_machine_destroy(m);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -342,6 +445,9 @@ int main(void)
 		cmocka_unit_test(test_lookups_and_reports_finish_the_work),
 		cmocka_unit_test(test_check_sees_a_wrong_deferred_count),
 		cmocka_unit_test(test_machine_key),
+		cmocka_unit_test(test_chunk_defers_and_grows_by_blocks),
+		cmocka_unit_test(test_chunk_refused),
+		cmocka_unit_test(test_watermarks_count_deferred_pages),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

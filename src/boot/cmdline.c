@@ -578,6 +578,10 @@ static const struct key keys[] = {
 	{ .name = "page_group_by_mobility", .type = K_BOOL, .off = DESC_OFF(mobility_grouping) },
 	{ .name = "pcp", .type = K_BOOL, .off = DESC_OFF(pcp) },
 	{ .name = "deferred_struct_page_init", .type = K_BOOL, .off = DESC_OFF(deferred_init) },
+	{ .name = "deferred_struct_page_init.chunk",
+	  .type = K_SIZE,
+	  .off = DESC_OFF(deferred_chunk_bytes),
+	  .lo = 1 },
 	{ .name = "init_on_alloc", .type = K_BOOL, .off = DESC_OFF(init_on_alloc) },
 	{ .name = "init_on_free", .type = K_BOOL, .off = DESC_OFF(init_on_free) },
 	{ .name = "slab_freelist_random", .type = K_BOOL, .off = DESC_OFF(slab_freelist_random) },
@@ -910,6 +914,10 @@ void kmm_desc_format(const struct kmm_machine_desc *desc, char *buf, size_t len)
 	sb_bool(&sb, "page_group_by_mobility=", desc->mobility_grouping, true);
 	sb_bool(&sb, "pcp=", desc->pcp, true);
 	sb_bool(&sb, "deferred_struct_page_init=", desc->deferred_init, true);
+	if (desc->deferred_chunk_bytes) {
+		sb_key(&sb, "deferred_struct_page_init.chunk=");
+		sb_putsize(&sb, desc->deferred_chunk_bytes);
+	}
 	sb_bool(&sb, "init_on_alloc=", desc->init_on_alloc, false);
 	sb_bool(&sb, "init_on_free=", desc->init_on_free, false);
 	sb_bool(&sb, "slab_freelist_random=", desc->slab_freelist_random, false);

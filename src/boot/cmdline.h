@@ -56,10 +56,11 @@ struct kmm_machine_desc {
 	bool mobility_grouping;			/* page_group_by_mobility=0|1 (default 1) */
 	bool pcp;				/* pcp=0|1 (default 1) */
 	bool deferred_init;			/* deferred_struct_page_init=0|1 (default 1) */
-	bool init_on_alloc;			/* init_on_alloc=0|1 */
-	bool init_on_free;			/* init_on_free=0|1 */
-	bool slab_freelist_random;		/* slab_freelist_random=0|1 */
-	char slab_debug[64];			/* slab_debug=FLAGS[,cache...] (slub_debug= too) */
+	uint64_t deferred_chunk_bytes; /* deferred_struct_page_init.chunk=SIZE; 0 = a section */
+	bool init_on_alloc;	       /* init_on_alloc=0|1 */
+	bool init_on_free;	       /* init_on_free=0|1 */
+	bool slab_freelist_random;     /* slab_freelist_random=0|1 */
+	char slab_debug[64];	       /* slab_debug=FLAGS[,cache...] (slub_debug= too) */
 
 	/* Reclaim (reclaim/): docs/reclaim.md. */
 	bool kswapd;		    /* kswapd=0|1: run a kswapd thread per node (default 1) */

@@ -438,6 +438,21 @@ int kmm_layout_compute(const struct kmm_machine_desc *d, const struct kmm_desc_s
 							 20));
 		lay->max_low_pfn = top_ram_boundary(lay, 0, lay->max_pfn, hp, &ok);
 	}
+	if (d->deferred_chunk_bytes) {
+		uint64_t c = d->deferred_chunk_bytes;
+		uint64_t lo = 1ull << (d->page_shift + KMM_MAX_ORDER);
+		uint64_t hi = (uint64_t)PAGES_PER_SECTION << d->page_shift;
+		char a[32], b[32];
+
+		fmt_size(a, sizeof(a), lo);
+		fmt_size(b, sizeof(b), hi);
+		q_size(q, sizeof(q), NULL, "deferred_struct_page_init.chunk", c);
+		if ((c & (c - 1)) || c < lo || c > hi)
+			return fail(err, len,
+				    "%s: the chunk must be a power of two from the largest buddy "
+				    "block (%s) to a memory section (%s)",
+				    q, a, b);
+	}
 	ret = layout_maxmem(d, src, lay, err, len);
 	if (ret)
 		return ret;

@@ -315,8 +315,14 @@ static void build_cmdline(char *buf, size_t len, uint64_t *mem_out, long *cpus_o
 		cpus = 256;
 	*mem_out = mem;
 	*cpus_out = cpus;
-	snprintf(buf, len, "memmap=exactmap memmap=%lluM@4G nr_cpus=%ld %s",
-		 (unsigned long long)(mem >> 20), cpus, rest);
+	/*
+	 * Deferred init grows by one largest buddy block (4 MiB of 4 KiB
+	 * pages), not by a section: boot writes 32 KiB of memmap, not 1 MiB.
+	 * A KMM_CMDLINE page_size= changes the block, so it keeps sections.
+	 */
+	snprintf(buf, len, "memmap=exactmap memmap=%lluM@4G nr_cpus=%ld %s%s",
+		 (unsigned long long)(mem >> 20), cpus,
+		 strstr(rest, "page_size=") ? "" : "deferred_struct_page_init.chunk=4M ", rest);
 }
 
 static void *map_phys(size_t size)

@@ -12,12 +12,20 @@
  * of the node, [first_deferred_pfn, node end), is left as the memmap's
  * untouched (zero, not even resident) memory.
  *
- * The rest is initialized on demand: when an allocation finds a zone with
- * deferred pages below its watermark, or finds its free lists empty,
- * deferred_grow_zone initializes whole sections until at least 2^order
- * pages were freed, and the allocation retries (Linux does this from
- * get_page_from_freelist the same way). Reports, which show the machine as
- * Linux shows it after boot, and kmm_deferred_init_all finish the job.
+ * The rest is initialized on demand: when an allocation finds the zone's
+ * free lists empty, deferred_grow_zone initializes whole sections until
+ * at least 2^order pages were freed, and the allocation retries (Linux
+ * does this from get_page_from_freelist the same way). The unit can be
+ * smaller than a section (deferred_struct_page_init.chunk=, below).
+ *
+ * Deferred pages are free memory whose descriptors are not written yet:
+ * the watermark checks count them as free (zone_free_pages_wmark). Linux
+ * has no watermarks while its deferred pages wait (they are set after its
+ * init threads finish); kmm, whose pages may wait for the whole run, sets
+ * them for the final count at boot and counts the pages as what they will
+ * be, so a zone is never "low" only because its memmap is not written, and
+ * never grows for a watermark, only for a request its lists cannot meet. Reports, which show the
+ * machine as Linux shows it after boot, and kmm_deferred_init_all finish the job.
  *
  * Watermarks, reserves and pcp sizes are computed for the final managed
  * count (zone_managed_final: managed + deferred_pages), as Linux computes
@@ -38,6 +46,19 @@
 #include "page/internal.h"
 
 #define NO_DEFERRED (~0ul)
+
+/*
+ * The unit of deferral and growth: a section, as in Linux, unless
+ * deferred_struct_page_init.chunk= names a smaller power of two (at least
+ * the largest buddy block). libkmm-malloc asks for one largest block, so a
+ * process that uses little memory writes 32 KiB of memmap, not 1 MiB.
+ */
+static unsigned long deferred_chunk(const struct kmm_machine *m)
+{
+	return m->desc.deferred_chunk_bytes
+		       ? (unsigned long)(m->desc.deferred_chunk_bytes >> m->page_shift)
+		       : PAGES_PER_SECTION;
+}
 
 static bool section_backed(const struct kmm_machine *m, unsigned long pfn)
 {
@@ -112,8 +133,9 @@ unsigned long memmap_free_range(struct kmm_machine *m, struct zone *zone, unsign
 			}
 			/*
 			 * No merging needed: a block is the largest aligned one that fits,
-			 * and ranges freed apart meet at section boundaries (2^15 pages),
-			 * above the largest order, or at a hole or reservation.
+			 * and ranges freed apart meet at chunk boundaries (a section, or
+			 * deferred_struct_page_init.chunk=: multiples of the largest
+			 * block), or at a hole or reservation.
 			 */
 			__free_boot_block(m, zone, s, order);
 			freed += nr;
@@ -147,7 +169,7 @@ void deferred_setup(struct kmm_machine *m)
 	for (int n = 0; n < m->nr_nodes; n++) {
 		struct pglist_data *pgdat = m->node_data[n];
 		struct zone *zone = node_top_zone(pgdat);
-		unsigned long pfn, end, counted = 0;
+		unsigned long pfn, end, counted = 0, chunk = deferred_chunk(m);
 
 		pgdat->first_deferred_pfn = NO_DEFERRED;
 		kmm_spin_init_class(&pgdat->deferred_lock, KMM_LOCK_DEFERRED);
@@ -160,14 +182,14 @@ void deferred_setup(struct kmm_machine *m)
 		 * > PAGES_PER_SECTION at an aligned pfn), so a zone that starts on
 		 * a section boundary defers at its second section: the pages
 		 * counted before that boundary are exactly one section's worth.
+		 * (With a smaller chunk, read "chunk" for "section".)
 		 */
 		end = zone_end_pfn(zone);
 		pfn = zone->zone_start_pfn;
 		while (pfn < end) {
-			unsigned long next =
-				MIN(end, ALIGN_DOWN(pfn, PAGES_PER_SECTION) + PAGES_PER_SECTION);
+			unsigned long next = MIN(end, ALIGN_DOWN(pfn, chunk) + chunk);
 
-			if (counted >= PAGES_PER_SECTION) {
+			if (counted >= chunk) {
 				pgdat->first_deferred_pfn = pfn;
 				zone->deferred_pages = free_ram_pages(m, pfn, end);
 				break;
@@ -201,7 +223,7 @@ static bool deferred_grow(struct kmm_machine *m, struct zone *zone, unsigned lon
 {
 	struct pglist_data *pgdat = zone->zone_pgdat;
 	unsigned long seen = __atomic_load_n(&pgdat->first_deferred_pfn, __ATOMIC_ACQUIRE);
-	unsigned long pfn, end = zone_end_pfn(zone), freed = 0;
+	unsigned long pfn, end = zone_end_pfn(zone), freed = 0, chunk = deferred_chunk(m);
 
 	if (seen == NO_DEFERRED)
 		return false;
@@ -212,12 +234,11 @@ static bool deferred_grow(struct kmm_machine *m, struct zone *zone, unsigned lon
 		return true;
 	}
 	while (pfn < end && freed < want) {
-		unsigned long next =
-			MIN(end, ALIGN_DOWN(pfn, PAGES_PER_SECTION) + PAGES_PER_SECTION);
+		unsigned long next = MIN(end, ALIGN_DOWN(pfn, chunk) + chunk);
 
 		freed += deferred_init_sections(m, zone, pfn, next);
 		pfn = next;
-		/* Publish each section, so allocations never wait for the whole node. */
+		/* Publish each chunk, so allocations never wait for the whole node. */
 		__atomic_store_n(&pgdat->first_deferred_pfn, pfn < end ? pfn : NO_DEFERRED,
 				 __ATOMIC_RELEASE);
 	}
@@ -229,7 +250,7 @@ bool deferred_grow_zone(struct kmm_machine *m, struct zone *zone, unsigned int o
 {
 	if (!zone_has_deferred(zone))
 		return false;
-	return deferred_grow(m, zone, MAX(1ul << order, (unsigned long)PAGES_PER_SECTION));
+	return deferred_grow(m, zone, MAX(1ul << order, deferred_chunk(m)));
 }
 
 void deferred_init_pfn(struct kmm_machine *m, unsigned long pfn)
@@ -305,7 +326,7 @@ static void check_node(struct kmm_machine *m, struct pglist_data *pgdat, unsigne
 	}
 	if (fdp != NO_DEFERRED && top) {
 		f->boundary_bad = fdp < top->zone_start_pfn || fdp >= zone_end_pfn(top) ||
-				  fdp % PAGES_PER_SECTION;
+				  fdp % deferred_chunk(m);
 		/* Nothing deferred may be on a free list. */
 		kmm_spin_lock(&top->lock);
 		for (int o = 0; o < NR_PAGE_ORDERS && f->listed_pfn == KMM_NIL_PFN; o++)
@@ -346,7 +367,7 @@ int deferred_check(struct kmm_machine *m)
 		}
 		if (f.boundary_bad) {
 			kmm_log(m,
-				"kmm_check: node %d: first deferred pfn %#lx is not a section "
+				"kmm_check: node %d: first deferred pfn %#lx is not a chunk "
 				"boundary inside its highest zone\n",
 				n, fdp);
 			problems++;

@@ -26,8 +26,8 @@ static inline bool pfn_deferred(const struct kmm_machine *m, int nid, unsigned l
  * by a growing allocation)? For walkers of the whole memmap, which must not
  * read such descriptors: growth publishes a section only once it is written.
  * The answer holds for [pfn, *run_end): to the end of pfn's section or
- * node, whichever comes first (a node need not start on a section, its
- * first deferred pfn does).
+ * node, or to the first deferred pfn, whichever comes first (a node need
+ * not start on a section; its first deferred pfn is on a chunk boundary).
  */
 static inline bool pfn_deferred_any(const struct kmm_machine *m, unsigned long pfn,
 				    unsigned long *run_end)
@@ -39,8 +39,15 @@ static inline bool pfn_deferred_any(const struct kmm_machine *m, unsigned long p
 		unsigned long node_end = pgdat->node_start_pfn + pgdat->node_spanned_pages;
 
 		if (pfn >= pgdat->node_start_pfn && pfn < node_end) {
+			unsigned long fdp =
+				__atomic_load_n(&pgdat->first_deferred_pfn, __ATOMIC_ACQUIRE);
+
 			*run_end = MIN(end, node_end);
-			return pfn_deferred(m, n, pfn);
+			if (pfn >= fdp)
+				return true;
+			/* a chunk smaller than a section defers inside one */
+			*run_end = MIN(*run_end, fdp);
+			return false;
 		}
 	}
 	*run_end = end;

@@ -236,6 +236,17 @@ static inline unsigned long zone_managed_final(const struct zone *z)
 	       __atomic_load_n(&z->deferred_pages, __ATOMIC_RELAXED);
 }
 
+/*
+ * Free pages as the watermarks count them: the buddy lists' pages and the
+ * pages deferred struct page init has not written yet (page/deferred.c),
+ * which are free too and join the lists when a request needs them.
+ */
+static inline long zone_free_pages_wmark(const struct zone *z)
+{
+	return READ_ONCE(z->vm_stat[NR_FREE_PAGES]) +
+	       (long)__atomic_load_n(&z->deferred_pages, __ATOMIC_RELAXED);
+}
+
 static inline bool zone_is_managed(const struct zone *z)
 {
 	/* deferred growth raises managed_pages while kswapd may read it */

@@ -191,7 +191,7 @@ static inline struct page *rmqueue(struct kmm_machine *m, struct zone *zone, uns
 static inline bool zone_watermark_fast(const struct zone *z, unsigned int order, unsigned long mark,
 				       int highest_zoneidx, unsigned int alloc_flags)
 {
-	long free_pages = READ_ONCE(z->vm_stat[NR_FREE_PAGES]);
+	long free_pages = zone_free_pages_wmark(z);
 
 	if (likely(order == 0 && !(alloc_flags & ALLOC_RESERVES)) &&
 	    free_pages - (long)READ_ONCE(z->nr_reserved_highatomic) >
@@ -234,7 +234,8 @@ static struct page *get_page_from_freelist(struct kmm_machine *m, gfp_t gfp, uns
 
 			if (!zone_watermark_fast(zone, order, mark, ac->highest_zoneidx,
 						 alloc_flags)) {
-				/* Below the mark: descriptors not yet initialized may lift it. */
+				/* No block of this order listed: deferred descriptors may hold one.
+				 */
 				if (unlikely(zone_has_deferred(zone)) &&
 				    deferred_grow_zone(m, zone, order))
 					goto try_this_zone;
@@ -348,7 +349,7 @@ static bool should_reclaim_retry(struct kmm_machine *m, gfp_t gfp, unsigned int 
 		if (zone->pcp)
 			for (int slot = 0; slot < m->nr_slots; slot++)
 				available += (unsigned long)pcp_pages(pcp_ptr(m, zone, slot));
-		available += (unsigned long)READ_ONCE(zone->vm_stat[NR_FREE_PAGES]);
+		available += (unsigned long)zone_free_pages_wmark(zone);
 		if (__zone_watermark_ok(zone, order, READ_ONCE(zone->_watermark[WMARK_MIN]),
 					ac->highest_zoneidx, alloc_flags, (long)available)) {
 			ret = true;

@@ -290,7 +290,7 @@ KMM_NOINLINE void pcp_free_high(struct kmm_machine *m, struct zone *zone, struct
 	free_pcppages_bulk(m, zone, nr_pcp_free(pcp, batch, high, free_high), pcp, pindex);
 	if (zone_test_flag(zone, ZONE_BELOW_HIGH) &&
 	    __zone_watermark_ok(zone, 0, high_wmark_pages(zone), KMM_ZONE_MOVABLE, 0,
-				READ_ONCE(zone->vm_stat[NR_FREE_PAGES])))
+				zone_free_pages_wmark(zone)))
 		zone_clear_flag(zone, ZONE_BELOW_HIGH);
 }
 

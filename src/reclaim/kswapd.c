@@ -55,7 +55,7 @@ bool pgdat_balanced(struct kmm_machine *m, int nid, unsigned int order, int high
 			continue;
 		any = true;
 		if (__zone_watermark_ok(zone, order, high_wmark_pages(zone), highest_zoneidx, 0,
-					READ_ONCE(zone->vm_stat[NR_FREE_PAGES])))
+					zone_free_pages_wmark(zone)))
 			return true;
 	}
 	/* no eligible zone: nothing kswapd could do, so it is balanced */
