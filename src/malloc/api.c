@@ -31,6 +31,10 @@
  * half of it; huge blocks grow and shrink in place or move with mremap.
  */
 #define _GNU_SOURCE
+/* The slab layer's inline fast paths first: they use the kernel's names. */
+#include "slab/slab.h"
+#include "trace/trace.h"
+
 #include "malloc/kmm_malloc.h"
 
 #include <dlfcn.h>
@@ -76,11 +80,42 @@ static inline unsigned int size_class(size_t size)
 	return class_by_128[(size + 127) >> 7];
 }
 
+/*
+ * The slab layer's fast paths (slab/slab.h), inlined into malloc and free:
+ * the per-CPU array pop and push of kmm_kmem_cache_alloc and kmm_kfree,
+ * with their checks, without the calls. Whatever they decline (an empty or
+ * full array, a debug cache, a large block, a bad pointer) takes the
+ * public calls, which retry and report.
+ */
 static inline void *km_class_alloc(unsigned int c)
 {
 	struct kmem_cache *s = km_class(c);
+	void *obj;
 
-	return km_likely(s) ? kmm_kmem_cache_alloc(km.m, s, KM_GFP) : NULL;
+	if (km_unlikely(!s))
+		return NULL;
+	obj = slab_alloc_fast(km.m, s, KM_GFP);
+	if (km_likely(obj))
+		return trace_cache_alloc(km.m, s, KM_GFP, -1, obj);
+	return kmm_kmem_cache_alloc(km.m, s, KM_GFP);
+}
+
+/*
+ * Debug caches go through kmm_kfree, so that their stack traces (slab_debug=U)
+ * keep the frames they skip; only they record the caller slab_free is given.
+ */
+static inline void km_kfree(void *p)
+{
+	kmm_machine *m = km.m;
+	struct page *page = virt_to_head_page_m(m, p);
+	struct kmem_cache *s = km_likely(page) ? page_slab_cache(page) : NULL;
+
+	if (km_likely(s) && km_likely(!s->debug)) {
+		trace_kfree(m, p);
+		slab_free(m, s, page, p, 0);
+		return;
+	}
+	kmm_kfree(m, p);
 }
 
 static inline void *km_alloc(size_t size)
@@ -176,7 +211,7 @@ KM_EXPORT void free(void *p)
 		return;
 	if (km_likely(km_in_machine(p))) {
 		km_gate_enter();
-		kmm_kfree(km.m, p);
+		km_kfree(p);
 		km_gate_exit();
 		return;
 	}
