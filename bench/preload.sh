@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # bench/preload.sh [BUILD_DIR] [REPS] - whole programs under each malloc.
-# Runs bench/preload/workloads.c (churn, prodcons, larson) and a sqlite3
+# Runs bench/preload/workloads.c (churn, prodcons, larson, start: 200
+# process start-ups of a program that mallocs once) and a sqlite3
 # database workload under glibc, jemalloc, mimalloc, tcmalloc (Debian's
 # libjemalloc2, libmimalloc2.0, libtcmalloc-minimal4: scripts/deps.sh bench)
 # and kmm (BUILD_DIR/libkmm-malloc.so), repetitions interleaved (every
@@ -40,7 +41,7 @@ update t set c = c * 2 where a % 5 = 0;
 delete from t where a % 3 = 0;
 select count(*), max(c) from t;
 SQL
-progs=(churn prodcons larson sqlite)
+progs=(churn prodcons larson sqlite start)
 run() { # prog peer -> "seconds kb"
   local cmd
   case "$1" in

@@ -13,15 +13,23 @@
  *             slots of 10..500 bytes and replace random ones; every round
  *             the threads exit and new threads inherit the slots (objects
  *             are freed by threads that did not allocate them)
+ *   start     start-up: runs `workloads once` (a program that mallocs one
+ *             block and exits) 200 times, one after another, so that the
+ *             time is 200 process starts and the peak RSS is the largest
+ *             of them (the malloc's own start: its boot, for kmm)
  *
  * Each prints a checksum, so a run can be compared between allocators.
  * Usage: workloads MODE [SCALE]
  */
 #include <pthread.h>
+#include <spawn.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/wait.h>
+
+extern char **environ;
 
 static uint64_t rnd(uint64_t *s)
 {
@@ -186,20 +194,48 @@ static unsigned long larson(long scale)
 	return sum;
 }
 
+/* ---- start: process start-ups, one after another ---- */
+static unsigned long start(const char *self, long runs)
+{
+	unsigned long ok = 0;
+
+	for (long i = 0; i < runs; i++) {
+		char *args[] = { (char *)self, (char *)"once", NULL };
+		pid_t pid;
+		int status;
+
+		if (posix_spawn(&pid, self, NULL, NULL, args, environ) != 0)
+			break;
+		if (waitpid(pid, &status, 0) == pid && WIFEXITED(status) &&
+		    WEXITSTATUS(status) == 0)
+			ok++;
+	}
+	return ok;
+}
+
 int main(int argc, char **argv)
 {
 	const char *mode = argc > 1 ? argv[1] : "churn";
 	long scale = argc > 2 ? atol(argv[2]) : 1;
 	unsigned long sum;
 
+	if (!strcmp(mode, "once")) { /* one block, kept from the optimizer */
+		char *volatile p = malloc(100);
+
+		p[0] = 1;
+		free(p);
+		return 0;
+	}
 	if (!strcmp(mode, "churn"))
 		sum = churn(4000000 * scale);
 	else if (!strcmp(mode, "prodcons"))
 		sum = prodcons(8000 * scale);
 	else if (!strcmp(mode, "larson"))
 		sum = larson(200 * scale);
+	else if (!strcmp(mode, "start"))
+		sum = start(argv[0], 200 * scale);
 	else {
-		fprintf(stderr, "usage: workloads churn|prodcons|larson [SCALE]\n");
+		fprintf(stderr, "usage: workloads churn|prodcons|larson|start [SCALE]\n");
 		return 2;
 	}
 	printf("%s %lu\n", mode, sum);

@@ -22,8 +22,10 @@
  *
  * Boot writes what a kernel's boot writes and no more: the size classes'
  * caches are not part of it, each is created on its class's first use
- * (km_class_create, below), and membarrier is registered before the
- * machine starts kswapd and kcompactd (see boot_machine).
+ * (km_class_create, below); deferred struct page init works in 4 MiB
+ * chunks; the machine starts no kswapd or kcompactd thread unless
+ * KMM_CMDLINE asks (build_cmdline), and membarrier is registered first
+ * (see boot_machine).
  *
  * Boot without recursion: the booting thread marks itself; whatever it
  * allocates meanwhile (sysconf, pthread_atfork, dlsym may call malloc) is
@@ -319,8 +321,14 @@ static void build_cmdline(char *buf, size_t len, uint64_t *mem_out, long *cpus_o
 	 * Deferred init grows by one largest buddy block (4 MiB of 4 KiB
 	 * pages), not by a section: boot writes 32 KiB of memmap, not 1 MiB.
 	 * A KMM_CMDLINE page_size= changes the block, so it keeps sections.
+	 * No kswapd or kcompactd thread (KMM_CMDLINE may turn them on: its
+	 * keys come last and win): a host-sized machine reaches its watermarks
+	 * only when the process has used nearly all of the host's memory, and
+	 * direct reclaim and compaction serve it then; the two threads cost a
+	 * process about 0.9 ms of wall time to start and stop, and make a
+	 * single-threaded program multi-threaded (docs/malloc.md).
 	 */
-	snprintf(buf, len, "memmap=exactmap memmap=%lluM@4G nr_cpus=%ld %s%s",
+	snprintf(buf, len, "memmap=exactmap memmap=%lluM@4G nr_cpus=%ld kswapd=0 kcompactd=0 %s%s",
 		 (unsigned long long)(mem >> 20), cpus,
 		 strstr(rest, "page_size=") ? "" : "deferred_struct_page_init.chunk=4M ", rest);
 }
@@ -426,9 +434,9 @@ static int boot_machine(void)
 
 	/*
 	 * Register for membarrier while the process may still be single
-	 * threaded: the machine starts kswapd and kcompactd as it boots, and
-	 * registering a multi-threaded mm waits for an RCU grace period
-	 * (sync_runqueues_membarrier_state), 10-30 ms of wall time here.
+	 * threaded: a machine with kswapd=1 or kcompactd=1 starts them as it
+	 * boots, and registering a multi-threaded mm waits for an RCU grace
+	 * period (sync_runqueues_membarrier_state), 10-30 ms of wall time here.
 	 */
 	if (membarrier(MEMBARRIER_CMD_REGISTER_PRIVATE_EXPEDITED) == 0)
 		km_gate_fence = 0;
@@ -445,7 +453,9 @@ static int boot_machine(void)
 		snprintf(msg, sizeof(msg),
 			 "libkmm-malloc: KMM_CMDLINE: %s; booting the host-sized machine\n", err);
 		say(msg);
-		snprintf(cmdline, sizeof(cmdline), "memmap=exactmap memmap=%lluM@4G nr_cpus=%ld",
+		snprintf(cmdline, sizeof(cmdline),
+			 "memmap=exactmap memmap=%lluM@4G nr_cpus=%ld kswapd=0 kcompactd=0 "
+			 "deferred_struct_page_init.chunk=4M",
 			 (unsigned long long)(mem >> 20), cpus);
 		if (kmm_machine_create_on_zeroed(cmdline, base, size, &m, err, sizeof(err)) !=
 		    KMM_OK) {

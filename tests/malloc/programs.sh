@@ -3,7 +3,8 @@
 # Real programs give identical output under LD_PRELOAD=libkmm-malloc.so as
 # under glibc's malloc: bash (command substitution, pipelines), python3
 # (os.fork, multiprocessing), sqlite3, git, gcc compiling a file of kmm,
-# make -j2, and a C++ program with std containers and threads. A program
+# make -j2, and a C++ program with std containers and threads; and the
+# thread count of a single-threaded program (the machine's own). A program
 # that is missing fails the test (scripts/deps.sh test installs them).
 set -uo pipefail
 lib="$1" src="$2" incdir="$3" cxxprog="${4:-}"
@@ -54,5 +55,14 @@ for i in 1 2 3 4 5 6; do printf 'int f%d(int x) { return x * %d; }\n' "$i" "$i" 
 printf 'OBJ = f1.o f2.o f3.o f4.o f5.o f6.o\nall: lib.a\nlib.a: $(OBJ)\n\tar rcs $@ $(OBJ)\n%%.o: %%.c\n\tgcc -O1 -c $< -o $@\nclean:\n\trm -f *.o lib.a\n' >"$work/mk/Makefile"
 compare make sh -c 'make -s -C mk clean && make -s -j2 -C mk && ar t mk/lib.a | sort'
 if [ -n "$cxxprog" ]; then compare cxx "$cxxprog"; fi
+# A single-threaded program stays single-threaded: the machine starts no
+# kswapd or kcompactd unless KMM_CMDLINE asks (docs/malloc.md).
+t0=$(LD_PRELOAD="$lib" sh -c 'sed -n "s/^Threads:[[:space:]]*//p" /proc/$$/status')
+t2=$(KMM_CMDLINE='kswapd=1 kcompactd=1' LD_PRELOAD="$lib" sh -c 'sed -n "s/^Threads:[[:space:]]*//p" /proc/$$/status')
+if [ "$t0" = 1 ] && [ "$t2" = 3 ]; then
+  echo "ok   threads (1 by default, 3 with kswapd=1 kcompactd=1)"; passes=$((passes + 1))
+else
+  echo "FAIL threads: $t0 by default (want 1), $t2 with kswapd=1 kcompactd=1 (want 3)"; fails=$((fails + 1))
+fi
 echo "$passes passed, $fails failed"
 [ "$fails" -eq 0 ]
