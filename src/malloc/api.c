@@ -83,7 +83,8 @@ static inline unsigned int size_class(size_t size)
 /*
  * The slab layer's fast paths (slab/slab.h), inlined into malloc and free:
  * the per-CPU array pop and push of kmm_kmem_cache_alloc and kmm_kfree,
- * with their checks, without the calls. Whatever they decline (an empty or
+ * with their checks but for the one that a cache pointer is a cache
+ * (km.cls holds only caches), without the calls. Whatever they decline (an empty or
  * full array, a debug cache, a large block, a bad pointer) takes the
  * public calls, which retry and report.
  */
@@ -94,7 +95,7 @@ static inline void *km_class_alloc(unsigned int c)
 
 	if (km_unlikely(!s))
 		return NULL;
-	obj = slab_alloc_fast(km.m, s, KM_GFP);
+	obj = slab_alloc_fast_cache(km.m, s, KM_GFP);
 	if (km_likely(obj))
 		return trace_cache_alloc(km.m, s, KM_GFP, -1, obj);
 	return kmm_kmem_cache_alloc(km.m, s, KM_GFP);

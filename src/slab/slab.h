@@ -540,13 +540,16 @@ static inline bool slab_cache_plausible(const struct kmm_machine *m, const struc
 	       IS_ALIGNED(off, _Alignof(struct kmem_cache)) && s->magic == KMEM_CACHE_MAGIC;
 }
 
-/* The per-CPU-array part of an allocation: NULL when it has to go slow. */
-static inline void *slab_alloc_fast(struct kmm_machine *m, struct kmem_cache *s, gfp_t gfp)
+/*
+ * The per-CPU-array part of an allocation from a cache the caller knows is
+ * one (libkmm-malloc's size classes): NULL when it has to go slow.
+ */
+static inline void *slab_alloc_fast_cache(struct kmm_machine *m, struct kmem_cache *s, gfp_t gfp)
 {
 	unsigned int shift = m->slab->array_shift;
 	void *obj;
 
-	if (unlikely(!slab_cache_plausible(m, s) || (s->debug | READ_ONCE(m->fault_armed))))
+	if (unlikely(s->debug | READ_ONCE(m->fault_armed)))
 		return NULL; /* debug caches and failslab take the slow path */
 	if (likely(m->smp_mode == KMM_SMP_RSEQ))
 		obj = array_pop_rseq(m, s, shift);
@@ -557,6 +560,14 @@ static inline void *slab_alloc_fast(struct kmm_machine *m, struct kmem_cache *s,
 	if (unlikely((gfp & __GFP_ZERO) || s->init_on_alloc))
 		kmm_memset(obj, 0, s->object_size);
 	return obj;
+}
+
+/* The same for any caller's pointer, checked first to be a cache. */
+static inline void *slab_alloc_fast(struct kmm_machine *m, struct kmem_cache *s, gfp_t gfp)
+{
+	if (unlikely(!slab_cache_plausible(m, s)))
+		return NULL;
+	return slab_alloc_fast_cache(m, s, gfp);
 }
 
 static inline void *slab_alloc(struct kmm_machine *m, struct kmem_cache *s, gfp_t gfp,
