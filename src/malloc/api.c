@@ -84,9 +84,9 @@ static inline unsigned int size_class(size_t size)
  * The slab layer's fast paths (slab/slab.h), inlined into malloc and free:
  * the per-CPU array pop and push of kmm_kmem_cache_alloc and kmm_kfree,
  * with their checks but for the one that a cache pointer is a cache
- * (km.cls holds only caches), without the calls. Whatever they decline (an empty or
- * full array, a debug cache, a large block, a bad pointer) takes the
- * public calls, which retry and report.
+ * (km.cls holds only caches), without the calls. Whatever they decline
+ * (an empty or full array, a debug cache, a large block, a bad pointer)
+ * takes the public calls, which retry and report.
  */
 static inline void *km_class_alloc(unsigned int c)
 {

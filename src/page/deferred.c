@@ -24,8 +24,9 @@
  * init threads finish); kmm, whose pages may wait for the whole run, sets
  * them for the final count at boot and counts the pages as what they will
  * be, so a zone is never "low" only because its memmap is not written, and
- * never grows for a watermark, only for a request its lists cannot meet. Reports, which show the
- * machine as Linux shows it after boot, and kmm_deferred_init_all finish the job.
+ * never grows for a watermark, only for a request its lists cannot meet.
+ * Reports, which show the machine as Linux shows it after boot, and
+ * kmm_deferred_init_all finish the job.
  *
  * Watermarks, reserves and pcp sizes are computed for the final managed
  * count (zone_managed_final: managed + deferred_pages), as Linux computes
