@@ -234,8 +234,7 @@ static struct page *get_page_from_freelist(struct kmm_machine *m, gfp_t gfp, uns
 
 			if (!zone_watermark_fast(zone, order, mark, ac->highest_zoneidx,
 						 alloc_flags)) {
-				/* No block of this order listed: deferred descriptors may hold one.
-				 */
+				/* low, or no block of the order: grow, then try (Linux) */
 				if (unlikely(zone_has_deferred(zone)) &&
 				    deferred_grow_zone(m, zone, order))
 					goto try_this_zone;
