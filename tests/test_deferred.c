@@ -10,7 +10,7 @@
  * equals the same machine booted with deferred_struct_page_init=0 in every
  * zone's present, managed, free and watermark figures, chunks smaller than
  * a section (deferred_struct_page_init.chunk=, refused unless a power of
- * two from the largest block to a section), and watermarks that count the
+ * two from the largest block to a section, or `block`), and watermarks that count the
  * deferred pages as free, and checker walks that stop at a first deferred
  * pfn inside a section while threads grow the zone beyond it.
  */
@@ -419,6 +419,33 @@ static void test_chunk_refused(void **state)
 	assert_non_null(strstr(err, "(16M)"));
 	kmm_machine_destroy(
 		test_boot("page_size=16K mem=2G deferred_struct_page_init.chunk=16M", &log_));
+	assert_int_equal(
+		test_boot_fails("mem=1G deferred_struct_page_init.chunk=blocks", err, sizeof(err)),
+		KMM_EINVAL);
+}
+
+/* chunk=block is the largest block of whatever page size the machine has. */
+static void test_chunk_block_follows_the_page_size(void **state)
+{
+	static const char *const cmd[] = {
+		"memmap=exactmap memmap=2G@4G nr_cpus=1 deferred_struct_page_init.chunk=block",
+		"page_size=16K memmap=exactmap memmap=2G@4G nr_cpus=1 "
+		"deferred_struct_page_init.chunk=block",
+	};
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(cmd) / sizeof(cmd[0]); i++) {
+		kmm_machine *m = test_boot(cmd[i], &log_);
+		struct zone *normal = &m->node_data[0]->node_zones[KMM_ZONE_NORMAL];
+
+		assert_non_null(
+			strstr(kmm_machine_cmdline(m), "deferred_struct_page_init.chunk=block"));
+		/* 1024 pages: 4 MiB of 4 KiB pages, 16 MiB of 16 KiB ones */
+		assert_int_equal(m->node_data[0]->first_deferred_pfn,
+				 normal->zone_start_pfn + 1024);
+		assert_consistent(m, &log_);
+		kmm_machine_destroy(m);
+	}
 }
 
 /*
@@ -466,6 +493,7 @@ int main(void)
 		cmocka_unit_test(test_machine_key),
 		cmocka_unit_test(test_chunk_defers_and_grows_by_blocks),
 		cmocka_unit_test(test_chunk_refused),
+		cmocka_unit_test(test_chunk_block_follows_the_page_size),
 		cmocka_unit_test(test_watermarks_count_deferred_pages),
 	};
 

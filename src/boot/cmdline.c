@@ -552,6 +552,21 @@ static int key_memhp_default_state(struct parser *p, const char *val)
 		    " (expected offline, online, online_kernel or online_movable)");
 }
 
+/* deferred_struct_page_init.chunk=SIZE, or =block: the largest buddy block of the page size. */
+static int key_deferred_chunk(struct parser *p, const char *val)
+{
+	uint64_t v;
+
+	if (kmm_strcmp(val, "block") == 0) {
+		p->d.deferred_chunk_bytes = KMM_DEFERRED_CHUNK_BLOCK;
+		return KMM_OK;
+	}
+	if (!parse_size(val, &v) || v == 0)
+		return fail(p, "bad size in", " (a size, or block)");
+	p->d.deferred_chunk_bytes = v;
+	return KMM_OK;
+}
+
 static const struct key keys[] = {
 	{ .name = "mem", .type = K_SIZE, .off = DESC_OFF(mem_bytes), .lo = 1 },
 	{ .name = "nr_cpus", .type = K_INT, .off = DESC_OFF(nr_cpus), .lo = 1, .hi = KMM_MAX_CPUS },
@@ -578,10 +593,7 @@ static const struct key keys[] = {
 	{ .name = "page_group_by_mobility", .type = K_BOOL, .off = DESC_OFF(mobility_grouping) },
 	{ .name = "pcp", .type = K_BOOL, .off = DESC_OFF(pcp) },
 	{ .name = "deferred_struct_page_init", .type = K_BOOL, .off = DESC_OFF(deferred_init) },
-	{ .name = "deferred_struct_page_init.chunk",
-	  .type = K_SIZE,
-	  .off = DESC_OFF(deferred_chunk_bytes),
-	  .lo = 1 },
+	{ .name = "deferred_struct_page_init.chunk", .type = K_FUNC, .fn = key_deferred_chunk },
 	{ .name = "init_on_alloc", .type = K_BOOL, .off = DESC_OFF(init_on_alloc) },
 	{ .name = "init_on_free", .type = K_BOOL, .off = DESC_OFF(init_on_free) },
 	{ .name = "slab_freelist_random", .type = K_BOOL, .off = DESC_OFF(slab_freelist_random) },
@@ -914,7 +926,9 @@ void kmm_desc_format(const struct kmm_machine_desc *desc, char *buf, size_t len)
 	sb_bool(&sb, "page_group_by_mobility=", desc->mobility_grouping, true);
 	sb_bool(&sb, "pcp=", desc->pcp, true);
 	sb_bool(&sb, "deferred_struct_page_init=", desc->deferred_init, true);
-	if (desc->deferred_chunk_bytes) {
+	if (desc->deferred_chunk_bytes == KMM_DEFERRED_CHUNK_BLOCK) {
+		sb_key(&sb, "deferred_struct_page_init.chunk=block");
+	} else if (desc->deferred_chunk_bytes) {
 		sb_key(&sb, "deferred_struct_page_init.chunk=");
 		sb_putsize(&sb, desc->deferred_chunk_bytes);
 	}

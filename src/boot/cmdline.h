@@ -33,6 +33,9 @@ struct kmm_fault_desc {
 	long times;
 };
 
+/* deferred_chunk_bytes for chunk=block: the largest buddy block, whatever the page size. */
+#define KMM_DEFERRED_CHUNK_BLOCK UINT64_MAX
+
 struct kmm_machine_desc {
 	/* mem=SIZE: RAM to lay out the x86 way (holes at 640K-1M and 3G-4G). */
 	uint64_t mem_bytes;
@@ -56,7 +59,8 @@ struct kmm_machine_desc {
 	bool mobility_grouping;			/* page_group_by_mobility=0|1 (default 1) */
 	bool pcp;				/* pcp=0|1 (default 1) */
 	bool deferred_init;			/* deferred_struct_page_init=0|1 (default 1) */
-	uint64_t deferred_chunk_bytes; /* deferred_struct_page_init.chunk=SIZE; 0 = a section */
+	uint64_t deferred_chunk_bytes; /* deferred_struct_page_init.chunk=SIZE|block; 0 = a section
+					*/
 	bool init_on_alloc;	       /* init_on_alloc=0|1 */
 	bool init_on_free;	       /* init_on_free=0|1 */
 	bool slab_freelist_random;     /* slab_freelist_random=0|1 */

@@ -438,7 +438,7 @@ int kmm_layout_compute(const struct kmm_machine_desc *d, const struct kmm_desc_s
 							 20));
 		lay->max_low_pfn = top_ram_boundary(lay, 0, lay->max_pfn, hp, &ok);
 	}
-	if (d->deferred_chunk_bytes) {
+	if (d->deferred_chunk_bytes && d->deferred_chunk_bytes != KMM_DEFERRED_CHUNK_BLOCK) {
 		uint64_t c = d->deferred_chunk_bytes;
 		uint64_t lo = 1ull << (d->page_shift + KMM_MAX_ORDER);
 		uint64_t hi = (uint64_t)PAGES_PER_SECTION << d->page_shift;

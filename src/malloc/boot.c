@@ -279,6 +279,19 @@ static uint64_t parse_size(const char *s)
  * The machine string: the host's shape, then KMM_CMDLINE without its mem=
  * token (whose size replaces the host's).
  */
+/*
+ * What the machine string adds to the host's memory and CPUs, before
+ * KMM_CMDLINE (whose keys come last and win). Deferred init grows by one
+ * largest buddy block (4 MiB with 4 KiB pages), not by a section: boot
+ * writes 32 KiB of memmap, not 1 MiB. No kswapd or kcompactd thread: a
+ * host-sized machine reaches its watermarks only when the process has used
+ * nearly all of the host's memory, and direct reclaim and compaction serve
+ * it then; the two threads cost a process about 0.9 ms of wall time to
+ * start and stop, and make a single-threaded program multi-threaded
+ * (docs/malloc.md).
+ */
+#define KM_MACHINE_KEYS "kswapd=0 kcompactd=0 deferred_struct_page_init.chunk=block"
+
 static void build_cmdline(char *buf, size_t len, uint64_t *mem_out, long *cpus_out)
 {
 	const char *user = getenv("KMM_CMDLINE");
@@ -317,20 +330,8 @@ static void build_cmdline(char *buf, size_t len, uint64_t *mem_out, long *cpus_o
 		cpus = 256;
 	*mem_out = mem;
 	*cpus_out = cpus;
-	/*
-	 * Deferred init grows by one largest buddy block (4 MiB of 4 KiB
-	 * pages), not by a section: boot writes 32 KiB of memmap, not 1 MiB.
-	 * A KMM_CMDLINE page_size= changes the block, so it keeps sections.
-	 * No kswapd or kcompactd thread (KMM_CMDLINE may turn them on: its
-	 * keys come last and win): a host-sized machine reaches its watermarks
-	 * only when the process has used nearly all of the host's memory, and
-	 * direct reclaim and compaction serve it then; the two threads cost a
-	 * process about 0.9 ms of wall time to start and stop, and make a
-	 * single-threaded program multi-threaded (docs/malloc.md).
-	 */
-	snprintf(buf, len, "memmap=exactmap memmap=%lluM@4G nr_cpus=%ld kswapd=0 kcompactd=0 %s%s",
-		 (unsigned long long)(mem >> 20), cpus,
-		 strstr(rest, "page_size=") ? "" : "deferred_struct_page_init.chunk=4M ", rest);
+	snprintf(buf, len, "memmap=exactmap memmap=%lluM@4G nr_cpus=%ld " KM_MACHINE_KEYS " %s",
+		 (unsigned long long)(mem >> 20), cpus, rest);
 }
 
 static void *map_phys(size_t size)
@@ -454,8 +455,7 @@ static int boot_machine(void)
 			 "libkmm-malloc: KMM_CMDLINE: %s; booting the host-sized machine\n", err);
 		say(msg);
 		snprintf(cmdline, sizeof(cmdline),
-			 "memmap=exactmap memmap=%lluM@4G nr_cpus=%ld kswapd=0 kcompactd=0 "
-			 "deferred_struct_page_init.chunk=4M",
+			 "memmap=exactmap memmap=%lluM@4G nr_cpus=%ld " KM_MACHINE_KEYS,
 			 (unsigned long long)(mem >> 20), cpus);
 		if (kmm_machine_create_on_zeroed(cmdline, base, size, &m, err, sizeof(err)) !=
 		    KMM_OK) {

@@ -51,14 +51,17 @@
 /*
  * The unit of deferral and growth: a section, as in Linux, unless
  * deferred_struct_page_init.chunk= names a smaller power of two (at least
- * the largest buddy block). libkmm-malloc asks for one largest block, so a
- * process that uses little memory writes 32 KiB of memmap, not 1 MiB.
+ * the largest buddy block), or `block`, the largest buddy block itself.
+ * libkmm-malloc asks for `block`, so a process that uses little memory
+ * writes 32 KiB of memmap (4 KiB pages), not 1 MiB.
  */
 static unsigned long deferred_chunk(const struct kmm_machine *m)
 {
-	return m->desc.deferred_chunk_bytes
-		       ? (unsigned long)(m->desc.deferred_chunk_bytes >> m->page_shift)
-		       : PAGES_PER_SECTION;
+	uint64_t c = m->desc.deferred_chunk_bytes;
+
+	if (c == KMM_DEFERRED_CHUNK_BLOCK)
+		return 1ul << MAX_ORDER;
+	return c ? (unsigned long)(c >> m->page_shift) : PAGES_PER_SECTION;
 }
 
 static bool section_backed(const struct kmm_machine *m, unsigned long pfn)
