@@ -103,7 +103,7 @@ static inline void *km_class_alloc(unsigned int c)
 
 /*
  * Debug caches go through kmm_kfree, so that their stack traces (slab_debug=U)
- * keep the frames they skip; only they record the caller slab_free is given.
+ * keep the frames they skip; only they record the caller slab_free_slow gets.
  */
 static inline void km_kfree(void *p)
 {
@@ -113,7 +113,8 @@ static inline void km_kfree(void *p)
 
 	if (km_likely(s) && km_likely(!s->debug)) {
 		trace_kfree(m, p);
-		slab_free(m, s, page, p, 0);
+		if (km_unlikely(!slab_free_push(m, s, page, p)))
+			slab_free_slow(m, s, page, p, 0);
 		return;
 	}
 	kmm_kfree(m, p);

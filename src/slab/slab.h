@@ -628,6 +628,21 @@ static inline bool array_push(const struct kmm_machine *m, const struct kmem_cac
 }
 
 /*
+ * The fast part of a free into a cache that is not a debug cache: true
+ * when obj starts an object of its slab and went onto this CPU's array;
+ * false: slab_free_slow decides (and reports a pointer into an object).
+ */
+static inline bool slab_free_push(struct kmm_machine *m, struct kmem_cache *s, struct page *page,
+				  void *obj)
+{
+	if (unlikely(slab_obj_index_own(s, page, obj) < 0))
+		return false;
+	if (unlikely(s->init_on_free))
+		kmm_memset(obj, 0, s->object_size);
+	return array_push(m, s, m->slab->array_shift, page, obj);
+}
+
+/*
  * Free obj, whose head page (PG_slab, owned by s) the caller has found.
  * The object must start an object of the slab (checked here: a pointer
  * into the middle of an object is reported, not freed).
@@ -635,12 +650,8 @@ static inline bool array_push(const struct kmm_machine *m, const struct kmem_cac
 static inline void slab_free(struct kmm_machine *m, struct kmem_cache *s, struct page *page,
 			     void *obj, uintptr_t caller)
 {
-	if (likely(!s->debug) && likely(slab_obj_index_own(s, page, obj) >= 0)) {
-		if (unlikely(s->init_on_free))
-			kmm_memset(obj, 0, s->object_size);
-		if (likely(array_push(m, s, m->slab->array_shift, page, obj)))
-			return;
-	}
+	if (likely(!s->debug) && likely(slab_free_push(m, s, page, obj)))
+		return;
 	slab_free_slow(m, s, page, obj, caller);
 }
 
