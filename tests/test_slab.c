@@ -861,6 +861,59 @@ static void test_meminfo_slab_lines(void **state)
 	kmm_machine_destroy(m);
 }
 
+/*
+ * slab_obj_index_own (the free path's check that a pointer starts an
+ * object, one multiplication and a rotation) against a plain division, at
+ * every byte of a slab (its colour offset included), for odd, even and
+ * power-of-two strides and a red-zoned cache whose objects start after a
+ * left pad.
+ */
+static void check_index_every_offset(kmm_machine *m, unsigned int size, slab_flags_t flags)
+{
+	struct kmem_cache *s = kmm_kmem_cache_create(m, "index", size, 0, flags, NULL);
+	void *obj;
+	struct page *page;
+	char *start;
+
+	assert_non_null(s);
+	obj = kmm_kmem_cache_alloc(m, s, GFP_KERNEL);
+	assert_non_null(obj);
+	page = virt_to_head_page_m(m, obj);
+	assert_non_null(page);
+	start = (char *)s->phys + (((uintptr_t)obj - s->phys) & ~s->slab_mask);
+	for (uintptr_t off = 0; off <= s->slab_mask; off++) {
+		uintptr_t first = page->u.slab.colour + s->red_left_pad;
+		int want = -1;
+
+		if (off >= first && (off - first) % s->size == 0 &&
+		    (off - first) / s->size < page->u.slab.objects)
+			want = (int)((off - first) / s->size);
+		if (slab_obj_index_own(s, page, start + off) != want)
+			fail_msg("size %u (stride %u) offset %lu: index %d, want %d", size, s->size,
+				 (unsigned long)off, slab_obj_index_own(s, page, start + off),
+				 want);
+	}
+	assert_int_equal(slab_obj_index_own(s, page, obj), slab_obj_index(s, page, obj));
+	kmm_kmem_cache_free(m, s, obj);
+	kmm_kmem_cache_destroy(m, s);
+}
+
+static void test_object_index_every_offset(void **state)
+{
+	static const unsigned int sizes[] = { 8,    16,	  24,	40,   48,   96,	   100,
+					      104,  192,  320,	640,  1000, 1024,  1280,
+					      3000, 4096, 5000, 7168, 8192, 12288, 32768 };
+	kmm_machine *m = test_boot("mem=256M nr_cpus=1", &log_);
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(sizes) / sizeof(sizes[0]); i++)
+		check_index_every_offset(m, sizes[i], 0);
+	check_index_every_offset(m, 200, SLAB_RED_ZONE);
+	assert_consistent(m, &log_);
+	assert_int_equal(log_.len, 0);
+	kmm_machine_destroy(m);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -882,6 +935,7 @@ int main(void)
 		cmocka_unit_test(test_init_on_alloc_free),
 		cmocka_unit_test(test_slabinfo_format),
 		cmocka_unit_test(test_meminfo_slab_lines),
+		cmocka_unit_test(test_object_index_every_offset),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -143,6 +143,16 @@ static int calculate_order(const struct kmm_machine *m, unsigned int size)
 	return order <= MAX_ORDER ? (int)order : -1;
 }
 
+/* q^-1 mod 2^32 for odd q: Newton's iteration doubles the correct low bits (3, 6, 12, 24, 48). */
+static uint32_t odd_inverse32(uint32_t q)
+{
+	uint32_t x = q; /* q * q = 1 mod 8 for odd q */
+
+	for (int i = 0; i < 4; i++)
+		x *= 2 - q * x;
+	return x;
+}
+
 static bool calculate_sizes(struct kmem_cache *s, const struct kmm_kmem_cache_args *args)
 {
 	struct kmm_machine *m = s->m;
@@ -187,7 +197,8 @@ static bool calculate_sizes(struct kmem_cache *s, const struct kmm_kmem_cache_ar
 		return false;
 	/* ceil(2^64 / size) without 128-bit division: exact for object offsets */
 	s->recip = ~0ull / size + 1;
-	s->recip32 = (uint32_t)(0xffffffffull / size + 1);
+	s->index_rot = (uint8_t)__builtin_ctz(size);
+	s->index_inv = odd_inverse32(size >> s->index_rot);
 	s->phys = (uintptr_t)m->phys;
 	s->slab_mask = (m->page_size << s->order) - 1;
 	s->allocflags = __GFP_COMP;

@@ -158,10 +158,16 @@ struct kmem_cache {
 	unsigned int objects; /* per slab */
 	unsigned int offset;  /* of the free pointer inside the stride */
 	uint64_t recip;	      /* ceil(2^64 / size), for object indices */
-	uint32_t recip32;     /* ceil(2^32 / size): exact for offsets inside a slab (< 4 GiB) */
-	uintptr_t random;     /* free pointer obfuscation secret */
-	uintptr_t phys;	      /* m->phys: slabs are aligned to their size in it */
-	uintptr_t slab_mask;  /* (PAGE_SIZE << order) - 1 */
+	/*
+	 * size = 2^index_rot * q with q odd, and index_inv = q^-1 mod 2^32:
+	 * rotr32(off * index_inv, index_rot) is off / size when size divides
+	 * off and at least objects otherwise (slab_obj_index_own).
+	 */
+	uint32_t index_inv;
+	uint8_t index_rot;
+	uintptr_t random;    /* free pointer obfuscation secret */
+	uintptr_t phys;	     /* m->phys: slabs are aligned to their size in it */
+	uintptr_t slab_mask; /* (PAGE_SIZE << order) - 1 */
 
 	/* Geometry and policy, fixed at creation. */
 	slab_flags_t flags;
@@ -267,15 +273,24 @@ static inline int slab_obj_index(const struct kmem_cache *s, const struct page *
  * obj is inside the slab): a slab of order k starts at a pfn aligned to
  * 2^k, so obj's offset in the slab is its offset in physical memory masked
  * with the slab size. -1 when obj is not the start of an object.
+ *
+ * One multiplication tests divisibility and divides (Granlund and
+ * Montgomery's exact division by an odd number, with the power of two
+ * rotated out): for off = j * size the product is j * 2^index_rot, which
+ * the rotation turns into j; for any other off the rotation brings set
+ * bits to the top or the product exceeds (2^32 - 1) / size, and either way
+ * the result is at least objects (objects * size fits a slab, < 2^32). A
+ * pointer before the first object wraps off to a huge value: rejected too.
  */
 static inline int slab_obj_index_own(const struct kmem_cache *s, const struct page *page,
 				     const void *obj)
 {
 	uint32_t off = (uint32_t)(((uintptr_t)obj - s->phys) & s->slab_mask) -
 		       (page->u.slab.colour + s->red_left_pad);
-	uint32_t idx = (uint32_t)(((uint64_t)off * s->recip32) >> 32);
+	uint32_t q = off * s->index_inv;
+	uint32_t idx = (q >> s->index_rot) | (q << ((32 - s->index_rot) & 31));
 
-	if (idx >= page->u.slab.objects || idx * s->size != off)
+	if (idx >= page->u.slab.objects)
 		return -1;
 	return (int)idx;
 }
