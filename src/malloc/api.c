@@ -81,7 +81,8 @@ static inline unsigned int size_class(size_t size)
 }
 
 /*
- * The slab layer's fast paths (slab/slab.h), inlined into malloc and free:
+ * The slab layer's fast paths (slab/slab.h), inlined into the whole paths of
+ * malloc, free and the aligned family:
  * the per-CPU array pop and push of kmm_kmem_cache_alloc and kmm_kfree,
  * with their checks but for the one that a cache pointer is a cache
  * (km.cls holds only caches), without the calls. Whatever they decline
@@ -191,7 +192,53 @@ static size_t usable(const void *p)
 	}
 }
 
-KM_EXPORT void *malloc(size_t size)
+/*
+ * malloc's and free's fast paths: code without a call, which either
+ * finishes on this CPU's array or declines (NULL, false) having changed
+ * nothing; malloc and free then tail-call the whole path (km_malloc_slow,
+ * km_free_slow: not inlined, so that their calls and checks stay out of
+ * the fast code). They decline everything but a class of at most 1 KiB
+ * from a cache without debugging or init_on_alloc, while the machine is
+ * neither tracing nor injecting faults, and a thread the gate knows.
+ * Against the whole path inlined (as until 2026-12-03), bench/README.md.
+ */
+static inline void *km_fast_malloc(size_t size)
+{
+	struct kmem_cache *s;
+	kmm_machine *m;
+	void *obj = NULL;
+
+	if (km_unlikely(size > 1024))
+		return NULL;
+	s = __atomic_load_n(&km.cls[class_by_16[(size + 15) >> 4]], __ATOMIC_ACQUIRE);
+	if (km_unlikely(!s) || km_unlikely(!km_gate_enter_fast()))
+		return NULL;
+	m = km.m;
+	if (km_likely(!trace_enabled(m)))
+		obj = slab_alloc_fast_leaf(m, s);
+	km_gate_exit_fast();
+	return obj;
+}
+
+static inline bool km_fast_free(void *p)
+{
+	kmm_machine *m;
+	struct page *page;
+	struct kmem_cache *s;
+	bool done = false;
+
+	if (km_unlikely(!km_in_machine(p)) || km_unlikely(!km_gate_enter_fast()))
+		return false;
+	m = km.m;
+	page = virt_to_head_page_m(m, p);
+	s = km_likely(page) ? page_slab_cache(page) : NULL;
+	if (km_likely(s) && km_likely(!s->debug) && km_likely(!trace_enabled(m)))
+		done = slab_free_push(m, s, page, p);
+	km_gate_exit_fast();
+	return done;
+}
+
+static __attribute__((noinline)) void *km_malloc_slow(size_t size)
 {
 	void *p = NULL;
 
@@ -207,7 +254,16 @@ KM_EXPORT void *malloc(size_t size)
 	return p;
 }
 
-KM_EXPORT void free(void *p)
+KM_EXPORT void *malloc(size_t size)
+{
+	void *p = km_fast_malloc(size);
+
+	if (km_likely(p))
+		return p;
+	return km_malloc_slow(size);
+}
+
+static __attribute__((noinline)) void km_free_slow(void *p)
 {
 	if (!p)
 		return;
@@ -230,6 +286,13 @@ KM_EXPORT void free(void *p)
 		if (real)
 			real(p);
 	}
+}
+
+KM_EXPORT void free(void *p)
+{
+	if (km_likely(km_fast_free(p)))
+		return;
+	km_free_slow(p);
 }
 
 KM_EXPORT void *calloc(size_t n, size_t size)

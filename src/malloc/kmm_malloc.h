@@ -122,6 +122,29 @@ static inline void km_gate_enter(void)
 	km_gate_enter_slow();
 }
 
+/*
+ * The fast paths' entry: true when inside. false leaves the thread outside
+ * (and changes nothing), for a caller that then takes km_gate_enter.
+ */
+static inline bool km_gate_enter_fast(void)
+{
+	if (km_likely(km_self.registered == 1)) {
+		if (km_likely(km_gate_try()))
+			return true;
+		__atomic_store_n(&km_self.inside, 0, __ATOMIC_RELEASE);
+	}
+	return false;
+}
+
+/*
+ * Leave after km_gate_enter_fast: the thread was registered on entry and
+ * still is (only its own exit destructor unregisters it).
+ */
+static inline void km_gate_exit_fast(void)
+{
+	__atomic_store_n(&km_self.inside, 0, __ATOMIC_RELEASE);
+}
+
 static inline void km_gate_exit(void)
 {
 	if (km_unlikely(km_self.registered == 2))

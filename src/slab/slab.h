@@ -577,6 +577,24 @@ static inline void *slab_alloc_fast_cache(struct kmm_machine *m, struct kmem_cac
 	return obj;
 }
 
+/*
+ * slab_alloc_fast_cache for a caller that wants code without a call
+ * (libkmm-malloc's malloc fast path): NULL as well when the object would
+ * have to be zeroed (init_on_alloc), which the full paths do.
+ */
+static inline void *slab_alloc_fast_leaf(struct kmm_machine *m, struct kmem_cache *s)
+{
+	unsigned int shift = m->slab->array_shift;
+
+	if (unlikely(s->debug | s->init_on_alloc | READ_ONCE(m->fault_armed)))
+		return NULL;
+#if KMM_HAVE_RSEQ
+	if (likely(m->smp_mode == KMM_SMP_RSEQ))
+		return array_pop_rseq(m, s, shift);
+#endif
+	return array_pop_locked(m, s, shift);
+}
+
 /* The same for any caller's pointer, checked first to be a cache. */
 static inline void *slab_alloc_fast(struct kmm_machine *m, struct kmem_cache *s, gfp_t gfp)
 {
