@@ -195,12 +195,14 @@ static size_t usable(const void *p)
 /*
  * malloc's and free's fast paths: code without a call, which either
  * finishes on this CPU's array or declines (NULL, false) having changed
- * nothing; malloc and free then tail-call the whole path (km_malloc_slow,
- * km_free_slow: not inlined, so that their calls and checks stay out of
- * the fast code). They decline everything but a class of at most 1 KiB
- * from a cache without debugging or init_on_alloc, while the machine is
- * neither tracing nor injecting faults, and a thread the gate knows.
- * Against the whole path inlined (as until 2026-12-03), bench/README.md.
+ * nothing; malloc and free then take the whole path (km_malloc_slow,
+ * km_free_slow), inlined after the fast path rather than tail-called: a
+ * tail call would leave malloc's frame off the stack, and SLUB's reports
+ * (slab_debug=U) would begin at an unnamed static function instead of at
+ * malloc (tests/malloc/debug_reports.sh, Release build). They decline everything but a class of at
+ * most 1 KiB from a cache without debugging or init_on_alloc, while the machine is neither tracing
+ * nor injecting faults, and a thread the gate knows. Against the whole path inlined (as until
+ * 2026-12-03), bench/README.md.
  */
 static inline void *km_fast_malloc(size_t size)
 {
@@ -238,7 +240,7 @@ static inline bool km_fast_free(void *p)
 	return done;
 }
 
-static __attribute__((noinline)) void *km_malloc_slow(size_t size)
+static inline __attribute__((always_inline)) void *km_malloc_slow(size_t size)
 {
 	void *p = NULL;
 
@@ -263,7 +265,7 @@ KM_EXPORT void *malloc(size_t size)
 	return km_malloc_slow(size);
 }
 
-static __attribute__((noinline)) void km_free_slow(void *p)
+static inline __attribute__((always_inline)) void km_free_slow(void *p)
 {
 	if (!p)
 		return;
