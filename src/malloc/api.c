@@ -196,13 +196,14 @@ static size_t usable(const void *p)
  * malloc's and free's fast paths: code without a call, which either
  * finishes on this CPU's array or declines (NULL, false) having changed
  * nothing; malloc and free then take the whole path (km_malloc_slow,
- * km_free_slow), inlined after the fast path rather than tail-called: a
- * tail call would leave malloc's frame off the stack, and SLUB's reports
- * (slab_debug=U) would begin at an unnamed static function instead of at
- * malloc (tests/malloc/debug_reports.sh, Release build). They decline everything but a class of at
- * most 1 KiB from a cache without debugging or init_on_alloc, while the machine is neither tracing
- * nor injecting faults, and a thread the gate knows. Against the whole path inlined (as until
- * 2026-12-03), bench/README.md.
+ * km_free_slow). The whole path is inlined after the fast path, not
+ * tail-called: a tail call would drop malloc's frame from the stack, and
+ * SLUB's reports (slab_debug=U) would begin at a static function that
+ * dladdr cannot name (tests/malloc/debug_reports.sh, Release build). The
+ * fast paths decline everything but a class of at most 1 KiB from a cache
+ * without debugging or init_on_alloc, while the machine is neither tracing
+ * nor injecting faults, and a thread the gate knows. Figures:
+ * bench/README.md.
  */
 static inline void *km_fast_malloc(size_t size)
 {
