@@ -20,6 +20,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/resource.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -181,6 +182,99 @@ static void test_grow_by_1g(void **state)
 	assert_consistent(m, &log_);
 	assert_reports_agree(m);
 	kmm_machine_destroy(m);
+}
+
+/* The mapping of /proc/self/maps that holds addr: its permissions ("rw-p"), or "". */
+static void perms_at(const void *addr, char out[5])
+{
+	FILE *f = fopen("/proc/self/maps", "r");
+	char line[512];
+
+	out[0] = '\0';
+	assert_non_null(f);
+	while (fgets(line, sizeof(line), f)) {
+		unsigned long lo, hi;
+		char perms[5];
+
+		if (sscanf(line, "%lx-%lx %4s", &lo, &hi, perms) == 3 && (uintptr_t)addr >= lo &&
+		    (uintptr_t)addr < hi) {
+			memcpy(out, perms, 5);
+			break;
+		}
+	}
+	fclose(f);
+}
+
+/*
+ * A caller's region grows (kmm_machine_create_on with maxmem=): the region
+ * is address space with no access beyond the boot memory; add_memory
+ * commits a block and its memmap (not on the block: all of it is managed),
+ * the block is onlined and allocated from, and remove_memory gives it back
+ * to the reservation. What libkmm-malloc's machine does (src/malloc/grow.c).
+ */
+static void test_grow_caller_region(void **state)
+{
+	size_t size = 1ul << 30;
+	char *region =
+		mmap(NULL, size, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+	char err[256], perms[5];
+	kmm_machine *m;
+	unsigned long total0, in_new = 0;
+	struct page *blocks[64];
+
+	(void)state;
+	assert_true(region != MAP_FAILED);
+	assert_int_equal(mprotect(region, BLOCK, PROT_READ | PROT_WRITE), 0);
+	/* the region must cover maxmem= */
+	assert_int_equal(kmm_machine_create_on_zeroed("mem=128M maxmem=2G nr_cpus=2", region, size,
+						      &m, err, sizeof(err)),
+			 KMM_EINVAL);
+	assert_non_null(strstr(err, "smaller than maxmem= (2147483648 bytes)"));
+	assert_int_equal(kmm_machine_create_on_zeroed("mem=128M maxmem=1G nr_cpus=2", region, size,
+						      &m, err, sizeof(err)),
+			 KMM_OK);
+	kmm_set_log(m, test_log_sink, &log_);
+	total0 = m->totalram_pages;
+	assert_consistent(m, &log_);
+	perms_at(region + BLOCK, perms);
+	assert_string_equal(perms, "---p");
+
+	assert_int_equal(kmm_add_memory(m, 0, BLOCK, 2 * BLOCK), 0);
+	perms_at(region + BLOCK, perms);
+	assert_string_equal(perms, "rw-p");
+	assert_block(m, 1, KMM_MEM_BLOCK_OFFLINE, 0);
+	assert_consistent(m, &log_);
+	assert_int_equal(
+		kmm_online_pages(m, pfn_of(BLOCK), pfn_of(2 * BLOCK), KMM_MMOP_ONLINE_KERNEL), 0);
+	assert_block(m, 2, KMM_MEM_BLOCK_ONLINE, KMM_ZONE_NORMAL);
+	/* the memmap is not on the blocks: every page of them is managed */
+	assert_int_equal(m->totalram_pages, total0 + 2 * BLOCK_PAGES);
+	assert_consistent(m, &log_);
+	assert_reports_agree(m);
+	for (int i = 0; i < 64; i++) {
+		blocks[i] = kmm_alloc_pages(m, KMM_GFP_KERNEL, 10);
+		assert_non_null(blocks[i]);
+		in_new += kmm_page_to_pfn(m, blocks[i]) >= pfn_of(BLOCK);
+		memset(kmm_page_address(m, blocks[i]), 0x5a, 4 * MB);
+	}
+	assert_true(in_new >= 60);
+	assert_consistent(m, &log_);
+	for (int i = 0; i < 64; i++)
+		kmm_free_pages(m, blocks[i], 10);
+	assert_int_equal(kmm_offline_and_remove_memory(m, 2 * BLOCK, BLOCK), 0);
+	perms_at(region + 2 * BLOCK, perms);
+	assert_string_equal(perms, "---p");
+	assert_int_equal(m->totalram_pages, total0 + BLOCK_PAGES);
+	assert_consistent(m, &log_);
+	assert_reports_agree(m);
+	/* added again: committed again, reading as zero */
+	assert_int_equal(kmm_add_memory(m, 0, 2 * BLOCK, BLOCK), 0);
+	assert_int_equal(region[2 * BLOCK + 12345], 0);
+	assert_int_equal(kmm_memory_block_online(m, 2, KMM_MMOP_ONLINE_KERNEL), 0);
+	assert_consistent(m, &log_);
+	assert_reports_agree(m);
+	kmm_machine_destroy(m);
+	munmap(region, size);
 }
 
 /*
@@ -666,7 +760,7 @@ static void test_machine_keys(void **state)
 	assert_int_equal(kmm_machine_create_on("memmap=exactmap memmap=16M@0 maxmem=1G", region,
 					       sizeof(region), &m, err, sizeof(err)),
 			 KMM_EINVAL);
-	assert_non_null(strstr(err, "maxmem= needs physical memory kmm creates"));
+	assert_non_null(strstr(err, "smaller than maxmem= (1073741824 bytes)"));
 	m = test_boot("mem=256M maxmem=64G movable_node memhp_default_state=online_movable", &log_);
 	assert_string_equal(kmm_machine_cmdline(m),
 			    "mem=256M nr_cpus=1 maxmem=64G memhp_default_state=online_movable "
@@ -885,6 +979,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_grow_by_1g),
+		cmocka_unit_test(test_grow_caller_region),
 		cmocka_unit_test(test_partial_boot_section),
 		cmocka_unit_test(test_hole_below_boot_end),
 		cmocka_unit_test(test_refusals),

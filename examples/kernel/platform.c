@@ -62,6 +62,7 @@ void udelay(unsigned long us)
 void kmm_os_caps(struct kmm_os_caps *caps)
 {
 	caps->can_remap = 0;
+	caps->can_commit = 0;
 	caps->host_page_size = 4096;
 }
 
@@ -104,6 +105,13 @@ void kmm_os_unmap(void *addr, size_t size)
 void kmm_os_discard(void *addr, size_t size)
 {
 	(void)addr, (void)size; /* RAM stays RAM: nothing to give back to */
+}
+
+/* RAM is what the firmware map says: no memory to commit later (no hotplug). */
+int kmm_os_commit(void *addr, size_t size)
+{
+	(void)addr, (void)size;
+	return -ENOSYS;
 }
 
 /*

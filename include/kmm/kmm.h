@@ -99,6 +99,12 @@ KMM_API int kmm_machine_create(const char *cmdline, kmm_machine **out, char *err
  * address 0 of the machine is `mem`. The layout from `cmdline` must fit in
  * `size` bytes. mem must be page aligned. The caller keeps ownership of the
  * memory; kmm_machine_destroy does not unmap it.
+ *
+ * With maxmem= the machine grows by memory hotplug inside the region
+ * (<kmm/hotplug.h>, docs/hotplug.md): `size` must cover maxmem=, only the
+ * boot memory must be accessible, and the rest is address space the caller
+ * reserved with no access (mmap PROT_NONE), which kmm_add_memory commits and
+ * kmm_remove_memory gives back to no access. libkmm-malloc's machine is one.
  */
 KMM_API int kmm_machine_create_on(const char *cmdline, void *mem, size_t size, kmm_machine **out,
 				  char *err, size_t err_len);

@@ -7,14 +7,17 @@
  *      boot/layout.c) - nothing exists yet, all on the stack;
  *   2. physical memory: a sparse memfd, its lowmem mapped as the direct map
  *      in a reservation aligned to the largest block, its highmem left
- *      unmapped (or the caller's region, all of it mapped);
+ *      unmapped (or the caller's region, all of it mapped; with maxmem= the
+ *      region covers the limit and only the boot memory must be accessible);
  *   3. memblock carves the machine struct, the present-section map, each
  *      node's pg_data_t and memmap, and each zone's pageblock types out of
  *      the machine's own RAM (top-down, node-local, lowmem, not MOVABLE);
  *   4. the memmap ("vmemmap") is a flat pfn-indexed array: with a host that
  *      can remap, an address-space reservation where each node's piece is
  *      mapped from that node's memory and sections without RAM stay
- *      unbacked (SPARSEMEM_VMEMMAP); otherwise one contiguous block;
+ *      unbacked (SPARSEMEM_VMEMMAP); on a caller's region that can grow
+ *      (maxmem=) a reservation whose sections with RAM are committed as
+ *      the host's private memory; otherwise one contiguous block;
  *   5. every descriptor starts PG_reserved with its zone and node; RAM that
  *      memblock did not take is freed into the buddy lists in the largest
  *      aligned blocks that fit inside its zone (memblock_free_all);
@@ -100,12 +103,59 @@ static unsigned long piece_end(const struct boot *b, unsigned long ne, unsigned 
 	return e;
 }
 
+/*
+ * A caller's region that can grow (maxmem=): the region cannot be mapped a
+ * second time, so the memmap is not carved out of its RAM. It is address
+ * space reserved up to maxmem=, each section with RAM committed there as
+ * the host's private memory (kmm_os_commit), and hotplug commits the memmap
+ * of each section it adds the same way (hotplug/add.c). The machine's RAM
+ * spends no frame on it (memmap_pages stays 0), as with memory whose
+ * memmap a kernel's firmware placed outside it.
+ */
+static int setup_memmap_committed(struct boot *b, char *err, size_t len)
+{
+	struct kmm_machine *m = b->m;
+	size_t psz = sizeof(struct page), hps = b->caps.host_page_size;
+	size_t reserve = ALIGN_UP((size_t)b->lay.maxmem_pfn * psz, hps);
+
+	m->vmemmap = kmm_os_reserve(reserve);
+	if (!m->vmemmap)
+		return fail(err, len, "cannot reserve %zu bytes of address space for the memmap",
+			    reserve);
+	m->vmemmap_reserved = reserve;
+	for (int n = 0; n < b->lay.nr_nodes; n++) {
+		unsigned long ns = b->lay.node[n].start, ne = b->lay.node[n].end;
+
+		for (unsigned long sec = ns >> PFN_SECTION_SHIFT; (sec << PFN_SECTION_SHIFT) < ne;
+		     sec++) {
+			unsigned long s = MAX(ns, sec << PFN_SECTION_SHIFT);
+			uintptr_t from = ALIGN_DOWN((uintptr_t)(m->vmemmap + s), hps);
+			uintptr_t to =
+				ALIGN_UP((uintptr_t)(m->vmemmap + piece_end(b, ne, sec)), hps);
+			int ret;
+
+			if (!section_has_ram(b, sec))
+				continue;
+			ret = kmm_os_commit((void *)from, to - from);
+			if (ret)
+				return fail(err, len,
+					    "the host cannot commit the memmap of section %lu "
+					    "(error %d)",
+					    sec, -ret);
+			b->section_present[sec / 8] |= (uint8_t)(1u << (sec % 8));
+		}
+	}
+	return KMM_OK;
+}
+
 /* Back the memmap: one piece per node, in that node's memory. */
 static int setup_memmap(struct boot *b, char *err, size_t len)
 {
 	struct kmm_machine *m = b->m;
 	size_t psz = sizeof(struct page);
 
+	if (b->lay.maxmem_pfn && !b->owns_phys)
+		return setup_memmap_committed(b, err, len);
 	if (!b->caps.can_remap || b->caps.host_page_size > NODE_ALIGN_PAGES * psz) {
 		if (b->lay.maxmem_pfn)
 			return fail(err, len,
@@ -273,7 +323,7 @@ static void init_memmap(struct boot *b)
 		memmap_init_range(b->m, n, b->lay.node[n].start,
 				  MIN(b->lay.node[n].end, b->m->node_data[n]->first_deferred_pfn));
 	/* maxmem=: the rest of the last boot section, a hole, is reserved (piece_end) */
-	if (b->lay.maxmem_pfn && b->caps.can_remap) {
+	if (b->lay.maxmem_pfn && b->m->vmemmap_reserved) {
 		struct page tmpl;
 
 		kmm_memset(&tmpl, 0, sizeof(tmpl));
@@ -392,15 +442,24 @@ static int machine_boot(const char *cmdline, void *mem, size_t size, bool zeroed
 	b.phys_size = (size_t)b.lay.max_pfn << b.lay.page_shift;
 	b.handle = -1;
 	if (mem) {
-		if (b.lay.maxmem_pfn) {
-			kmm_set_error(
-				err, len,
-				"maxmem= needs physical memory kmm creates (it grows it), not "
-				"a caller's region");
+		size_t grows_to = (size_t)b.lay.maxmem_pfn << b.lay.page_shift;
+
+		if (b.lay.maxmem_pfn && !b.caps.can_commit) {
+			kmm_set_error(err, len,
+				      "maxmem= on a caller's region needs a host that can commit "
+				      "memory (kmm_os_commit)");
 			return KMM_EINVAL;
 		}
-		if ((uintptr_t)mem & ((1ul << b.lay.page_shift) - 1)) {
+		if ((uintptr_t)mem & ((1ul << b.lay.page_shift) - 1) ||
+		    (b.lay.maxmem_pfn && (uintptr_t)mem % b.caps.host_page_size)) {
 			kmm_set_error(err, len, "the memory region is not page aligned");
+			return KMM_EINVAL;
+		}
+		if (size < grows_to) {
+			kmm_set_error(err, len,
+				      "the memory region (%zu bytes) is smaller than maxmem= "
+				      "(%zu bytes): memory is hot-added inside it",
+				      size, grows_to);
 			return KMM_EINVAL;
 		}
 		if (size < b.phys_size) {
@@ -454,7 +513,8 @@ static int machine_boot(const char *cmdline, void *mem, size_t size, bool zeroed
 	m->phys_reserved = b.phys_reserved;
 	m->phys_handle = b.handle;
 	m->owns_phys = b.owns_phys;
-	m->direct_pfns = b.owns_phys ? m->max_low_pfn : b.lay.max_pfn;
+	/* a caller's region that can grow is mapped up to maxmem=, its direct map too */
+	m->direct_pfns = b.owns_phys || b.lay.maxmem_pfn ? m->max_low_pfn : b.lay.max_pfn;
 	m->direct_reserve = b.direct_reserve;
 	m->direct_reserve_size = b.direct_reserve_size;
 	m->nr_nodes = b.lay.nr_nodes;

@@ -14,6 +14,10 @@
  *     (memory_hotplug.memmap_on_memory: a 64 GiB addition needs no memory
  *     of the machine it joins) and every descriptor written reserved, with
  *     its node;
+ *  1-2 on a caller's region (kmm_machine_create_on with maxmem=): the
+ *     range and each block's memmap, at the vmemmap, are committed
+ *     (kmm_os_commit: private memory cannot be mapped twice, so the memmap
+ *     is not on the block, and every page of the block is managed);
  *  3. the sections become present (pfn_valid), with a release store after
  *     the descriptors, and max_pfn rises;
  *  4. the blocks are offline - in no zone, their pages nobody's - unless
@@ -21,7 +25,8 @@
  * A refusal changes nothing: whatever the host gave is given back.
  *
  * remove_memory takes offline blocks away again: sections absent, their
- * frames (memmap included) handed back to the host. max_pfn stays, as in
+ * frames (memmap included) handed back to the host; a caller's region
+ * becomes no-access again (kmm_os_unmap_fixed), its memmap stays mapped. max_pfn stays, as in
  * Linux.
  */
 #include "hotplug/hotplug.h"
@@ -110,6 +115,31 @@ static int check_add(struct kmm_machine *m, int nid, uint64_t start, uint64_t si
 	return KMM_OK;
 }
 
+/*
+ * Steps 1 and 2 on a caller's region (kmm_machine_create_on with maxmem=):
+ * the range is address space the caller reserved inside its region, and
+ * it and each block's memmap (at the vmemmap, not on the block: private
+ * memory cannot be mapped twice) are committed as private memory. A host
+ * that will not commit (a commit limit) refuses; what was committed then
+ * goes back.
+ */
+static int commit_range(struct kmm_machine *m, uint64_t start, uint64_t end)
+{
+	unsigned long first = (unsigned long)(start >> m->page_shift) >> PFN_SECTION_SHIFT;
+	unsigned long last = (unsigned long)(end >> m->page_shift) >> PFN_SECTION_SHIFT;
+	unsigned long b;
+	int ret = kmm_os_commit(m->phys + start, (size_t)(end - start));
+
+	for (b = first; !ret && b < last; b++)
+		ret = kmm_os_commit(block_memmap(m, b), memmap_bytes());
+	if (!ret)
+		return KMM_OK;
+	kmm_log(m, "kmm: the host cannot back [mem %#010llx-%#010llx] (error %d)\n",
+		(unsigned long long)start, (unsigned long long)(end - 1), -ret);
+	kmm_os_unmap_fixed(m->phys + start, (size_t)(end - start));
+	return KMM_ENOMEM;
+}
+
 /* Steps 1 and 2; on failure everything the host gave is given back. */
 static int back_range(struct kmm_machine *m, uint64_t start, uint64_t end)
 {
@@ -168,7 +198,8 @@ int kmm_add_memory(kmm_machine *m, int nid, uint64_t start, uint64_t size)
 	kmm_spin_lock(&hp->lock);
 	ret = check_add(m, nid, start, size);
 	if (!ret)
-		ret = back_range(m, start, start + size);
+		ret = m->owns_phys ? back_range(m, start, start + size)
+				   : commit_range(m, start, start + size);
 	if (ret) {
 		kmm_spin_unlock(&hp->lock);
 		return ret;
@@ -194,6 +225,23 @@ int kmm_add_memory(kmm_machine *m, int nid, uint64_t start, uint64_t size)
 			online_block_locked(m, b, m->desc.memhp_default_state);
 	kmm_spin_unlock(&hp->lock);
 	return KMM_OK;
+}
+
+/*
+ * A removed range's frames go back to the host: kmm's own memory is
+ * discarded (its memmap lies on it); a caller's region is decommitted, its
+ * memmap only discarded (the vmemmap stays readable: a walker may still
+ * look at a descriptor of a section it saw present).
+ */
+static void give_back(struct kmm_machine *m, uint64_t start, uint64_t size)
+{
+	if (m->owns_phys) {
+		kmm_os_discard(m->phys + start, (size_t)size);
+		return;
+	}
+	kmm_os_unmap_fixed(m->phys + start, (size_t)size);
+	kmm_os_discard(m->vmemmap + (start >> m->page_shift),
+		       (size_t)(size >> m->page_shift) * sizeof(struct page));
 }
 
 int kmm_remove_memory(kmm_machine *m, uint64_t start, uint64_t size)
@@ -236,7 +284,7 @@ int kmm_remove_memory(kmm_machine *m, uint64_t start, uint64_t size)
 			hp->blocks[b].state = MEM_ABSENT;
 		}
 		/* the frames, the block's own memmap with them, go back to the host */
-		kmm_os_discard(m->phys + start, (size_t)size);
+		give_back(m, start, size);
 	}
 	kmm_spin_unlock(&hp->lock);
 	return ret;
@@ -296,7 +344,7 @@ int kmm_offline_and_remove_memory(kmm_machine *m, uint64_t start, uint64_t size)
 		set_section_present(m, b, false);
 		hp->blocks[b].state = MEM_ABSENT;
 	}
-	kmm_os_discard(m->phys + start, (size_t)size);
+	give_back(m, start, size);
 	kmm_spin_unlock(&hp->lock);
 	return KMM_OK;
 }

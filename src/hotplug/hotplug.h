@@ -6,7 +6,8 @@
  * A memory block is one section (PAGES_PER_SECTION pages, 128 MiB with
  * 4 KiB pages), as on x86-64 Linux below 64 GiB. A machine booted with
  * maxmem=SIZE holds address space for its physical memory, memmap and
- * section map up to that limit (boot/machine.c); this layer adds blocks
+ * section map up to that limit (boot/machine.c; on a caller's region, the
+ * region itself, no-access beyond the boot memory); this layer adds blocks
  * there (add.c), onlines them into a zone (online.c), offlines free ones
  * (offline.c) and removes offline ones again (add.c). The files:
  *

@@ -37,6 +37,9 @@ static unsigned long block_memmap_pages(const struct kmm_machine *m)
 	unsigned long bytes = PAGES_PER_SECTION * sizeof(struct page);
 	unsigned long pages = (bytes + m->page_size - 1) >> m->page_shift;
 
+	/* a caller's region: the memmap is committed at the vmemmap, not on the block */
+	if (!m->owns_phys)
+		return 0;
 	/* its own pageblock(s): a block's memmap never shares one with buddy pages */
 	return ALIGN_UP(pages, pageblock_nr_pages);
 }

@@ -22,7 +22,8 @@
 #include <stdint.h>
 
 struct kmm_os_caps {
-	int can_remap; /* map the same physical range at a second address */
+	int can_remap;	/* map the same physical range at a second address */
+	int can_commit; /* kmm_os_commit works: a caller's region can grow (maxmem=) */
 	unsigned long host_page_size;
 };
 
@@ -52,6 +53,17 @@ void *kmm_os_reserve(size_t size);
 void kmm_os_unmap(void *addr, size_t size);
 /* Tell the host the contents of [addr, addr+size) are no longer needed. */
 void kmm_os_discard(void *addr, size_t size);
+/*
+ * Commit [addr, addr + size), page aligned, of a reservation (kmm_os_reserve,
+ * or address space a caller reserved with no access for a machine on its
+ * region with maxmem=): it becomes private memory, readable and writable,
+ * reading as zero until written. Memory hotplug on a caller's region calls
+ * it for the hot-added range and its memmap. 0 or -errno: -ENOMEM when the
+ * host will not commit (a commit limit: vm.overcommit_memory=2), -ENOSYS
+ * when it cannot (caps.can_commit = 0). Committing committed memory keeps
+ * its contents.
+ */
+int kmm_os_commit(void *addr, size_t size);
 
 /*
  * Remapping (vmalloc, kmap, kernel stacks: src/vmalloc/, src/highmem/).

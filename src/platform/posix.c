@@ -46,6 +46,7 @@ void kmm_os_caps(struct kmm_os_caps *caps)
 	long ps = sysconf(_SC_PAGESIZE);
 
 	caps->can_remap = 1;
+	caps->can_commit = 1;
 	caps->host_page_size = ps > 0 ? (unsigned long)ps : 4096;
 }
 
@@ -95,6 +96,16 @@ void *kmm_os_reserve(size_t size)
 void kmm_os_unmap(void *addr, size_t size)
 {
 	munmap(addr, size);
+}
+
+/*
+ * mprotect keeps the mapping (and anything already written in it). Under
+ * vm.overcommit_memory=2 MAP_NORESERVE is ignored, so this is where the
+ * range is charged to the commit limit, and where the host says no.
+ */
+int kmm_os_commit(void *addr, size_t size)
+{
+	return mprotect(addr, size, PROT_READ | PROT_WRITE) == 0 ? 0 : -errno;
 }
 
 #if defined(__has_feature)

@@ -17,6 +17,7 @@
 #define kmm_os_phys_resize real_kmm_os_phys_resize
 #define kmm_os_phys_map real_kmm_os_phys_map
 #define kmm_os_reserve real_kmm_os_reserve
+#define kmm_os_commit real_kmm_os_commit
 #define kmm_os_unmap real_kmm_os_unmap
 #define kmm_os_phys_map_fixed real_kmm_os_phys_map_fixed
 #define kmm_os_thread_create real_kmm_os_thread_create
@@ -29,6 +30,7 @@
 #undef kmm_os_phys_resize
 #undef kmm_os_phys_map
 #undef kmm_os_reserve
+#undef kmm_os_commit
 #undef kmm_os_unmap
 #undef kmm_os_phys_map_fixed
 #undef kmm_os_thread_create
@@ -59,6 +61,7 @@ void kmm_os_phys_destroy(intptr_t handle);
 int kmm_os_phys_resize(intptr_t handle, uint64_t size);
 void *kmm_os_phys_map(intptr_t handle, uint64_t offset, size_t size, void *at);
 void *kmm_os_reserve(size_t size);
+int kmm_os_commit(void *addr, size_t size);
 void kmm_os_unmap(void *addr, size_t size);
 int kmm_os_phys_map_fixed(intptr_t handle, uint64_t offset, size_t size, void *at);
 int kmm_os_hold_writers(void *addr, size_t size);
@@ -141,6 +144,14 @@ void *kmm_os_reserve(size_t size)
 	if (p)
 		host_faults.live_bytes += (long)size;
 	return p;
+}
+
+/* Committing part of a reservation: refused as a commit limit refuses (-ENOMEM). */
+int kmm_os_commit(void *addr, size_t size)
+{
+	if (fault_here(HOST_COMMIT))
+		return -ENOMEM;
+	return real_kmm_os_commit(addr, size);
 }
 
 void kmm_os_unmap(void *addr, size_t size)

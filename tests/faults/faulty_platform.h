@@ -13,6 +13,7 @@ enum host_call {
 	HOST_RESERVE,	  /* kmm_os_reserve: address space */
 	HOST_MAP_FIXED,	  /* kmm_os_phys_map_fixed: the direct map, vmalloc, kmap */
 	HOST_PHYS_RESIZE, /* kmm_os_phys_resize: growing the memfd (memory hotplug) */
+	HOST_COMMIT,	  /* kmm_os_commit: a caller's region grows (memory hotplug) */
 	NR_HOST_CALLS
 };
 

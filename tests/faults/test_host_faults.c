@@ -543,6 +543,67 @@ static void test_hotplug_host_calls_fail_cleanly(void **state)
 	assert_ledger_clear(shape, 0);
 }
 
+/*
+ * A caller's region that grows (maxmem= on kmm_machine_create_on): each
+ * commit of the boot (the memmap of each boot section) failing in turn is a
+ * failed boot with a message; each commit of an add_memory (the range, each
+ * block's memmap) failing in turn is -ENOMEM, a message and no change.
+ * (kmm_machine_create_on, not _zeroed: the region is booted on again.)
+ */
+static void test_region_commit_fails_cleanly(void **state)
+{
+	const char *shape = "mem=256M nr_cpus=2 maxmem=2G page_reporting=0";
+	size_t size = 2ul << 30;
+	char *region =
+		mmap(NULL, size, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+	char err[256];
+	kmm_machine *m = NULL;
+	unsigned long calls;
+
+	(void)state;
+	assert_true(region != MAP_FAILED);
+	assert_int_equal(mprotect(region, 256ul << 20, PROT_READ | PROT_WRITE), 0);
+	host_faults_reset(0);
+	assert_int_equal(kmm_machine_create_on(shape, region, size, &m, err, sizeof(err)), KMM_OK);
+	assert_int_equal(host_faults.calls_of[HOST_COMMIT], 2); /* each boot section's memmap */
+	calls = host_faults.calls;
+	kmm_machine_destroy(m);
+	for (unsigned long n = 1; n <= calls; n++) {
+		host_faults_reset(n);
+		err[0] = '\0';
+		assert_int_not_equal(
+			kmm_machine_create_on(shape, region, size, &m, err, sizeof(err)), KMM_OK);
+		assert_true(err[0] != '\0');
+		if (host_faults.failed_call == HOST_COMMIT)
+			assert_non_null(strstr(err, "cannot commit the memmap of section"));
+	}
+	host_faults_reset(0);
+	assert_int_equal(kmm_machine_create_on(shape, region, size, &m, err, sizeof(err)), KMM_OK);
+	kmm_set_log(m, quiet_sink, NULL);
+	host_faults_reset(0);
+	assert_int_equal(kmm_add_memory(m, 0, 256ull << 20, 512ull << 20), 0);
+	calls = host_faults.calls;
+	assert_int_equal(calls, 1 + 4); /* the range, and the memmap of 4 blocks */
+	for (unsigned long n = 1; n <= calls; n++) {
+		unsigned long max_pfn = kmm_max_pfn(m);
+
+		host_faults_reset(n);
+		loglen = 0;
+		memset(logbuf, 0, sizeof(logbuf));
+		assert_int_equal(kmm_add_memory(m, 0, 768ull << 20, 512ull << 20), KMM_ENOMEM);
+		assert_non_null(strstr(logbuf, "the host cannot back [mem 0x30000000-0x4fffffff]"));
+		assert_int_equal(kmm_max_pfn(m), max_pfn);
+		assert_int_equal(kmm_check(m), 0);
+	}
+	host_faults_reset(0);
+	assert_int_equal(kmm_add_memory(m, 0, 768ull << 20, 512ull << 20), 0);
+	assert_int_equal(
+		kmm_online_pages(m, (256ul << 20) >> 12, (1ul << 30) >> 12, KMM_MMOP_ONLINE), 0);
+	assert_int_equal(kmm_check(m), 0);
+	kmm_machine_destroy(m);
+	munmap(region, size);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -554,6 +615,7 @@ int main(void)
 		cmocka_unit_test(test_runtime_map_refusal),
 		cmocka_unit_test(test_hold_refused),
 		cmocka_unit_test(test_hotplug_host_calls_fail_cleanly),
+		cmocka_unit_test(test_region_commit_fails_cleanly),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
