@@ -248,8 +248,12 @@ static inline __attribute__((always_inline)) void *km_malloc_slow(size_t size)
 	if (km_unlikely(km_boot())) {
 		p = km_arena_alloc(size, KM_ALIGN);
 	} else {
+		unsigned long seen = km_grown();
+
 		km_gate_enter();
 		p = km_alloc(size);
+		while (km_unlikely(!p) && km_grow(&seen))
+			p = km_alloc(size);
 		km_gate_exit();
 	}
 	if (km_unlikely(!p))
@@ -372,8 +376,12 @@ static void *aligned(size_t align, size_t size)
 	if (km_unlikely(km_boot())) {
 		p = km_arena_alloc(size, align);
 	} else {
+		unsigned long seen = km_grown();
+
 		km_gate_enter();
 		p = km_alloc_aligned(align, size);
+		while (!p && km_grow(&seen))
+			p = km_alloc_aligned(align, size);
 		km_gate_exit();
 	}
 	return p;

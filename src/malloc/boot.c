@@ -2,23 +2,26 @@
 /*
  * malloc/boot.c - the process's machine, booted on first use, and the fork gate.
  *
- * The machine is sized from the host: its RAM is the host's physical memory
- * (sysconf(_SC_PHYS_PAGES), rounded down to a 128 MiB section) and it has
- * as many CPUs as the host has configured, so host CPU numbers are machine
- * CPU numbers and the restartable-sequence fast paths apply. The RAM is laid
- * out above 4G (`memmap=exactmap memmap=SIZE@4G`): one Normal zone, so that
- * deferred struct page init leaves all but its first section untouched and
- * a process pays about a megabyte of memmap at start, whatever the host's
- * size. KMM_CMDLINE is appended to that string (a later key wins); its mem=
- * token, if any, replaces the host's size.
+ * The machine is sized from the host: it may grow to the host's physical
+ * memory (sysconf(_SC_PHYS_PAGES), rounded down to a 128 MiB section) and it
+ * has as many CPUs as the host has configured, so host CPU numbers are
+ * machine CPU numbers and the restartable-sequence fast paths apply. It
+ * boots with one memory block of RAM above 4G (`memmap=exactmap
+ * memmap=128M@4G`, one Normal zone) and maxmem= at 4G plus the host's
+ * memory, and grows a block at a time by memory hotplug when an allocation
+ * fails (grow.c). KMM_CMDLINE is appended to that string (a later key
+ * wins); its mem= token, if any, replaces the host's size as the limit.
  *
- * Physical memory is an anonymous MAP_PRIVATE | MAP_NORESERVE mapping made
- * here and given to kmm_machine_create_on, aligned to the buddy allocator's
- * largest block (4 MiB), so a block of order k is aligned to its size in
- * virtual memory too (the aligned family relies on it). Over caller memory
- * the machine's memmap is a flat block inside that mapping and nothing of
- * the machine is a shared mapping, so fork gives parent and child separate,
- * copy-on-write heaps (tests/malloc/test_malloc.c checks /proc/self/maps).
+ * Physical memory is an anonymous MAP_PRIVATE | MAP_NORESERVE reservation
+ * with no access, made here and given to kmm_machine_create_on_zeroed,
+ * aligned to the buddy allocator's largest block (4 MiB), so a block of
+ * order k is aligned to its size in virtual memory too (the aligned family
+ * relies on it). Only the boot block is committed here; hotplug commits
+ * each block it adds and that block's memmap (kmm_os_commit), so a host
+ * with a commit limit (vm.overcommit_memory=2) charges what the machine
+ * holds, not the host's size. Nothing of the machine is a shared mapping,
+ * so fork gives parent and child separate, copy-on-write heaps
+ * (tests/malloc/test_malloc.c checks /proc/self/maps).
  *
  * Boot writes what a kernel's boot writes and no more: the size classes'
  * caches are not part of it, each is created on its class's first use
@@ -52,6 +55,7 @@
 #define _GNU_SOURCE
 #include "malloc/kmm_malloc.h"
 
+#include <kmm/hotplug.h>
 #include <kmm/trace.h>
 
 #include <errno.h>
@@ -283,14 +287,31 @@ static uint64_t parse_size(const char *s)
  * What the machine string adds to the host's memory and CPUs, before
  * KMM_CMDLINE (whose keys come last and win). Deferred init grows by one
  * largest buddy block (4 MiB with 4 KiB pages), not by a section: boot
- * writes 32 KiB of memmap, not 1 MiB. No kswapd or kcompactd thread: a
- * host-sized machine reaches its watermarks only when the process has used
- * nearly all of the host's memory, and direct reclaim and compaction serve
- * it then; the two threads cost a process about 0.9 ms of wall time to
+ * writes 32 KiB of memmap, not 1 MiB. No kswapd or kcompactd thread: the
+ * machine grows a block when an allocation fails (grow.c) rather than
+ * reclaiming ahead of its watermarks, and direct reclaim and compaction
+ * serve it at its limit; the two threads cost a process about 0.9 ms of wall time to
  * start and stop, and make a single-threaded program multi-threaded
  * (docs/malloc.md).
  */
+/* The memory the machine boots with: one memory block (grow.c adds the others). */
+#define KM_BOOT_BYTES (128ull << 20)
+
 #define KM_MACHINE_KEYS "kswapd=0 kcompactd=0 deferred_struct_page_init.chunk=block"
+
+/*
+ * The machine boots with its first memory block and grows to `mem` by
+ * hotplug (grow.c): maxmem= and memhp_default_state= come after the user's
+ * keys, which cannot turn the growth off or make it add offline blocks.
+ */
+static void machine_string(char *buf, size_t len, uint64_t mem, long cpus, const char *rest)
+{
+	snprintf(buf, len,
+		 "memmap=exactmap memmap=%lluM@4G nr_cpus=%ld " KM_MACHINE_KEYS
+		 " %s maxmem=%lluM memhp_default_state=online_kernel",
+		 (unsigned long long)(KM_BOOT_BYTES >> 20), cpus, rest,
+		 (unsigned long long)(((4ull << 30) + mem) >> 20));
+}
 
 static void build_cmdline(char *buf, size_t len, uint64_t *mem_out, long *cpus_out)
 {
@@ -330,15 +351,20 @@ static void build_cmdline(char *buf, size_t len, uint64_t *mem_out, long *cpus_o
 		cpus = 256;
 	*mem_out = mem;
 	*cpus_out = cpus;
-	snprintf(buf, len, "memmap=exactmap memmap=%lluM@4G nr_cpus=%ld " KM_MACHINE_KEYS " %s",
-		 (unsigned long long)(mem >> 20), cpus, rest);
+	machine_string(buf, len, mem, cpus, rest);
 }
 
+/*
+ * Address space for every byte the machine may grow to, with no access (a
+ * no-access private mapping is not charged to a commit limit), and the
+ * first memory block committed: the rest is committed by hotplug as the
+ * machine grows (grow.c).
+ */
 static void *map_phys(size_t size)
 {
 	size_t align = 4u << 20;
-	char *p = mmap(NULL, size + align, PROT_READ | PROT_WRITE,
-		       MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+	char *p = mmap(NULL, size + align, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE,
+		       -1, 0);
 	char *base;
 
 	if (p == MAP_FAILED)
@@ -348,6 +374,10 @@ static void *map_phys(size_t size)
 		munmap(p, (size_t)(base - p));
 	if (base + size < p + size + align)
 		munmap(base + size, (size_t)(p + size + align - (base + size)));
+	if (mprotect(base + (4ull << 30), KM_BOOT_BYTES, PROT_READ | PROT_WRITE)) {
+		munmap(base, size);
+		return NULL;
+	}
 	return base;
 }
 
@@ -454,9 +484,7 @@ static int boot_machine(void)
 		snprintf(msg, sizeof(msg),
 			 "libkmm-malloc: KMM_CMDLINE: %s; booting the host-sized machine\n", err);
 		say(msg);
-		snprintf(cmdline, sizeof(cmdline),
-			 "memmap=exactmap memmap=%lluM@4G nr_cpus=%ld " KM_MACHINE_KEYS,
-			 (unsigned long long)(mem >> 20), cpus);
+		machine_string(cmdline, sizeof(cmdline), mem, cpus, "");
 		if (kmm_machine_create_on_zeroed(cmdline, base, size, &m, err, sizeof(err)) !=
 		    KMM_OK) {
 			say("libkmm-malloc: cannot boot: ");
@@ -471,6 +499,10 @@ static int boot_machine(void)
 	km.max_cache = kmm_kmalloc_max_cache_size(m);
 	km.base = base;
 	km.size = size;
+	km.grow_next = (4ull << 30) + ((KM_BOOT_BYTES + kmm_memory_block_size_bytes(m) - 1) &
+				       ~(kmm_memory_block_size_bytes(m) - 1));
+	km.grow_limit = size;
+	km.gfp = km.grow_next < km.grow_limit ? KM_GFP_FULL | KMM_GFP_NORETRY : KM_GFP_FULL;
 	pthread_key_create(&exit_key, thread_exit);
 	pthread_atfork(fork_prepare, fork_parent, fork_child);
 	km_classes_init();

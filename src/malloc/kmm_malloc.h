@@ -11,6 +11,7 @@
  *            bump arena for allocations made while it boots, the size
  *            classes' caches (each created on its first use), fork safety
  *   api.c    malloc, free, calloc, realloc, the aligned family, usable size
+ *   grow.c   the machine grows by memory hotplug when an allocation fails
  *   huge.c   blocks above the buddy allocator's largest order: host mappings
  *   stats.c  malloc_trim, mallinfo2, malloc_stats, mallopt, KMM_STATS
  *
@@ -53,7 +54,9 @@
 /* Alignment of every block malloc returns (max_align_t). */
 #define KM_ALIGN 16u
 /* The largest alignment the aligned family serves from the machine. */
-#define KM_GFP (KMM_GFP_KERNEL | KMM_GFP_NOWARN)
+#define KM_GFP_FULL (KMM_GFP_KERNEL | KMM_GFP_NOWARN)
+/* What the machine is asked with: KM_GFP_FULL | __GFP_NORETRY while it can grow (grow.c). */
+#define KM_GFP (__atomic_load_n(&km.gfp, __ATOMIC_RELAXED))
 
 struct km_state {
 	kmm_machine *m;
@@ -64,6 +67,12 @@ struct km_state {
 	size_t max_cache; /* kmm_kmalloc_max_cache_size: kmalloc's largest class */
 	struct kmem_cache *cls[KM_NR_CLASSES]; /* NULL until the class's first use */
 	int debug_foreign; /* KMM_MALLOC_DEBUG=foreign: report foreign pointers */
+	unsigned int gfp;  /* KM_GFP: written by grow.c */
+	/* grow.c: the machine's RAM is [4G, grow_next); it may grow to grow_limit */
+	uint64_t grow_next, grow_limit;
+	unsigned long grown;	       /* blocks added since boot */
+	unsigned long free_after_grow; /* the zone's free pages after the last growth, or 0 */
+	uint64_t refused_at;	       /* when the host last refused to commit a block, or 0 */
 };
 
 extern struct km_state km;
@@ -73,6 +82,14 @@ int km_boot_slow(void);
 void *km_arena_alloc(size_t size, size_t align);
 bool km_in_arena(const void *p);
 size_t km_arena_usable(const void *p);
+
+/* grow.c: true when the caller should try again (the machine grew since *seen). */
+bool km_grow(unsigned long *seen);
+
+static inline unsigned long km_grown(void)
+{
+	return __atomic_load_n(&km.grown, __ATOMIC_ACQUIRE);
+}
 
 /* 0 when the machine is up (booting it on first use); -1: serve from the arena. */
 static inline int km_boot(void)

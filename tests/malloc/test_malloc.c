@@ -9,9 +9,11 @@
  * resident memory falling after malloc_trim, foreign pointers, size-class
  * caches created on first use (absent before, one cache however many
  * threads use a class first at once, a first use in a forked child that
- * stays the child's), and the machine's consistency (kmm_check) after each.
+ * stays the child's), the machine growing by memory blocks from two
+ * threads, and the machine's consistency (kmm_check) after each.
  */
 #define _GNU_SOURCE
+#include <kmm/hotplug.h>
 #include <kmm/kmm.h>
 #include <kmm/slab.h>
 
@@ -521,6 +523,91 @@ static int caches_named(const char *name)
 }
 
 /* These tests run first: nothing before them allocates 20-28 KiB. */
+static unsigned long machine_managed(void)
+{
+	return kmm_zone_managed_pages(kmm_malloc_machine(), 0, KMM_ZONE_NORMAL);
+}
+
+/* Blocks above the boot memory: each is online, or absent; the online ones come first. */
+static unsigned long online_blocks(void)
+{
+	struct kmm_memory_block_info info;
+	unsigned long n = 0;
+	int absent = 0, boot = 0;
+
+	for (unsigned long id = 0; kmm_memory_block_info(kmm_malloc_machine(), id, &info) == 0;
+	     id++) {
+		boot |= info.boot;
+		if (info.boot || !boot)
+			continue; /* the hole below 4G, and the boot block */
+		assert_int_not_equal(info.state, KMM_MEM_BLOCK_OFFLINE);
+		if (info.state == KMM_MEM_BLOCK_ABSENT)
+			absent = 1;
+		else if (absent)
+			fail_msg("memory%lu is online above an absent block", id);
+		else
+			n++;
+	}
+	return n;
+}
+
+#define GROW_OBJ 32000
+#define GROW_THREADS 2
+
+static void *grow_worker(void *arg)
+{
+	size_t n = (size_t)(uintptr_t)arg;
+	char **v = calloc(n, sizeof(*v));
+
+	if (!v)
+		return (void *)1;
+	for (size_t i = 0; i < n; i++) {
+		v[i] = malloc(GROW_OBJ);
+		if (!v[i])
+			return (void *)2;
+		memset(v[i], (int)i, GROW_OBJ);
+	}
+	for (size_t i = 0; i < n; i++)
+		if (v[i][GROW_OBJ - 1] != (char)i)
+			return (void *)3;
+	for (size_t i = 0; i < n; i++)
+		free(v[i]);
+	free(v);
+	return NULL;
+}
+
+/*
+ * The machine boots with one memory block and grows by hotplug when an
+ * allocation fails (src/malloc/grow.c): two threads each allocate more than
+ * the machine holds, every malloc succeeds, the machine grew by whole
+ * online blocks, in address order, and its managed pages grew by as many
+ * blocks' pages (the memmap is not on them).
+ */
+static void test_machine_grows_by_blocks(void **state)
+{
+	unsigned long block = kmm_memory_block_size_bytes(kmm_malloc_machine());
+	unsigned long before = machine_managed(), blocks0 = online_blocks();
+	size_t each = (before * 4096 + 2 * block) / GROW_OBJ / GROW_THREADS;
+	pthread_t t[GROW_THREADS];
+	unsigned long grown;
+
+	(void)state;
+	for (int i = 0; i < GROW_THREADS; i++)
+		assert_int_equal(pthread_create(&t[i], NULL, grow_worker, (void *)(uintptr_t)each),
+				 0);
+	for (int i = 0; i < GROW_THREADS; i++) {
+		void *ret;
+
+		assert_int_equal(pthread_join(t[i], &ret), 0);
+		assert_null(ret);
+	}
+	grown = online_blocks() - blocks0;
+	print_message("machine: %lu MiB before, %lu blocks added\n", before >> 8, grown);
+	assert_true(grown >= 1);
+	assert_int_equal(machine_managed(), before + grown * (block / 4096));
+	check_machine();
+}
+
 static void test_class_created_on_first_use(void **state)
 {
 	void *p;
@@ -624,6 +711,7 @@ int main(void)
 		cmocka_unit_test(test_trim_returns_memory),
 		cmocka_unit_test(test_glibc_extras),
 		cmocka_unit_test(test_foreign_pointers),
+		cmocka_unit_test(test_machine_grows_by_blocks),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -21,6 +21,10 @@
  *                       name: "cache-<bytes_alloc>")
  *   kfree, kmem_cache_free  the object the pointer names
  *
+ * A machine with maxmem= grows by a memory block when an allocation that
+ * succeeded in the trace fails here (grow_machine), as libkmm-malloc's
+ * machine grew while it was recorded; the blocks added are counted.
+ *
  * Two gfp bits are cleared before kmm sees them: __GFP_NOFAIL (kmm would
  * wait forever for a free that, in a replay, only the trace can make) and
  * __GFP_ZERO (zeroing changes no allocator state and would make the replay
@@ -36,6 +40,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+
+#include <kmm/hotplug.h>
 
 #include "engine.h"
 
@@ -430,6 +436,38 @@ static void free_slot_obj(struct rp_engine *e, struct rp_slot *s)
 	rp_map_kill(&e->objs, s);
 }
 
+/*
+ * A machine with maxmem= grows as libkmm-malloc's does (src/malloc/grow.c):
+ * an allocation the trace says succeeded, and that fails here, gets the
+ * next absent memory block, onlined into a kernel zone, and is tried
+ * again. false when there is no block left or hotplug refuses (and for a
+ * machine without maxmem=, which has no blocks to add).
+ */
+static bool grow_machine(struct rp_engine *e)
+{
+	unsigned long block = kmm_memory_block_size_bytes(e->m);
+	struct kmm_memory_block_info info;
+
+	for (unsigned long id = e->grow_from; kmm_memory_block_info(e->m, id, &info) == KMM_OK;
+	     id++) {
+		if (info.state != KMM_MEM_BLOCK_ABSENT)
+			continue;
+		e->grow_from = id + 1;
+		if (kmm_add_memory(e->m, 0, (uint64_t)id * block, block) != KMM_OK)
+			return false;
+		/* memhp_default_state= may have onlined it already */
+		if (kmm_memory_block_info(e->m, id, &info) == KMM_OK &&
+		    info.state == KMM_MEM_BLOCK_OFFLINE &&
+		    kmm_memory_block_online(e->m, id, KMM_MMOP_ONLINE_KERNEL) != KMM_OK)
+			return false;
+		e->managed += info.nr_pages;
+		e->st.grown_blocks++;
+		return true;
+	}
+	e->grow_from = ~0ul;
+	return false;
+}
+
 static int replay_event(struct rp_engine *e, struct kmm_trace_event *ev)
 {
 	gfp_t gfp = ev->gfp;
@@ -450,6 +488,8 @@ static int replay_event(struct rp_engine *e, struct kmm_trace_event *ev)
 		struct page *page = NULL;
 
 		if (order <= KMM_MAX_ORDER)
+			page = kmm_alloc_pages_node(e->m, -1, gfp, order);
+		while (!page && order <= KMM_MAX_ORDER && !ev->pfn_failed && grow_machine(e))
 			page = kmm_alloc_pages_node(e->m, -1, gfp, order);
 		if (ev->pfn_failed) {
 			e->st.trace_failed++;
@@ -501,12 +541,15 @@ static int replay_event(struct rp_engine *e, struct kmm_trace_event *ev)
 
 		if (ev->kind == KMM_EV_KMEM_CACHE_ALLOC)
 			c = trace_cache(e, ev);
-		if (c)
-			obj = kmm_kmem_cache_alloc_node(e->m, c, gfp, nid);
-		else
-			obj = kmm_kmalloc_node(
-				e->m, ev->kind == KMM_EV_KMALLOC ? ev->bytes_req : ev->bytes_alloc,
-				gfp, nid);
+		do {
+			if (c)
+				obj = kmm_kmem_cache_alloc_node(e->m, c, gfp, nid);
+			else
+				obj = kmm_kmalloc_node(e->m,
+						       ev->kind == KMM_EV_KMALLOC ? ev->bytes_req
+										  : ev->bytes_alloc,
+						       gfp, nid);
+		} while (!obj && ev->ptr != 0 && grow_machine(e));
 		if (ev->ptr == 0) {
 			e->st.trace_failed++;
 			if (obj && c)

@@ -82,6 +82,7 @@ struct rp_stats {
 	unsigned long kfree_null;
 	unsigned long order_mismatch; /* freed with another order than allocated */
 	unsigned long nofail_cleared; /* __GFP_NOFAIL dropped (see docs) */
+	unsigned long grown_blocks;   /* memory blocks hot-added (maxmem=) to serve the trace */
 	unsigned long failures, fail_pages[KMM_NR_ORDERS], fail_objects;
 	struct rp_gfp_fail fail_gfp[RP_MAX_GFP];
 	int nfail_gfp;
@@ -113,6 +114,7 @@ struct rp_engine {
 	struct rp_map pages, objs;
 	struct rp_cache *caches;
 	int ncaches, cap_caches;
+	unsigned long grow_from;      /* the first memory block grow_machine looks at */
 	int name_slot[RP_NAME_SLOTS]; /* cache index + 1, 0 empty */
 	struct rp_zone_id zones[RP_MAX_ZONES];
 	int nzones;

@@ -58,6 +58,7 @@ static int rows_of(struct rp_engine *e, int n, struct row *r, int max)
 	ROW("kfree(NULL)", "", x->st.kfree_null);
 	ROW("failed in the traced kernel", "", x->st.trace_failed);
 	ROW("__GFP_NOFAIL cleared", "", x->st.nofail_cleared);
+	ROW("memory blocks added (maxmem=)", "", x->st.grown_blocks);
 	ROW("caches created", "", x->st.caches_created);
 	ROW("allocation failures", "", x->st.failures);
 	for (int o = 0; o <= KMM_MAX_ORDER; o++) {
@@ -227,8 +228,10 @@ static void json_one(FILE *f, struct rp_engine *e, int check)
 		"}, \"batched_echo\": %lu, \"implicit_free\": %lu, \"implicit_free_pages\": %lu"
 		", \"kfree_null\": %lu",
 		st->batched_echo, st->implicit_free, st->implicit_free_pages, st->kfree_null);
-	fprintf(f, ", \"trace_failed\": %lu, \"nofail_cleared\": %lu, \"caches_created\": %lu",
-		st->trace_failed, st->nofail_cleared, st->caches_created);
+	fprintf(f,
+		", \"trace_failed\": %lu, \"nofail_cleared\": %lu, \"grown_blocks\": %lu, "
+		"\"caches_created\": %lu",
+		st->trace_failed, st->nofail_cleared, st->grown_blocks, st->caches_created);
 	fprintf(f, ", \"failures\": %lu, \"failures_by_order\": [", st->failures);
 	for (int o = 0; o <= KMM_MAX_ORDER; o++)
 		fprintf(f, "%s%lu", o ? ", " : "", st->fail_pages[o]);
