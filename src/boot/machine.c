@@ -103,6 +103,23 @@ static unsigned long piece_end(const struct boot *b, unsigned long ne, unsigned 
 	return e;
 }
 
+/* The memmap's address space: 32 bytes per page up to max_pfn or maxmem=. */
+static size_t vmemmap_bytes(const struct boot *b)
+{
+	return ALIGN_UP((size_t)MAX(b->lay.max_pfn, b->lay.maxmem_pfn) * sizeof(struct page),
+			b->caps.host_page_size);
+}
+
+/* vmemmap_reserved says what teardown must give back: set only once held. -1 on failure. */
+static int reserve_vmemmap(struct boot *b)
+{
+	b->m->vmemmap = kmm_os_reserve(vmemmap_bytes(b));
+	if (!b->m->vmemmap)
+		return -1;
+	b->m->vmemmap_reserved = vmemmap_bytes(b);
+	return 0;
+}
+
 /*
  * A caller's region that can grow (maxmem=): the region cannot be mapped a
  * second time, so the memmap is not carved out of its RAM. It is address
@@ -115,14 +132,11 @@ static unsigned long piece_end(const struct boot *b, unsigned long ne, unsigned 
 static int setup_memmap_committed(struct boot *b, char *err, size_t len)
 {
 	struct kmm_machine *m = b->m;
-	size_t psz = sizeof(struct page), hps = b->caps.host_page_size;
-	size_t reserve = ALIGN_UP((size_t)b->lay.maxmem_pfn * psz, hps);
+	size_t hps = b->caps.host_page_size;
 
-	m->vmemmap = kmm_os_reserve(reserve);
-	if (!m->vmemmap)
+	if (reserve_vmemmap(b))
 		return fail(err, len, "cannot reserve %zu bytes of address space for the memmap",
-			    reserve);
-	m->vmemmap_reserved = reserve;
+			    vmemmap_bytes(b));
 	for (int n = 0; n < b->lay.nr_nodes; n++) {
 		unsigned long ns = b->lay.node[n].start, ne = b->lay.node[n].end;
 
@@ -175,15 +189,9 @@ static int setup_memmap(struct boot *b, char *err, size_t len)
 				b->section_present[s / 8] |= (uint8_t)(1u << (s % 8));
 		return KMM_OK;
 	}
-	/* vmemmap_reserved says what teardown must give back: set it only once held. */
-	size_t reserve = ALIGN_UP((size_t)MAX(b->lay.max_pfn, b->lay.maxmem_pfn) * psz,
-				  b->caps.host_page_size);
-
-	m->vmemmap = kmm_os_reserve(reserve);
-	if (!m->vmemmap)
+	if (reserve_vmemmap(b))
 		return fail(err, len, "cannot reserve %zu bytes of address space for the memmap",
-			    reserve);
-	m->vmemmap_reserved = reserve;
+			    vmemmap_bytes(b));
 	for (int n = 0; n < b->lay.nr_nodes; n++) {
 		unsigned long ns = b->lay.node[n].start, ne = b->lay.node[n].end;
 		size_t total = 0, off = 0;
