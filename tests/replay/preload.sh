@@ -41,7 +41,7 @@ assert d["events_total"] == events, (d["events_total"], events)
 assert d["failures"] == 0, d
 assert d["malformed_skipped"] == 0 and d["unknown_events"] == 0, d
 PY
-"$kmm" replay prog.trace --quiet | grep -q 'kmm_check: 0 problems'
+"$kmm" replay prog.trace --quiet | grep 'kmm_check: 0 problems' >/dev/null
 
 # a program whose machine grew while it was recorded (200 MB of 4 KB blocks):
 # the replay machine grows the same way and serves every allocation
@@ -61,7 +61,7 @@ PY
 "$kmm" record -o ls.trace --preload --machine 'mem=512M' -- /bin/ls -l / > ls.out
 [ -s ls.out ] || fail "ls printed nothing"
 grep -q ' kmem_cache_alloc: ' ls.trace || fail "no allocations of ls recorded"
-"$kmm" replay ls.trace --quiet | grep -q 'kmm_check: 0 problems'
+"$kmm" replay ls.trace --quiet | grep 'kmm_check: 0 problems' >/dev/null
 
 # kmm top -- PROGRAM replays the program's events as they come
 "$kmm" top --preload --machine 'mem=512M' -- "$prog" > top.out 2> top.err </dev/null

@@ -15,7 +15,7 @@ trap 't kill-server 2>/dev/null || true' EXIT
 tgt=top
 cap() { t capture-pane -p -t "$tgt"; }
 wait_for() { # pattern, seconds
-  for _ in $(seq $(( $2 * 10 ))); do cap | grep -q -- "$1" && return 0; sleep 0.1; done
+  for _ in $(seq $(( $2 * 10 ))); do cap | grep -- "$1" >/dev/null && return 0; sleep 0.1; done
   echo "timed out waiting for '$1'; screen:"; cap; return 1
 }
 t new-session -d -s top -x 120 -y 40 \
@@ -48,8 +48,8 @@ t new-session -d -s prog -x 120 -y 40 "$kmm top -- $prog $dir/prog.state; echo E
 t kill-session -t top
 tgt=prog
 wait_for 'done' 20
-cap | grep -q 'record_prog'
-cap | grep -q 'rec_cache'
+cap | grep 'record_prog' >/dev/null
+cap | grep 'rec_cache' >/dev/null
 t send-keys -t prog q
 wait_for 'EXITED 0' 5
 echo "top: program view ok"
