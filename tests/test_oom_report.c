@@ -185,8 +185,8 @@ static void test_show_mem_multi_node_and_order(void **state)
 	(void)state;
 	test_log_clear(&log_);
 	assert_int_equal(kmm_out_of_memory(m, &oc), 0); /* no victim: nothing killed */
-	assert_true(
-		test_log_contains(&log_, "order=2, oom_score_adj=0\nCOMPACTION is disabled!!!\n"));
+	/* the machine compacts: no "COMPACTION is disabled!!!" (compaction=0 below) */
+	assert_true(test_log_contains(&log_, "order=2, oom_score_adj=0\nMem-Info:\n"));
 	assert_true(test_log_contains(&log_, "\nNode 0 active_anon:"));
 	assert_true(test_log_contains(&log_, "\nNode 1 active_anon:"));
 	assert_true(test_log_contains(&log_, "\nNode 1 DMA32 free:"));
@@ -197,6 +197,17 @@ static void test_show_mem_multi_node_and_order(void **state)
 	kmm_show_mem(m);
 	assert_true(strncmp(log_.buf, "Mem-Info:\n", 10) == 0);
 	assert_false(test_log_contains(&log_, "oom-killer"));
+	kmm_machine_destroy(m);
+	/* a machine without compaction says so, as a kernel built without it */
+	m = test_boot("mem=64M nr_cpus=1 kswapd=0 compaction=0", &log_);
+	test_log_clear(&log_);
+	assert_int_equal(kmm_out_of_memory(m, &oc), 0);
+	assert_true(
+		test_log_contains(&log_, "order=2, oom_score_adj=0\nCOMPACTION is disabled!!!\n"));
+	oc.order = 0;
+	test_log_clear(&log_);
+	assert_int_equal(kmm_out_of_memory(m, &oc), 0);
+	assert_false(test_log_contains(&log_, "COMPACTION is disabled"));
 	kmm_machine_destroy(m);
 }
 

@@ -105,6 +105,10 @@ KMM_API int kmm_machine_create(const char *cmdline, kmm_machine **out, char *err
  * boot memory must be accessible, and the rest is address space the caller
  * reserved with no access (mmap PROT_NONE), which kmm_add_memory commits and
  * kmm_remove_memory gives back to no access. libkmm-malloc's machine is one.
+ *
+ * kmm never touches the region under a hole of the memory map (below the
+ * first RAM range of memmap=exactmap, say), so that part need not be
+ * mapped: libkmm-malloc's RAM starts at 4G and it maps nothing below.
  */
 KMM_API int kmm_machine_create_on(const char *cmdline, void *mem, size_t size, kmm_machine **out,
 				  char *err, size_t err_len);

@@ -19,7 +19,12 @@
  * relies on it). Only the boot block is committed here; hotplug commits
  * each block it adds and that block's memmap (kmm_os_commit), so a host
  * with a commit limit (vm.overcommit_memory=2) charges what the machine
- * holds, not the host's size. Nothing of the machine is a shared mapping,
+ * holds, not the host's size. Only the RAM is reserved: the 4 GiB hole
+ * below it is never touched and not mapped. Under an address-space limit
+ * (RLIMIT_AS, ulimit -v) the machine's limit drops to what fits in half of
+ * the address space the process has left (fit_address_limit), and a host
+ * that refuses the reservation gets one half as big, down to 16 MiB.
+ * Nothing of the machine is a shared mapping,
  * so fork gives parent and child separate, copy-on-write heaps
  * (tests/malloc/test_malloc.c checks /proc/self/maps).
  *
@@ -59,12 +64,14 @@
 #include <kmm/trace.h>
 
 #include <errno.h>
+#include <fcntl.h>
 #include <pthread.h>
 #include <sched.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/resource.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
@@ -280,10 +287,6 @@ static uint64_t parse_size(const char *s)
 }
 
 /*
- * The machine string: the host's shape, then KMM_CMDLINE without its mem=
- * token (whose size replaces the host's).
- */
-/*
  * What the machine string adds to the host's memory and CPUs, before
  * KMM_CMDLINE (whose keys come last and win). Deferred init grows by one
  * largest buddy block (4 MiB with 4 KiB pages), not by a section: boot
@@ -296,6 +299,14 @@ static uint64_t parse_size(const char *s)
  */
 /* The memory the machine boots with: one memory block (grow.c adds the others). */
 #define KM_BOOT_BYTES (128ull << 20)
+/* The smallest machine, under a tight address-space limit (fit_address_limit). */
+#define KM_MIN_BYTES (16ull << 20)
+#define KM_MIN_STEP (4ull << 20)
+
+static uint64_t boot_bytes(uint64_t mem)
+{
+	return mem < KM_BOOT_BYTES ? mem : KM_BOOT_BYTES;
+}
 
 #define KM_MACHINE_KEYS "kswapd=0 kcompactd=0 deferred_struct_page_init.chunk=block"
 
@@ -306,17 +317,22 @@ static uint64_t parse_size(const char *s)
  */
 static void machine_string(char *buf, size_t len, uint64_t mem, long cpus, const char *rest)
 {
-	snprintf(buf, len,
-		 "memmap=exactmap memmap=%lluM@4G nr_cpus=%ld " KM_MACHINE_KEYS
-		 " %s maxmem=%lluM memhp_default_state=online_kernel",
-		 (unsigned long long)(KM_BOOT_BYTES >> 20), cpus, rest,
-		 (unsigned long long)(((4ull << 30) + mem) >> 20));
+	if (mem <= KM_BOOT_BYTES) /* too small to grow (fit_address_limit) */
+		snprintf(buf, len,
+			 "memmap=exactmap memmap=%lluM@4G nr_cpus=%ld " KM_MACHINE_KEYS " %s",
+			 (unsigned long long)(mem >> 20), cpus, rest);
+	else
+		snprintf(buf, len,
+			 "memmap=exactmap memmap=%lluM@4G nr_cpus=%ld " KM_MACHINE_KEYS
+			 " %s maxmem=%lluM memhp_default_state=online_kernel",
+			 (unsigned long long)(KM_BOOT_BYTES >> 20), cpus, rest,
+			 (unsigned long long)(((4ull << 30) + mem) >> 20));
 }
 
-static void build_cmdline(char *buf, size_t len, uint64_t *mem_out, long *cpus_out)
+/* KMM_CMDLINE without its mem= token into rest; the limit and CPUs from the host and it. */
+static void build_cmdline(char *rest, size_t len, uint64_t *mem_out, long *cpus_out)
 {
 	const char *user = getenv("KMM_CMDLINE");
-	char rest[1024];
 	size_t r = 0;
 	uint64_t mem = (uint64_t)sysconf(_SC_PHYS_PAGES) * (uint64_t)sysconf(_SC_PAGESIZE);
 	long cpus = sysconf(_SC_NPROCESSORS_CONF); /* reads /sys: once per boot */
@@ -334,7 +350,7 @@ static void build_cmdline(char *buf, size_t len, uint64_t *mem_out, long *cpus_o
 			break;
 		if (!strncmp(user, "mem=", 4) && parse_size(user + 4))
 			mem = parse_size(user + 4);
-		else if ((size_t)(end - user) + 2 < sizeof(rest) - r) {
+		else if ((size_t)(end - user) + 2 < len - r) {
 			memcpy(rest + r, user, (size_t)(end - user));
 			r += (size_t)(end - user);
 			rest[r++] = ' ';
@@ -351,22 +367,34 @@ static void build_cmdline(char *buf, size_t len, uint64_t *mem_out, long *cpus_o
 		cpus = 256;
 	*mem_out = mem;
 	*cpus_out = cpus;
-	machine_string(buf, len, mem, cpus, rest);
 }
 
 /*
- * Address space for every byte the machine may grow to, with no access (a
- * no-access private mapping is not charged to a commit limit), and the
- * first memory block committed: the rest is committed by hotplug as the
- * machine grows (grow.c).
+ * The machine's RAM, [4G, 4G + mem) in its physical address space:
+ * address space with no access (a no-access private mapping is not
+ * charged to a commit limit), the first memory block committed; hotplug
+ * commits the rest as the machine grows (grow.c). The 4 GiB below it are
+ * a hole of the memory map, which the machine never touches, so they are
+ * not mapped: the region given to kmm_machine_create_on_zeroed starts 4G
+ * below the mapping. Returns the mapping, aligned to 4 MiB, or NULL.
  */
-static void *map_phys(size_t size)
+static char *map_ram(uint64_t mem)
 {
-	size_t align = 4u << 20;
+	size_t align = 4u << 20, size = (size_t)mem;
 	char *p = mmap(NULL, size + align, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE,
 		       -1, 0);
 	char *base;
 
+	if (p != MAP_FAILED && (uintptr_t)p < (4ull << 30)) {
+		/* no room for the hole below it: ask for a place higher up */
+		munmap(p, size + align);
+		p = mmap((void *)(1ull << 40), size + align, PROT_NONE,
+			 MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+		if (p != MAP_FAILED && (uintptr_t)p < (4ull << 30)) {
+			munmap(p, size + align);
+			return NULL;
+		}
+	}
 	if (p == MAP_FAILED)
 		return NULL;
 	base = (char *)(((uintptr_t)p + align - 1) & ~(uintptr_t)(align - 1));
@@ -374,11 +402,55 @@ static void *map_phys(size_t size)
 		munmap(p, (size_t)(base - p));
 	if (base + size < p + size + align)
 		munmap(base + size, (size_t)(p + size + align - (base + size)));
-	if (mprotect(base + (4ull << 30), KM_BOOT_BYTES, PROT_READ | PROT_WRITE)) {
+	if (mprotect(base, (size_t)boot_bytes(mem), PROT_READ | PROT_WRITE)) {
 		munmap(base, size);
 		return NULL;
 	}
 	return base;
+}
+
+/* The process's address space now, from /proc/self/statm (0 if unreadable). */
+static uint64_t address_space_used(void)
+{
+	char buf[64];
+	uint64_t pages = 0;
+	int fd = open("/proc/self/statm", O_RDONLY | O_CLOEXEC);
+	ssize_t n;
+
+	if (fd < 0)
+		return 0;
+	n = read(fd, buf, sizeof(buf) - 1);
+	close(fd);
+	for (ssize_t i = 0; i < n && buf[i] >= '0' && buf[i] <= '9'; i++)
+		pages = pages * 10 + (uint64_t)(buf[i] - '0');
+	return pages * (uint64_t)sysconf(_SC_PAGESIZE);
+}
+
+/*
+ * Under an address-space limit (RLIMIT_AS, ulimit -v) the machine takes
+ * at most half of what the process has left, so the program keeps the
+ * other half for its stacks, libraries and the huge blocks (huge.c maps
+ * those apart): its memory plus its memmap's address space (32 bytes a
+ * page of [0, 4G + mem), 32 MiB for the hole). Returns mem, lowered to
+ * fit: a multiple of the boot block, or below one block a machine that
+ * cannot grow, in 4 MiB steps; 0 if not even KM_MIN_BYTES fits.
+ */
+static uint64_t fit_address_limit(uint64_t mem)
+{
+	struct rlimit rl;
+	uint64_t used, left, hole_memmap = (4ull << 30) / 128, fit;
+
+	if (getrlimit(RLIMIT_AS, &rl) || rl.rlim_cur == RLIM_INFINITY)
+		return mem;
+	used = address_space_used();
+	left = rl.rlim_cur > used ? (uint64_t)rl.rlim_cur - used : 0;
+	if (left / 2 <= hole_memmap)
+		return 0;
+	fit = (left / 2 - hole_memmap) / 129 * 128; /* RAM and its memmap, 128:1 */
+	fit &= ~((fit < KM_BOOT_BYTES ? KM_MIN_STEP : KM_BOOT_BYTES) - 1);
+	if (fit < KM_MIN_BYTES)
+		return 0;
+	return fit < mem ? fit : mem;
 }
 
 /*
@@ -455,11 +527,11 @@ static void start_recording(kmm_machine *m)
 
 static int boot_machine(void)
 {
-	char cmdline[1280], err[256];
+	char cmdline[1280], rest[1024], err[256];
 	uint64_t mem;
 	long cpus;
 	size_t size;
-	void *base;
+	char *base, *ram = NULL;
 	kmm_machine *m = NULL;
 	const char *dbg = getenv("KMM_MALLOC_DEBUG");
 
@@ -471,13 +543,20 @@ static int boot_machine(void)
 	 */
 	if (membarrier(MEMBARRIER_CMD_REGISTER_PRIVATE_EXPEDITED) == 0)
 		km_gate_fence = 0;
-	build_cmdline(cmdline, sizeof(cmdline), &mem, &cpus);
-	size = (size_t)((4ull << 30) + mem);
-	base = map_phys(size);
-	if (!base) {
-		say("libkmm-malloc: cannot map the machine's memory\n");
+	build_cmdline(rest, sizeof(rest), &mem, &cpus);
+	mem = fit_address_limit(mem);
+	/* a host that refuses the whole reservation gets a smaller machine */
+	while (mem >= KM_MIN_BYTES && !(ram = map_ram(mem)))
+		mem = (mem / 2) & ~((mem / 2 < KM_BOOT_BYTES ? KM_MIN_STEP : KM_BOOT_BYTES) - 1);
+	if (!ram) {
+		say(mem ? "libkmm-malloc: cannot map the machine's memory\n"
+			: "libkmm-malloc: the address-space limit (RLIMIT_AS, ulimit -v) leaves no "
+			  "room for the machine's memory\n");
 		abort();
 	}
+	machine_string(cmdline, sizeof(cmdline), mem, cpus, rest);
+	base = (char *)((uintptr_t)ram - (4ull << 30)); /* the hole is never touched: not mapped */
+	size = (size_t)((4ull << 30) + mem);
 	if (kmm_machine_create_on_zeroed(cmdline, base, size, &m, err, sizeof(err)) != KMM_OK) {
 		char msg[1800];
 
@@ -497,9 +576,9 @@ static int boot_machine(void)
 	km.debug_foreign = dbg && strstr(dbg, "foreign") != NULL;
 	km.max_kmalloc = kmm_kmalloc_max_size(m);
 	km.max_cache = kmm_kmalloc_max_cache_size(m);
-	km.base = base;
-	km.size = size;
-	km.grow_next = (4ull << 30) + ((KM_BOOT_BYTES + kmm_memory_block_size_bytes(m) - 1) &
+	km.base = ram;
+	km.size = (size_t)mem;
+	km.grow_next = (4ull << 30) + ((boot_bytes(mem) + kmm_memory_block_size_bytes(m) - 1) &
 				       ~(kmm_memory_block_size_bytes(m) - 1));
 	km.grow_limit = size;
 	km.gfp = km.grow_next < km.grow_limit ? KM_GFP_FULL | KMM_GFP_NORETRY : KM_GFP_FULL;

@@ -18,7 +18,8 @@
  *      kmm_os_abort();
  *   4. the report (dump_header): "<comm> invoked oom-killer: gfp_mask=...,
  *      order=N, oom_score_adj=0", "COMPACTION is disabled!!!" for order >
- *      0 (kmm has no compaction), show_mem, the unreclaimable slab table;
+ *      0 on a machine booted with compaction=0 (Linux prints it when built
+ *      without CONFIG_COMPACTION), show_mem, the unreclaimable slab table;
  *   5. the victim callback frees memory and names its victim: the
  *      "oom-kill:constraint=..." line and "Out of memory: Killed process
  *      <pid> (<comm>) total-vm:..." follow, oom_kill is counted and
@@ -105,7 +106,7 @@ static void dump_header(struct kmm_machine *m, struct kmm_out *o, const struct o
 	kmm_format_gfp(flags, sizeof(flags), oc->gfp_mask);
 	kmm_out_printf(o, "%s invoked oom-killer: gfp_mask=%#x(%s), order=%d, oom_score_adj=%d\n",
 		       comm, oc->gfp_mask, flags, oc->order, 0);
-	if (oc->order)
+	if (oc->order && !m->desc.compaction) /* Linux: a kernel built without compaction */
 		kmm_out_printf(o, "COMPACTION is disabled!!!\n");
 	show_mem(m, o, true, oc->nodemask, gfp_zone(oc->gfp_mask)); /* SHOW_MEM_FILTER_NODES */
 	/* should_dump_unreclaim_slab: unreclaimable slab above the LRU pages (kmm has none) */
