@@ -68,6 +68,13 @@ struct kmm_machine {
 	size_t phys_reserved; /* address space held for phys when it can grow (maxmem=), or 0 */
 	intptr_t phys_handle; /* host handle when kmm created the memory, else -1 */
 	bool owns_phys;
+	/*
+	 * Memory the machine never wrote reads as zeroes: kmm's own memfd
+	 * (kmm_os_phys_create's object is sparse) or a region given to
+	 * kmm_machine_create_on_zeroed. Free blocks of such memory are marked
+	 * (page.h, PAGE_ZEROED_BIT) and __GFP_ZERO does not clear them again.
+	 */
+	bool phys_zeroed;
 	/* The direct map's reservation: phys lies inside, aligned to 2^MAX_ORDER pages. */
 	void *direct_reserve;
 	size_t direct_reserve_size;

@@ -1041,7 +1041,8 @@ static const char *const kmm_own[] = { "kswapd_wake",	       "pgalloc_slowpath",
 				       "pgalloc_fail",	       "pgalloc_highatomic",
 				       "pgalloc_fallback",     "pageblock_claimed",
 				       "bad_page_reports",     "drain_all_pages",
-				       "page_reporting_pages", "page_reporting_reused" };
+				       "page_reporting_pages", "page_reporting_reused",
+				       "pgzero_skipped" };
 
 /* vmstat lines kmm counts (the rest of the kernel's print 0 on a fresh machine). */
 static bool kmm_counts(const char *name)

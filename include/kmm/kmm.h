@@ -115,8 +115,11 @@ KMM_API int kmm_machine_create_on(const char *cmdline, void *mem, size_t size, k
 
 /*
  * Same, over a region the caller promises reads as zeroes (a fresh
- * anonymous mapping): boot then writes only the descriptors it initializes,
- * so with deferred struct page init the untouched memmap costs no memory.
+ * anonymous mapping), up to maxmem= (what kmm_os_commit commits later too):
+ * boot then writes only the descriptors it initializes, so with deferred
+ * struct page init the untouched memmap costs no memory, and a __GFP_ZERO
+ * allocation does not clear memory nobody has written yet (docs/zones.md,
+ * "Known-zero free blocks").
  */
 KMM_API int kmm_machine_create_on_zeroed(const char *cmdline, void *mem, size_t size,
 					 kmm_machine **out, char *err, size_t err_len);

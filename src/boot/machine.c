@@ -521,6 +521,7 @@ static int machine_boot(const char *cmdline, void *mem, size_t size, bool zeroed
 	m->phys_reserved = b.phys_reserved;
 	m->phys_handle = b.handle;
 	m->owns_phys = b.owns_phys;
+	m->phys_zeroed = b.owns_phys || b.zeroed;
 	/* a caller's region that can grow is mapped up to maxmem=, its direct map too */
 	m->direct_pfns = b.owns_phys || b.lay.maxmem_pfn ? m->max_low_pfn : b.lay.max_pfn;
 	m->direct_reserve = b.direct_reserve;

@@ -212,6 +212,8 @@ int kmm_add_memory(kmm_machine *m, int nid, uint64_t start, uint64_t size)
 		hp->blocks[b].nid = (uint8_t)nid;
 		hp->blocks[b].zone = KMM_ZONE_NORMAL;
 		hp->blocks[b].boot = 0;
+		/* the host's fresh memory reads as zeroes; memory used before may not */
+		hp->blocks[b].fresh = m->phys_zeroed && !hp->blocks[b].used;
 		set_section_present(m, b, true);
 	}
 	end_pfn = block_start_pfn(last);

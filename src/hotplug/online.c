@@ -209,7 +209,7 @@ static void grow_spans(struct zone *zone, unsigned long start, unsigned long end
 
 /* Linux's online_pages_range: the block's pages in the largest aligned blocks. zone->lock held. */
 static void online_pages_range(struct kmm_machine *m, struct zone *zone, unsigned long pfn,
-			       unsigned long end)
+			       unsigned long end, bool zeroed)
 {
 	while (pfn < end) {
 		unsigned int order =
@@ -217,6 +217,7 @@ static void online_pages_range(struct kmm_machine *m, struct zone *zone, unsigne
 
 		while (pfn + (1ul << order) > end)
 			order--;
+		set_page_zeroed(pfn_to_page(m, pfn), zeroed); /* memory the host gave zeroed */
 		__free_one_page(m, zone, pfn, order, MIGRATE_MOVABLE);
 		pfn += 1ul << order;
 	}
@@ -285,7 +286,9 @@ int online_block_zone(struct kmm_machine *m, unsigned long block, struct zone *z
 		set_pageblock_migratetype(zone, pfn,
 					  pfn < first_free ? MIGRATE_UNMOVABLE : MIGRATE_MOVABLE);
 	WRITE_ONCE(zone->present_pages, zone->present_pages + PAGES_PER_SECTION);
-	online_pages_range(m, zone, first_free, end);
+	online_pages_range(m, zone, first_free, end, b->fresh);
+	b->fresh = 0;
+	b->used = 1;
 	__atomic_add_fetch(&zone->managed_pages, managed, __ATOMIC_RELAXED);
 	kmm_spin_unlock(&zone->lock);
 	WRITE_ONCE(pgdat->node_present_pages, pgdat->node_present_pages + PAGES_PER_SECTION);

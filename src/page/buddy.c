@@ -37,7 +37,7 @@ static const int fallbacks[MIGRATE_PCPTYPES][MIGRATE_PCPTYPES - 1] = {
 };
 
 static inline void add_to_free_list(struct kmm_machine *m, struct zone *zone, unsigned long pfn,
-				    unsigned int order, int mt, bool tail)
+				    unsigned int order, int mt, bool tail, bool zeroed)
 {
 	struct page *page = pfn_to_page(m, pfn);
 	struct free_area *area = &zone->free_area[order];
@@ -49,7 +49,8 @@ static inline void add_to_free_list(struct kmm_machine *m, struct zone *zone, un
 	KMM_BUG_ON(m, !zone_spans_pfn(zone, pfn) || pfn + (1ul << order) > zone_end_pfn(zone));
 	page->private = order;
 	page->u.buddy_mt = (uint8_t)mt;
-	page_set(page, PG_buddy);
+	page_flags_store(page, (page_flags(page) & ~(1u << PAGE_ZEROED_BIT)) | (1u << PG_buddy) |
+				       ((uint32_t)zeroed << PAGE_ZEROED_BIT));
 	if (tail)
 		page_list_add_tail(m->vmemmap, &area->free_list[mt], (uint32_t)pfn);
 	else
@@ -57,11 +58,13 @@ static inline void add_to_free_list(struct kmm_machine *m, struct zone *zone, un
 	WRITE_ONCE(area->nr_free, area->nr_free + 1); /* read unlocked by the watermark check */
 }
 
-static inline void del_from_free_list(struct kmm_machine *m, struct zone *zone, unsigned long pfn,
+/* Returns whether the block read as zeroes; the mark goes with the block's free state. */
+static inline bool del_from_free_list(struct kmm_machine *m, struct zone *zone, unsigned long pfn,
 				      unsigned int order)
 {
 	struct page *page = pfn_to_page(m, pfn);
 	struct free_area *area = &zone->free_area[order];
+	bool zeroed = page_zeroed(page);
 
 	/* only a free block of exactly this order leaves this order's lists */
 	VM_BUG_ON_PAGE(m, !page_test(page, PG_buddy) || buddy_order(page) != order, page);
@@ -73,10 +76,11 @@ static inline void del_from_free_list(struct kmm_machine *m, struct zone *zone, 
 		WRITE_ONCE(zone->nr_reported, zone->nr_reported - (1ul << order));
 		count_vm_events(m, PAGE_REPORTING_REUSED, 1ul << order);
 	}
-	page_clear(page, PG_buddy);
+	page_flags_store(page, page_flags(page) & ~((1u << PG_buddy) | (1u << PAGE_ZEROED_BIT)));
 	page->private = 0;
 	page->u.raw = 0;
 	WRITE_ONCE(area->nr_free, area->nr_free - 1);
+	return zeroed;
 }
 
 static inline void move_to_free_list(struct kmm_machine *m, struct zone *zone, unsigned long pfn,
@@ -113,9 +117,12 @@ static void free_one_page_notify(struct kmm_machine *m, struct zone *zone, unsig
 				 unsigned int order, int mt, bool report_notify)
 {
 	bool to_tail = false;
+	/* the caller marks a block it frees that reads as zeroes (page.h) */
+	bool zeroed = page_zeroed(pfn_to_page(m, pfn));
 
 	KMM_BUG_ON(m, !kmm_spin_is_locked(&zone->lock));
 	KMM_BUG_ON(m, order > MAX_ORDER);
+	set_page_zeroed(pfn_to_page(m, pfn), false);
 	__mod_zone_free_pages(zone, 1l << order);
 	while (order < MAX_ORDER) {
 		unsigned long buddy_pfn = pfn ^ (1ul << order);
@@ -130,7 +137,8 @@ static void free_one_page_notify(struct kmm_machine *m, struct zone *zone, unsig
 			    (!migratetype_is_mergeable(mt) || !migratetype_is_mergeable(buddy_mt)))
 				break;
 		}
-		del_from_free_list(m, zone, buddy_pfn, order);
+		/* the merged block reads as zeroes only if both halves do */
+		zeroed &= del_from_free_list(m, zone, buddy_pfn, order);
 		pfn &= buddy_pfn;
 		order++;
 		/* the merged block starts at the lower buddy: aligned to its new order */
@@ -143,7 +151,7 @@ static void free_one_page_notify(struct kmm_machine *m, struct zone *zone, unsig
 		to_tail =
 			zone_spans_pfn(zone, higher) && page_test(pfn_to_page(m, higher), PG_buddy);
 	}
-	add_to_free_list(m, zone, pfn, order, mt, to_tail);
+	add_to_free_list(m, zone, pfn, order, mt, to_tail, zeroed);
 	/* a block big enough to hand back to the host (page_reporting_notify_free) */
 	if (unlikely(order >= (unsigned int)m->desc.page_reporting_order) && report_notify)
 		page_reporting_notify_free(m, order);
@@ -238,11 +246,13 @@ unsigned int __isolate_free_page(struct kmm_machine *m, struct zone *zone, unsig
 	return order + 1;
 }
 
+/* Boot and deferred init: memory nobody wrote, zero if the machine's memory started so. */
 void __free_boot_block(struct kmm_machine *m, struct zone *zone, unsigned long pfn,
 		       unsigned int order)
 {
 	__mod_zone_free_pages(zone, 1l << order);
-	add_to_free_list(m, zone, pfn, order, get_pageblock_migratetype(zone, pfn), true);
+	add_to_free_list(m, zone, pfn, order, get_pageblock_migratetype(zone, pfn), true,
+			 m->phys_zeroed);
 }
 
 /*
@@ -250,7 +260,7 @@ void __free_boot_block(struct kmm_machine *m, struct zone *zone, unsigned long p
  * go back on the lists of their orders (Linux's expand()).
  */
 static inline void expand(struct kmm_machine *m, struct zone *zone, unsigned long pfn,
-			  unsigned int low, unsigned int high, int mt)
+			  unsigned int low, unsigned int high, int mt, bool zeroed)
 {
 	unsigned long size = 1ul << high;
 
@@ -258,7 +268,7 @@ static inline void expand(struct kmm_machine *m, struct zone *zone, unsigned lon
 	while (high > low) {
 		high--;
 		size >>= 1;
-		add_to_free_list(m, zone, pfn + size, high, mt, false);
+		add_to_free_list(m, zone, pfn + size, high, mt, false, zeroed);
 	}
 }
 
@@ -271,8 +281,11 @@ unsigned long __rmqueue_smallest(struct kmm_machine *m, struct zone *zone, unsig
 
 		if (pfn == KMM_NIL_PFN)
 			continue;
-		del_from_free_list(m, zone, pfn, cur);
-		expand(m, zone, pfn, order, cur, mt);
+		bool zeroed = del_from_free_list(m, zone, pfn, cur);
+
+		expand(m, zone, pfn, order, cur, mt, zeroed);
+		/* the taker's head keeps the mark until prep_new_page reads it */
+		set_page_zeroed(pfn_to_page(m, pfn), zeroed);
 		return pfn;
 	}
 	return KMM_NIL_PFN;

@@ -11,6 +11,7 @@
  *  2. the zone's pfn span is scanned: every PG_buddy page must have been
  *     met on a list, pages inside a free block carry no PG_buddy, are not
  *     reserved and have no references, and every page knows its zone/node;
+ *     the zeroed mark (page.h) is only on free blocks' heads;
  *  3. the free pages found must equal the zone's NR_FREE_PAGES counter and
  *     cannot exceed its managed pages; pageblock types must be valid.
  * Further layers add their own walkers (per-CPU lists, slab caches).
@@ -170,9 +171,9 @@ static unsigned long scan_span(struct checker *c, struct zone *zone)
 			for (unsigned long i = 1; i < nr && pfn + i < end; i++) {
 				const struct page *q = p + i;
 
-				if (q->flags &
-					    ((1u << PG_buddy) | (1u << PG_reserved) |
-					     (1u << PG_head) | (1u << PG_tail) | (1u << PG_slab)) ||
+				if (q->flags & ((1u << PG_buddy) | (1u << PG_reserved) |
+						(1u << PG_head) | (1u << PG_tail) |
+						(1u << PG_slab) | (1u << PAGE_ZEROED_BIT)) ||
 				    page_ref_count(q) != 0) {
 					problem(c, zone,
 						"pfn %#lx inside the free block at %#lx is in use "
@@ -184,6 +185,16 @@ static unsigned long scan_span(struct checker *c, struct zone *zone)
 			}
 			pfn += nr;
 			continue;
+		}
+		/* the zeroed mark is a free block's: never on a page in use (one read of flags) */
+		{
+			uint32_t f = page_flags(p);
+
+			if ((f >> PAGE_ZEROED_BIT) & 1u &&
+			    f & ((1u << PG_reserved) | (1u << PG_head) | (1u << PG_tail) |
+				 (1u << PG_slab) | (PAGE_ORDER_MASK << PAGE_ORDER_SHIFT)))
+				problem(c, zone, "pfn %#lx is marked zeroed but in use (flags %#x)",
+					pfn, f);
 		}
 		if (!page_test(p, PG_reserved) && (page_zonenum(p) != (unsigned int)zone->idx ||
 						   page_nid(p) != (unsigned int)zone->node))

@@ -104,6 +104,17 @@ enum pageflags {
 #define PAGE_ORDER_MASK 0xfu
 #define PAGE_MT_SHIFT 29
 #define PAGE_MT_MASK 0x3u
+/*
+ * Bit 31: the page heads a free block whose memory reads as zeroes (memory
+ * the host gave fresh and nobody has written since, or init_on_free's
+ * cleared pages), so __GFP_ZERO and init_on_alloc skip the memset. Only a
+ * free block's head carries it - on the buddy lists, a per-CPU list or a
+ * hot array - and it is cleared in the same store that makes the block
+ * allocated (set_page_alloc_info); page/buddy.c keeps it through splits
+ * and merges (a merged block is zero only if both halves are). kmm's own
+ * (Linux zeroes every __GFP_ZERO block: docs/zones.md).
+ */
+#define PAGE_ZEROED_BIT 31
 
 /*
  * flags is read without a lock by threads that do not own the page (the
@@ -177,18 +188,33 @@ static inline int page_ref_dec_return(struct page *p)
 	return __atomic_sub_fetch(&p->_refcount, 1, __ATOMIC_ACQ_REL);
 }
 
-static inline void set_page_alloc_info(struct page *p, unsigned int order, unsigned int mt)
+static inline bool page_zeroed(const struct page *p)
 {
-	page_flags_store(p, (page_flags(p) & ~((PAGE_ORDER_MASK << PAGE_ORDER_SHIFT) |
-					       (PAGE_MT_MASK << PAGE_MT_SHIFT))) |
-				    ((order + 1) << PAGE_ORDER_SHIFT) |
-				    ((mt & PAGE_MT_MASK) << PAGE_MT_SHIFT));
+	return (page_flags(p) >> PAGE_ZEROED_BIT) & 1u;
 }
 
+static inline void set_page_zeroed(struct page *p, bool zeroed)
+{
+	page_flags_store(p, (page_flags(p) & ~(1u << PAGE_ZEROED_BIT)) |
+				    ((uint32_t)zeroed << PAGE_ZEROED_BIT));
+}
+
+/* Allocated: the order and migratetype recorded, and the zeroed mark gone. */
+static inline void set_page_alloc_info(struct page *p, unsigned int order, unsigned int mt)
+{
+	page_flags_store(
+		p, (page_flags(p) & ~((PAGE_ORDER_MASK << PAGE_ORDER_SHIFT) |
+				      (PAGE_MT_MASK << PAGE_MT_SHIFT) | (1u << PAGE_ZEROED_BIT))) |
+			   ((order + 1) << PAGE_ORDER_SHIFT) |
+			   ((mt & PAGE_MT_MASK) << PAGE_MT_SHIFT));
+}
+
+/* Freed: no order recorded, and not known zero (a free path that cleared it marks it after). */
 static inline void clear_page_alloc_info(struct page *p)
 {
-	page_flags_store(p, page_flags(p) & ~((PAGE_ORDER_MASK << PAGE_ORDER_SHIFT) |
-					      (PAGE_MT_MASK << PAGE_MT_SHIFT)));
+	page_flags_store(p, page_flags(p) &
+				    ~((PAGE_ORDER_MASK << PAGE_ORDER_SHIFT) |
+				      (PAGE_MT_MASK << PAGE_MT_SHIFT) | (1u << PAGE_ZEROED_BIT)));
 }
 
 /* -1 when the page is not the head of a block handed out by the page allocator. */

@@ -102,10 +102,14 @@ static inline void prep_new_page(struct kmm_machine *m, struct page *page, unsig
 	/* a block leaving the free lists is unreferenced and no longer marked free */
 	VM_BUG_ON_PAGE(m, page_ref_count(page) != 0, page);
 	VM_BUG_ON_PAGE(m, page_test(page, PG_buddy) || page_test(page, PG_pcp), page);
+	bool zeroed = page_zeroed(page);
+
+	set_page_alloc_info(page, order, (unsigned int)mt); /* clears the zeroed mark */
 	set_page_count(page, 1);
-	set_page_alloc_info(page, order, (unsigned int)mt);
-	if ((gfp & __GFP_ZERO) || m->desc.init_on_alloc)
+	if (((gfp & __GFP_ZERO) || m->desc.init_on_alloc) && !zeroed)
 		clear_pages(m, page, order);
+	else if (zeroed && ((gfp & __GFP_ZERO) || m->desc.init_on_alloc))
+		count_vm_events(m, PGZERO_SKIPPED, 1ul << order);
 	if ((gfp & __GFP_COMP) && order > 0)
 		prep_compound_page(m, page, order);
 }
@@ -732,8 +736,10 @@ static bool free_pages_prepare(struct kmm_machine *m, struct page *page, unsigne
 	clear_page_alloc_info(page);
 	page->private = 0;
 	page->u.raw = 0;
-	if (m->desc.init_on_free)
+	if (m->desc.init_on_free) {
 		clear_pages(m, page, order);
+		set_page_zeroed(page, true); /* and __GFP_ZERO need not clear it again */
+	}
 	return !bad;
 }
 

@@ -156,19 +156,22 @@
 /*
  * kmm's own events follow the kernel's. page_reporting_* are the reclaim
  * layer's (reclaim/page_reporting.c, docs/reclaim.md); the kernel has no
- * vmstat counter for free page reporting.
+ * vmstat counter for free page reporting. pgzero_skipped counts pages a
+ * __GFP_ZERO or init_on_alloc allocation did not clear because they were
+ * known to read as zeroes (page.h, PAGE_ZEROED_BIT).
  */
-#define KMM_VM_KMM_EVENT_ITEMS(X)                           \
-	X(KSWAPD_WAKE, "kswapd_wake", -1)                   \
-	X(PGALLOC_SLOWPATH, "pgalloc_slowpath", -1)         \
-	X(PGALLOC_FAIL, "pgalloc_fail", -1)                 \
-	X(PGALLOC_HIGHATOMIC, "pgalloc_highatomic", -1)     \
-	X(PGSTEAL_FALLBACK, "pgalloc_fallback", -1)         \
-	X(PGBLOCK_CLAIMED, "pageblock_claimed", -1)         \
-	X(BAD_PAGE_REPORTS, "bad_page_reports", -1)         \
-	X(DRAIN_ALL, "drain_all_pages", -1)                 \
-	X(PAGE_REPORTING_PAGES, "page_reporting_pages", -1) \
-	X(PAGE_REPORTING_REUSED, "page_reporting_reused", -1)
+#define KMM_VM_KMM_EVENT_ITEMS(X)                             \
+	X(KSWAPD_WAKE, "kswapd_wake", -1)                     \
+	X(PGALLOC_SLOWPATH, "pgalloc_slowpath", -1)           \
+	X(PGALLOC_FAIL, "pgalloc_fail", -1)                   \
+	X(PGALLOC_HIGHATOMIC, "pgalloc_highatomic", -1)       \
+	X(PGSTEAL_FALLBACK, "pgalloc_fallback", -1)           \
+	X(PGBLOCK_CLAIMED, "pageblock_claimed", -1)           \
+	X(BAD_PAGE_REPORTS, "bad_page_reports", -1)           \
+	X(DRAIN_ALL, "drain_all_pages", -1)                   \
+	X(PAGE_REPORTING_PAGES, "page_reporting_pages", -1)   \
+	X(PAGE_REPORTING_REUSED, "page_reporting_reused", -1) \
+	X(PGZERO_SKIPPED, "pgzero_skipped", -1)
 
 #define KMM_ENUM_EVENT(id, name, zone) id,
 enum vm_event_item {

@@ -29,7 +29,7 @@ struct kmm_os_caps {
 
 void kmm_os_caps(struct kmm_os_caps *caps);
 
-/* Physical memory: create a sparse object of `size` bytes; 0 or -errno. */
+/* Physical memory: create a sparse object of `size` bytes, reading as zeroes; 0 or -errno. */
 int kmm_os_phys_create(uint64_t size, intptr_t *handle);
 void kmm_os_phys_destroy(intptr_t handle);
 /*
