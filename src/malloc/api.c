@@ -121,12 +121,13 @@ static inline void km_kfree(void *p)
 	kmm_kfree(m, p);
 }
 
-static inline void *km_alloc(size_t size)
+/* zero: 0 or KMM_GFP_ZERO, for calloc's compound blocks (the page allocator clears or knows) */
+static inline void *km_alloc(size_t size, kmm_gfp_t zero)
 {
 	if (km_likely(size <= KM_MAX_CLASS))
 		return km_class_alloc(size_class(size));
 	if (size <= km.max_kmalloc)
-		return kmm_kmalloc(km.m, size, KM_GFP);
+		return kmm_kmalloc(km.m, size, KM_GFP | zero);
 	return km_huge_alloc(size, 0);
 }
 
@@ -136,7 +137,7 @@ static void *km_alloc_aligned(size_t align, size_t size)
 	size_t n;
 
 	if (align <= KM_ALIGN)
-		return km_alloc(size);
+		return km_alloc(size, 0);
 	n = size > align ? size : align;
 	if (n > km.max_kmalloc)
 		return km_huge_alloc(size, align);
@@ -241,7 +242,7 @@ static inline bool km_fast_free(void *p)
 	return done;
 }
 
-static inline __attribute__((always_inline)) void *km_malloc_slow(size_t size)
+static inline __attribute__((always_inline)) void *km_malloc_slow(size_t size, kmm_gfp_t zero)
 {
 	void *p = NULL;
 
@@ -251,9 +252,9 @@ static inline __attribute__((always_inline)) void *km_malloc_slow(size_t size)
 		unsigned long seen = km_grown();
 
 		km_gate_enter();
-		p = km_alloc(size);
+		p = km_alloc(size, zero);
 		while (km_unlikely(!p) && km_grow(&seen))
-			p = km_alloc(size);
+			p = km_alloc(size, zero);
 		km_gate_exit();
 	}
 	if (km_unlikely(!p))
@@ -267,7 +268,7 @@ KM_EXPORT void *malloc(size_t size)
 
 	if (km_likely(p))
 		return p;
-	return km_malloc_slow(size);
+	return km_malloc_slow(size, 0);
 }
 
 static inline __attribute__((always_inline)) void km_free_slow(void *p)
@@ -311,8 +312,16 @@ KM_EXPORT void *calloc(size_t n, size_t size)
 		errno = ENOMEM;
 		return NULL;
 	}
+	/*
+	 * A compound block (above the largest class) comes zeroed from the page allocator, which
+	 * does not clear memory nobody has written yet (docs/zones.md, "Known-zero free blocks"): a
+	 * large calloc on fresh memory stays unresident, as glibc's mmap'd one does. Huge blocks
+	 * are fresh host mappings. Slab objects are cleared here.
+	 */
+	if (bytes > KM_MAX_CLASS && bytes <= km.max_kmalloc)
+		return km_malloc_slow(bytes, KMM_GFP_ZERO);
 	p = malloc(bytes);
-	if (p && !km_huge_owns(p)) /* huge blocks are fresh host mappings: zero */
+	if (p && !km_huge_owns(p))
 		memset(p, 0, bytes);
 	return p;
 }

@@ -10,7 +10,8 @@
  * caches created on first use (absent before, one cache however many
  * threads use a class first at once, a first use in a forked child that
  * stays the child's), the machine growing by memory blocks from two
- * threads, and the machine's consistency (kmm_check) after each.
+ * threads, a large calloc on fresh memory staying unresident, and the
+ * machine's consistency (kmm_check) after each.
  */
 #define _GNU_SOURCE
 #include <kmm/hotplug.h>
@@ -99,6 +100,81 @@ static void test_calloc_cases(void **state)
 	void *z = calloc(0, 10);
 	assert_non_null(z);
 	free(z);
+	check_machine();
+}
+
+/* pgzero_skipped of the process's machine, read off its /proc/vmstat */
+struct text {
+	char buf[16384];
+	size_t len;
+};
+
+static void text_sink(void *ctx, const char *s, size_t n)
+{
+	struct text *t = ctx;
+
+	if (n > sizeof(t->buf) - 1 - t->len)
+		n = sizeof(t->buf) - 1 - t->len;
+	memcpy(t->buf + t->len, s, n);
+	t->len += n;
+	t->buf[t->len] = 0;
+}
+
+static long vmstat_item(const char *name)
+{
+	static struct text t;
+	size_t n = strlen(name);
+
+	t.len = 0;
+	assert_int_equal(kmm_report(kmm_malloc_machine(), KMM_REPORT_VMSTAT, text_sink, &t), 0);
+	for (const char *l = t.buf; *l; l = strchr(l, '\n') ? strchr(l, '\n') + 1 : l + strlen(l))
+		if (!strncmp(l, name, n) && l[n] == ' ')
+			return atol(l + n + 1);
+	fail_msg("no %s in vmstat", name);
+	return -1;
+}
+
+static long rss_kb(void);
+
+/*
+ * Run early, while most of the machine's memory was never written: a
+ * calloc of a compound block (above kmalloc's largest class) comes from the
+ * page allocator with __GFP_ZERO, which does not clear memory known to read
+ * as zeroes, so 32 MiB of calloc'd blocks cost no resident memory until
+ * written - as glibc's mmap'd callocs - and still read as zeroes. Then the
+ * same blocks, dirtied and freed, come back cleared.
+ */
+static void test_calloc_fresh_stays_unresident(void **state)
+{
+	enum { N = 32, SZ = 1 << 20 };
+	unsigned char *v[N];
+	long rss0, rss1, skip0, skip1;
+
+	(void)state;
+	skip0 = vmstat_item("pgzero_skipped");
+	rss0 = rss_kb();
+	for (int i = 0; i < N; i++)
+		assert_non_null(v[i] = calloc(1, SZ));
+	rss1 = rss_kb();
+	skip1 = vmstat_item("pgzero_skipped");
+	print_message("calloc %d x 1 MiB: rss +%ld KB, pgzero_skipped +%ld pages\n", N, rss1 - rss0,
+		      skip1 - skip0);
+	assert_true(rss1 - rss0 < N * (SZ / 1024) / 4);
+	assert_true(skip1 - skip0 >= (long)(N * 3 / 4) * (SZ / 4096));
+	for (int i = 0; i < N; i++) {
+		for (size_t j = 0; j < SZ; j += 512)
+			assert_int_equal(v[i][j], 0);
+		memset(v[i], 0x5a, SZ);
+		free(v[i]);
+	}
+	for (int i = 0; i < N; i++) {
+		assert_non_null(v[i] = calloc(SZ / 64, 64));
+		for (size_t j = 0; j < SZ; j++)
+			if (v[i][j])
+				fail_msg("calloc'd block %d reads %#x at %zu", i, v[i][j], j);
+	}
+	for (int i = 0; i < N; i++)
+		free(v[i]);
 	check_machine();
 }
 
@@ -699,6 +775,7 @@ int main(void)
 		cmocka_unit_test(test_class_created_on_first_use),
 		cmocka_unit_test(test_class_first_use_from_threads),
 		cmocka_unit_test(test_class_first_use_after_fork),
+		cmocka_unit_test(test_calloc_fresh_stays_unresident), /* early: fresh memory */
 		cmocka_unit_test(test_malloc_free_basics),
 		cmocka_unit_test(test_calloc_cases),
 		cmocka_unit_test(test_realloc_cases),
