@@ -26,6 +26,8 @@ static struct fz_page *live_slot(struct fz *f)
 	return l->page ? l : NULL;
 }
 
+#define PAGE_WORDS(f) (kmm_page_size((f)->m) / 8)
+
 static void cookie_write(struct fz *f, struct fz_page *l)
 {
 	uint64_t *mem = kmm_page_address(f->m, l->page);
@@ -36,6 +38,13 @@ static void cookie_write(struct fz *f, struct fz_page *l)
 		return;
 	mem[0] = l->cookie;
 	mem[words - 1] = ~l->cookie;
+	/*
+	 * Every page of the block is dirtied, so that a __GFP_ZERO block made
+	 * of any part of it later proves it was cleared (the zeroed marks of
+	 * page/page.h must not survive a write, a split or a merge).
+	 */
+	for (size_t w = PAGE_WORDS(f); w < words - 1; w += PAGE_WORDS(f))
+		mem[w] = l->cookie | 1;
 }
 
 static void page_verify(struct fz *f)
@@ -69,8 +78,9 @@ static void drop_ref(struct fz *f, struct fz_page *l, unsigned int how)
 		break;
 	case 1: /* put_page, through a tail for compound pages */
 		if (l->comp)
-			kmm_put_page(f->m, kmm_pfn_to_page(f->m, kmm_page_to_pfn(f->m, l->page) +
-								  (how >> 2) % (1u << l->order)));
+			kmm_put_page(f->m,
+				     kmm_pfn_to_page(f->m, kmm_page_to_pfn(f->m, l->page) +
+								   (how >> 2) % (1u << l->order)));
 		else
 			kmm_put_page(f->m, l->page);
 		break;
@@ -112,7 +122,8 @@ static void op_alloc(struct fz *f)
 		      : kmm_alloc_pages_node(f->m, nid, gfp, order);
 	if (order > 10 || !valid || nid >= kmm_nr_nodes(f->m)) {
 		if (p)
-			fz_fail(f, "alloc_pages(%#x, order %u, node %d) succeeded", gfp, order, nid);
+			fz_fail(f, "alloc_pages(%#x, order %u, node %d) succeeded", gfp, order,
+				nid);
 		if (order <= 10 || !(gfp & __GFP_NOWARN))
 			fz_misuse(f, "alloc_pages with a bad order, gfp or node");
 		return;
@@ -127,10 +138,12 @@ static void op_alloc(struct fz *f)
 	l->comp = (gfp & __GFP_COMP) && order > 0;
 	if ((gfp & __GFP_ZERO) && kmm_page_address(f->m, p)) {
 		const unsigned char *mem = kmm_page_address(f->m, p);
+		size_t bytes = kmm_page_size(f->m) << order;
 
-		for (size_t i = 0; i < kmm_page_size(f->m) << order; i += 512)
-			if (mem[i])
-				fz_fail(f, "__GFP_ZERO block is not zero at byte %zu", i);
+		for (size_t i = 0; i < bytes; i += 512)
+			if (mem[i] || mem[i + 511])
+				fz_fail(f, "__GFP_ZERO block is not zero at byte %zu",
+					mem[i] ? i : i + 511);
 	}
 	if (l->comp && kmm_compound_order(f->m, p) != order)
 		fz_fail(f, "compound order %u, allocated %u", kmm_compound_order(f->m, p), order);
@@ -186,8 +199,9 @@ static void op_get_page(struct fz *f)
 	if (!l || l->refs > 100)
 		return;
 	if (l->order && (which & 1))
-		kmm_get_page(f->m, kmm_pfn_to_page(f->m, kmm_page_to_pfn(f->m, l->page) +
-							   (l->comp ? which % (1u << l->order) : 0)));
+		kmm_get_page(f->m, kmm_pfn_to_page(
+					   f->m, kmm_page_to_pfn(f->m, l->page) +
+							 (l->comp ? which % (1u << l->order) : 0)));
 	else
 		kmm_get_page(f->m, l->page);
 	fz_no_report(f, "get_page");
