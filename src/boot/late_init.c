@@ -69,36 +69,37 @@ static const struct kmm_layer layers[] = {
 	 * the first SLAB_STORE_USER cache, so it has no init; torn down after slab */
 	{ .name = "stackdepot", .check = stack_depot_check, .teardown = stack_depot_teardown },
 	/* the slab allocator and the kmalloc caches (slab/cache.c) */
-	{ .name = "slab", .init = kmem_cache_init, .check = slab_check },
+	{ .name = "slab", .init = kmem_cache_init, .check = slab_check, .quiet = true },
 	/* kswapd per node and free page reporting (reclaim/kswapd.c) */
 	{ .name = "kswapd", .init = kswapd_run_all, .teardown = kswapd_stop_all },
 	/* kcompactd per node (compaction/kcompactd.c), woken by kswapd */
 	{ .name = "kcompactd", .init = kcompactd_run_all, .teardown = kcompactd_stop_all },
 };
 
-/* The allocation events of every zone, saved around a quiet init. */
-struct zone_events {
-	unsigned long pgalloc;
-	long numa[NUMA_OTHER - NUMA_HIT + 1];
-};
-
-static void save_events(struct kmm_machine *m, struct zone_events *ev)
+/*
+ * A quiet layer's boot allocations leave no events: Linux's are counted
+ * before anyone can read /proc/vmstat, and a kmm machine shows no
+ * allocation or free events right after boot. The zones keep the events
+ * from before the layer's init (zone->boot_events), so the boot needs no
+ * per-zone buffer on its stack.
+ */
+static void save_events(struct kmm_machine *m)
 {
 	for_each_zone_m (m, zone) {
-		ev->pgalloc = zone->pgalloc;
+		zone->boot_events.pgalloc = zone->pgalloc;
+		zone->boot_events.pgfree = zone->pgfree;
 		for (int i = NUMA_HIT; i <= NUMA_OTHER; i++)
-			ev->numa[i - NUMA_HIT] = zone->vm_stat[i];
-		ev++;
+			zone->boot_events.numa[i - NUMA_HIT] = zone->vm_stat[i];
 	}
 }
 
-static void restore_events(struct kmm_machine *m, const struct zone_events *ev)
+static void restore_events(struct kmm_machine *m)
 {
 	for_each_zone_m (m, zone) {
-		zone->pgalloc = ev->pgalloc;
+		zone->pgalloc = zone->boot_events.pgalloc;
+		zone->pgfree = zone->boot_events.pgfree;
 		for (int i = NUMA_HIT; i <= NUMA_OTHER; i++)
-			zone->vm_stat[i] = ev->numa[i - NUMA_HIT];
-		ev++;
+			zone->vm_stat[i] = zone->boot_events.numa[i - NUMA_HIT];
 	}
 }
 
@@ -106,15 +107,14 @@ int kmm_late_init(struct kmm_machine *m, char *err, size_t len)
 {
 	m->layers_up = 0;
 	for (size_t i = 0; i < ARRAY_SIZE(layers); i++) {
-		struct zone_events ev[KMM_MAX_NUMNODES * MAX_NR_ZONES];
 		int ret = KMM_OK;
 
 		if (layers[i].init) {
 			if (layers[i].quiet)
-				save_events(m, ev);
+				save_events(m);
 			ret = layers[i].init(m);
 			if (layers[i].quiet)
-				restore_events(m, ev);
+				restore_events(m);
 		}
 		if (ret) {
 			if (err && len)

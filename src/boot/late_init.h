@@ -24,8 +24,9 @@ struct kmm_layer {
 	unsigned long (*shrink)(struct kmm_machine *m, gfp_t gfp, unsigned int order);
 	void (*teardown)(struct kmm_machine *m);
 	/*
-	 * Boot-time allocations of init are left out of the allocation events
-	 * (pgalloc, numa_*), as Linux takes that memory from memblock.
+	 * Boot-time allocations and frees of init are left out of the zones'
+	 * events (pgalloc, pgfree, numa_*), as Linux takes that memory from
+	 * memblock.
 	 */
 	bool quiet;
 };

@@ -207,6 +207,15 @@ struct zone {
 	/* vm events that belong to a zone (pgalloc_<zone>, pgfree): see vmstat.h */
 	unsigned long pgalloc;
 	unsigned long pgfree;
+	/*
+	 * What a quiet layer's boot (boot/late_init.c) restores: the zone's
+	 * allocation events from before it, so that a machine shows none of its
+	 * own boot allocations. Unused after boot.
+	 */
+	struct {
+		unsigned long pgalloc, pgfree;
+		long numa[NUMA_OTHER - NUMA_HIT + 1];
+	} boot_events;
 } __attribute__((aligned(64)));
 
 static inline bool zone_test_flag(const struct zone *z, enum zone_flags bit)

@@ -604,37 +604,6 @@ void kmm_kmem_cache_destroy(kmm_machine *m, struct kmem_cache *s)
 /* ---- boot ----------------------------------------------------------------------------- */
 
 /*
- * The allocation events of every zone, saved around the boot-time
- * allocations: Linux's first slabs are counted before anyone can read
- * /proc/vmstat, and kmm's machines, like smp_init's per-CPU areas, show
- * no allocation events right after boot.
- */
-struct boot_events {
-	unsigned long pgalloc, pgfree;
-	long numa[NUMA_OTHER - NUMA_HIT + 1];
-};
-
-static void boot_events(struct kmm_machine *m, struct boot_events *ev, bool restore)
-{
-	for_each_zone_m (m, zone) {
-		if (restore) {
-			zone->pgalloc = ev->pgalloc;
-			zone->pgfree = ev->pgfree;
-		} else {
-			ev->pgalloc = zone->pgalloc;
-			ev->pgfree = zone->pgfree;
-		}
-		for (int i = NUMA_HIT; i <= NUMA_OTHER; i++) {
-			if (restore)
-				zone->vm_stat[i] = ev->numa[i - NUMA_HIT];
-			else
-				ev->numa[i - NUMA_HIT] = zone->vm_stat[i];
-		}
-		ev++;
-	}
-}
-
-/*
  * log2 of the bytes of one per-CPU array: 1 KiB (120 pointers), less when
  * the arrays of ~48 caches would take more than 1/64 of the machine.
  */
@@ -708,11 +677,10 @@ static int __kmem_cache_init(struct kmm_machine *m, int nid)
  */
 int kmem_cache_init(struct kmm_machine *m)
 {
-	struct boot_events ev[KMM_MAX_NUMNODES * MAX_NR_ZONES];
 	unsigned long drains = m->events[DRAIN_ALL];
 	int ret;
 
-	boot_events(m, ev, false);
+	/* a quiet layer (boot/late_init.c): its slabs' page events are not counted */
 	ret = __kmem_cache_init(m, cpu_to_node_m(m, m->nr_cpus - 1));
 	/*
 	 * what the per-CPU page lists kept of the boot slabs' refills goes
@@ -720,6 +688,5 @@ int kmem_cache_init(struct kmm_machine *m)
 	 */
 	pcp_boot_done(m);
 	m->events[DRAIN_ALL] = drains;
-	boot_events(m, ev, true);
 	return ret;
 }
