@@ -602,27 +602,27 @@ int kmm_machine_create_on_zeroed(const char *cmdline, void *mem, size_t size, km
 
 void kmm_machine_destroy(kmm_machine *m)
 {
-	struct boot b;
+	bool owns_phys;
+	intptr_t handle;
+	void *direct_reserve;
+	size_t direct_reserve_size;
 
 	if (!m)
 		return;
-	kmm_memset(&b, 0, sizeof(b));
-	b.phys = m->phys;
-	b.phys_size = m->phys_size;
-	b.phys_reserved = m->phys_reserved;
-	b.handle = m->phys_handle;
-	b.owns_phys = m->owns_phys;
-	b.direct_reserve = m->direct_reserve;
-	b.direct_reserve_size = m->direct_reserve_size;
+	/* m lives inside phys: what its unmapping needs is copied out first */
+	owns_phys = m->owns_phys;
+	handle = m->phys_handle;
+	direct_reserve = m->direct_reserve;
+	direct_reserve_size = m->direct_reserve_size;
 	/* the layers stop first: kswapd and the reporting thread are joined */
 	kmm_late_teardown(m);
 	m->magic = 0;
 	if (m->vmemmap_reserved)
 		kmm_os_unmap(m->vmemmap, m->vmemmap_reserved);
-	/* m lives inside phys: nothing of it may be touched after this. */
-	if (b.owns_phys) {
-		kmm_os_unmap(b.direct_reserve, b.direct_reserve_size);
-		kmm_os_phys_destroy(b.handle);
+	/* nothing of m may be touched after this */
+	if (owns_phys) {
+		kmm_os_unmap(direct_reserve, direct_reserve_size);
+		kmm_os_phys_destroy(handle);
 	}
 }
 
