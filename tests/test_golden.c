@@ -1037,12 +1037,11 @@ static long value_of(const struct lines *l, const char *name)
 }
 
 /* kmm's own vmstat counters, after the kernel's (docs/reports.md). */
-static const char *const kmm_own[] = { "kswapd_wake",	       "pgalloc_slowpath",
-				       "pgalloc_fail",	       "pgalloc_highatomic",
-				       "pgalloc_fallback",     "pageblock_claimed",
-				       "bad_page_reports",     "drain_all_pages",
-				       "page_reporting_pages", "page_reporting_reused",
-				       "pgzero_skipped" };
+static const char *const kmm_own[] = {
+	"kswapd_wake",		"pgalloc_slowpath",	 "pgalloc_fail",     "pgalloc_highatomic",
+	"pgalloc_fallback",	"pageblock_claimed",	 "bad_page_reports", "drain_all_pages",
+	"page_reporting_pages", "page_reporting_reused", "pgzero_skipped"
+};
 
 /* vmstat lines kmm counts (the rest of the kernel's print 0 on a fresh machine). */
 static bool kmm_counts(const char *name)
