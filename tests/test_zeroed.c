@@ -4,9 +4,11 @@
  * memory the host gave zeroed and nobody wrote is not cleared again for
  * __GFP_ZERO, and every block __GFP_ZERO hands out reads as zeroes whatever
  * the free lists did with it: dirty blocks freed, merged with clean
- * buddies, split, cached on the per-CPU lists, hot-added, or cleared by
- * init_on_free. Each test reads every byte it is given; pgzero_skipped
- * (kmm's vmstat event) says how many pages went without a memset.
+ * buddies, split, cached on the per-CPU lists, hot-added, cleared by
+ * init_on_free, or handed back to the host (kmm_discard_free_pages, free
+ * page reporting) where the host says they read as zeroes again. Each test
+ * reads every byte it is given; pgzero_skipped (kmm's vmstat event) says
+ * how many pages went without a memset.
  */
 #include "kmm_test.h"
 
@@ -15,9 +17,12 @@
 
 #include <kmm/hotplug.h>
 
+#include <fcntl.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <unistd.h>
 
 static struct test_log log_;
 
@@ -250,6 +255,117 @@ static void test_hotplug_fresh_once(void **state)
 	kmm_machine_destroy(m);
 }
 
+/*
+ * Take every free page of m, write `byte` over each and free them all:
+ * afterwards no free page of m holds what the host gave. How many.
+ */
+static int dirty_all(kmm_machine *m, struct page **v, int byte)
+{
+	int n = 0;
+
+	for (struct page *p;
+	     n < MAXP && (p = kmm_alloc_pages(m, KMM_GFP_KERNEL | KMM_GFP_NOWARN, 0));)
+		v[n++] = p;
+	for (int i = 0; i < n; i++) {
+		dirty(m, v[i], 0, byte);
+		kmm_free_pages(m, v[i], 0);
+	}
+	return n;
+}
+
+/*
+ * Blocks handed back to the host read as zeroes again when the host says
+ * so (kmm_os_discard returns 1): kmm's own memory (a hole punched in the
+ * memfd) and a caller's private anonymous region (zero pages on the next
+ * touch). The whole machine is dirtied first, so every skip counted comes
+ * from the discard.
+ */
+static void test_discarded_blocks_marked(void **state)
+{
+	size_t size = 64u << 20;
+	struct page **v = calloc(MAXP, sizeof(*v));
+	void *mem = mmap(NULL, size, PROT_READ | PROT_WRITE,
+			 MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+	kmm_machine *machines[2] = { test_boot("mem=64M nr_cpus=1 page_reporting=0", &log_), NULL };
+	char err[256];
+
+	(void)state;
+	assert_non_null(v);
+	assert_true(mem != MAP_FAILED);
+	assert_int_equal(kmm_machine_create_on("memmap=exactmap memmap=32M@0 nr_cpus=1", mem, size,
+					       &machines[1], err, sizeof(err)),
+			 KMM_OK);
+	kmm_set_log(machines[1], test_log_sink, &log_);
+	for (int k = 0; k < 2; k++) {
+		kmm_machine *m = machines[k];
+		int n = dirty_all(m, v, 0xc3), got;
+		unsigned long s0, discarded;
+
+		assert_true(n > 1000);
+		discarded = kmm_discard_free_pages(m, 0);
+		assert_true(discarded >= (unsigned long)n);
+		assert_consistent(m, &log_);
+		s0 = skipped(m);
+		got = take_zeroed(m, v, MAXP, 0);
+		assert_true(got >= n * 9 / 10);
+		assert_true(skipped(m) - s0 >= (unsigned long)got * 9 / 10);
+		for (int i = 0; i < got; i++)
+			kmm_free_pages(m, v[i], 0);
+		assert_consistent(m, &log_);
+		kmm_machine_destroy(m);
+	}
+	munmap(mem, size);
+	free(v);
+}
+
+/*
+ * A private mapping of a file reads its file again after a discard: not
+ * known to be zero (kmm_os_discard returns 0), so every block is cleared.
+ * The file is written first, so a block that skipped its clear would read
+ * the file's bytes.
+ */
+static void test_discarded_file_region_cleared(void **state)
+{
+	size_t size = 64u << 20;
+	char path[] = "/tmp/kmm-test-zeroed-XXXXXX", err[256];
+	int fd = mkstemp(path);
+	struct page **v = calloc(MAXP, sizeof(*v));
+	kmm_machine *m = NULL;
+	unsigned long s0;
+	void *mem;
+	int n, got;
+
+	(void)state;
+	assert_true(fd >= 0);
+	assert_non_null(v);
+	unlink(path);
+	assert_int_equal(ftruncate(fd, (off_t)size), 0);
+	mem = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+	assert_true(mem != MAP_FAILED);
+	memset(mem, 0x6d, size); /* the file's contents */
+	assert_int_equal(munmap(mem, size), 0);
+	mem = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_PRIVATE, fd, 0);
+	assert_true(mem != MAP_FAILED);
+	assert_int_equal(kmm_machine_create_on("memmap=exactmap memmap=32M@0 nr_cpus=1", mem, size,
+					       &m, err, sizeof(err)),
+			 KMM_OK);
+	kmm_set_log(m, test_log_sink, &log_);
+	n = dirty_all(m, v, 0x5e);
+	assert_true(n > 1000);
+	assert_true(kmm_discard_free_pages(m, 0) >= (unsigned long)n);
+	s0 = skipped(m);
+	got = take_zeroed(m, v, MAXP, 0); /* reads every byte: the file's 0x6d would show */
+	assert_true(got >= n * 9 / 10);
+	assert_int_equal(skipped(m), s0);
+	for (int i = 0; i < got; i++)
+		kmm_free_pages(m, v[i], 0);
+	assert_consistent(m, &log_);
+	kmm_machine_destroy(m);
+	munmap(mem, size);
+	close(fd);
+	free(v);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -257,6 +373,8 @@ int main(void)
 		cmocka_unit_test(test_caller_region_not_zeroed),
 		cmocka_unit_test(test_init_on_free_marks),
 		cmocka_unit_test(test_hotplug_fresh_once),
+		cmocka_unit_test(test_discarded_blocks_marked),
+		cmocka_unit_test(test_discarded_file_region_cleared),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

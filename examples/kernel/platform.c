@@ -102,9 +102,10 @@ void kmm_os_unmap(void *addr, size_t size)
 	(void)addr, (void)size;
 }
 
-void kmm_os_discard(void *addr, size_t size)
+int kmm_os_discard(void *addr, size_t size)
 {
-	(void)addr, (void)size; /* RAM stays RAM: nothing to give back to */
+	(void)addr, (void)size; /* RAM stays RAM: nothing to give back to, contents kept */
+	return 0;
 }
 
 /* RAM is what the firmware map says: no memory to commit later (no hotplug). */
@@ -137,7 +138,7 @@ int kmm_os_unmap_fixed(void *addr, size_t size)
 int kmm_os_phys_discard(intptr_t handle, uint64_t offset, uint64_t size)
 {
 	(void)handle, (void)offset, (void)size;
-	return 0; /* RAM stays RAM */
+	return 0; /* RAM stays RAM: nothing done, contents kept */
 }
 
 /*

@@ -268,8 +268,10 @@ KMM_API unsigned long kmm_deferred_pages(kmm_machine *m);
 /*
  * Give the host frames of free blocks of at least `min_order` back (after
  * draining the per-CPU page lists): the blocks stay free, their memory reads
- * as zeroes when next used. Returns the number of pages discarded
- * (page/discard.c; malloc_trim of libkmm-malloc).
+ * as zeroes when next used where the host frees it (kmm's own memory, a
+ * caller's anonymous or shared region), and such blocks are then known-zero:
+ * __GFP_ZERO does not clear them again. Returns the number of pages
+ * discarded (page/discard.c; malloc_trim of libkmm-malloc).
  */
 KMM_API unsigned long kmm_discard_free_pages(kmm_machine *m, unsigned int min_order);
 

@@ -188,12 +188,16 @@ unsigned int __isolate_unreported(struct kmm_machine *m, struct zone *zone, unsi
 	return n;
 }
 
-/* Put an isolated block back (merging, without a new notification) and mark it reported. */
+/*
+ * Put an isolated block back (merging, without a new notification) and mark
+ * it reported; zeroed: the host said its memory now reads as zeroes.
+ */
 void __putback_reported(struct kmm_machine *m, struct zone *zone, unsigned long pfn,
-			unsigned int order, int mt)
+			unsigned int order, int mt, bool zeroed)
 {
 	struct page *page = pfn_to_page(m, pfn);
 
+	set_page_zeroed(page, zeroed);
 	free_one_page_notify(m, zone, pfn, order, mt, false);
 	if (page_test(page, PG_buddy) && buddy_order(page) == order) {
 		page_set(page, PG_reported);

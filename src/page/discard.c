@@ -16,15 +16,27 @@
  * cannot be allocated in between (the host call is made under the lock, the
  * one place in kmm where it is: page_reporting isolates the block instead,
  * which would need a migratetype round trip per block). Only free list
- * membership is read; no descriptor or counter changes, and kmm_check sees
- * the same machine before and after. The memmap and the boot allocator's
- * frames are never on a free list, so they are never discarded.
+ * membership is read and no counter changes; the one descriptor change is
+ * the known-zero mark (page.h) on the head of a block the host says now
+ * reads as zeroes, so that __GFP_ZERO and calloc do not clear (and fault
+ * in) it again. The memmap and the boot allocator's frames are never on a
+ * free list, so they are never discarded.
  */
 #include "machine.h"
 #include "page/internal.h"
 #include "page/page_list.h"
 #include "page/pcp.h"
 #include "platform/platform.h"
+
+bool discard_block(struct kmm_machine *m, unsigned long pfn, unsigned int order)
+{
+	if (pfn < m->direct_pfns)
+		return kmm_os_discard(m->phys + ((uintptr_t)pfn << m->page_shift),
+				      (size_t)m->page_size << order) == 1;
+	/* highmem: no mapping to discard through; a hole punched in the memfd reads as zeroes */
+	return kmm_os_phys_discard(m->phys_handle, (uint64_t)pfn << m->page_shift,
+				   (uint64_t)m->page_size << order) == 1;
+}
 
 unsigned long kmm_discard_free_pages(kmm_machine *m, unsigned int min_order)
 {
@@ -44,15 +56,8 @@ unsigned long kmm_discard_free_pages(kmm_machine *m, unsigned int min_order)
 				uint32_t pfn;
 
 				page_list_for_each (m->vmemmap, &area->free_list[mt], pfn) {
-					if (pfn < m->direct_pfns)
-						kmm_os_discard(
-							m->phys + ((uintptr_t)pfn << m->page_shift),
-							(size_t)m->page_size << order);
-					else /* highmem: no mapping to discard through */
-						kmm_os_phys_discard(m->phys_handle,
-								    (uint64_t)pfn << m->page_shift,
-								    (uint64_t)m->page_size
-									    << order);
+					if (discard_block(m, pfn, order))
+						set_page_zeroed(pfn_to_page(m, pfn), true);
 					pages += 1ul << order;
 				}
 			}

@@ -118,6 +118,13 @@ void __take_free_block(struct kmm_machine *m, struct zone *zone, unsigned long p
 /* Take a free block off the lists (compaction, contig ranges): order + 1, or 0. zone->lock held. */
 unsigned int __isolate_free_page(struct kmm_machine *m, struct zone *zone, unsigned long pfn,
 				 bool check_wmark);
+/*
+ * discard.c: give the frames of the free block at pfn back to the host (no
+ * lock needed; the caller keeps the block from being allocated). true when
+ * the host says it now reads as zeroes (kmm_os_discard): the caller may mark
+ * it known-zero.
+ */
+bool discard_block(struct kmm_machine *m, unsigned long pfn, unsigned int order);
 /* Boot: put a whole aligned block on the free lists without merging. zone->lock held. */
 void __free_boot_block(struct kmm_machine *m, struct zone *zone, unsigned long pfn,
 		       unsigned int order);

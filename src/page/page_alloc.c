@@ -80,7 +80,8 @@ static void prep_compound_page(struct kmm_machine *m, struct page *page, unsigne
  * Zero a block (clear_highpage per page in Linux): lowmem through the
  * direct map, highmem through a temporary mapping (highmem/tmpmap.c). If
  * the host refuses that mapping the frames are handed back to it instead,
- * which reads as zeroes just the same.
+ * which reads as zeroes just the same; a host that can do neither leaves
+ * the block as it was, and that is reported.
  */
 static void clear_pages(struct kmm_machine *m, struct page *page, unsigned int order)
 {
@@ -90,9 +91,12 @@ static void clear_pages(struct kmm_machine *m, struct page *page, unsigned int o
 	if (likely(p)) {
 		kmm_memset(p, 0, m->page_size << order);
 		frames_unmap_m(m, p, nr);
-	} else {
-		kmm_os_phys_discard(m->phys_handle, (uint64_t)pfn << m->page_shift,
-				    (uint64_t)m->page_size << order);
+	} else if (kmm_os_phys_discard(m->phys_handle, (uint64_t)pfn << m->page_shift,
+				       (uint64_t)m->page_size << order) != 1) {
+		kmm_log(m,
+			"page allocator: pfn %#lx order %u not cleared: the host can neither map "
+			"nor discard it\n",
+			pfn, order);
 	}
 }
 

@@ -51,8 +51,15 @@ void *kmm_os_phys_map(intptr_t handle, uint64_t offset, size_t size, void *at);
 void *kmm_os_reserve(size_t size);
 /* Give back a reservation or mapping. */
 void kmm_os_unmap(void *addr, size_t size);
-/* Tell the host the contents of [addr, addr+size) are no longer needed. */
-void kmm_os_discard(void *addr, size_t size);
+/*
+ * Tell the host the contents of [addr, addr+size) are no longer needed.
+ * 1 when the host released the frames and the range now reads as zeroes
+ * (the next touch faults in a zero page), 0 when its contents are unknown
+ * or kept: nothing was done, or the host refills the range from somewhere
+ * else (a private mapping of a file reads the file again). The core marks
+ * a free block it discarded as known-zero only on 1 (docs/zones.md).
+ */
+int kmm_os_discard(void *addr, size_t size);
 /*
  * Commit [addr, addr + size), page aligned, of a reservation (kmm_os_reserve,
  * or address space a caller reserved with no access for a machine on its
@@ -79,7 +86,9 @@ int kmm_os_commit(void *addr, size_t size);
  *
  * kmm_os_phys_discard tells the host [offset, offset + size) of the
  * physical-memory object is no longer needed, without a mapping (a hole
- * punched in the memfd): highmem frames have none. 0 or -errno.
+ * punched in the memfd): highmem frames have none. 1 when the range now
+ * reads as zeroes, 0 when nothing was done (the contents are kept), or
+ * -errno.
  */
 /* The errno values the core tells apart (Linux's numbers; the core has no errno.h). */
 #define KMM_OS_ENOMEM 12

@@ -157,17 +157,32 @@ int kmm_os_unmap_fixed(void *addr, size_t size)
 
 int kmm_os_phys_discard(intptr_t handle, uint64_t offset, uint64_t size)
 {
+	/* a punched hole reads as zeroes */
 	return fallocate((int)handle, FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE, (off_t)offset,
 			 (off_t)size) == 0
-		       ? 0
+		       ? 1
 		       : -errno;
 }
 
-void kmm_os_discard(void *addr, size_t size)
+int kmm_os_discard(void *addr, size_t size)
 {
-	/* For a shared memfd mapping this frees the frames (reads give zeroes). */
-	if (madvise(addr, size, MADV_REMOVE) != 0)
-		madvise(addr, size, MADV_DONTNEED); /* private memory (kmm_machine_create_on) */
+	/*
+	 * A shared mapping of a memfd (kmm's own physical memory) or of a file:
+	 * MADV_REMOVE punches the hole, and the range reads as zeroes.
+	 */
+	if (madvise(addr, size, MADV_REMOVE) == 0)
+		return 1;
+	/*
+	 * A caller's region (kmm_machine_create_on). MADV_REMOVE refuses a
+	 * mapping without a file with EINVAL (and a locked one, which
+	 * MADV_DONTNEED refuses too), a private mapping of a file with EACCES.
+	 * MADV_DONTNEED gives private anonymous memory zero pages on the next
+	 * touch, but makes a file mapping read its file again: only the first
+	 * is known to read as zeroes.
+	 */
+	bool anonymous = errno == EINVAL;
+
+	return madvise(addr, size, MADV_DONTNEED) == 0 && anonymous;
 }
 
 void kmm_os_log(const char *text, size_t len)

@@ -24,7 +24,9 @@
  * (buddy.c); the per-zone count of reported free pages (zone->nr_reported)
  * is checked by kmm_check against the memmap. The contents of a
  * discarded block read as zeroes when it is used again (memfd hole
- * punching), as a balloon-reported page does in a guest.
+ * punching), as a balloon-reported page does in a guest, so the block goes
+ * back with the known-zero mark (page.h) when the host says so: __GFP_ZERO
+ * then does not clear it, which would fault every frame in again.
  *
  * Counters: page_reporting_pages (pages reported, vmstat), reused pages
  * (page_reporting_reused), and kmm_pages_reported() for the reported
@@ -39,7 +41,7 @@
 unsigned int __isolate_unreported(struct kmm_machine *m, struct zone *zone, unsigned int order,
 				  int mt, unsigned long *pfns, unsigned int max);
 void __putback_reported(struct kmm_machine *m, struct zone *zone, unsigned long pfn,
-			unsigned int order, int mt);
+			unsigned int order, int mt, bool zeroed);
 
 void page_reporting_notify_free(struct kmm_machine *m, unsigned int order)
 {
@@ -58,6 +60,7 @@ void page_reporting_notify_free(struct kmm_machine *m, unsigned int order)
 static unsigned long report_zone(struct kmm_machine *m, struct zone *zone)
 {
 	unsigned long pfns[REPORT_BATCH], reported = 0;
+	bool zeroed[REPORT_BATCH];
 	unsigned int lowest = (unsigned int)m->desc.page_reporting_order;
 
 	for (int order = MAX_ORDER; order >= (int)lowest; order--) {
@@ -72,18 +75,11 @@ static unsigned long report_zone(struct kmm_machine *m, struct zone *zone)
 							 REPORT_BATCH);
 				kmm_spin_unlock(&zone->lock);
 				for (unsigned int i = 0; i < n; i++)
-					if (pfns[i] < m->direct_pfns)
-						kmm_os_discard(pfn_to_phys_virt(m, pfns[i]),
-							       m->page_size << order);
-					else /* highmem has no mapping: punch the hole */
-						kmm_os_phys_discard(
-							m->phys_handle,
-							(uint64_t)pfns[i] << m->page_shift,
-							(uint64_t)m->page_size << order);
+					zeroed[i] = discard_block(m, pfns[i], (unsigned int)order);
 				kmm_spin_lock(&zone->lock);
 				for (unsigned int i = 0; i < n; i++)
 					__putback_reported(m, zone, pfns[i], (unsigned int)order,
-							   mt);
+							   mt, zeroed[i]);
 				kmm_spin_unlock(&zone->lock);
 				reported += (unsigned long)n << order;
 			} while (n == REPORT_BATCH);
