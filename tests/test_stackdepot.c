@@ -20,6 +20,7 @@
 #include <pthread.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/mman.h>
 
 #include "lib/stackdepot.h"
 #include "slab/slab.h"
@@ -280,20 +281,32 @@ void test_stackdepot_overrun_report(void **state)
 
 static void test_capacity(void **state)
 {
-	kmm_machine *m = test_boot("mem=64M nr_cpus=2 slab_debug=FU,victim", &log_);
+	kmm_machine *m = test_boot("mem=128M nr_cpus=2 slab_debug=FU,victim", &log_);
 	struct kmem_cache *s = kmm_kmem_cache_create(m, "victim", 64, 0, 0, NULL);
 	struct kmm_stackdepot *d = depot(m);
 	uintptr_t first[3] = { 0x1000, 0x2000, 0 };
+	const size_t rec = sizeof(struct stack_record) + 3 * sizeof(uintptr_t);
 	depot_stack_handle_t hfirst, h = 1;
-	unsigned int saved = 0, room;
+	unsigned int saved = 0, room, pools;
+	unsigned long pages0 = stack_depot_pages(m), present = 0;
 	const uintptr_t *got;
 	void *p;
 
 	(void)state;
 	assert_non_null(d);
-	assert_true(d->pool_size >= 64 * 1024); /* 1 MiB block on this machine */
-	room = (unsigned int)((d->pool_size - d->pool_used) /
-			      (sizeof(struct stack_record) + 3 * sizeof(uintptr_t)));
+	/*
+	 * The first block is 1 MiB on this machine, and the depot grows by 1 MiB
+	 * pools while it stays within 1/32 of the present memory (a little under
+	 * 128M: the holes of the memory map), so to 3 MiB.
+	 */
+	for_each_zone_m (m, zone)
+		present += zone->present_pages;
+	pools = (unsigned int)((present * 4096 / 32) / STACK_DEPOT_BYTES);
+	assert_int_equal(pools, 3);
+	assert_int_equal(pages0, STACK_DEPOT_BYTES / 4096);
+	assert_int_equal(d->nr_pools, 1);
+	room = (unsigned int)((d->pools[0].size - d->pools[0].used) / rec) +
+	       (pools - 1) * (unsigned int)(STACK_DEPOT_BYTES / rec);
 	hfirst = stack_depot_save(m, first, 3);
 	assert_int_not_equal(hfirst, 0);
 	saved = 1;
@@ -305,7 +318,10 @@ static void test_capacity(void **state)
 			saved++;
 	}
 	assert_int_equal(h, 0);
-	assert_int_equal(saved, room); /* exactly what the pool holds */
+	/* exactly what pool 0 and the added pools hold: one more would pass 1/32 of the memory */
+	assert_int_equal(saved, room);
+	assert_int_equal(d->nr_pools, pools);
+	assert_int_equal(stack_depot_pages(m), pools * pages0);
 	assert_true(d->full);
 	assert_int_equal(log_count("Stack depot reached limit capacity\n"), 1);
 	assert_log("stackdepot: ");
@@ -344,10 +360,44 @@ static void test_capacity(void **state)
 	kmm_machine_destroy(m);
 }
 
+/*
+ * The depot is sized from the machine's present memory, not from what
+ * deferred struct page init has handed to the buddy lists so far: on
+ * libkmm-malloc's machine shape (128M, descriptors written 4 MiB at a time)
+ * the first block is 1 MiB, where 1/32 of the first chunk gave 128 KiB.
+ */
+static void test_sized_past_deferred_init(void **state)
+{
+	size_t size = (size_t)5 << 30;
+	void *mem = mmap(NULL, size, PROT_READ | PROT_WRITE,
+			 MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+	kmm_machine *m = NULL;
+	struct kmem_cache *s;
+	char err[256];
+
+	(void)state;
+	assert_true(mem != MAP_FAILED);
+	assert_int_equal(kmm_machine_create_on_zeroed(
+				 "memmap=exactmap memmap=128M@4G nr_cpus=1 kswapd=0 kcompactd=0 "
+				 "deferred_struct_page_init.chunk=block slab_debug=U,victim",
+				 mem, size, &m, err, sizeof(err)),
+			 KMM_OK);
+	kmm_set_log(m, test_log_sink, &log_);
+	assert_true(m->totalram_pages * 4096 / 32 < STACK_DEPOT_BYTES); /* still deferred */
+	s = kmm_kmem_cache_create(m, "victim", 64, 0, 0, NULL);
+	assert_non_null(s);
+	assert_non_null(depot(m));
+	assert_int_equal(stack_depot_pages(m), STACK_DEPOT_BYTES / 4096);
+	assert_consistent(m, &log_);
+	kmm_kmem_cache_destroy(m, s);
+	kmm_machine_destroy(m);
+	munmap(mem, size);
+}
+
 /* ---- concurrent saves ----------------------------------------------------------------- */
 
 #define RACE_THREADS 4
-#define RACE_STACKS 3000
+#define RACE_STACKS 30000 /* more than pool 0 holds: the threads race to add a pool too */
 
 struct race {
 	kmm_machine *m;
@@ -372,7 +422,7 @@ static void *race_thread(void *arg)
 
 static void test_concurrent_saves(void **state)
 {
-	kmm_machine *m = test_boot("mem=64M nr_cpus=2 slab_debug=U,victim", &log_);
+	kmm_machine *m = test_boot("mem=128M nr_cpus=2 slab_debug=U,victim", &log_);
 	struct kmem_cache *s = kmm_kmem_cache_create(m, "victim", 64, 0, 0, NULL);
 	static struct race races[RACE_THREADS];
 	pthread_t t[RACE_THREADS];
@@ -392,6 +442,8 @@ static void test_concurrent_saves(void **state)
 			assert_int_equal(races[i].handle[k], races[0].handle[k]);
 	}
 	assert_int_equal(depot(m)->nr_stacks, before + RACE_STACKS);
+	assert_int_equal(depot(m)->nr_pools, 2);
+	assert_int_equal(stack_depot_pages(m), 2 * STACK_DEPOT_BYTES / 4096);
 	assert_consistent(m, &log_);
 	assert_int_equal(log_.len, 0);
 	kmm_kmem_cache_destroy(m, s);
@@ -412,7 +464,7 @@ static void test_check_finds_damage(void **state)
 	(void)state;
 	assert_int_not_equal(h, 0);
 	assert_consistent(m, &log_);
-	rec = (struct stack_record *)(depot(m)->pool + (size_t)(h - 1) * sizeof(uintptr_t));
+	rec = stack_depot_record(depot(m), h);
 	assert_memory_equal(rec->entries, a, sizeof(a));
 	saved = rec->entries[2];
 	rec->entries[2] = 31; /* a frame changed under its hash */
@@ -439,6 +491,7 @@ int main(void)
 		cmocka_unit_test(test_stackdepot_double_free_report),
 		cmocka_unit_test(test_stackdepot_overrun_report),
 		cmocka_unit_test(test_capacity),
+		cmocka_unit_test(test_sized_past_deferred_init),
 		cmocka_unit_test(test_concurrent_saves),
 		cmocka_unit_test(test_check_finds_damage),
 	};

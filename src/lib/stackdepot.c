@@ -4,41 +4,51 @@
  * per distinct stack per machine, named by 32-bit handles (Linux's
  * lib/stackdepot.c, CONFIG_STACKDEPOT, as SLUB's SLAB_STORE_USER uses it).
  *
- * Storage. One block of pages from the machine's page allocator (never from
- * malloc: library metadata never comes from malloc), taken by the first
- * SLAB_STORE_USER cache (stack_depot_init, as SLUB's kmem_cache_open calls
- * it) and kept until the machine goes. It holds, in order, struct
- * kmm_stackdepot, the hash table (one 32-bit bucket head per 128 bytes of
- * block: about one record per bucket when full) and the pool, where
- * records (struct stack_record: next, hash, size, then the frames) are
- * appended and never removed. A handle is a record's offset in the pool in
- * words, plus one, so 0 names no stack.
+ * Storage. Blocks of pages from the machine's page allocator (never from
+ * malloc: library metadata never comes from malloc), kept until the machine
+ * goes. The first SLAB_STORE_USER cache takes the first block
+ * (stack_depot_init, as SLUB's kmem_cache_open calls it): struct
+ * kmm_stackdepot, the hash table (one 32-bit bucket head per 64 bytes of
+ * the block) and pool 0, where records (struct stack_record: next, hash,
+ * size, then the frames) are appended and never removed. When a new record
+ * does not fit the last pool, the save that needs room allocates another
+ * pool of STACK_DEPOT_BYTES (GFP_NOWAIT, before taking pool_lock) and the
+ * records go on there, as Linux's depot adds pools. A handle is
+ * (pool index << DEPOT_OFFSET_BITS | the record's word offset in its
+ * pool) + 1, so 0 names no stack.
  *
- * Capacity is fixed: the block is STACK_DEPOT_BYTES (1 MiB), at most 1/32
- * of the machine's memory, or the largest smaller block the buddy lists
- * can give. When a new stack does not fit, the depot says so once ("Stack
- * depot reached limit capacity", WARN_ONCE's words in Linux) and returns 0
- * for new stacks from then on; stacks already stored keep being found.
+ * Capacity: the first block is STACK_DEPOT_BYTES (1 MiB) or the largest
+ * smaller block the buddy lists can give, and the depot grows to at most
+ * DEPOT_MAX_POOLS pools and 1/32 of the machine's present memory (memory
+ * that deferred init has not yet freed counts; memory hotplug raises the
+ * limit). When a new stack does not fit and no pool can be added, the
+ * depot says so once ("Stack depot reached limit capacity", WARN_ONCE's
+ * words in Linux) and returns 0 for new stacks from then on; stacks
+ * already stored keep being found.
  *
  * Concurrency. Lookups take no lock: a bucket head is published with a
  * release store after its record is written, records are immutable, so a
  * reader that loads the head with acquire sees whole records down the
- * chain. Insertions take pool_lock (a leaf: nothing is taken inside it,
- * nothing is logged under it), look again, append, publish. pool_used is
- * release-stored too, so stack_depot_fetch can check a handle against it
- * from any thread. The full message is logged after unlock.
+ * chain (a new pool is set up before its first record's handle, and
+ * nr_pools, are published). Insertions take pool_lock (a leaf: nothing is
+ * taken inside it, nothing is logged under it; a new pool is allocated
+ * before it and a spare one freed after), look again, append, publish.
+ * Each pool's used mark is release-stored too, so stack_depot_fetch can
+ * check a handle against it from any thread. The full message is logged
+ * after unlock.
  *
- * Invariants (stack_depot_check, kmm_check's row): walking the pool from
- * offset 0 record by record ends exactly at pool_used and meets nr_stacks
- * records, each with 1..STACK_DEPOT_MAX_FRAMES frames and a hash that
- * matches its frames; every bucket's chain holds only records whose hash
- * selects that bucket, ends within nr_stacks steps, and the chains hold
- * nr_stacks records in all.
+ * Invariants (stack_depot_check, kmm_check's row): walking each pool from
+ * offset 0 record by record ends exactly at its used mark, and the pools
+ * hold nr_stacks records, each with 1..STACK_DEPOT_MAX_FRAMES frames and a
+ * hash that matches its frames; every bucket's chain holds only records
+ * whose hash selects that bucket, ends within nr_stacks steps, and the
+ * chains hold nr_stacks records in all; pages counts every block.
  *
  * Departures from Linux: no refcounting (stack_depot_put, page_owner's
- * STACK_DEPOT_FLAG_GET) and no eviction; one block sized at init instead of
- * pools allocated as the depot grows; the hash is kmm's own (a multiply-
- * xorshift mix per frame), not jhash2.
+ * STACK_DEPOT_FLAG_GET) and no eviction; the hash table is part of the
+ * first block (Linux sizes it at boot from memory) and the pools are 1 MiB
+ * blocks, not 16 KiB ones; the hash is kmm's own (a multiply-xorshift mix
+ * per frame), not jhash2.
  */
 #include "lib/stackdepot.h"
 
@@ -47,7 +57,7 @@
 #include "smp/cpu.h"
 
 #define DEPOT_SEED 0x6b6d6d5du
-#define DEPOT_BYTES_PER_BUCKET 128
+#define DEPOT_BYTES_PER_BUCKET 64
 
 static inline struct kmm_stackdepot *depot_of(const struct kmm_machine *m)
 {
@@ -59,10 +69,67 @@ static inline size_t record_bytes(unsigned int nr)
 	return sizeof(struct stack_record) + (size_t)nr * sizeof(uintptr_t);
 }
 
-static inline struct stack_record *handle_record(const struct kmm_stackdepot *d,
-						 depot_stack_handle_t handle)
+static inline depot_stack_handle_t make_handle(unsigned int pool, size_t off)
 {
-	return (struct stack_record *)(d->pool + (size_t)(handle - 1) * sizeof(uintptr_t));
+	return (depot_stack_handle_t)(((uint32_t)pool << DEPOT_OFFSET_BITS) |
+				      (uint32_t)(off / sizeof(uintptr_t))) +
+	       1;
+}
+
+static inline unsigned int handle_pool(depot_stack_handle_t handle)
+{
+	return (handle - 1) >> DEPOT_OFFSET_BITS;
+}
+
+static inline size_t handle_offset(depot_stack_handle_t handle)
+{
+	return (size_t)((handle - 1) & ((1u << DEPOT_OFFSET_BITS) - 1)) * sizeof(uintptr_t);
+}
+
+/* Is the handle one of a record inside its pool's used part (nr_pools, used: as read)? */
+static bool handle_in_pools(const struct kmm_stackdepot *d, depot_stack_handle_t handle,
+			    unsigned int nr_pools)
+{
+	unsigned int pool = handle_pool(handle);
+	size_t used;
+
+	if (!handle || pool >= nr_pools)
+		return false;
+	used = __atomic_load_n(&d->pools[pool].used, __ATOMIC_ACQUIRE);
+	return handle_offset(handle) + record_bytes(0) <= used;
+}
+
+/* The machine's present memory: what the depot may take 1/32 of. */
+static unsigned long depot_ram_bytes(struct kmm_machine *m)
+{
+	unsigned long pages = 0;
+
+	for_each_zone_m (m, zone)
+		pages += READ_ONCE(zone->present_pages);
+	return pages << m->page_shift;
+}
+
+/*
+ * A new pool for a save that found the last one too full for nr frames,
+ * or NULL: the depot is at its limit, or the page allocator has no block
+ * now (no reclaim). No lock held.
+ */
+static struct page *depot_alloc_pool(struct kmm_machine *m, struct kmm_stackdepot *d,
+				     unsigned int nr, unsigned int *order)
+{
+	unsigned int pools = __atomic_load_n(&d->nr_pools, __ATOMIC_ACQUIRE);
+	const struct depot_pool *last = &d->pools[pools - 1];
+	unsigned long pages = __atomic_load_n(&d->pages, __ATOMIC_ACQUIRE);
+
+	*order = 0;
+	while (*order < MAX_ORDER && ((size_t)m->page_size << (*order + 1)) <= STACK_DEPOT_BYTES)
+		(*order)++;
+	if (__atomic_load_n(&last->used, __ATOMIC_ACQUIRE) + record_bytes(nr) <= last->size ||
+	    pools >= DEPOT_MAX_POOLS ||
+	    ((pages + (1ul << *order)) << m->page_shift) > depot_ram_bytes(m) / 32)
+		return NULL;
+	return __alloc_pages(m, GFP_NOWAIT | __GFP_NOWARN, *order, cpu_to_node_m(m, m->nr_cpus - 1),
+			     NULL);
 }
 
 static uint32_t stack_depot_hash(uint32_t seed, const uintptr_t *entries, unsigned int nr)
@@ -83,7 +150,7 @@ static depot_stack_handle_t find_stack(const struct kmm_stackdepot *d, depot_sta
 				       uint32_t hash, const uintptr_t *entries, unsigned int nr)
 {
 	for (depot_stack_handle_t h = head; h;) {
-		const struct stack_record *rec = handle_record(d, h);
+		const struct stack_record *rec = stack_depot_record(d, h);
 
 		if (rec->hash == hash && rec->size == nr &&
 		    !kmm_memcmp(rec->entries, entries, (size_t)nr * sizeof(uintptr_t)))
@@ -96,7 +163,7 @@ static depot_stack_handle_t find_stack(const struct kmm_stackdepot *d, depot_sta
 int stack_depot_init(struct kmm_machine *m)
 {
 	size_t want = STACK_DEPOT_BYTES, block, head;
-	unsigned long ram = m->totalram_pages << m->page_shift;
+	unsigned long ram = depot_ram_bytes(m);
 	unsigned int order = 0, buckets;
 	struct kmm_stackdepot *d, *expected = NULL;
 	struct page *page = NULL;
@@ -131,8 +198,10 @@ int stack_depot_init(struct kmm_machine *m)
 	d->hash_mask = buckets - 1;
 	d->seed = DEPOT_SEED;
 	d->buckets = (depot_stack_handle_t *)((char *)d + head);
-	d->pool = (char *)ALIGN_UP((uintptr_t)(d->buckets + buckets), sizeof(uintptr_t));
-	d->pool_size = (size_t)((char *)d + block - d->pool);
+	d->pools[0].base = (char *)ALIGN_UP((uintptr_t)(d->buckets + buckets), sizeof(uintptr_t));
+	d->pools[0].size = (size_t)((char *)d + block - d->pools[0].base);
+	d->nr_pools = 1;
+	d->pages = 1ul << order;
 	if (!__atomic_compare_exchange_n(&m->stackdepot, &expected, d, false, __ATOMIC_RELEASE,
 					 __ATOMIC_ACQUIRE))
 		kmm_free_pages(m, page, order); /* another cache made it first */
@@ -144,8 +213,10 @@ depot_stack_handle_t stack_depot_save(struct kmm_machine *m, const uintptr_t *en
 {
 	struct kmm_stackdepot *d = depot_of(m);
 	depot_stack_handle_t *bucket, handle, head;
+	struct page *spare = NULL;
+	unsigned int stored = 0, spare_order = 0;
+	unsigned long kib = 0;
 	bool report_full = false;
-	unsigned int stored = 0;
 	uint32_t hash;
 
 	if (!d || !nr)
@@ -156,39 +227,58 @@ depot_stack_handle_t stack_depot_save(struct kmm_machine *m, const uintptr_t *en
 	handle = find_stack(d, __atomic_load_n(bucket, __ATOMIC_ACQUIRE), hash, entries, nr);
 	if (handle)
 		return handle;
+	if (!__atomic_load_n(&d->full, __ATOMIC_RELAXED))
+		spare = depot_alloc_pool(m, d, nr, &spare_order);
 
 	kmm_spin_lock(&d->pool_lock);
 	head = __atomic_load_n(bucket, __ATOMIC_RELAXED);
 	handle = find_stack(d, head, hash, entries, nr); /* stored meanwhile? */
 	if (!handle) {
-		size_t used = d->pool_used;
+		unsigned int pool = d->nr_pools - 1;
+		struct depot_pool *p = &d->pools[pool];
 
-		if (used + record_bytes(nr) <= d->pool_size) {
-			struct stack_record *rec = (struct stack_record *)(d->pool + used);
+		if (p->used + record_bytes(nr) > p->size && spare && pool + 1 < DEPOT_MAX_POOLS) {
+			/* the last pool is full: records go on in the new one */
+			p = &d->pools[++pool];
+			p->page = spare;
+			p->order = spare_order;
+			p->base = page_to_virt_raw(m, spare);
+			p->size = (size_t)m->page_size << spare_order;
+			p->used = 0;
+			spare = NULL;
+			__atomic_store_n(&d->pages, d->pages + (1ul << p->order), __ATOMIC_RELEASE);
+			__atomic_store_n(&d->nr_pools, pool + 1, __ATOMIC_RELEASE);
+		}
+		if (p->used + record_bytes(nr) <= p->size) {
+			struct stack_record *rec = (struct stack_record *)(p->base + p->used);
 
 			rec->next = head;
 			rec->hash = hash;
 			rec->size = nr;
 			rec->pad = 0;
 			kmm_memcpy(rec->entries, entries, (size_t)nr * sizeof(uintptr_t));
-			handle = (depot_stack_handle_t)(used / sizeof(uintptr_t) + 1);
+			handle = make_handle(pool, p->used);
 			d->nr_stacks++;
-			__atomic_store_n(&d->pool_used, used + record_bytes(nr), __ATOMIC_RELEASE);
+			__atomic_store_n(&p->used, p->used + record_bytes(nr), __ATOMIC_RELEASE);
 			__atomic_store_n(bucket, handle, __ATOMIC_RELEASE);
 		} else {
+			/* no room, and no pool to be had (the limit, or no free block) */
 			report_full = !d->full;
 			stored = d->nr_stacks;
-			d->full = true;
+			kib = (d->pages << m->page_shift) >> 10;
+			__atomic_store_n(&d->full, true, __ATOMIC_RELAXED);
 			d->drops++;
 		}
 	}
 	kmm_spin_unlock(&d->pool_lock);
+	if (spare) /* another save added a pool first, or this stack was stored meanwhile */
+		kmm_free_pages(m, spare, spare_order);
 	if (report_full)
 		kmm_log(m,
 			"Stack depot reached limit capacity\n"
-			"stackdepot: %u stacks in %zu KiB; new stacks are not kept (reports show "
+			"stackdepot: %u stacks in %lu KiB; new stacks are not kept (reports show "
 			"their call site only)\n",
-			stored, d->pool_size >> 10);
+			stored, kib);
 	return handle;
 }
 
@@ -200,13 +290,11 @@ unsigned int stack_depot_fetch(struct kmm_machine *m, depot_stack_handle_t handl
 	size_t used, off;
 
 	*entries = NULL;
-	if (!d || !handle)
+	if (!d || !handle_in_pools(d, handle, __atomic_load_n(&d->nr_pools, __ATOMIC_ACQUIRE)))
 		return 0;
-	used = __atomic_load_n(&d->pool_used, __ATOMIC_ACQUIRE);
-	off = (size_t)(handle - 1) * sizeof(uintptr_t);
-	if (off >= used || used - off < record_bytes(0))
-		return 0;
-	rec = handle_record(d, handle);
+	used = __atomic_load_n(&d->pools[handle_pool(handle)].used, __ATOMIC_ACQUIRE);
+	off = handle_offset(handle);
+	rec = stack_depot_record(d, handle);
 	/* a handle read from a damaged track must not print garbage */
 	if (rec->size == 0 || rec->size > STACK_DEPOT_MAX_FRAMES ||
 	    used - off < record_bytes(rec->size) ||
@@ -239,7 +327,7 @@ unsigned long stack_depot_pages(const struct kmm_machine *m)
 {
 	const struct kmm_stackdepot *d = depot_of(m);
 
-	return d ? 1ul << d->order : 0;
+	return d ? __atomic_load_n(&d->pages, __ATOMIC_ACQUIRE) : 0;
 }
 
 int stack_depot_check(struct kmm_machine *m)
@@ -247,25 +335,36 @@ int stack_depot_check(struct kmm_machine *m)
 	struct kmm_stackdepot *d = depot_of(m);
 	unsigned int walked = 0, chained = 0, bad_hash = 0, bad_bucket = 0, bad_chain = 0, counted;
 	bool bad_layout = false;
-	size_t off, used;
+	unsigned long pages, counted_pages;
+	unsigned int nr_pools;
 	int problems;
 
 	if (!d)
 		return 0;
 	kmm_spin_lock(&d->pool_lock);
-	used = d->pool_used;
-	for (off = 0; off < used;) {
-		const struct stack_record *rec = (const struct stack_record *)(d->pool + off);
+	pages = 1ul << d->order;
+	for (unsigned int pool = 0; pool < d->nr_pools && !bad_layout; pool++) {
+		const struct depot_pool *p = &d->pools[pool];
 
-		if (used - off < record_bytes(0) || rec->size == 0 ||
-		    rec->size > STACK_DEPOT_MAX_FRAMES || used - off < record_bytes(rec->size)) {
+		if (pool > 0)
+			pages += 1ul << p->order;
+		if (p->used > p->size)
 			bad_layout = true;
-			break;
+		for (size_t off = 0; off < p->used && !bad_layout;) {
+			const struct stack_record *rec =
+				(const struct stack_record *)(p->base + off);
+
+			if (p->used - off < record_bytes(0) || rec->size == 0 ||
+			    rec->size > STACK_DEPOT_MAX_FRAMES ||
+			    p->used - off < record_bytes(rec->size)) {
+				bad_layout = true;
+				break;
+			}
+			if (stack_depot_hash(d->seed, rec->entries, rec->size) != rec->hash)
+				bad_hash++;
+			walked++;
+			off += record_bytes(rec->size);
 		}
-		if (stack_depot_hash(d->seed, rec->entries, rec->size) != rec->hash)
-			bad_hash++;
-		walked++;
-		off += record_bytes(rec->size);
 	}
 	for (uint32_t b = 0; b <= d->hash_mask; b++) {
 		unsigned int steps = 0;
@@ -273,12 +372,11 @@ int stack_depot_check(struct kmm_machine *m)
 		for (depot_stack_handle_t h = d->buckets[b]; h;) {
 			const struct stack_record *rec;
 
-			if ((size_t)(h - 1) * sizeof(uintptr_t) + record_bytes(0) > used ||
-			    ++steps > d->nr_stacks) {
+			if (!handle_in_pools(d, h, d->nr_pools) || ++steps > d->nr_stacks) {
 				bad_chain++;
 				break;
 			}
-			rec = handle_record(d, h);
+			rec = stack_depot_record(d, h);
 			if ((rec->hash & d->hash_mask) != b)
 				bad_bucket++;
 			chained++;
@@ -286,15 +384,18 @@ int stack_depot_check(struct kmm_machine *m)
 		}
 	}
 	problems = (int)(bad_hash + bad_bucket + bad_chain) + bad_layout +
-		   (walked != d->nr_stacks) + (chained != d->nr_stacks);
+		   (walked != d->nr_stacks) + (chained != d->nr_stacks) + (pages != d->pages);
 	counted = d->nr_stacks;
+	counted_pages = d->pages;
+	nr_pools = d->nr_pools;
 	kmm_spin_unlock(&d->pool_lock);
 	if (problems)
 		kmm_log(m,
-			"stackdepot: %u stacks counted, %u in the pool%s, %u in the hash chains; "
-			"%u records with a wrong hash, %u in the wrong bucket, %u broken chains\n",
-			counted, walked, bad_layout ? " (layout broken)" : "", chained, bad_hash,
-			bad_bucket, bad_chain);
+			"stackdepot: %u stacks counted, %u in %u pools%s, %u in the hash chains; "
+			"%u records with a wrong hash, %u in the wrong bucket, %u broken chains; "
+			"%lu pages counted, %lu in the blocks\n",
+			counted, walked, nr_pools, bad_layout ? " (layout broken)" : "", chained,
+			bad_hash, bad_bucket, bad_chain, counted_pages, pages);
 	return problems;
 }
 

@@ -19,8 +19,16 @@ typedef uint32_t depot_stack_handle_t;
 
 /* Frames kept per stack at most (CONFIG_STACKDEPOT_MAX_FRAMES). */
 #define STACK_DEPOT_MAX_FRAMES 64
-/* The depot's one block of pages, at most: header, hash table, records. */
+/*
+ * The depot's first block at most (header, hash table, pool 0), and the
+ * size of every pool added as it fills (Linux allocates pools as the depot
+ * grows too). At most DEPOT_MAX_POOLS pools, and the whole depot at most
+ * 1/32 of the machine's present memory.
+ */
 #define STACK_DEPOT_BYTES (1ul << 20)
+#define DEPOT_MAX_POOLS 64
+/* A handle minus one: the pool's index above these bits, the record's word offset below. */
+#define DEPOT_OFFSET_BITS 20
 
 /* One stored stack, in the depot's pool; immutable once published. */
 struct stack_record {
@@ -31,21 +39,42 @@ struct stack_record {
 	uintptr_t entries[];
 };
 
-/* The per-machine state, at the start of its block (m->stackdepot). */
+/* A run of records: pool 0 ends the first block, the others are blocks of their own. */
+struct depot_pool {
+	char *base;
+	size_t size;
+	size_t used;	   /* release-stored under pool_lock: records [0, used) */
+	struct page *page; /* the pool's block; NULL for pool 0 (the first block's) */
+	unsigned int order;
+};
+
+/* The per-machine state, at the start of its first block (m->stackdepot). */
 struct kmm_stackdepot {
-	kmm_spinlock pool_lock; /* insertions: pool_used, nr_stacks, full, bucket heads */
-	struct page *page;	/* the block */
+	kmm_spinlock pool_lock; /* insertions: pools, nr_pools, nr_stacks, full, bucket heads */
+	struct page *page;	/* the first block */
 	unsigned int order;
 	uint32_t hash_mask; /* buckets - 1 */
 	uint32_t seed;
 	depot_stack_handle_t *buckets; /* newest record of each bucket; read lock-free */
-	char *pool;
-	size_t pool_size;
-	size_t pool_used; /* release-stored under pool_lock: records [0, pool_used) */
+	struct depot_pool pools[DEPOT_MAX_POOLS];
+	unsigned int nr_pools; /* release-stored once pools[nr_pools - 1] is set up; new records go
+				  there */
+	unsigned long pages;   /* of every block, release-stored */
 	unsigned int nr_stacks;
-	bool full;	     /* a stack did not fit; reported once */
+	bool full;	     /* a stack did not fit and no pool could be added; reported once */
 	unsigned long drops; /* saves refused because the depot was full */
 };
+
+/* The record a handle names (the handle must be one the depot gave). */
+static inline struct stack_record *stack_depot_record(const struct kmm_stackdepot *d,
+						      depot_stack_handle_t handle)
+{
+	uint32_t h = handle - 1;
+
+	return (struct stack_record *)(d->pools[h >> DEPOT_OFFSET_BITS].base +
+				       (size_t)(h & ((1u << DEPOT_OFFSET_BITS) - 1)) *
+					       sizeof(uintptr_t));
+}
 
 /*
  * Make the machine's depot (idempotent; kmem_cache_open calls it for every
@@ -57,7 +86,9 @@ int stack_depot_init(struct kmm_machine *m);
 /*
  * The handle of this stack, stored now if it is new; 0 when there is no
  * depot, nr is 0, or the depot is full (reported once). Lock-free when
- * the stack is already there; never allocates.
+ * the stack is already there. A new stack that does not fit the last pool
+ * gets a new one, allocated before pool_lock is taken with GFP_NOWAIT (no
+ * reclaim: callers may hold locks of their own, as for new_slab).
  */
 depot_stack_handle_t stack_depot_save(struct kmm_machine *m, const uintptr_t *entries,
 				      unsigned int nr);
