@@ -26,6 +26,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include <kmm/highmem.h>
 #include <kmm/kmm.h>
 #include <kmm/percpu.h>
 #include <kmm/slab.h>
@@ -121,6 +122,17 @@ static inline uint32_t fz_u32(struct fz *f)
 static inline uint64_t fz_cookie(struct fz *f, unsigned int slot)
 {
 	return (f->nr_ops + 1) * 0x9e3779b97f4a7c15ull ^ ((uint64_t)slot << 48) ^ 0x5a5a;
+}
+
+/*
+ * The direct-map address of a block, through which all of it can be read:
+ * NULL for highmem, whose page_address is a kmap of one page at most (a
+ * kmap's address lingers after kunmap until the pkmap pool is flushed, as
+ * in Linux).
+ */
+static inline void *fz_block_address(kmm_machine *m, struct page *page)
+{
+	return kmm_page_is_highmem(m, page) ? NULL : kmm_page_address(m, page);
 }
 
 /* Stop with the log: a crash for libFuzzer. */

@@ -44,7 +44,7 @@ static struct {
 
 static uint64_t *words(kmm_machine *m, struct page *p)
 {
-	return kmm_page_address(m, p);
+	return fz_block_address(m, p);
 }
 
 static void stamp(kmm_machine *m, struct page *p, uint64_t cookie)

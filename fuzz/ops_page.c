@@ -5,7 +5,10 @@
  * any node (and nodes that do not exist), frees by page, by address, hot
  * and cold, get_page/put_page on heads and tails of compound and plain
  * blocks, drains; and the misuses: double free, wrong order, tail and
- * interior pages, foreign descriptors and addresses, NULL.
+ * interior pages, foreign descriptors and addresses, NULL. Free blocks are
+ * handed back to the host (kmm_discard_free_pages, an order past the last
+ * one too): they come back marked known-zero, and every later __GFP_ZERO
+ * block is checked to read as zeroes.
  *
  * A slot holds a block with the number of references the program owns;
  * the first and last word of a lowmem block carry its cookie.
@@ -30,7 +33,7 @@ static struct fz_page *live_slot(struct fz *f)
 
 static void cookie_write(struct fz *f, struct fz_page *l)
 {
-	uint64_t *mem = kmm_page_address(f->m, l->page);
+	uint64_t *mem = fz_block_address(f->m, l->page);
 	size_t words = (kmm_page_size(f->m) << l->order) / 8;
 
 	l->cookie = fz_cookie(f, (unsigned int)(l - f->pages));
@@ -59,7 +62,7 @@ static void page_verify(struct fz *f)
 		if (kmm_page_ref_count(f->m, l->page) != l->refs)
 			fz_fail(f, "page slot %d: refcount %d, the program holds %d", i,
 				kmm_page_ref_count(f->m, l->page), l->refs);
-		mem = kmm_page_address(f->m, l->page);
+		mem = fz_block_address(f->m, l->page);
 		if (!mem)
 			continue;
 		words = (kmm_page_size(f->m) << l->order) / 8;
@@ -85,8 +88,8 @@ static void drop_ref(struct fz *f, struct fz_page *l, unsigned int how)
 			kmm_put_page(f->m, l->page);
 		break;
 	case 2:
-		if (kmm_page_address(f->m, l->page)) {
-			kmm_free_pages_addr(f->m, (unsigned long)kmm_page_address(f->m, l->page),
+		if (fz_block_address(f->m, l->page)) {
+			kmm_free_pages_addr(f->m, (unsigned long)fz_block_address(f->m, l->page),
 					    l->order);
 			break;
 		}
@@ -136,14 +139,21 @@ static void op_alloc(struct fz *f)
 	l->order = order;
 	l->refs = 1;
 	l->comp = (gfp & __GFP_COMP) && order > 0;
-	if ((gfp & __GFP_ZERO) && kmm_page_address(f->m, p)) {
-		const unsigned char *mem = kmm_page_address(f->m, p);
-		size_t bytes = kmm_page_size(f->m) << order;
+	if (gfp & __GFP_ZERO) { /* a page at a time: highmem is reached by kmap_local */
+		size_t psize = kmm_page_size(f->m);
 
-		for (size_t i = 0; i < bytes; i += 512)
-			if (mem[i] || mem[i + 511])
-				fz_fail(f, "__GFP_ZERO block is not zero at byte %zu",
-					mem[i] ? i : i + 511);
+		for (unsigned long k = 0; k < 1ul << order; k++) {
+			struct page *pg = kmm_pfn_to_page(f->m, kmm_page_to_pfn(f->m, p) + k);
+			const unsigned char *mem = kmm_kmap_local_page(f->m, pg);
+
+			if (!mem)
+				break; /* the host refused the mapping */
+			for (size_t i = 0; i < psize; i += 512)
+				if (mem[i] || mem[i + 511])
+					fz_fail(f, "__GFP_ZERO block is not zero at byte %zu",
+						k * psize + (mem[i] ? i : i + 511));
+			kmm_kunmap_local(f->m, mem);
+		}
 	}
 	if (l->comp && kmm_compound_order(f->m, p) != order)
 		fz_fail(f, "compound order %u, allocated %u", kmm_compound_order(f->m, p), order);
@@ -214,6 +224,22 @@ static void op_drain(struct fz *f)
 		kmm_drain_all_pages(f->m, NULL);
 	else
 		kmm_drain_local_pages(f->m, NULL);
+}
+
+/* malloc_trim's call: the frames of free blocks of at least some order go back to the host. */
+static void op_discard(struct fz *f)
+{
+	unsigned int order = fz_u8(f) % (KMM_NR_ORDERS + 1); /* KMM_NR_ORDERS: refused, 0 */
+	unsigned long free = 0, n;
+
+	kmm_drain_all_pages(f->m, NULL);
+	for (int nid = 0; nid < kmm_nr_nodes(f->m); nid++)
+		for (int z = 0; z < KMM_NR_ZONES; z++)
+			free += kmm_zone_free_pages(f->m, nid, (enum kmm_zone_type)z);
+	n = kmm_discard_free_pages(f->m, order);
+	if (n > free || (order == KMM_NR_ORDERS && n))
+		fz_fail(f, "discard_free_pages(order %u): %lu pages, %lu free", order, n, free);
+	fz_no_report(f, "discard_free_pages");
 }
 
 /* ---- misuse ------------------------------------------------------------------------ */
@@ -293,10 +319,10 @@ static void op_foreign(struct fz *f)
 		break;
 	case 4:
 		l = live_slot(f);
-		if (!l || !kmm_page_address(f->m, l->page))
+		if (!l || !fz_block_address(f->m, l->page))
 			return;
 		kmm_free_pages_addr(f->m,
-				    (unsigned long)kmm_page_address(f->m, l->page) +
+				    (unsigned long)fz_block_address(f->m, l->page) +
 					    8 * (1 + fz_u8(f) % 500),
 				    l->order);
 		break;
@@ -322,6 +348,7 @@ static const struct fz_op page_ops[] = {
 	{ "free", op_free },
 	{ "get_page", op_get_page },
 	{ "drain", op_drain },
+	{ "discard_free_pages", op_discard },
 	{ "misuse: double free", op_double_free },
 	{ "misuse: wrong order", op_wrong_order },
 	{ "misuse: inner page", op_inner_page },

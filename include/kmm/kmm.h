@@ -185,7 +185,12 @@ KMM_API unsigned long kmm_page_to_pfn(const kmm_machine *m, const struct page *p
 KMM_API int kmm_pfn_valid(const kmm_machine *m, unsigned long pfn);
 /* NULL when !kmm_pfn_valid(m, pfn). */
 KMM_API struct page *kmm_pfn_to_page(const kmm_machine *m, unsigned long pfn);
-/* The direct-map address of a lowmem page; NULL for highmem pages. */
+/*
+ * The direct-map address of a lowmem page. For a highmem page, Linux's
+ * page_address: its kmap address while a kmap of it exists (which, as in
+ * Linux, lingers after kunmap until the pkmap pool is flushed), and it maps
+ * that one page only; else NULL.
+ */
 KMM_API void *kmm_page_address(const kmm_machine *m, const struct page *page);
 /* The page descriptor of a direct-map address; NULL when outside the map. */
 KMM_API struct page *kmm_virt_to_page(const kmm_machine *m, const void *addr);
