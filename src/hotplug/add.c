@@ -233,17 +233,44 @@ int kmm_add_memory(kmm_machine *m, int nid, uint64_t start, uint64_t size)
  * A removed range's frames go back to the host: kmm's own memory is
  * discarded (its memmap lies on it); a caller's region is decommitted, its
  * memmap only discarded (the vmemmap stays readable: a walker may still
- * look at a descriptor of a section it saw present).
+ * look at a descriptor of a section it saw present). true when the range
+ * reads as zeroes when it is added again: the discard said so, or the
+ * range is a no-access reservation again, which kmm_os_commit makes memory
+ * reading as zeroes.
  */
-static void give_back(struct kmm_machine *m, uint64_t start, uint64_t size)
+static bool give_back(struct kmm_machine *m, uint64_t start, uint64_t size)
 {
-	if (m->owns_phys) {
-		kmm_os_discard(m->phys + start, (size_t)size);
-		return;
-	}
-	kmm_os_unmap_fixed(m->phys + start, (size_t)size);
+	bool zeroed;
+
+	if (m->owns_phys)
+		return kmm_os_discard(m->phys + start, (size_t)size) == 1;
+	zeroed = kmm_os_unmap_fixed(m->phys + start, (size_t)size) == 0;
 	kmm_os_discard(m->vmemmap + (start >> m->page_shift),
 		       (size_t)(size >> m->page_shift) * sizeof(struct page));
+	return zeroed;
+}
+
+/*
+ * The blocks of [start, start + size), all offline, leave: absent, and
+ * their frames (their own memmap with them) go back to the host. A block
+ * the host dropped is fresh again when it is added next (hotplug.h).
+ * hp->lock held.
+ */
+static void remove_blocks_locked(struct kmm_machine *m, uint64_t start, uint64_t size)
+{
+	struct kmm_hotplug *hp = m->hotplug;
+	uint64_t block = kmm_memory_block_size_bytes(m);
+	unsigned long first = (unsigned long)(start / block),
+		      last = (unsigned long)((start + size) / block);
+	bool zeroed;
+
+	for (unsigned long b = first; b < last; b++) {
+		set_section_present(m, b, false);
+		hp->blocks[b].state = MEM_ABSENT;
+	}
+	zeroed = give_back(m, start, size);
+	for (unsigned long b = first; b < last && zeroed; b++)
+		hp->blocks[b].used = 0;
 }
 
 int kmm_remove_memory(kmm_machine *m, uint64_t start, uint64_t size)
@@ -280,14 +307,8 @@ int kmm_remove_memory(kmm_machine *m, uint64_t start, uint64_t size)
 			ret = KMM_EINVAL;
 		}
 	}
-	if (!ret) {
-		for (unsigned long b = first; b < last; b++) {
-			set_section_present(m, b, false);
-			hp->blocks[b].state = MEM_ABSENT;
-		}
-		/* the frames, the block's own memmap with them, go back to the host */
-		give_back(m, start, size);
-	}
+	if (!ret)
+		remove_blocks_locked(m, start, size);
 	kmm_spin_unlock(&hp->lock);
 	return ret;
 }
@@ -341,12 +362,9 @@ int kmm_offline_and_remove_memory(kmm_machine *m, uint64_t start, uint64_t size)
 		kmm_spin_unlock(&hp->lock);
 		return ret;
 	}
-	for (b = first; b < last; b++) {
+	for (b = first; b < last; b++)
 		hp->blocks[b].was_online = 0;
-		set_section_present(m, b, false);
-		hp->blocks[b].state = MEM_ABSENT;
-	}
-	give_back(m, start, size);
+	remove_blocks_locked(m, start, size);
 	kmm_spin_unlock(&hp->lock);
 	return KMM_OK;
 }

@@ -40,7 +40,7 @@ struct mem_block {
 	uint8_t nid;
 	uint8_t boot;	    /* boot memory: always online, never offlined by kmm */
 	uint8_t was_online; /* offline_and_remove_memory's note, under the lock */
-	uint8_t used;	    /* onlined at some time: its memory may hold anything */
+	uint8_t used;	    /* onlined since the host last dropped its memory: may hold anything */
 	uint8_t fresh;	    /* added, never used, over memory that reads as zeroes */
 };
 

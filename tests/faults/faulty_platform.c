@@ -23,6 +23,8 @@
 #define kmm_os_thread_create real_kmm_os_thread_create
 #define kmm_os_thread_join real_kmm_os_thread_join
 #define kmm_os_hold_writers real_kmm_os_hold_writers
+#define kmm_os_discard real_kmm_os_discard
+#define kmm_os_phys_discard real_kmm_os_phys_discard
 #include "platform/posix.c"
 #include "platform/posix_hold.c"
 #undef kmm_os_phys_create
@@ -36,6 +38,8 @@
 #undef kmm_os_thread_create
 #undef kmm_os_thread_join
 #undef kmm_os_hold_writers
+#undef kmm_os_discard
+#undef kmm_os_phys_discard
 
 #include <stdio.h>
 
@@ -65,6 +69,26 @@ int kmm_os_commit(void *addr, size_t size);
 void kmm_os_unmap(void *addr, size_t size);
 int kmm_os_phys_map_fixed(intptr_t handle, uint64_t offset, size_t size, void *at);
 int kmm_os_hold_writers(void *addr, size_t size);
+int kmm_os_discard(void *addr, size_t size);
+int kmm_os_phys_discard(intptr_t handle, uint64_t offset, uint64_t size);
+
+/*
+ * Discards: with keep_discards the host keeps the contents (a kernel whose
+ * RAM stays RAM): nothing is done and both calls return 0.
+ */
+int kmm_os_discard(void *addr, size_t size)
+{
+	if (__atomic_load_n(&host_faults.keep_discards, __ATOMIC_RELAXED))
+		return 0;
+	return real_kmm_os_discard(addr, size);
+}
+
+int kmm_os_phys_discard(intptr_t handle, uint64_t offset, uint64_t size)
+{
+	if (__atomic_load_n(&host_faults.keep_discards, __ATOMIC_RELAXED))
+		return 0;
+	return real_kmm_os_phys_discard(handle, offset, size);
+}
 int kmm_os_thread_create(kmm_os_thread *thread, const char *name, void (*fn)(void *arg), void *arg);
 void kmm_os_thread_join(kmm_os_thread thread);
 

@@ -40,6 +40,8 @@ struct host_faults {
 	/* Outside the sequence: every kmm_os_hold_writers fails with this (vmalloc migration). */
 	int fail_hold; /* -errno, 0 for none */
 	long hold_calls;
+	/* Outside the sequence: discards do nothing and say so (return 0), contents kept. */
+	int keep_discards;
 };
 
 extern struct host_faults host_faults;
@@ -59,6 +61,7 @@ static inline void host_faults_reset(unsigned long fail_at)
 	host_faults.map_fixed_calls = 0;
 	host_faults.fail_hold = 0;
 	host_faults.hold_calls = 0;
+	host_faults.keep_discards = 0;
 }
 
 #endif

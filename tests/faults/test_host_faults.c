@@ -604,6 +604,129 @@ static void test_region_commit_fails_cleanly(void **state)
 	munmap(region, size);
 }
 
+struct text {
+	char buf[1 << 16];
+	size_t len;
+};
+
+static void text_sink(void *ctx, const char *s, size_t len)
+{
+	struct text *t = ctx;
+
+	if (len > sizeof(t->buf) - 1 - t->len)
+		len = sizeof(t->buf) - 1 - t->len;
+	memcpy(t->buf + t->len, s, len);
+	t->len += len;
+	t->buf[t->len] = '\0';
+}
+
+/* pgzero_skipped of /proc/vmstat: pages __GFP_ZERO did not clear (known-zero free blocks). */
+static unsigned long zero_skips(kmm_machine *m)
+{
+	static struct text t;
+	const char *at;
+
+	t.len = 0;
+	assert_int_equal(kmm_report(m, KMM_REPORT_VMSTAT, text_sink, &t), KMM_OK);
+	at = strstr(t.buf, "\npgzero_skipped ");
+	assert_non_null(at);
+	return strtoul(at + strlen("\npgzero_skipped "), NULL, 10);
+}
+
+/* Free pages of every zone: what a fill left (below the watermark). */
+static unsigned long free_total(kmm_machine *m)
+{
+	unsigned long sum = 0;
+
+	for (int nid = 0; nid < kmm_nr_nodes(m); nid++)
+		for (int z = 0; z < KMM_NR_ZONES; z++)
+			sum += kmm_zone_free_pages(m, nid, (enum kmm_zone_type)z);
+	return sum;
+}
+
+/* Take every page with __GFP_ZERO, each read whole; free them; how many. */
+static long take_all_zeroed(kmm_machine *m, struct page **v, long max)
+{
+	long n = 0;
+
+	for (struct page *p;
+	     n < max &&
+	     (p = kmm_alloc_pages(m, KMM_GFP_KERNEL | KMM_GFP_ZERO | KMM_GFP_NOWARN, 0));) {
+		const unsigned char *b = kmm_page_address(m, p);
+
+		for (int i = 0; i < 4096; i++)
+			if (b[i])
+				fail_msg("byte %d of a __GFP_ZERO page reads %#x", i, b[i]);
+		v[n++] = p;
+	}
+	for (long i = 0; i < n; i++)
+		kmm_free_pages(m, v[i], 0);
+	return n;
+}
+
+/*
+ * A host that keeps the contents of what it is told to discard (kmm_os_discard
+ * returning 0, as a kernel's RAM stays RAM): discarded free blocks and a
+ * memory block removed and added again are not taken for zeroes - every
+ * __GFP_ZERO page is cleared (pgzero_skipped does not move) and reads as
+ * zeroes, though the memory still holds what was written. The same with
+ * the real host skips the clears (tests/test_zeroed.c).
+ */
+static void test_kept_discards_not_trusted(void **state)
+{
+	const char *shape = "mem=64M nr_cpus=1 maxmem=1G page_reporting=0 kswapd=0 "
+			    "memhp_default_state=online_kernel";
+	enum { MAXP = 1 << 17 };
+	struct page **v = calloc(MAXP, sizeof(*v));
+	char err[256];
+	kmm_machine *m = NULL;
+	unsigned long s0, left;
+	long n = 0;
+
+	(void)state;
+	assert_non_null(v);
+	host_faults_reset(0);
+	assert_int_equal(kmm_machine_create(shape, &m, err, sizeof(err)), KMM_OK);
+	kmm_set_log(m, quiet_sink, NULL);
+	assert_int_equal(kmm_add_memory(m, 0, 128ull << 20, 128ull << 20), 0);
+	/* every page written, freed, discarded by a host that keeps it all */
+	for (struct page *p;
+	     n < MAXP && (p = kmm_alloc_pages(m, KMM_GFP_KERNEL | KMM_GFP_NOWARN, 0));)
+		v[n++] = p;
+	assert_true(n > 40000);
+	left = free_total(m);
+	for (long i = 0; i < n; i++) {
+		memset(kmm_page_address(m, v[i]), 0x4b, 4096);
+		kmm_free_pages(m, v[i], 0);
+	}
+	host_faults.keep_discards = 1;
+	assert_true(kmm_discard_free_pages(m, 0) >= (unsigned long)n);
+	s0 = zero_skips(m);
+	assert_true(take_all_zeroed(m, v, MAXP) >= n * 9 / 10);
+	/* only pages the fill left free (below the watermark) were never written */
+	assert_true(zero_skips(m) - s0 <= left);
+	/* the hot-added block, dirtied again, removed and added back: not fresh */
+	n = 0;
+	for (struct page *p;
+	     n < MAXP && (p = kmm_alloc_pages(m, KMM_GFP_KERNEL | KMM_GFP_NOWARN, 0));)
+		v[n++] = p;
+	left = free_total(m);
+	for (long i = 0; i < n; i++) {
+		memset(kmm_page_address(m, v[i]), 0x4b, 4096);
+		kmm_free_pages(m, v[i], 0);
+	}
+	assert_int_equal(kmm_offline_and_remove_memory(m, 128ull << 20, 128ull << 20), 0);
+	assert_int_equal(kmm_add_memory(m, 0, 128ull << 20, 128ull << 20), 0);
+	s0 = zero_skips(m);
+	assert_true(take_all_zeroed(m, v, MAXP) > 30000);
+	assert_true(zero_skips(m) - s0 <= left);
+	assert_int_equal(kmm_check(m), 0);
+	host_faults.keep_discards = 0;
+	kmm_machine_destroy(m);
+	free(v);
+	assert_ledger_clear(shape, 0);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -616,6 +739,7 @@ int main(void)
 		cmocka_unit_test(test_hold_refused),
 		cmocka_unit_test(test_hotplug_host_calls_fail_cleanly),
 		cmocka_unit_test(test_region_commit_fails_cleanly),
+		cmocka_unit_test(test_kept_discards_not_trusted),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
