@@ -127,7 +127,8 @@ static void hotplug_teardown(struct fz *f)
 	kmm_slab_synchronize_rcu(f->m);
 	kmm_slab_shrink_all(f->m);
 	kmm_drain_all_pages(f->m, NULL);
-	for (unsigned long b = first > 2 ? first - 2 : 0; b < first + FZ_BLOCKS; b++) {
+	/* an add starts at most at first + FZ_BLOCKS - 1 and spans up to 3 blocks */
+	for (unsigned long b = first > 2 ? first - 2 : 0; b < first + FZ_BLOCKS + 2; b++) {
 		struct kmm_memory_block_info info;
 
 		if (kmm_memory_block_info(f->m, b, &info) || info.boot)
