@@ -227,48 +227,66 @@ depot_stack_handle_t stack_depot_save(struct kmm_machine *m, const uintptr_t *en
 	handle = find_stack(d, __atomic_load_n(bucket, __ATOMIC_ACQUIRE), hash, entries, nr);
 	if (handle)
 		return handle;
-	if (!__atomic_load_n(&d->full, __ATOMIC_RELAXED))
-		spare = depot_alloc_pool(m, d, nr, &spare_order);
+	/*
+	 * A save that looked before the last pool was full finds it full under
+	 * the lock with no pool in hand: it lets go, allocates one and tries
+	 * again (another save may have added one meanwhile). Full is only what
+	 * a save finds with no pool to be had.
+	 */
+	for (int attempt = 0;; attempt++) {
+		bool retry = false;
 
-	kmm_spin_lock(&d->pool_lock);
-	head = __atomic_load_n(bucket, __ATOMIC_RELAXED);
-	handle = find_stack(d, head, hash, entries, nr); /* stored meanwhile? */
-	if (!handle) {
-		unsigned int pool = d->nr_pools - 1;
-		struct depot_pool *p = &d->pools[pool];
+		if (!spare && !__atomic_load_n(&d->full, __ATOMIC_RELAXED))
+			spare = depot_alloc_pool(m, d, nr, &spare_order);
+		kmm_spin_lock(&d->pool_lock);
+		head = __atomic_load_n(bucket, __ATOMIC_RELAXED);
+		handle = find_stack(d, head, hash, entries, nr); /* stored meanwhile? */
+		if (!handle) {
+			unsigned int pool = d->nr_pools - 1;
+			struct depot_pool *p = &d->pools[pool];
 
-		if (p->used + record_bytes(nr) > p->size && spare && pool + 1 < DEPOT_MAX_POOLS) {
-			/* the last pool is full: records go on in the new one */
-			p = &d->pools[++pool];
-			p->page = spare;
-			p->order = spare_order;
-			p->base = page_to_virt_raw(m, spare);
-			p->size = (size_t)m->page_size << spare_order;
-			p->used = 0;
-			spare = NULL;
-			__atomic_store_n(&d->pages, d->pages + (1ul << p->order), __ATOMIC_RELEASE);
-			__atomic_store_n(&d->nr_pools, pool + 1, __ATOMIC_RELEASE);
+			if (p->used + record_bytes(nr) > p->size && spare &&
+			    pool + 1 < DEPOT_MAX_POOLS) {
+				/* the last pool is full: records go on in the new one */
+				p = &d->pools[++pool];
+				p->page = spare;
+				p->order = spare_order;
+				p->base = page_to_virt_raw(m, spare);
+				p->size = (size_t)m->page_size << spare_order;
+				p->used = 0;
+				spare = NULL;
+				__atomic_store_n(&d->pages, d->pages + (1ul << p->order),
+						 __ATOMIC_RELEASE);
+				__atomic_store_n(&d->nr_pools, pool + 1, __ATOMIC_RELEASE);
+			}
+			if (p->used + record_bytes(nr) <= p->size) {
+				struct stack_record *rec =
+					(struct stack_record *)(p->base + p->used);
+
+				rec->next = head;
+				rec->hash = hash;
+				rec->size = nr;
+				rec->pad = 0;
+				kmm_memcpy(rec->entries, entries, (size_t)nr * sizeof(uintptr_t));
+				handle = make_handle(pool, p->used);
+				d->nr_stacks++;
+				__atomic_store_n(&p->used, p->used + record_bytes(nr),
+						 __ATOMIC_RELEASE);
+				__atomic_store_n(bucket, handle, __ATOMIC_RELEASE);
+			} else if (!spare && !d->full && attempt < 2) {
+				retry = true; /* the pool filled since the look: get one */
+			} else {
+				/* no room, and no pool to be had (the limit, or no free block) */
+				report_full = !d->full;
+				stored = d->nr_stacks;
+				kib = (d->pages << m->page_shift) >> 10;
+				__atomic_store_n(&d->full, true, __ATOMIC_RELAXED);
+				d->drops++;
+			}
 		}
-		if (p->used + record_bytes(nr) <= p->size) {
-			struct stack_record *rec = (struct stack_record *)(p->base + p->used);
-
-			rec->next = head;
-			rec->hash = hash;
-			rec->size = nr;
-			rec->pad = 0;
-			kmm_memcpy(rec->entries, entries, (size_t)nr * sizeof(uintptr_t));
-			handle = make_handle(pool, p->used);
-			d->nr_stacks++;
-			__atomic_store_n(&p->used, p->used + record_bytes(nr), __ATOMIC_RELEASE);
-			__atomic_store_n(bucket, handle, __ATOMIC_RELEASE);
-		} else {
-			/* no room, and no pool to be had (the limit, or no free block) */
-			report_full = !d->full;
-			stored = d->nr_stacks;
-			kib = (d->pages << m->page_shift) >> 10;
-			__atomic_store_n(&d->full, true, __ATOMIC_RELAXED);
-			d->drops++;
-		}
+		if (!retry)
+			break;
+		kmm_spin_unlock(&d->pool_lock);
 	}
 	kmm_spin_unlock(&d->pool_lock);
 	if (spare) /* another save added a pool first, or this stack was stored meanwhile */
