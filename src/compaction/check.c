@@ -2,8 +2,10 @@
 /*
  * compaction/check.c - kmm_check's walker for the compaction layer.
  *
- * With no migration and no contig range in progress (the counts are then
- * exact), the initialized memmap of every populated zone is walked and:
+ * With no migration, contig range, isolation or putback in progress when
+ * the walk starts and none begun by its end (the counts are then exact:
+ * kmm_compact.changes), the initialized memmap of every populated zone is
+ * walked and:
  *  - every page marked with a movable_operations id is an allocated
  *    order-0 page (not free, not slab, not compound), and its owner is
  *    registered: so a page that migrated away left no mark on its old
@@ -48,9 +50,11 @@ int compaction_check(struct kmm_machine *m)
 	struct kmm_compact *c = m->compact;
 	struct cma_area *cma = &c->cma;
 	unsigned long marked[KMM_MOVABLE_IDS] = { 0 }, isolated = 0;
+	unsigned long changes = __atomic_load_n(&c->changes, __ATOMIC_ACQUIRE);
 	bool exact = !__atomic_load_n(&c->migrating, __ATOMIC_ACQUIRE) &&
 		     !__atomic_load_n(&c->contig_in_progress, __ATOMIC_ACQUIRE);
-	struct ccheck ck = { 0 };
+	/* what only an exact walk may report, kept apart until the walk is known exact */
+	struct ccheck ck = { 0 }, ex = { 0 };
 
 	for_each_zone_m (m, zone) {
 		struct compact_zone *cz = compact_zone_of(m, zone);
@@ -90,7 +94,7 @@ int compaction_check(struct kmm_machine *m)
 				isolated++;
 			if (!id) {
 				if (exact && (f & (1u << PG_movable_ops_isolated)))
-					PROBLEM(&ck, "pfn %#lx is isolated but has no owner\n",
+					PROBLEM(&ex, "pfn %#lx is isolated but has no owner\n",
 						pfn);
 				continue;
 			}
@@ -98,16 +102,16 @@ int compaction_check(struct kmm_machine *m)
 			if (!exact)
 				continue;
 			if (f & ((1u << PG_buddy) | (1u << PG_pcp)))
-				PROBLEM(&ck, "pfn %#lx is free but still carries movable id %u\n",
+				PROBLEM(&ex, "pfn %#lx is free but still carries movable id %u\n",
 					pfn, id);
 			else if ((f & ((1u << PG_slab) | (1u << PG_head) | (1u << PG_tail))) ||
 				 page_alloc_order(page) != 0 || page_ref_count(page) <= 0)
-				PROBLEM(&ck,
+				PROBLEM(&ex,
 					"pfn %#lx carries movable id %u but is not an allocated "
 					"order-0 page\n",
 					pfn, id);
 			if (!__atomic_load_n(&m->movable[id].ops, __ATOMIC_ACQUIRE))
-				PROBLEM(&ck,
+				PROBLEM(&ex,
 					"pfn %#lx carries movable id %u, which is not registered\n",
 					pfn, id);
 		}
@@ -117,12 +121,12 @@ int compaction_check(struct kmm_machine *m)
 			unsigned long n = __atomic_load_n(&m->movable[id].pages, __ATOMIC_RELAXED);
 
 			if (n != marked[id])
-				PROBLEM(&ck,
+				PROBLEM(&ex,
 					"movable id %u counts %lu pages, the memmap marks %lu\n",
 					id, n, marked[id]);
 		}
 		if (isolated != __atomic_load_n(&c->nr_isolated, __ATOMIC_RELAXED))
-			PROBLEM(&ck, "%lu pages isolated, nr_isolated says %lu\n", isolated,
+			PROBLEM(&ex, "%lu pages isolated, nr_isolated says %lu\n", isolated,
 				__atomic_load_n(&c->nr_isolated, __ATOMIC_RELAXED));
 	}
 	if (cma->count && exact) {
@@ -137,18 +141,26 @@ int compaction_check(struct kmm_machine *m)
 			bits += bit;
 			if ((pfn & (pageblock_nr_pages - 1)) == 0 &&
 			    get_pageblock_migratetype(zone, pfn) != MIGRATE_CMA)
-				PROBLEM(&ck, "CMA pageblock at pfn %#lx is %s\n", pfn,
+				PROBLEM(&ex, "CMA pageblock at pfn %#lx is %s\n", pfn,
 					migratetype_names[get_pageblock_migratetype(zone, pfn)]);
 			if (!bit && page_alloc_order(page) >= 0 && page_ref_count(page) > 0 &&
 			    !(page_flags(page) & (1u << PG_tail)) &&
 			    page_alloc_mt(page) != MIGRATE_MOVABLE)
-				PROBLEM(&ck, "pfn %#lx of the CMA area holds a %s allocation\n",
+				PROBLEM(&ex, "pfn %#lx of the CMA area holds a %s allocation\n",
 					pfn, migratetype_names[page_alloc_mt(page)]);
 		}
 		if (bits != cma->allocated)
-			PROBLEM(&ck, "CMA bitmap holds %lu pages, allocated says %lu\n", bits,
+			PROBLEM(&ex, "CMA bitmap holds %lu pages, allocated says %lu\n", bits,
 				cma->allocated);
 		kmm_spin_unlock(&cma->lock);
+	}
+	/* a change begun during the walk (kcompactd, kswapd) may have moved what it counted */
+	if (exact && __atomic_load_n(&c->changes, __ATOMIC_ACQUIRE) == changes &&
+	    !__atomic_load_n(&c->migrating, __ATOMIC_ACQUIRE) &&
+	    !__atomic_load_n(&c->contig_in_progress, __ATOMIC_ACQUIRE)) {
+		for (int i = 0; i < ex.nmsgs && ck.nmsgs < CHECK_MSGS; i++)
+			kmm_snprintf(ck.msgs[ck.nmsgs++], sizeof(ck.msgs[0]), "%s", ex.msgs[i]);
+		ck.problems += ex.problems;
 	}
 	for (int i = 0; i < ck.nmsgs; i++)
 		kmm_log(m, "%s", ck.msgs[i]);

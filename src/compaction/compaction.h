@@ -123,9 +123,27 @@ struct kmm_compact {
 	long migrating;			  /* migrations in progress (atomic): checker backs off */
 	unsigned long migrate_ns;	  /* time spent in migrate_pages (atomic) */
 	unsigned long contig_in_progress; /* alloc_contig_range calls running (atomic) */
+	/*
+	 * Bumped (atomic) when a migration, a contig range, an isolation or a
+	 * putback begins: a check that saw nothing in progress and the same
+	 * count after its walk saw counts and marks that agree (check.c).
+	 */
+	unsigned long changes;
 	struct cma_area cma;
 	struct compact_node node[];
 };
+
+/* Around every change of the marks or counts check.c compares exactly. */
+static inline void compact_change_begin(struct kmm_compact *c)
+{
+	__atomic_add_fetch(&c->migrating, 1, __ATOMIC_ACQ_REL);
+	__atomic_add_fetch(&c->changes, 1, __ATOMIC_ACQ_REL);
+}
+
+static inline void compact_change_end(struct kmm_compact *c)
+{
+	__atomic_sub_fetch(&c->migrating, 1, __ATOMIC_ACQ_REL);
+}
 
 static inline struct compact_node *compact_node(struct kmm_machine *m, int nid)
 {

@@ -272,6 +272,7 @@ static int __alloc_contig_range(struct kmm_machine *m, unsigned long start, unsi
 	}
 	might_sleep();
 	__atomic_add_fetch(&m->compact->contig_in_progress, 1, __ATOMIC_ACQ_REL);
+	__atomic_add_fetch(&m->compact->changes, 1, __ATOMIC_ACQ_REL);
 	ret = start_isolate_page_range(m, zone, start, end, cma);
 	if (ret)
 		goto out;

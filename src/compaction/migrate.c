@@ -86,7 +86,7 @@ int migrate_pages(struct kmm_machine *m, struct migrate_list *from, new_page_t g
 	int ret = 0;
 
 	trace_mm_migrate_pages_start(m, (int)mode, (int)reason);
-	__atomic_add_fetch(&m->compact->migrating, 1, __ATOMIC_ACQ_REL);
+	compact_change_begin(m->compact);
 	for (int pass = 0; pass < passes; pass++) {
 		unsigned int retry = 0;
 
@@ -126,7 +126,7 @@ out:
 	trace_mm_migrate_pages(m, succeeded, from->nr, (int)mode, (int)reason);
 	__atomic_add_fetch(&m->compact->migrate_ns, (unsigned long)(kmm_os_now_ns() - t0),
 			   __ATOMIC_RELAXED);
-	__atomic_sub_fetch(&m->compact->migrating, 1, __ATOMIC_ACQ_REL);
+	compact_change_end(m->compact);
 	if (nr_succeeded)
 		*nr_succeeded = succeeded;
 	return ret ? ret : (int)from->nr;

@@ -78,8 +78,10 @@ bool isolate_movable_page(struct kmm_machine *m, struct page *page, kmm_isolate_
 		ops->putback_page(m, page, ctx);
 		return false;
 	}
+	compact_change_begin(m->compact);
 	page_set(page, PG_movable_ops_isolated);
 	__atomic_add_fetch(&m->compact->nr_isolated, 1, __ATOMIC_RELAXED);
+	compact_change_end(m->compact);
 	return true;
 }
 
@@ -90,8 +92,10 @@ void putback_movable_page(struct kmm_machine *m, struct page *page)
 	void *ctx;
 
 	KMM_BUG_ON(m, !page_test(page, PG_movable_ops_isolated));
+	compact_change_begin(m->compact);
 	page_clear(page, PG_movable_ops_isolated);
 	__atomic_sub_fetch(&m->compact->nr_isolated, 1, __ATOMIC_RELAXED);
+	compact_change_end(m->compact);
 	ops = client_ops(m, id, &ctx);
 	if (ops)
 		ops->putback_page(m, page, ctx);
