@@ -32,7 +32,9 @@
  * chain (a new pool is set up before its first record's handle, and
  * nr_pools, are published). Insertions take pool_lock (a leaf: nothing is
  * taken inside it, nothing is logged under it; a new pool is allocated
- * before it and a spare one freed after), look again, append, publish.
+ * before it and a spare one freed after; a save that finds the last pool
+ * full under it with no pool in hand lets go, allocates one and tries
+ * again), look again, append, publish.
  * Each pool's used mark is release-stored too, so stack_depot_fetch can
  * check a handle against it from any thread. The full message is logged
  * after unlock.
