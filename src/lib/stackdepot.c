@@ -44,7 +44,7 @@
  * hold nr_stacks records, each with 1..STACK_DEPOT_MAX_FRAMES frames and a
  * hash that matches its frames; every bucket's chain holds only records
  * whose hash selects that bucket, ends within nr_stacks steps, and the
- * chains hold nr_stacks records in all; pages counts every block.
+ * chains hold nr_stacks records in all.
  *
  * Departures from Linux: no refcounting (stack_depot_put, page_owner's
  * STACK_DEPOT_FLAG_GET) and no eviction; the hash table is part of the
@@ -111,6 +111,17 @@ static unsigned long depot_ram_bytes(struct kmm_machine *m)
 	return pages << m->page_shift;
 }
 
+/* Pages of every block of the depot: the first one's and each added pool's. */
+static unsigned long depot_pages(const struct kmm_stackdepot *d)
+{
+	unsigned int pools = __atomic_load_n(&d->nr_pools, __ATOMIC_ACQUIRE);
+	unsigned long pages = 1ul << d->order;
+
+	for (unsigned int i = 1; i < pools; i++)
+		pages += 1ul << d->pools[i].order;
+	return pages;
+}
+
 /*
  * A new pool for a save that found the last one too full for nr frames,
  * or NULL: the depot is at its limit, or the page allocator has no block
@@ -121,14 +132,14 @@ static struct page *depot_alloc_pool(struct kmm_machine *m, struct kmm_stackdepo
 {
 	unsigned int pools = __atomic_load_n(&d->nr_pools, __ATOMIC_ACQUIRE);
 	const struct depot_pool *last = &d->pools[pools - 1];
-	unsigned long pages = __atomic_load_n(&d->pages, __ATOMIC_ACQUIRE);
 
+	if (__atomic_load_n(&last->used, __ATOMIC_ACQUIRE) + record_bytes(nr) <= last->size ||
+	    pools >= DEPOT_MAX_POOLS)
+		return NULL; /* room still, or no slot for a pool */
 	*order = 0;
 	while (*order < MAX_ORDER && ((size_t)m->page_size << (*order + 1)) <= STACK_DEPOT_BYTES)
 		(*order)++;
-	if (__atomic_load_n(&last->used, __ATOMIC_ACQUIRE) + record_bytes(nr) <= last->size ||
-	    pools >= DEPOT_MAX_POOLS ||
-	    ((pages + (1ul << *order)) << m->page_shift) > depot_ram_bytes(m) / 32)
+	if (((depot_pages(d) + (1ul << *order)) << m->page_shift) > depot_ram_bytes(m) / 32)
 		return NULL;
 	return __alloc_pages(m, GFP_NOWAIT | __GFP_NOWARN, *order, cpu_to_node_m(m, m->nr_cpus - 1),
 			     NULL);
@@ -203,7 +214,6 @@ int stack_depot_init(struct kmm_machine *m)
 	d->pools[0].base = (char *)ALIGN_UP((uintptr_t)(d->buckets + buckets), sizeof(uintptr_t));
 	d->pools[0].size = (size_t)((char *)d + block - d->pools[0].base);
 	d->nr_pools = 1;
-	d->pages = 1ul << order;
 	if (!__atomic_compare_exchange_n(&m->stackdepot, &expected, d, false, __ATOMIC_RELEASE,
 					 __ATOMIC_ACQUIRE))
 		kmm_free_pages(m, page, order); /* another cache made it first */
@@ -251,14 +261,11 @@ depot_stack_handle_t stack_depot_save(struct kmm_machine *m, const uintptr_t *en
 			    pool + 1 < DEPOT_MAX_POOLS) {
 				/* the last pool is full: records go on in the new one */
 				p = &d->pools[++pool];
-				p->page = spare;
 				p->order = spare_order;
 				p->base = page_to_virt_raw(m, spare);
 				p->size = (size_t)m->page_size << spare_order;
 				p->used = 0;
 				spare = NULL;
-				__atomic_store_n(&d->pages, d->pages + (1ul << p->order),
-						 __ATOMIC_RELEASE);
 				__atomic_store_n(&d->nr_pools, pool + 1, __ATOMIC_RELEASE);
 			}
 			if (p->used + record_bytes(nr) <= p->size) {
@@ -281,7 +288,7 @@ depot_stack_handle_t stack_depot_save(struct kmm_machine *m, const uintptr_t *en
 				/* no room, and no pool to be had (the limit, or no free block) */
 				report_full = !d->full;
 				stored = d->nr_stacks;
-				kib = (d->pages << m->page_shift) >> 10;
+				kib = (depot_pages(d) << m->page_shift) >> 10;
 				__atomic_store_n(&d->full, true, __ATOMIC_RELAXED);
 				d->drops++;
 			}
@@ -347,7 +354,7 @@ unsigned long stack_depot_pages(const struct kmm_machine *m)
 {
 	const struct kmm_stackdepot *d = depot_of(m);
 
-	return d ? __atomic_load_n(&d->pages, __ATOMIC_ACQUIRE) : 0;
+	return d ? depot_pages(d) : 0;
 }
 
 int stack_depot_check(struct kmm_machine *m)
@@ -355,19 +362,15 @@ int stack_depot_check(struct kmm_machine *m)
 	struct kmm_stackdepot *d = depot_of(m);
 	unsigned int walked = 0, chained = 0, bad_hash = 0, bad_bucket = 0, bad_chain = 0, counted;
 	bool bad_layout = false;
-	unsigned long pages, counted_pages;
 	unsigned int nr_pools;
 	int problems;
 
 	if (!d)
 		return 0;
 	kmm_spin_lock(&d->pool_lock);
-	pages = 1ul << d->order;
 	for (unsigned int pool = 0; pool < d->nr_pools && !bad_layout; pool++) {
 		const struct depot_pool *p = &d->pools[pool];
 
-		if (pool > 0)
-			pages += 1ul << p->order;
 		if (p->used > p->size)
 			bad_layout = true;
 		for (size_t off = 0; off < p->used && !bad_layout;) {
@@ -404,18 +407,16 @@ int stack_depot_check(struct kmm_machine *m)
 		}
 	}
 	problems = (int)(bad_hash + bad_bucket + bad_chain) + bad_layout +
-		   (walked != d->nr_stacks) + (chained != d->nr_stacks) + (pages != d->pages);
+		   (walked != d->nr_stacks) + (chained != d->nr_stacks);
 	counted = d->nr_stacks;
-	counted_pages = d->pages;
 	nr_pools = d->nr_pools;
 	kmm_spin_unlock(&d->pool_lock);
 	if (problems)
 		kmm_log(m,
 			"stackdepot: %u stacks counted, %u in %u pools%s, %u in the hash chains; "
-			"%u records with a wrong hash, %u in the wrong bucket, %u broken chains; "
-			"%lu pages counted, %lu in the blocks\n",
+			"%u records with a wrong hash, %u in the wrong bucket, %u broken chains\n",
 			counted, walked, nr_pools, bad_layout ? " (layout broken)" : "", chained,
-			bad_hash, bad_bucket, bad_chain, counted_pages, pages);
+			bad_hash, bad_bucket, bad_chain);
 	return problems;
 }
 

@@ -43,9 +43,9 @@ struct stack_record {
 struct depot_pool {
 	char *base;
 	size_t size;
-	size_t used;	   /* release-stored under pool_lock: records [0, used) */
-	struct page *page; /* the pool's block; NULL for pool 0 (the first block's) */
-	unsigned int order;
+	size_t used; /* release-stored under pool_lock: records [0, used) */
+	unsigned int
+		order; /* of the pool's block (pool 0: unused, the first block's is d->order) */
 };
 
 /* The per-machine state, at the start of its first block (m->stackdepot). */
@@ -59,7 +59,6 @@ struct kmm_stackdepot {
 	struct depot_pool pools[DEPOT_MAX_POOLS];
 	unsigned int nr_pools; /* release-stored once pools[nr_pools - 1] is set up; new records go
 				  there */
-	unsigned long pages;   /* of every block, release-stored */
 	unsigned int nr_stacks;
 	bool full;	     /* a stack did not fit and no pool could be added; reported once */
 	unsigned long drops; /* saves refused because the depot was full */
